@@ -1,0 +1,39 @@
+# The two commands of README.md: `make demo` runs the product, `make test` runs every test.
+PYTHON := $(shell scripts/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export AUPRES_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: demo serve test lint install migrate messages worker clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	mkdir -p $(AUPRES_VAR_DIR)
+	AUPRES_DEV=1 $(BIN)/python manage.py migrate --no-input
+
+demo: migrate
+	AUPRES_DEMO=1 $(BIN)/python manage.py load_demo
+	AUPRES_DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/ruff check src bench
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src bench
+
+# Regenerate the French catalogue after changing texts (needs Debian's gettext).
+messages: install
+	cd src/aupres && AUPRES_DEV=1 ../../$(BIN)/django-admin makemessages -l fr --no-obsolete --settings=aupres.settings --pythonpath=..
+	cd src/aupres && AUPRES_DEV=1 ../../$(BIN)/django-admin compilemessages -l fr --settings=aupres.settings --pythonpath=..
+
+clean:
+	rm -rf $(VENV) var

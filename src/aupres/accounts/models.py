@@ -1,0 +1,75 @@
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountKind(models.TextChoices):
+    # Team members reach persons through their memberships; the other kinds never reach a person.
+    STAFF = "staff", _("Team member")
+    PARTNER = "partner", _("Referring partner")
+    REGULATOR = "regulator", _("Regulator")
+    FUNDER = "funder", _("Funder")
+
+
+class User(AbstractUser):
+    kind = models.CharField(
+        _("account kind"), max_length=16, choices=AccountKind.choices, default=AccountKind.STAFF
+    )
+    organisation = models.CharField(
+        _("organisation"), max_length=200, blank=True,
+        help_text=_("For partner and funder accounts: the organisation they act for."),
+    )
+    territory = models.ForeignKey(
+        "services.Territory", verbose_name=_("territory"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+        help_text=_("For regulator and funder accounts."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_team_member(self):
+        return self.kind == AccountKind.STAFF
+
+
+def hash_token(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def valid(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A bearer token for machine clients. Only its hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, to recognise a token.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    @classmethod
+    def issue(cls, user):
+        raw = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user,
+            token_hash=hash_token(raw),
+            prefix=raw[:8],
+            expires_at=timezone.now() + datetime.timedelta(days=settings.API_TOKEN_LIFETIME_DAYS),
+        )
+        return token, raw

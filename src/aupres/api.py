@@ -1,0 +1,92 @@
+"""The API root: /api/v1/, token auth for machines, session auth (with CSRF) for the browser.
+
+Errors are always JSON: {"code": machine code, "message": French text, "field": the field or null}.
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from aupres.accounts.models import ApiToken, hash_token
+from aupres.core.errors import DomainError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        found = (
+            ApiToken.objects.valid().select_related("user").filter(token_hash=hash_token(token)).first()
+        )
+        if found is None or not found.user.is_active:
+            return None
+        now = timezone.now()
+        if not found.last_used_at or (now - found.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+api = NinjaAPI(
+    title="Auprès API",
+    version="1",
+    urls_namespace="api",
+    auth=[BearerToken(), django_auth],
+    description="Suivi des personnes accompagnées par les équipes mobiles santé-social. "
+    "Authentification : jeton (POST /api/v1/auth/token) ou session du navigateur.",
+)
+
+
+def error_body(code, message, field=None, **extra):
+    return {"code": code, "message": str(message), "field": field, **extra}
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc):
+    return api.create_response(
+        request, error_body(exc.code, exc.message, exc.field, details=exc.details), status=exc.status
+    )
+
+
+def _field_of(loc):
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "data")]
+    return ".".join(parts) or None
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc):
+    errors = [{"field": _field_of(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+              for e in exc.errors]
+    first = errors[0] if errors else {"field": None}
+    return api.create_response(
+        request,
+        error_body("validation_error", _("Some fields are not valid."), first["field"], errors=errors),
+        status=422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return api.create_response(
+        request, error_body("unauthenticated", _("Sign in, or send a valid token.")), status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return api.create_response(request, error_body("http_error", exc.message), status=exc.status_code)
+
+
+def _register():
+    from aupres.accounts.api import router as accounts_router
+    from aupres.persons.api import households_router, persons_router
+    from aupres.services.api import router as services_router
+
+    api.add_router("/auth", accounts_router)
+    api.add_router("/", services_router)
+    api.add_router("/persons", persons_router)
+    api.add_router("/households", households_router)
+
+
+_register()

@@ -1,0 +1,149 @@
+"""The access model, in one place (DOMAIN.md §5, docs/decisions.md).
+
+- A team member sees a person only while one of their services follows the person (an open
+  follow-up, or a closed one within the service's `access_after_exit_days`).
+- Each piece of information belongs to a compartment. On a person followed by service S, a
+  member of S reads and writes: health (health professions), social (the following team, not the
+  head of service), administrative (the following team and the head of service).
+- Partner, regulator and funder accounts see no person at all.
+
+Views, API and tasks all go through these functions; querysets are filtered here, never in
+templates.
+"""
+
+from django.utils import timezone
+
+from aupres.accounts.models import AccountKind
+from aupres.core.errors import Forbidden, NotFound
+from aupres.core.models import Compartment
+
+_CACHE_ATTR = "_aupres_compartments_by_service"
+
+
+def compartments_by_service(user):
+    """{service_id: compartments} over the user's active memberships, cached on the user object."""
+    if not getattr(user, "is_authenticated", False) or user.kind != AccountKind.STAFF:
+        return {}
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from aupres.services.models import Membership, compartments_of
+
+    result = {}
+    for service_id, profession in Membership.objects.active().filter(user=user).values_list(
+        "service_id", "profession"
+    ):
+        result[service_id] = result.get(service_id, frozenset()) | compartments_of(profession)
+    setattr(user, _CACHE_ATTR, result)
+    return result
+
+
+def forget(user):
+    """Call after changing a user's memberships within one request."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def service_ids(user, compartment=None):
+    return [sid for sid, comps in compartments_by_service(user).items()
+            if compartment is None or compartment in comps]
+
+
+def _access_followups(services):
+    from aupres.followups.models import FollowUp
+
+    return FollowUp.objects.giving_access(timezone.localdate()).filter(service_id__in=services)
+
+
+def visible_persons(user, queryset=None, compartment=None):
+    from django.db.models import Exists, OuterRef
+
+    from aupres.persons.models import Person
+
+    qs = Person.objects.all() if queryset is None else queryset
+    services = service_ids(user, compartment)
+    if not services:
+        return qs.none()
+    return qs.filter(Exists(_access_followups(services).filter(person=OuterRef("pk"))))
+
+
+def compartments_on(user, person):
+    """The compartments of this person the user may read and write (empty: not visible)."""
+    by_service = compartments_by_service(user)
+    if not by_service:
+        return frozenset()
+    following = _access_followups(list(by_service)).filter(person=person).values_list(
+        "service_id", flat=True
+    )
+    result = frozenset()
+    for sid in following:
+        result |= by_service[sid]
+    return result
+
+
+def get_visible_person(user, person_id):
+    """The person, with `.compartments` set, or NotFound (also when it exists but is not visible)."""
+    from aupres.persons.models import Person
+
+    person = visible_persons(user).filter(pk=person_id).first()
+    if person is None:
+        raise NotFound()
+    person.compartments = compartments_on(user, person)
+    return person
+
+
+def require(person, compartment):
+    if compartment not in person.compartments:
+        raise Forbidden(
+            COMPARTMENT_DENIED_MESSAGES[compartment], code="compartment_forbidden",
+            details={"compartment": str(compartment)},
+        )
+
+
+def following_services_of(user, person, compartment=None):
+    """The user's services that follow the person (giving access), optionally holding a compartment."""
+    services = service_ids(user, compartment)
+    return list(_access_followups(services).filter(person=person).values_list("service_id", flat=True))
+
+
+def is_head_of_service(user, service_id=None):
+    from aupres.services.models import Membership, Profession
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    qs = Membership.objects.active().filter(user=user, profession=Profession.HEAD_OF_SERVICE)
+    if service_id is not None:
+        qs = qs.filter(service_id=service_id)
+    return qs.exists()
+
+
+def managed_operator_ids(user):
+    """Operators whose services a user may configure: as head of one of their services."""
+    from aupres.services.models import Membership, Profession
+
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    if user.is_superuser:
+        from aupres.services.models import Operator
+
+        return set(Operator.objects.values_list("pk", flat=True))
+    return set(
+        Membership.objects.active()
+        .filter(user=user, profession=Profession.HEAD_OF_SERVICE)
+        .values_list("service__operator_id", flat=True)
+    )
+
+
+def _messages():
+    from django.utils.translation import gettext_lazy as _
+
+    return {
+        Compartment.HEALTH: _("Health information is reserved for the health professionals of the "
+                              "team following this person."),
+        Compartment.SOCIAL: _("Social information is reserved for the team following this person."),
+        Compartment.ADMINISTRATIVE: _("Administrative information is reserved for the team "
+                                      "following this person and its head of service."),
+    }
+
+
+COMPARTMENT_DENIED_MESSAGES = _messages()

@@ -1,0 +1,265 @@
+"""Rules about persons and households, called alike by screens, API and tasks."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aupres.core import access
+from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
+from aupres.core.models import Compartment, StaleEdit
+from aupres.followups.models import FollowUp
+from aupres.persons.models import (
+    RIGHT_VALUES_BY_KIND,
+    Household,
+    HouseholdMember,
+    LivingSituation,
+    MedicalProfile,
+    Note,
+    Person,
+    RightStatus,
+)
+
+IDENTITY = "identity"
+
+
+def field_compartment(name):
+    """Identity fields are editable by anyone who sees the person; others by their compartment."""
+    return Person.COMPARTMENT_OF_FIELD.get(name, IDENTITY)
+
+
+def editable_person_fields(compartments):
+    fields = list(Person.IDENTITY_FIELDS)
+    fields += [f for f, c in Person.COMPARTMENT_OF_FIELD.items() if c in compartments]
+    return fields
+
+
+def check_person_values(values, today=None):
+    today = today or timezone.localdate()
+    if not any((values.get(f) or "").strip() for f in ("alias", "first_name", "last_name")):
+        raise DomainError(_("Give at least a first name, a last name or an alias."), field="alias",
+                          code="name_required")
+    birth_date = values.get("birth_date")
+    if birth_date and birth_date > today:
+        raise DomainError(_("The birth date is in the future."), field="birth_date")
+    year = values.get("birth_year")
+    if year and not (1900 <= year <= today.year):
+        raise DomainError(_("The birth year must be between 1900 and this year."), field="birth_year")
+    age = values.get("estimated_age")
+    if age is not None and age > 120:
+        raise DomainError(_("The estimated age must be at most 120."), field="estimated_age")
+    since = values.get("on_street_since")
+    if since and since > today:
+        raise DomainError(_("The date of arrival on the street is in the future."),
+                          field="on_street_since")
+
+
+def _choose_service(user, service_id, compartment=None):
+    services = access.service_ids(user, compartment)
+    if service_id is None:
+        if len(services) == 1:
+            return services[0]
+        raise DomainError(_("Choose the service that follows this person."), field="service",
+                          code="service_required")
+    if int(service_id) not in services:
+        raise Forbidden(_("You are not a member of this service."), field="service")
+    return int(service_id)
+
+
+@transaction.atomic
+def create_person(user, values, service_id=None):
+    """Create a person and open a follow-up in one of the user's services, so that the team sees them."""
+    service_id = _choose_service(user, service_id)
+    compartments = access.compartments_by_service(user)[service_id]
+    allowed = set(editable_person_fields(compartments))
+    denied = [k for k, v in values.items() if k not in allowed and v not in (None, "")]
+    if denied:
+        raise Forbidden(access.COMPARTMENT_DENIED_MESSAGES[field_compartment(denied[0])],
+                        field=denied[0], code="compartment_forbidden")
+    check_person_values(values)
+    person = Person(created_by=user, **{k: v for k, v in values.items() if k in allowed})
+    if person.estimated_age is not None and not person.estimated_on:
+        person.estimated_on = timezone.localdate()
+    person.save()
+    FollowUp.objects.create(person=person, service_id=service_id, opened_on=timezone.localdate())
+    access.forget(user)
+    person.compartments = access.compartments_on(user, person)
+    return person
+
+
+@transaction.atomic
+def update_person(user, person, values, version):
+    """Apply changes if the editor holds each field's compartment and edited the current version."""
+    for name in values:
+        compartment = field_compartment(name)
+        if compartment != IDENTITY:
+            access.require(person, compartment)
+    merged = {f: getattr(person, f) for f in (*Person.IDENTITY_FIELDS, *Person.COMPARTMENT_OF_FIELD)}
+    merged.update(values)
+    check_person_values(merged)
+    for name, value in values.items():
+        setattr(person, name, value)
+    if "estimated_age" in values and values["estimated_age"] is not None and "estimated_on" not in values:
+        person.estimated_on = timezone.localdate()
+    try:
+        person.save_versioned(version, update_fields=[*values, "estimated_on", "updated_at"])
+    except StaleEdit:
+        raise stale_edit_error() from None
+    return person
+
+
+def add_living_situation(user, person, *, kind, started_on, place="", ended_on=None):
+    access.require(person, Compartment.SOCIAL)
+    if ended_on and ended_on < started_on:
+        raise DomainError(_("The end date is before the start date."), field="ended_on")
+    if started_on > timezone.localdate():
+        raise DomainError(_("The start date is in the future."), field="started_on")
+    with transaction.atomic():
+        # The new situation ends the one that was current.
+        if ended_on is None:
+            LivingSituation.objects.filter(
+                person=person, ended_on__isnull=True, started_on__lte=started_on
+            ).update(ended_on=started_on)
+        return LivingSituation.objects.create(person=person, kind=kind, started_on=started_on,
+                                              ended_on=ended_on, place=place, recorded_by=user)
+
+
+def add_right(user, person, *, kind, value, started_on, expires_on=None, note=""):
+    access.require(person, Compartment.ADMINISTRATIVE)
+    if value not in RIGHT_VALUES_BY_KIND.get(kind, ()):
+        raise DomainError(_("This status does not apply to this kind of right."), field="value")
+    if expires_on and expires_on < started_on:
+        raise DomainError(_("The expiry date is before the start date."), field="expires_on")
+    return RightStatus.objects.create(person=person, kind=kind, value=value, started_on=started_on,
+                                      expires_on=expires_on, note=note, recorded_by=user)
+
+
+def current_rights(person):
+    """The latest status of each kind of right."""
+    latest = {}
+    for right in person.rights.order_by("kind", "-started_on", "-pk"):
+        latest.setdefault(right.kind, right)
+    return latest
+
+
+def medical_profile(user, person):
+    access.require(person, Compartment.HEALTH)
+    profile, _created = MedicalProfile.objects.get_or_create(person=person)
+    return profile
+
+
+def update_medical_profile(user, person, values, version):
+    profile = medical_profile(user, person)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    try:
+        profile.save_versioned(version, update_fields=[*values, "updated_at"])
+    except StaleEdit:
+        raise stale_edit_error() from None
+    return profile
+
+
+def add_note(user, person, *, compartment, text, service_id=None):
+    access.require(person, compartment)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("The note is empty."), field="text")
+    services = access.following_services_of(user, person, compartment)
+    if service_id is None:
+        service_id = services[0]
+    elif int(service_id) not in services:
+        raise Forbidden(_("This service does not follow this person."), field="service")
+    return Note.objects.create(person=person, service_id=service_id, compartment=compartment,
+                               text=text, author=user)
+
+
+def visible_notes(user, person):
+    return person.notes.filter(compartment__in=list(person.compartments)).select_related(
+        "author", "service"
+    )
+
+
+# Households ---------------------------------------------------------------------------------
+
+def visible_households(user):
+    persons = access.visible_persons(user, compartment=Compartment.SOCIAL)
+    return Household.objects.filter(members__person__in=persons, members__until__isnull=True).distinct()
+
+
+def get_visible_household(user, household_id):
+    household = visible_households(user).filter(pk=household_id).first()
+    if household is None:
+        raise NotFound()
+    return household
+
+
+def _social_person(user, person_id):
+    person = access.visible_persons(user, compartment=Compartment.SOCIAL).filter(pk=person_id).first()
+    if person is None:
+        raise NotFound(_("This person is not followed by your team."), field="members")
+    return person
+
+
+@transaction.atomic
+def create_household(user, label, members):
+    """members: [(person_id, role)]; the user's team must follow each member (social compartment)."""
+    label = (label or "").strip()
+    if not label:
+        raise DomainError(_("Give the household a name."), field="label")
+    if not members:
+        raise DomainError(_("A household has at least one member."), field="members")
+    persons = [(_social_person(user, pid), role) for pid, role in members]
+    if len({p.pk for p, _r in persons}) != len(persons):
+        raise DomainError(_("The same person is listed twice."), field="members")
+    household = Household.objects.create(label=label, created_by=user)
+    for person, role in persons:
+        HouseholdMember.objects.create(household=household, person=person, role=role)
+    return household
+
+
+def add_household_member(user, household, person_id, role, version):
+    person = _social_person(user, person_id)
+    try:
+        with transaction.atomic():
+            household.save_versioned(version, update_fields=["label"])
+            HouseholdMember.objects.create(household=household, person=person, role=role)
+    except StaleEdit:
+        raise stale_edit_error() from None
+    except IntegrityError:
+        raise DomainError(_("This person is already a member of this household."),
+                          field="person") from None
+
+
+def remove_household_member(user, household, person_id, version, on=None):
+    person = _social_person(user, person_id)
+    try:
+        with transaction.atomic():
+            household.save_versioned(version, update_fields=["label"])
+            HouseholdMember.objects.filter(household=household, person=person, until__isnull=True).update(
+                until=on or datetime.date.today()
+            )
+    except StaleEdit:
+        raise stale_edit_error() from None
+
+
+def rename_household(user, household, label, version):
+    label = (label or "").strip()
+    if not label:
+        raise DomainError(_("Give the household a name."), field="label")
+    household.label = label
+    try:
+        household.save_versioned(version, update_fields=["label"])
+    except StaleEdit:
+        raise stale_edit_error() from None
+    return household
+
+
+def caseload(user):
+    """My active caseload (file active): open follow-ups in my services, with the person."""
+    services = access.service_ids(user)
+    return (
+        FollowUp.objects.open().filter(service_id__in=services)
+        .select_related("person", "service", "referent")
+        .order_by("person__last_name", "person__first_name", "person__alias")
+    )

@@ -1,0 +1,82 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from aupres.core.forms import VersionedForm, date_input
+from aupres.services.models import Membership, Operator, RequiredDocument, Service, ServiceKind
+
+SERVICE_FIELDS = [
+    "name", "capacity", "capacity_unit", "territories", "public", "public_description",
+    "usual_length_min_days", "usual_length_max_days", "max_length_days", "requires_prescription",
+    "required_documents", "min_age", "max_age", "max_months_on_street", "requires_expressed_demand",
+    "eligibility_notes", "has_orientation_committee", "confidential_location", "opening_days",
+    "opens_day", "opens_night", "no_encounter_alert_days", "access_after_exit_days", "is_active",
+]
+
+WEEKDAY_CHOICES = [("1", _("Monday")), ("2", _("Tuesday")), ("3", _("Wednesday")), ("4", _("Thursday")),
+                   ("5", _("Friday")), ("6", _("Saturday")), ("7", _("Sunday"))]
+
+
+class ServiceForm(VersionedForm):
+    kind = forms.ModelChoiceField(queryset=ServiceKind.objects.all(), label=_("Kind of service"),
+                                  required=False)
+    opening_days = forms.MultipleChoiceField(choices=WEEKDAY_CHOICES, label=_("Opening days"),
+                                             widget=forms.CheckboxSelectMultiple)
+    required_documents = forms.MultipleChoiceField(
+        choices=RequiredDocument.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Documents required with a referral"))
+
+    class Meta:
+        model = Service
+        fields = SERVICE_FIELDS
+        widgets = {"public_description": forms.Textarea(attrs={"rows": 2}),
+                   "eligibility_notes": forms.Textarea(attrs={"rows": 2}),
+                   "territories": forms.SelectMultiple(attrs={"size": 6})}
+
+    def __init__(self, *args, creating=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if creating:
+            self.fields["kind"].required = True
+            for name in list(self.fields):
+                if name not in ("kind", "name", "territories", "capacity"):
+                    del self.fields[name]
+            self.fields["capacity"].required = False
+            self.fields["name"].required = False
+            self.fields["name"].help_text = _("Leave empty to use the name of the kind.")
+            self.fields["capacity"].help_text = _("Leave empty to use the kind's usual capacity.")
+        else:
+            del self.fields["kind"]
+            if self.instance.pk and not self.is_bound:
+                self.initial["opening_days"] = list(self.instance.opening_days)
+
+    def values(self):
+        values = {k: v for k, v in self.cleaned_data.items()
+                  if k not in ("version", "territories", "kind") and k in self.changed_data}
+        if "opening_days" in values:
+            values["opening_days"] = "".join(values["opening_days"])
+        return {k: v for k, v in values.items() if not (k in ("name", "capacity") and v in (None, ""))}
+
+
+class OperatorForm(VersionedForm):
+    class Meta:
+        model = Operator
+        fields = ["name", "kind", "siret", "address", "territory"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+
+
+class MembershipForm(VersionedForm):
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.filter(kind="staff", is_active=True)
+                                  .order_by("last_name", "username"), label=_("Team member"))
+
+    class Meta:
+        model = Membership
+        fields = ["user", "profession", "etp", "is_coordinating", "is_on_call", "start_date", "end_date"]
+        widgets = {"start_date": date_input(), "end_date": date_input()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["user"]
+
+    def values(self):
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "user")}

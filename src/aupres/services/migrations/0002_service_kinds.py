@@ -1,0 +1,12 @@
+from django.db import migrations
+
+
+def load(apps, schema_editor):
+    from aupres.services.kinds import load_kinds
+
+    load_kinds(apps.get_model("services", "ServiceKind"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("services", "0001_initial")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

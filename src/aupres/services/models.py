@@ -1,0 +1,308 @@
+"""Operators, their services (dispositifs) and who works in them.
+
+Every rule that differs from one service to another (capacity, length, prescription,
+eligibility, opening) is a field here, so that a head of service sets it without code.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aupres.core.models import Compartment, VersionedModel
+
+
+class TerritoryLevel(models.TextChoices):
+    REGION = "region", _("Region")
+    DEPARTEMENT = "departement", _("Département")
+    COMMUNE = "commune", _("Commune")
+
+
+class Territory(models.Model):
+    level = models.CharField(_("level"), max_length=16, choices=TerritoryLevel.choices)
+    code = models.CharField(_("code"), max_length=10, help_text=_("INSEE code"))
+    name = models.CharField(_("name"), max_length=120)
+    parent = models.ForeignKey("self", verbose_name=_("part of"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["level", "code"]
+        constraints = [models.UniqueConstraint(fields=["level", "code"], name="territory_unique_code")]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def self_and_descendant_ids(self):
+        ids, frontier = {self.pk}, [self.pk]
+        while frontier:
+            frontier = list(Territory.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids.update(frontier)
+        return ids
+
+
+class OperatorKind(models.TextChoices):
+    ASSOCIATION = "association", _("Association")
+    SOCIAL_LANDLORD = "social_landlord", _("Social landlord")
+    HOSPITAL = "hospital", _("Hospital")
+    PUBLIC_BODY = "public_body", _("Public body")
+    OTHER = "other", _("Other")
+
+
+class Operator(VersionedModel):
+    """An organisme gestionnaire: runs one or more services."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=OperatorKind.choices)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    territory = models.ForeignKey(Territory, verbose_name=_("territory"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="operators")
+
+    class Meta:
+        verbose_name = _("operator")
+        verbose_name_plural = _("operators")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CapacityUnit(models.TextChoices):
+    HOUSEHOLDS = "households", _("households in the active caseload")
+    PERSONS_PER_DAY = "persons_per_day", _("persons received per opening day")
+    BEDS = "beds", _("beds")
+    FAMILIES = "families", _("families")
+    APARTMENTS = "apartments", _("apartments")
+    PLACES = "places", _("places")
+    PATIENTS = "patients", _("patients")
+    CASELOAD = "caseload", _("persons in the active caseload")
+    SITUATIONS_PER_CASE_MANAGER = "situations_per_case_manager", _("situations per case manager")
+
+
+class Public(models.TextChoices):
+    ANY = "any", _("Anyone")
+    ADULTS = "adults", _("Adults")
+    WOMEN = "women", _("Women")
+    MOTHERS_WITH_CHILDREN = "mothers_with_children", _("Mothers with minor children")
+    MOTHERS_WITH_NEWBORNS = "mothers_with_newborns", _("Mothers with a newborn")
+
+
+class RequiredDocument(models.TextChoices):
+    MEDICAL_FILE = "medical_file", _("Medical file")
+    SOCIAL_FILE = "social_file", _("Social file")
+    PRESCRIPTION = "prescription", _("Medical prescription")
+
+
+WEEKDAYS = "1234567"  # ISO weekdays, Monday = 1
+
+
+class ServiceRules(models.Model):
+    """The rule fields shared by a kind's template and the services built from it."""
+
+    public = models.CharField(_("public"), max_length=32, choices=Public.choices, default=Public.ANY)
+    public_description = models.TextField(_("public, in words"), blank=True)
+    capacity_unit = models.CharField(_("capacity unit"), max_length=40, choices=CapacityUnit.choices)
+    usual_length_min_days = models.PositiveIntegerField(_("usual length, from (days)"), null=True, blank=True)
+    usual_length_max_days = models.PositiveIntegerField(_("usual length, up to (days)"), null=True, blank=True)
+    max_length_days = models.PositiveIntegerField(
+        _("maximum length (days)"), null=True, blank=True,
+        help_text=_("Leave empty when the length is open."),
+    )
+    requires_prescription = models.BooleanField(_("medical prescription required"), default=False)
+    required_documents = models.JSONField(
+        _("documents required with a referral"), default=list, blank=True,
+        help_text=_("Among: medical_file, social_file, prescription."),
+    )
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    max_months_on_street = models.PositiveSmallIntegerField(
+        _("at most this many months on the street"), null=True, blank=True,
+        help_text=_("For example 6 for case management of newcomers to the street."),
+    )
+    requires_expressed_demand = models.BooleanField(
+        _("the person's own demand is required"), default=False
+    )
+    eligibility_notes = models.TextField(_("other eligibility criteria"), blank=True)
+    has_orientation_committee = models.BooleanField(
+        _("an orientation committee decides admissions"), default=False
+    )
+    confidential_location = models.BooleanField(
+        _("the location must stay confidential"), default=False
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        unknown = set(self.required_documents or []) - set(RequiredDocument.values)
+        if unknown:
+            raise ValidationError({"required_documents": _("Unknown document kind.")})
+        lo, hi = self.usual_length_min_days, self.usual_length_max_days
+        if lo is not None and hi is not None and lo > hi:
+            raise ValidationError({"usual_length_max_days": _("The usual length ends before it starts.")})
+        if self.max_length_days is not None and hi is not None and hi > self.max_length_days:
+            raise ValidationError({"max_length_days": _("The maximum length is shorter than the usual length.")})
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValidationError({"max_age": _("The maximum age is below the minimum age.")})
+        if self.requires_prescription and RequiredDocument.PRESCRIPTION not in self.required_documents:
+            self.required_documents = [*self.required_documents, RequiredDocument.PRESCRIPTION]
+
+
+class ServiceKind(ServiceRules):
+    """One of the fifteen kinds of DOMAIN.md §2, preloaded; a template for new services."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    default_capacity = models.PositiveIntegerField(_("usual capacity"), null=True, blank=True)
+    specifics = models.TextField(_("specifics"), blank=True)
+
+    class Meta:
+        verbose_name = _("service kind")
+        verbose_name_plural = _("service kinds")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    RULE_FIELDS = [
+        "public", "public_description", "capacity_unit", "usual_length_min_days",
+        "usual_length_max_days", "max_length_days", "requires_prescription",
+        "required_documents", "min_age", "max_age", "max_months_on_street",
+        "requires_expressed_demand", "eligibility_notes", "has_orientation_committee",
+        "confidential_location",
+    ]
+
+    def rules(self):
+        values = {name: getattr(self, name) for name in self.RULE_FIELDS}
+        values["capacity"] = self.default_capacity or 0
+        return values
+
+
+class Service(ServiceRules, VersionedModel):
+    operator = models.ForeignKey(Operator, verbose_name=_("operator"), on_delete=models.PROTECT,
+                                 related_name="services")
+    kind = models.ForeignKey(ServiceKind, verbose_name=_("kind"), on_delete=models.PROTECT,
+                             related_name="services")
+    name = models.CharField(_("name"), max_length=200)
+    territories = models.ManyToManyField(Territory, verbose_name=_("territory covered"), blank=True,
+                                         related_name="services")
+    capacity = models.PositiveIntegerField(_("capacity"), default=0)
+    opening_days = models.CharField(
+        _("opening days"), max_length=7, default="12345",
+        help_text=_("ISO weekdays, Monday = 1: 12345 for weekdays, 1234567 for 7/7."),
+    )
+    opens_day = models.BooleanField(_("open in the day"), default=True)
+    opens_night = models.BooleanField(_("open at night"), default=False)
+    no_encounter_alert_days = models.PositiveSmallIntegerField(
+        _("alert when no encounter for (days)"), default=30
+    )
+    access_after_exit_days = models.PositiveSmallIntegerField(
+        _("the team keeps access after exit for (days)"), default=365,
+        help_text=_("After this, the person's record is no longer shown to the team."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["operator__name", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        days = self.opening_days or ""
+        if not days or any(d not in WEEKDAYS for d in days) or len(set(days)) != len(days):
+            raise ValidationError({"opening_days": _("Write the open weekdays as digits 1 to 7, once each.")})
+        self.opening_days = "".join(sorted(days))
+        if not (self.opens_day or self.opens_night):
+            raise ValidationError({"opens_day": _("A service opens in the day, at night or both.")})
+
+    @property
+    def open_all_week(self):
+        return self.opening_days == WEEKDAYS
+
+    def apply_kind_template(self):
+        for name, value in self.kind.rules().items():
+            setattr(self, name, value)
+
+
+class Profession(models.TextChoices):
+    DOCTOR = "doctor", _("Doctor")
+    MIDWIFE = "midwife", _("Midwife")
+    NURSE = "nurse", _("Nurse")
+    CARE_ASSISTANT = "care_assistant", _("Care assistant")
+    CHILDCARE_ASSISTANT = "childcare_assistant", _("Childcare assistant")
+    PSYCHOLOGIST = "psychologist", _("Psychologist")
+    SOCIAL_WORKER = "social_worker", _("Social worker")
+    SPECIALISED_EDUCATOR = "specialised_educator", _("Specialised educator")
+    SOCIO_EDUCATIONAL_ASSISTANT = "socio_educational_assistant", _("Socio-educational assistant")
+    MEDIATOR = "mediator", _("Mediator")
+    DRIVER = "driver", _("Driver")
+    CASE_MANAGER = "case_manager", _("Case manager")
+    HEAD_OF_SERVICE = "head_of_service", _("Head of service")
+    HEALTH_MANAGER = "health_manager", _("Health manager")
+
+
+# Shared medical secrecy: these professions read the health compartment of persons their team follows.
+HEALTH_PROFESSIONS = frozenset({
+    Profession.DOCTOR, Profession.MIDWIFE, Profession.NURSE, Profession.CARE_ASSISTANT,
+    Profession.CHILDCARE_ASSISTANT, Profession.PSYCHOLOGIST, Profession.HEALTH_MANAGER,
+})
+
+
+def compartments_of(profession):
+    """What a member of the following team may read and write, by profession (docs/decisions.md)."""
+    if profession == Profession.HEAD_OF_SERVICE:
+        return frozenset({Compartment.ADMINISTRATIVE})
+    if profession in HEALTH_PROFESSIONS:
+        return frozenset({Compartment.HEALTH, Compartment.SOCIAL, Compartment.ADMINISTRATIVE})
+    return frozenset({Compartment.SOCIAL, Compartment.ADMINISTRATIVE})
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(start_date__lte=on).filter(
+            models.Q(end_date__isnull=True) | models.Q(end_date__gte=on)
+        ).filter(service__is_active=True)
+
+
+class Membership(VersionedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("team member"),
+                             on_delete=models.CASCADE, related_name="memberships")
+    service = models.ForeignKey(Service, verbose_name=_("service"), on_delete=models.CASCADE,
+                                related_name="memberships")
+    profession = models.CharField(_("profession"), max_length=40, choices=Profession.choices)
+    etp = models.DecimalField(_("full-time equivalent (ETP)"), max_digits=4, decimal_places=2)
+    is_coordinating = models.BooleanField(_("coordinating"), default=False)
+    is_on_call = models.BooleanField(_("on call"), default=False)
+    start_date = models.DateField(_("from"), default=timezone.localdate)
+    end_date = models.DateField(_("until"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["service", "user__last_name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(etp__gt=0) & models.Q(etp__lte=1),
+                                   name="membership_etp_between_0_and_1"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="membership_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_profession_display()} ({self.service})"
+
+    @property
+    def compartments(self):
+        return compartments_of(self.profession)

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from aupres.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="persons:caseload", permanent=False), name="home"),
+    path("compte/", include("aupres.accounts.urls")),
+    path("personnes/", include("aupres.persons.urls")),
+    path("configuration/", include("aupres.services.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
