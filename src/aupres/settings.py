@@ -123,6 +123,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Static files are served from the source tree too, so that the demo needs no collectstatic.
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": VAR_DIR / "files"}},
@@ -159,3 +161,7 @@ LOGGING = {
 
 # Tokens for machine clients of the API live this long unless revoked.
 API_TOKEN_LIFETIME_DAYS = int(os.environ.get("AUPRES_API_TOKEN_LIFETIME_DAYS", 90))
+
+if os.environ.get("PYTEST_VERSION"):
+    # Tests create many accounts: a fast hash there only (never in production).
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,7 +15,7 @@ class Credentials(Schema):
 
 class TokenOut(Schema):
     token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105
     expires_at: str
 
 

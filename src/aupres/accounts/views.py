@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.decorators import method_decorator
-from django.contrib.auth.decorators import login_not_required
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -83,7 +83,6 @@ def compartments_on(user, person):
 
 def get_visible_person(user, person_id):
     """The person, with `.compartments` set, or NotFound (also when it exists but is not visible)."""
-    from aupres.persons.models import Person
 
     person = visible_persons(user).filter(pk=person_id).first()
     if person is None:

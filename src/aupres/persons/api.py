@@ -13,7 +13,6 @@ from aupres.persons.models import (
     AdministrativeSituation,
     HouseholdRole,
     LivingSituationKind,
-
     RightKind,
     RightValue,
     Sex,
@@ -130,25 +129,37 @@ class PersonUpdate(PersonFields):
     version: int = Field(description="The version you read; a stale version is refused (409).")
 
 
-class PersonFilters(Schema):
-    q: str | None = Field(None, max_length=100, description="Words of a name or alias, accents ignored.")
+class Page(Schema):
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0)
 
 
-@persons_router.get("", response=PersonListOut, summary="Persons your teams follow")
-def list_persons(request, filters: Query[PersonFilters]):
-    qs = access.visible_persons(request.user).search(filters.q or "")
+class PersonSearch(Page):
+    q: str = Field(max_length=100, description="Words of a name or alias, accents ignored.")
+
+
+def _person_page(user, qs, page):
     total = qs.count()
-    page = list(qs[filters.offset: filters.offset + filters.limit])
-    by_service = access.compartments_by_service(request.user)
-    links = _followed_by(page, list(by_service))
-    for person in page:
+    items = list(qs[page.offset: page.offset + page.limit])
+    by_service = access.compartments_by_service(user)
+    links = _followed_by(items, list(by_service))
+    for person in items:
         comps = frozenset()
         for sid in links.get(person.pk, ()):
             comps |= by_service[sid]
         person.compartments = comps
-    return {"count": total, "items": [person_out(p) for p in page]}
+    return {"count": total, "items": [person_out(p) for p in items]}
+
+
+@persons_router.get("", response=PersonListOut, summary="Persons your teams follow")
+def list_persons(request, page: Query[Page]):
+    return _person_page(request.user, access.visible_persons(request.user), page)
+
+
+@persons_router.post("/search", response=PersonListOut, summary="Search persons your teams follow",
+                     description="A POST, so that names never appear in URLs or in server logs.")
+def search_persons(request, payload: PersonSearch):
+    return _person_page(request.user, access.visible_persons(request.user).search(payload.q), payload)
 
 
 def _followed_by(persons, service_ids):

@@ -1,0 +1,110 @@
+"""Shared fixtures: a small world with two services, one account per profession and role."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from aupres.accounts.models import AccountKind, ApiToken, User
+from aupres.followups.models import FollowUp
+from aupres.persons.models import LivingSituation, MedicalProfile, Note, Person, RightStatus
+from aupres.services.models import Membership, Operator, Profession, Service, ServiceKind, Territory
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _french(settings):
+    settings.LANGUAGE_CODE = "fr"
+
+
+class World:
+    """Service A follows `person`; service B (same operator) does not; C belongs to another operator."""
+
+    def __init__(self):
+        self.territory = Territory.objects.create(level="departement", code="59", name="Nord")
+        self.operator = Operator.objects.create(name="Opérateur A", kind="association")
+        self.other_operator = Operator.objects.create(name="Opérateur C", kind="hospital")
+        kind = ServiceKind.objects.get(code="lhss_mobile")
+        self.service_a = self.service("EMSP A", kind, self.operator)
+        self.service_b = self.service("EMSP B", kind, self.operator)
+        self.service_c = self.service("PASS C", ServiceKind.objects.get(code="pass_mobile"), self.other_operator)
+        self.users = {}
+        for profession in Profession.values:
+            self.users[profession] = self.member(profession, self.service_a)
+        self.outsider = self.member(Profession.DOCTOR, self.service_b, username="outsider_doctor")
+        self.outsider_head = self.member(Profession.HEAD_OF_SERVICE, self.service_c, username="outsider_head")
+        for kind_ in (AccountKind.PARTNER, AccountKind.FUNDER, AccountKind.REGULATOR):
+            self.users[kind_] = self.user(kind_, kind=kind_)
+        self.person = Person.objects.create(first_name="Amina", last_name="Benali", alias="Mina",
+                                            phone="0600000000", languages="arabe, français",
+                                            birth_date=datetime.date(1980, 5, 1))
+        FollowUp.objects.create(person=self.person, service=self.service_a, opened_on=datetime.date(2026, 1, 5))
+        MedicalProfile.objects.create(person=self.person, chronic_conditions="Diabète secret")
+        LivingSituation.objects.create(person=self.person, kind="street", started_on=datetime.date(2026, 1, 1),
+                                       place="Lille — gare")
+        RightStatus.objects.create(person=self.person, kind="health_cover", value="ame",
+                                   started_on=datetime.date(2026, 1, 1))
+        for comp in ("health", "social", "administrative"):
+            Note.objects.create(person=self.person, service=self.service_a, compartment=comp,
+                                text=f"note-{comp}-secrete")
+
+    def service(self, name, kind, operator):
+        service = Service(name=name, kind=kind, operator=operator)
+        service.apply_kind_template()
+        service.save()
+        service.territories.set([self.territory])
+        return service
+
+    def user(self, username, kind=AccountKind.STAFF):
+        user = User.objects.create_user(username=username, password=PASSWORD, kind=kind,
+                                        first_name=username.capitalize())
+        return user
+
+    def member(self, profession, service, username=None):
+        user = self.user(username or profession)
+        Membership.objects.create(user=user, service=service, profession=profession, etp=Decimal("0.5"),
+                                  start_date=datetime.date(2025, 1, 1))
+        return user
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def login(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+class ApiClient:
+    """Calls the API with a bearer token, as a machine client does."""
+
+    def __init__(self, user):
+        self.client = Client()
+        _token, raw = ApiToken.issue(user)
+        self.headers = {"Authorization": f"Bearer {raw}"}
+
+    def get(self, path, **kw):
+        return self.client.get(f"/api/v1{path}", headers=self.headers, **kw)
+
+    def post(self, path, data=None):
+        return self.client.post(f"/api/v1{path}", data=data or {}, content_type="application/json",
+                                headers=self.headers)
+
+    def patch(self, path, data):
+        return self.client.patch(f"/api/v1{path}", data=data, content_type="application/json",
+                                 headers=self.headers)
+
+
+@pytest.fixture
+def api_as():
+    return ApiClient
+
+
+@pytest.fixture
+def client_as():
+    return login
