@@ -80,13 +80,20 @@ def on_http_error(request, exc):
 
 def _register():
     from aupres.accounts.api import router as accounts_router
+    from aupres.encounters.api import router as encounters_router
+    from aupres.followups.api import router as followups_router
     from aupres.persons.api import households_router, persons_router
+    from aupres.referrals.api import router as referrals_router
     from aupres.services.api import router as services_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/", services_router)
     api.add_router("/persons", persons_router)
     api.add_router("/households", households_router)
+    # Each capability's router declares its own paths under /api/v1/ (referrals, followups, encounters…).
+    api.add_router("/", referrals_router)
+    api.add_router("/", followups_router)
+    api.add_router("/", encounters_router)
 
 
 _register()

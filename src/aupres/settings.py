@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "aupres.services",
     "aupres.persons",
     "aupres.followups",
+    "aupres.referrals",
+    "aupres.encounters",
     "aupres.demo",
 ]
 

@@ -9,6 +9,9 @@ urlpatterns = [
     path("compte/", include("aupres.accounts.urls")),
     path("personnes/", include("aupres.persons.urls")),
     path("configuration/", include("aupres.services.urls")),
+    path("orientations/", include("aupres.referrals.urls")),
+    path("suivis/", include("aupres.followups.urls")),
+    path("activite/", include("aupres.encounters.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -4,6 +4,7 @@ Deterministic (seeded), synthetic, plausible. Later capabilities extend `load()`
 """
 
 import datetime
+import importlib
 import random
 from decimal import Decimal
 
@@ -28,6 +29,8 @@ from aupres.persons.models import (
     Sex,
 )
 from aupres.services.models import Membership, Operator, Profession, Service, ServiceKind, Territory
+
+DEMO_EXTENSIONS = ["aupres.followups.demo", "aupres.referrals.demo", "aupres.encounters.demo"]
 
 DEMO_PASSWORD = "demo"  # noqa: S105 — demo accounts only, created only when AUPRES_DEMO=1
 
@@ -76,6 +79,13 @@ class Demo:
         self.operators_and_services()
         self.users()
         self.persons()
+        # Each capability adds its own demo activity, in its app's demo.py (load(demo) -> None).
+        for module in DEMO_EXTENSIONS:
+            try:
+                extension = importlib.import_module(module)
+            except ModuleNotFoundError:
+                continue
+            extension.load(self)
         return self.summary()
 
     def summary(self):
