@@ -3,6 +3,7 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 from pydantic import field_validator
 
 from aupres.core import access
@@ -179,7 +180,7 @@ def _followed_by(persons, service_ids):
 @persons_router.post("", response={201: PersonOut}, summary="Create a person, followed by one of your services")
 def create_person(request, payload: PersonCreate):
     person = services.create_person(request.user, _clean_values(payload), payload.service)
-    return 201, person_out(person)
+    return Status(201, person_out(person))
 
 
 @persons_router.get("/{int:person_id}", response=PersonOut)
@@ -217,7 +218,7 @@ def list_living_situations(request, person_id: int):
 @persons_router.post("/{int:person_id}/living-situations", response={201: LivingSituationOut})
 def add_living_situation(request, person_id: int, payload: LivingSituationIn):
     person = access.get_visible_person(request.user, person_id)
-    return 201, services.add_living_situation(request.user, person, **payload.model_dump())
+    return Status(201, services.add_living_situation(request.user, person, **payload.model_dump()))
 
 
 class RightIn(Schema):
@@ -242,7 +243,7 @@ def list_rights(request, person_id: int):
 @persons_router.post("/{int:person_id}/rights", response={201: RightOut})
 def add_right(request, person_id: int, payload: RightIn):
     person = access.get_visible_person(request.user, person_id)
-    return 201, services.add_right(request.user, person, **payload.model_dump())
+    return Status(201, services.add_right(request.user, person, **payload.model_dump()))
 
 
 class MedicalProfileFields(Schema):
@@ -308,8 +309,9 @@ def list_notes(request, person_id: int):
 @persons_router.post("/{int:person_id}/notes", response={201: NoteOut})
 def add_note(request, person_id: int, payload: NoteIn):
     person = access.get_visible_person(request.user, person_id)
-    return 201, services.add_note(request.user, person, compartment=payload.compartment,
-                                  text=payload.text, service_id=payload.service)
+    note = services.add_note(request.user, person, compartment=payload.compartment, text=payload.text,
+                             service_id=payload.service)
+    return Status(201, note)
 
 
 # Households ---------------------------------------------------------------------------------
@@ -375,7 +377,7 @@ def create_household(request, payload: HouseholdIn):
     household = services.create_household(
         request.user, payload.label, [(m.person, m.role) for m in payload.members]
     )
-    return 201, household_out(household, request.user)
+    return Status(201, household_out(household, request.user))
 
 
 @households_router.get("/{int:household_id}", response=HouseholdOut)

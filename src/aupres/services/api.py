@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from aupres.core.errors import DomainError, NotFound
 from aupres.services import services
@@ -165,7 +166,7 @@ def create_service(request, payload: ServiceCreate):
         raise DomainError(_("Unknown service kind."), field="kind")
     values = _rule_values(payload)
     territories = _territories(payload.territories) or []
-    return 201, services.create_service(request.user, operator, kind, values, territories)
+    return Status(201, services.create_service(request.user, operator, kind, values, territories))
 
 
 @router.patch("/services/{int:service_id}", response=ServiceOut)
@@ -254,7 +255,7 @@ def add_membership(request, service_id: int, payload: MembershipIn):
     if member is None:
         raise DomainError(_("Unknown account."), field="user")
     values = payload.model_dump(exclude={"user"})
-    return 201, services.add_membership(request.user, service, member, values)
+    return Status(201, services.add_membership(request.user, service, member, values))
 
 
 @router.patch("/memberships/{int:membership_id}", response=MembershipOut)
