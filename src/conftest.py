@@ -9,6 +9,7 @@ from django.test import Client
 from aupres.accounts.models import AccountKind, ApiToken, User
 from aupres.followups.models import FollowUp
 from aupres.persons.models import LivingSituation, MedicalProfile, Note, Person, RightStatus
+from aupres.services.kinds import load_kinds
 from aupres.services.models import Membership, Operator, Profession, Service, ServiceKind, Territory
 
 PASSWORD = "correct-horse-battery-staple"
@@ -23,6 +24,8 @@ class World:
     """Service A follows `person`; service B (same operator) does not; C belongs to another operator."""
 
     def __init__(self):
+        # Transactional tests (browser) flush the rows that the data migration loaded.
+        load_kinds(ServiceKind)
         self.territory = Territory.objects.create(level="departement", code="59", name="Nord")
         self.operator = Operator.objects.create(name="Opérateur A", kind="association")
         self.other_operator = Operator.objects.create(name="Opérateur C", kind="hospital")
