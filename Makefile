@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 migrate: install
-	mkdir -p $(AUPRES_VAR_DIR)
+	mkdir -p $(AUPRES_VAR_DIR)/static
 	AUPRES_DEV=1 $(BIN)/python manage.py migrate --no-input
 
 demo: migrate

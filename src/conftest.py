@@ -26,7 +26,8 @@ class World:
     def __init__(self):
         # Transactional tests (browser) flush the rows that the data migration loaded.
         load_kinds(ServiceKind)
-        self.territory = Territory.objects.create(level="departement", code="59", name="Nord")
+        self.territory, _created = Territory.objects.get_or_create(level="departement", code="59",
+                                                                   defaults={"name": "Nord"})
         self.operator = Operator.objects.create(name="Opérateur A", kind="association")
         self.other_operator = Operator.objects.create(name="Opérateur C", kind="hospital")
         kind = ServiceKind.objects.get(code="lhss_mobile")

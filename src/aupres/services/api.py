@@ -140,6 +140,17 @@ def list_territories(request):
     return list(Territory.objects.all())
 
 
+class CommuneIn(Schema):
+    code: str = Field(pattern=r"^(\d{5}|2[AB]\d{3})$", description="INSEE code of the commune")
+    name: str = Field(min_length=1, max_length=120)
+    departement: str = Field(max_length=3, description="Code of its département, e.g. 59")
+
+
+@router.post("/territories", response={201: TerritoryOut}, summary="Add a commune (heads of service)")
+def add_commune(request, payload: CommuneIn):
+    return Status(201, services.add_commune(request.user, payload.code, payload.name.strip(), payload.departement))
+
+
 @router.get("/service-kinds", response=list[KindOut], summary="The fifteen kinds, used as templates")
 def list_kinds(request):
     return list(services.kinds())

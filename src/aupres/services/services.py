@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import StaleEdit
-from aupres.services.models import Membership, Operator, Service, ServiceKind
+from aupres.services.models import Membership, Operator, Service, ServiceKind, Territory, TerritoryLevel
 
 
 def manageable_operators(user):
@@ -107,6 +107,21 @@ def update_membership(user, membership, values, version):
     _validate(membership)
     _save(membership, version, list(values))
     return membership
+
+
+def add_commune(user, code, name, departement_code):
+    if not access.managed_operator_ids(user):
+        raise Forbidden(_("Only a head of service may add a commune."))
+    departement = Territory.objects.filter(level=TerritoryLevel.DEPARTEMENT, code=departement_code).first()
+    if departement is None:
+        raise DomainError(_("Unknown département."), field="departement")
+    if not code.startswith(departement_code if len(departement_code) == 2 else departement_code[:3]):
+        raise DomainError(_("The INSEE code of a commune starts with the code of its département."), field="code")
+    commune, created = Territory.objects.get_or_create(
+        level=TerritoryLevel.COMMUNE, code=code, defaults={"name": name, "parent": departement})
+    if not created:
+        raise DomainError(_("This commune already exists."), field="code", code="duplicate")
+    return commune
 
 
 def kinds():

@@ -96,3 +96,18 @@ def test_configuration_screens(world, client_as):
     service.refresh_from_db()
     assert service.capacity == 9 and service.open_all_week
     assert client_as(world.users["nurse"]).get(f"/configuration/dispositifs/{service.pk}/modifier/").status_code == 404
+
+
+def test_regions_and_departements_are_preloaded_and_communes_can_be_added(world, api_as):
+    from aupres.services.models import Territory
+
+    assert Territory.objects.filter(level="region").count() == 18
+    assert Territory.objects.filter(level="departement").count() == 101
+    assert Territory.objects.get(level="departement", code="59").parent.name == "Hauts-de-France"
+    head = api_as(world.users["head_of_service"])
+    r = head.post("/territories", {"code": "59350", "name": "Lille", "departement": "59"})
+    assert r.status_code == 201 and r.json()["level"] == "commune"
+    assert head.post("/territories", {"code": "59350", "name": "Lille", "departement": "59"}).status_code == 400
+    assert head.post("/territories", {"code": "62041", "name": "Arras", "departement": "59"}).json()["field"] == "code"
+    assert api_as(world.users["nurse"]).post("/territories", {"code": "59512", "name": "Roubaix",
+                                                              "departement": "59"}).status_code == 403
