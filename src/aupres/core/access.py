@@ -1,7 +1,8 @@
 """The access model, in one place (DOMAIN.md §5, docs/decisions.md).
 
 - A team member sees a person only while one of their services follows the person (an open
-  follow-up, or a closed one within the service's `access_after_exit_days`).
+  follow-up, or a closed one within the service's `access_after_exit_days`) or has to decide on an
+  open referral for that person (pending, before the committee, or on the waiting list).
 - Each piece of information belongs to a compartment. On a person followed by service S, a
   member of S reads and writes: health (health professions), social (the following team, not the
   head of service), administrative (the following team and the head of service).
@@ -55,6 +56,19 @@ def _access_followups(services):
     return FollowUp.objects.giving_access(timezone.localdate()).filter(service_id__in=services)
 
 
+def _open_referrals(services):
+    from aupres.referrals.models import Referral
+
+    return Referral.objects.open().filter(service_id__in=services, person__isnull=False)
+
+
+def _giving_access(services, person):
+    """Ids of those services that follow the person or have an open referral for them."""
+    ids = set(_access_followups(services).filter(person=person).values_list("service_id", flat=True))
+    ids.update(_open_referrals(services).filter(person=person).values_list("service_id", flat=True))
+    return ids
+
+
 def visible_persons(user, queryset=None, compartment=None):
     from django.db.models import Exists, OuterRef
 
@@ -64,7 +78,10 @@ def visible_persons(user, queryset=None, compartment=None):
     services = service_ids(user, compartment)
     if not services:
         return qs.none()
-    return qs.filter(Exists(_access_followups(services).filter(person=OuterRef("pk"))))
+    return qs.filter(
+        Exists(_access_followups(services).filter(person=OuterRef("pk")))
+        | Exists(_open_referrals(services).filter(person=OuterRef("pk")))
+    )
 
 
 def compartments_on(user, person):
@@ -72,11 +89,8 @@ def compartments_on(user, person):
     by_service = compartments_by_service(user)
     if not by_service:
         return frozenset()
-    following = _access_followups(list(by_service)).filter(person=person).values_list(
-        "service_id", flat=True
-    )
     result = frozenset()
-    for sid in following:
+    for sid in _giving_access(list(by_service), person):
         result |= by_service[sid]
     return result
 
@@ -100,9 +114,8 @@ def require(person, compartment):
 
 
 def following_services_of(user, person, compartment=None):
-    """The user's services that follow the person (giving access), optionally holding a compartment."""
-    services = service_ids(user, compartment)
-    return list(_access_followups(services).filter(person=person).values_list("service_id", flat=True))
+    """The user's services that give access to the person (follow-up or open referral)."""
+    return sorted(_giving_access(service_ids(user, compartment), person))
 
 
 def is_head_of_service(user, service_id=None):

@@ -1,0 +1,752 @@
+"""Rules about referrals, called alike by screens, API, tasks and other capabilities.
+
+- Intake through three doors (team, partner account, public form) — create_referral.
+- Eligibility (from the Service's data only) — eligibility(service, referral).
+- Capacity (reusable by other capabilities) — capacity_usage(service).
+- Decisions — accept, decline, put_on_waiting_list, forward; regional regulation — route,
+  suggest_services; the orientation committee — record_committee_meeting.
+- referral_date_of(followup): when the person was referred, for "time from referral to first contact".
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aupres.accounts.models import AccountKind
+from aupres.core import access
+from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound, stale_edit_error
+from aupres.core.models import StaleEdit
+from aupres.followups.models import FollowUp, FollowUpState
+from aupres.persons.models import HouseholdMember, Person
+from aupres.referrals.models import (
+    CommitteeMeeting,
+    Consent,
+    DeclineReason,
+    DocumentKind,
+    Door,
+    Need,
+    Referral,
+    ReferralAttachment,
+    ReferralEvent,
+    ServiceIntake,
+    Source,
+    Status,
+)
+from aupres.services.models import CapacityUnit, Membership, Profession, Public, RequiredDocument, Service
+
+# Needs a service of each kind usually takes, used until its head sets them (ServiceIntake).
+# Data, like aupres.services.kinds: a head of service changes them without code.
+DEFAULT_NEEDS_BY_KIND = {
+    "lhss_mobile": ["health", "mental_health", "addiction", "nursing"],
+    "lhss_day": ["health", "mental_health", "addiction", "rights"],
+    "lhss_residential": ["health", "nursing"],
+    "lhss_paediatric": ["health", "maternity"],
+    "lam": ["health", "nursing"],
+    "act": ["health", "housing"],
+    "act_outreach": ["health", "housing"],
+    "emsp": ["health", "mental_health", "addiction", "rights", "social"],
+    "ssiad_precarity": ["nursing", "health"],
+    "pass_mobile": ["health", "rights"],
+    "empp": ["mental_health", "addiction"],
+    "mum": ["maternity", "housing"],
+    "violence_shelter": ["violence", "housing", "social"],
+    "landlord_team": ["housing", "mental_health", "health", "social"],
+    "case_management": ["social", "housing", "rights", "health", "mental_health"],
+}
+
+MAX_ATTACHMENT_BYTES = getattr(settings, "REFERRAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+ATTACHMENT_SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
+                         b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+# Capacity --------------------------------------------------------------------------------------
+
+@dataclass
+class Capacity:
+    used: int
+    limit: int | None  # None: the unit does not limit admissions (or no capacity is set)
+    unit: str
+
+    @property
+    def free(self):
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+    def full_with(self, adding=1):
+        return self.limit is not None and self.used + adding > self.limit
+
+
+COUNTS_HOUSEHOLDS = {CapacityUnit.HOUSEHOLDS, CapacityUnit.FAMILIES}
+
+
+def _open_person_ids(service):
+    return FollowUp.objects.open().filter(service=service).values("person_id")
+
+
+def capacity_usage(service, on=None):
+    """How full the service is, in its own unit (Service.capacity_unit and capacity).
+
+    Households/families: distinct current households of the persons with an open follow-up, a person
+    without a household counting as one. Situations per case manager: the limit is the capacity times
+    the number of active case-manager memberships. Persons per opening day does not limit admissions,
+    nor does a capacity of 0 (not set).
+    """
+    on = on or timezone.localdate()
+    persons = _open_person_ids(service)
+    if service.capacity_unit in COUNTS_HOUSEHOLDS:
+        current = HouseholdMember.objects.filter(person_id__in=persons).filter(
+            Q(until__isnull=True) | Q(until__gt=on))
+        households = current.values("household_id").distinct().count()
+        alone = FollowUp.objects.open().filter(service=service).exclude(
+            person_id__in=current.values("person_id")).values("person_id").distinct().count()
+        used = households + alone
+    else:
+        used = FollowUp.objects.open().filter(service=service).values("person_id").distinct().count()
+    limit = service.capacity or None
+    if service.capacity_unit == CapacityUnit.PERSONS_PER_DAY:
+        limit = None
+    elif service.capacity_unit == CapacityUnit.SITUATIONS_PER_CASE_MANAGER and limit:
+        managers = Membership.objects.active(on).filter(
+            service=service, profession=Profession.CASE_MANAGER).values("user_id").distinct().count()
+        limit = limit * managers
+    return Capacity(used=used, limit=limit, unit=service.capacity_unit)
+
+
+def _adds_to_capacity(service, person, on=None):
+    """1, or 0 when the person's household is already counted by this service."""
+    if person is None or service.capacity_unit not in COUNTS_HOUSEHOLDS:
+        return 1
+    on = on or timezone.localdate()
+    households = HouseholdMember.objects.filter(person=person).filter(
+        Q(until__isnull=True) | Q(until__gt=on)).values("household_id")
+    counted = HouseholdMember.objects.filter(household_id__in=households, person_id__in=_open_person_ids(service))
+    return 0 if counted.exists() else 1
+
+
+# Eligibility -----------------------------------------------------------------------------------
+
+def accepted_needs(service):
+    intake = ServiceIntake.objects.filter(service=service).first()
+    if intake is not None:
+        return list(intake.accepted_needs)
+    return list(DEFAULT_NEEDS_BY_KIND.get(service.kind.code, []))
+
+
+def set_accepted_needs(user, service, needs):
+    if not access.is_head_of_service(user, service.pk):
+        raise Forbidden(_("Only the head of service sets the needs it takes."))
+    unknown = set(needs) - set(Need.values)
+    if unknown:
+        raise DomainError(_("Unknown kind of need."), field="accepted_needs")
+    ServiceIntake.objects.update_or_create(service=service, defaults={"accepted_needs": sorted(set(needs))})
+
+
+def _months_between(since, on):
+    return (on.year - since.year) * 12 + on.month - since.month - (on.day < since.day)
+
+
+def eligibility(service, referral, on=None):
+    """Reasons why the referral does not fit the service: [(code, message)], empty when it fits.
+
+    Only the service's data decides (public, ages, months on the street, prescription, documents,
+    the person's own demand, needs taken). What is unknown (age, sex) is never a reason.
+    """
+    on = on or timezone.localdate()
+    reasons = []
+    person = referral.person if referral.person_id else None
+    age = referral.age(on)
+    sex = referral.sex if referral.sex != "unknown" else (person.sex if person else "unknown")
+    public = service.public
+    if public == Public.ADULTS and age is not None and age < 18:
+        reasons.append(("wrong_public", _("This service takes adults only.")))
+    elif public == Public.WOMEN and sex not in ("female", "unknown"):
+        reasons.append(("wrong_public", _("This service takes women only.")))
+    elif public == Public.MOTHERS_WITH_CHILDREN and (sex not in ("female", "unknown")
+                                                     or not referral.minor_children):
+        reasons.append(("wrong_public", _("This service takes mothers with their minor children; "
+                                          "the referral mentions no minor child with a mother.")))
+    elif public == Public.MOTHERS_WITH_NEWBORNS and (sex not in ("female", "unknown") or not referral.newborn):
+        reasons.append(("wrong_public", _("This service takes mothers with a newborn; the referral "
+                                          "mentions no newborn with a mother.")))
+    if age is not None and service.min_age is not None and age < service.min_age:
+        reasons.append(("too_young", _("The person is younger than the service's minimum age (%(age)s).")
+                        % {"age": service.min_age}))
+    if age is not None and service.max_age is not None and age > service.max_age:
+        reasons.append(("too_old", _("The person is older than the service's maximum age (%(age)s).")
+                        % {"age": service.max_age}))
+    since = referral.on_street_since or (person.on_street_since if person else None)
+    if service.max_months_on_street is not None and since is not None:
+        months = _months_between(since, on)
+        if months > service.max_months_on_street:
+            reasons.append(("too_long_on_street", _(
+                "The person has been on the street for %(months)s months; this service takes people on "
+                "the street for at most %(max)s months.") % {"months": months, "max": service.max_months_on_street}))
+    needs_prescription = service.requires_prescription or RequiredDocument.PRESCRIPTION in (
+        service.required_documents or [])
+    if needs_prescription and not (referral.prescription_date and referral.prescriber.strip()):
+        reasons.append(("missing_prescription", _(
+            "This service acts only on medical prescription: give the prescription date and the prescriber.")))
+    if referral.pk:
+        present = set(referral.attachments.values_list("kind", flat=True))
+    else:
+        present = set(getattr(referral, "_pending_documents", ()))
+    labels = dict(DocumentKind.choices)
+    for kind in service.required_documents or []:
+        if kind == RequiredDocument.PRESCRIPTION:
+            continue
+        if kind not in present:
+            reasons.append(("missing_document", _("Missing document: %(doc)s.") % {"doc": labels.get(kind, kind)}))
+    if service.requires_expressed_demand and not (referral.consent == Consent.ASKS or referral.source == Source.SELF):
+        reasons.append(("no_expressed_demand", _("This service requires the person's own demand.")))
+    taken = accepted_needs(service)
+    if taken and referral.needs and not set(referral.needs) & set(taken):
+        reasons.append(("need_not_matching", _("This service does not take this kind of need.")))
+    return reasons
+
+
+# Visibility --------------------------------------------------------------------------------------
+
+def visible_referrals(user):
+    """Team members: referrals addressed to their services. Partners: those they sent.
+    Regulators: referrals addressed to no service, in their territory. Others: none."""
+    qs = Referral.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.kind == AccountKind.STAFF:
+        return qs.filter(service_id__in=access.service_ids(user))
+    if user.kind == AccountKind.PARTNER:
+        return qs.filter(sent_by=user)
+    if user.kind == AccountKind.REGULATOR:
+        if user.territory_id is None:
+            return qs.none()
+        return qs.unrouted().filter(territory_id__in=user.territory.self_and_descendant_ids())
+    return qs.none()
+
+
+def referral_compartments(user, referral):
+    """What a team member reads of a referral addressed to one of their services (as on a person)."""
+    if referral.service_id is None:
+        return frozenset()
+    return access.compartments_by_service(user).get(referral.service_id, frozenset())
+
+
+def get_referral(user, referral_id):
+    referral = visible_referrals(user).select_related("service", "person", "territory").filter(
+        pk=referral_id).first()
+    if referral is None:
+        raise NotFound()
+    referral.compartments = referral_compartments(user, referral)
+    return referral
+
+
+def _event(referral, user, action, note=""):
+    ReferralEvent.objects.create(referral=referral, by=user if getattr(user, "pk", None) else None,
+                                 action=action, status=referral.status, service_id=referral.service_id,
+                                 note=note)
+
+
+# Intake ------------------------------------------------------------------------------------------
+
+TEXT_FIELDS = ("referrer_organisation", "referrer_name", "referrer_phone", "referrer_email", "alias",
+               "first_name", "last_name", "phone", "location", "social_description", "health_description",
+               "prescriber")
+INTAKE_FIELDS = (*TEXT_FIELDS, "source", "sex", "birth_year", "estimated_age", "minor_children", "newborn",
+                 "household_size", "needs", "urgency", "consent", "on_street_since", "prescription_date")
+
+
+def check_referral_values(values, today=None):
+    today = today or timezone.localdate()
+    if values.get("source") not in Source.values:
+        raise DomainError(_("Say who refers."), field="source")
+    if not any((values.get(f) or "").strip() for f in ("alias", "first_name", "last_name", "location")):
+        raise DomainError(_("Give at least a name, an alias, or where the person can be found."),
+                          field="alias", code="name_required")
+    needs = values.get("needs") or []
+    if not needs:
+        raise DomainError(_("Say what the need is."), field="needs")
+    if set(needs) - set(Need.values):
+        raise DomainError(_("Unknown kind of need."), field="needs")
+    year = values.get("birth_year")
+    if year and not (1900 <= year <= today.year):
+        raise DomainError(_("The birth year must be between 1900 and this year."), field="birth_year")
+    for name in ("on_street_since", "prescription_date"):
+        if values.get(name) and values[name] > today:
+            raise DomainError(_("This date is in the future."), field=name)
+    if values.get("consent") == Consent.REFUSES and values.get("source") != Source.SELF:
+        # Recorded as such: the team decides, but it must know.
+        pass
+
+
+def _target_service(service_id):
+    service = Service.objects.filter(pk=service_id, is_active=True).first()
+    if service is None:
+        raise DomainError(_("This service does not exist or is closed."), field="service")
+    return service
+
+
+@transaction.atomic
+def create_referral(user, values, *, service_id=None, territory_id=None, person_id=None, documents=()):
+    """Record a referral through the user's door. `documents`: [(kind, uploaded file)].
+
+    Team member: for one of their services, possibly linked to a person they already see.
+    Partner: to a service, or to a territory for the regulator to route. Anonymous (public form):
+    same as a partner, without account; the caller must have checked the rate limit and honeypot.
+    """
+    values = {k: v for k, v in values.items() if k in INTAKE_FIELDS}
+    for name in TEXT_FIELDS:
+        if name in values:
+            values[name] = (values[name] or "").strip()
+    if "needs" in values:
+        values["needs"] = sorted({str(n) for n in values["needs"] or []})
+    check_referral_values(values)
+    kind = user.kind if getattr(user, "is_authenticated", False) else None
+    referral = Referral(**values)
+    if kind == AccountKind.STAFF:
+        if service_id is None or int(service_id) not in access.service_ids(user):
+            raise Forbidden(_("Record a referral for one of your services."), field="service")
+        referral.door, referral.recorded_by = Door.TEAM, user
+    elif kind == AccountKind.PARTNER:
+        referral.door, referral.sent_by = Door.PARTNER, user
+        referral.referrer_organisation = referral.referrer_organisation or user.organisation
+    elif kind is None:
+        referral.door = Door.PUBLIC
+        if referral.source != Source.SELF and not (referral.referrer_phone or referral.referrer_email):
+            raise DomainError(_("Give a phone number or an email address so that the team can call you back."),
+                              field="referrer_phone")
+    else:
+        raise Forbidden(_("Your account cannot send referrals."))
+    if person_id is not None:
+        if kind != AccountKind.STAFF:
+            raise Forbidden(_("Only a team member links a referral to a person."), field="person")
+        person = access.visible_persons(user).filter(pk=person_id).first()
+        if person is None:
+            raise NotFound(field="person")
+        referral.person = person
+    if service_id is not None:
+        referral.service = _target_service(service_id)
+        referral.status = Status.COMMITTEE if referral.service.has_orientation_committee else Status.PENDING
+    elif territory_id is not None:
+        from aupres.services.models import Territory
+
+        referral.territory = Territory.objects.filter(pk=territory_id).first()
+        if referral.territory is None:
+            raise DomainError(_("Unknown territory."), field="territory")
+    else:
+        raise DomainError(_("Choose a service, or the territory where the person is."), field="service")
+    if referral.territory is None and referral.service is not None:
+        referral.territory = referral.service.territories.order_by("level", "pk").first()
+    docs = [(k, f) for k, f in documents if f]
+    for doc_kind, upload in docs:
+        check_attachment(doc_kind, upload)
+    referral.save()
+    for doc_kind, upload in docs:
+        _store_attachment(user, referral, doc_kind, upload)
+    _event(referral, user, "received")
+    return referral
+
+
+# Attachments -------------------------------------------------------------------------------------
+
+def sniff_type(upload):
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, content_type in ATTACHMENT_SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def check_attachment(kind, upload):
+    if kind not in DocumentKind.values:
+        raise DomainError(_("Unknown kind of document."), field="attachments")
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise DomainError(_("A document may weigh at most %(mb)s MB.") % {"mb": MAX_ATTACHMENT_BYTES // 2**20},
+                          field="attachments", code="file_too_large")
+    if sniff_type(upload) is None:
+        raise DomainError(_("Send a PDF, JPEG or PNG file."), field="attachments", code="file_type")
+
+
+def _store_attachment(user, referral, kind, upload):
+    content_type = sniff_type(upload)
+    attachment = ReferralAttachment(referral=referral, kind=kind, original_name=(upload.name or "")[-200:],
+                                    content_type=content_type, size=upload.size,
+                                    uploaded_by=user if getattr(user, "pk", None) else None)
+    attachment.file.save("upload", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+def add_attachment(user, referral, kind, upload):
+    """The sender (partner, while the referral is open) or the addressed team adds a document."""
+    check_attachment(kind, upload)
+    if not referral.is_open:
+        raise DomainError(_("This referral has been decided: documents can no longer be added."),
+                          code="referral_closed")
+    if user.kind == AccountKind.STAFF:
+        if referral.service_id not in access.service_ids(user):
+            raise NotFound()
+        referral.compartments = referral_compartments(user, referral)
+        access.require(referral, _doc_compartment(kind))
+    elif not (user.kind == AccountKind.PARTNER and referral.sent_by_id == user.pk):
+        raise NotFound()
+    return _store_attachment(user, referral, kind, upload)
+
+
+def _doc_compartment(kind):
+    from aupres.referrals.models import DOCUMENT_COMPARTMENT
+
+    return DOCUMENT_COMPARTMENT[kind]
+
+
+def readable_attachments(user, referral):
+    """Documents a team member may open: by compartment. Partners and regulators open none."""
+    comps = referral_compartments(user, referral)
+    return [a for a in referral.attachments.all() if a.compartment in comps]
+
+
+def get_attachment(user, referral_id, attachment_id):
+    referral = get_referral(user, referral_id)
+    attachment = referral.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound()
+    if attachment.compartment not in referral.compartments:
+        access.require(referral, attachment.compartment)
+    return attachment
+
+
+# Decisions ---------------------------------------------------------------------------------------
+
+def _deciding(user, referral):
+    if referral.service_id is None or referral.service_id not in access.service_ids(user):
+        raise NotFound()
+    if not referral.is_open:
+        raise DomainError(_("This referral has already been decided."), code="already_decided")
+
+
+def _save(referral, version, fields):
+    try:
+        referral.save_versioned(version, update_fields=fields)
+    except StaleEdit:
+        raise stale_edit_error() from None
+
+
+def _check_override(user, referral, code, message, justification, details=None):
+    """A rule refuses the decision unless the head of service overrides it with a justification."""
+    justification = (justification or "").strip()
+    if justification and access.is_head_of_service(user, referral.service_id):
+        referral.overridden_rules = sorted({*referral.overridden_rules, code})
+        return
+    if justification:
+        raise Forbidden(_("Only the head of service may make an exception."), code="override_forbidden",
+                        field="override_justification")
+    raise DomainError(message, code=code, field="override_justification", details=details or {})
+
+
+def _new_person(user, referral):
+    values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "sex", "birth_year",
+                                                "estimated_age", "phone", "on_street_since")}
+    if not any(values[f] for f in ("alias", "first_name", "last_name")):
+        values["alias"] = _("Referral %(receipt)s") % {"receipt": referral.receipt}
+    person = Person(created_by=user, **values)
+    if person.estimated_age is not None:
+        person.estimated_on = timezone.localtime(referral.received_at).date()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def accept(user, referral, version, *, person_id=None, override_justification="", meeting=None, strategy=""):
+    """Accept: open a follow-up in the service (state intake) and start the referral-to-contact clock.
+
+    Refused, with the reasons, when the referral does not fit the service or the service is full,
+    unless the head of service overrides with a justification. A service with an orientation
+    committee accepts only through a committee meeting.
+    """
+    _deciding(user, referral)
+    service = referral.service
+    if service.has_orientation_committee and meeting is None:
+        raise DomainError(_("The orientation committee of this service decides: record its meeting."),
+                          code="committee_required")
+    if person_id is not None:
+        person = access.visible_persons(user).filter(pk=person_id).first()
+        if person is None:
+            raise NotFound(field="person")
+        referral.person = person
+    reasons = eligibility(service, referral)
+    if reasons:
+        _check_override(user, referral, "not_eligible", " ".join(str(m) for _c, m in reasons),
+                        override_justification, {"reasons": [c for c, _m in reasons]})
+    capacity = capacity_usage(service)
+    if capacity.full_with(_adds_to_capacity(service, referral.person if referral.person_id else None)):
+        _check_override(user, referral, "capacity_full", _(
+            "The service is full: %(used)s for a capacity of %(limit)s.") % {
+                "used": capacity.used, "limit": capacity.limit},
+            override_justification, {"used": capacity.used, "limit": capacity.limit})
+    person = referral.person if referral.person_id else _new_person(user, referral)
+    if FollowUp.objects.open().filter(person=person, service=service).exists():
+        raise Conflict(_("This person is already followed by this service."), code="already_followed")
+    now = timezone.now()
+    followup = FollowUp.objects.create(person=person, service=service, opened_on=timezone.localdate(),
+                                       state=FollowUpState.INTAKE)
+    referral.person, referral.followup = person, followup
+    referral.status, referral.accepted_at, referral.decided_at, referral.decided_by = (
+        Status.ACCEPTED, now, now, user)
+    referral.override_justification = (override_justification or "").strip() if referral.overridden_rules else ""
+    fields = ["person", "followup", "status", "accepted_at", "decided_at", "decided_by",
+              "override_justification", "overridden_rules"]
+    if meeting is not None:
+        referral.committee_meeting, referral.committee_strategy = meeting, strategy
+        fields += ["committee_meeting", "committee_strategy"]
+    _save(referral, version, fields)
+    access.forget(user)
+    _event(referral, user, "accepted", referral.override_justification)
+    return referral
+
+
+@transaction.atomic
+def decline(user, referral, version, *, reason, note="", meeting=None, strategy=""):
+    _deciding(user, referral)
+    if reason not in DeclineReason.values:
+        raise DomainError(_("Choose a reason."), field="reason")
+    note = (note or "").strip()
+    if reason == DeclineReason.OTHER and not note:
+        raise DomainError(_("Explain the reason."), field="note")
+    now = timezone.now()
+    referral.status, referral.decline_reason, referral.decision_note = Status.DECLINED, reason, note
+    referral.decided_at, referral.decided_by = now, user
+    fields = ["status", "decline_reason", "decision_note", "decided_at", "decided_by"]
+    if meeting is not None:
+        referral.committee_meeting, referral.committee_strategy = meeting, strategy
+        fields += ["committee_meeting", "committee_strategy"]
+    _save(referral, version, fields)
+    _event(referral, user, "declined", note)
+    return referral
+
+
+@transaction.atomic
+def put_on_waiting_list(user, referral, version, *, note="", meeting=None, strategy=""):
+    _deciding(user, referral)
+    if referral.status == Status.WAITING:
+        raise DomainError(_("This referral is already on the waiting list."), code="already_waiting")
+    referral.status, referral.waiting_since = Status.WAITING, timezone.now()
+    fields = ["status", "waiting_since"]
+    if meeting is not None:
+        referral.committee_meeting, referral.committee_strategy = meeting, strategy
+        fields += ["committee_meeting", "committee_strategy"]
+    _save(referral, version, fields)
+    _event(referral, user, "waiting", (note or "").strip())
+    return referral
+
+
+def waiting_list(service):
+    """The service's waiting list, in order (first come, first served)."""
+    return Referral.objects.filter(service=service, status=Status.WAITING).order_by("waiting_since", "pk")
+
+
+def waiting_positions(service_ids):
+    """{referral id: position (1-based)} over the waiting lists of these services."""
+    positions, counters = {}, {}
+    rows = Referral.objects.filter(service_id__in=service_ids, status=Status.WAITING).order_by(
+        "service_id", "waiting_since", "pk").values_list("pk", "service_id")
+    for pk, sid in rows:
+        counters[sid] = counters.get(sid, 0) + 1
+        positions[pk] = counters[sid]
+    return positions
+
+
+COPIED_FIELDS = ("source", "referrer_organisation", "referrer_name", "referrer_phone", "referrer_email",
+                 "sent_by", "territory", "person", "alias", "first_name", "last_name", "sex", "birth_year",
+                 "estimated_age", "minor_children", "newborn", "household_size", "needs", "urgency", "consent",
+                 "phone", "location", "on_street_since", "social_description", "health_description",
+                 "prescription_date", "prescriber", "received_at", "door", "recorded_by")
+
+
+@transaction.atomic
+def forward(user, referral, version, *, service_id, note=""):
+    """Send the referral on to another service: a new referral there, this one marked forwarded."""
+    _deciding(user, referral)
+    target = _target_service(service_id)
+    if target.pk == referral.service_id:
+        raise DomainError(_("Choose another service."), field="service")
+    now = timezone.now()
+    copy = Referral(**{f: getattr(referral, f) for f in COPIED_FIELDS}, service=target, forwarded_from=referral,
+                    status=Status.COMMITTEE if target.has_orientation_committee else Status.PENDING)
+    copy.received_at = now
+    copy.save()
+    for attachment in referral.attachments.all():
+        ReferralAttachment.objects.create(
+            referral=copy, kind=attachment.kind, file=attachment.file.name, original_name=attachment.original_name,
+            content_type=attachment.content_type, size=attachment.size, uploaded_by=attachment.uploaded_by)
+    referral.status, referral.decided_at, referral.decided_by = Status.FORWARDED, now, user
+    referral.decision_note = (note or "").strip()
+    _save(referral, version, ["status", "decided_at", "decided_by", "decision_note"])
+    _event(referral, user, "forwarded", referral.decision_note)
+    _event(copy, user, "received")
+    return copy
+
+
+# Regional regulation -----------------------------------------------------------------------------
+
+def _territory_family(territory):
+    """The territory, its ancestors and its descendants: a service covering any of them may serve it."""
+    if territory is None:
+        return set()
+    ids = set(territory.self_and_descendant_ids())
+    node = territory
+    while node.parent_id:
+        node = node.parent
+        ids.add(node.pk)
+    return ids
+
+
+@dataclass
+class Suggestion:
+    service: Service
+    score: int
+    territory_match: bool
+    need_match: bool
+    reasons: list
+    capacity: Capacity
+
+
+def suggest_services(referral, limit=5):
+    """Services ranked for a referral: territory match, need taken, eligibility, free capacity."""
+    family = _territory_family(referral.territory)
+    suggestions = []
+    for service in Service.objects.filter(is_active=True).select_related("kind").prefetch_related("territories"):
+        covered = {t.pk for t in service.territories.all()}
+        territory_match = bool(covered & family)
+        taken = accepted_needs(service)
+        need_match = not taken or bool(set(referral.needs) & set(taken))
+        reasons = eligibility(service, referral)
+        capacity = capacity_usage(service)
+        score = (40 if territory_match else 0) + (30 if need_match else 0) + (20 if not reasons else 0)
+        if capacity.limit is None or capacity.free:
+            score += 10
+        suggestions.append(Suggestion(service, score, territory_match, need_match, reasons, capacity))
+    suggestions.sort(key=lambda s: (-s.score, -(s.capacity.free or 0), s.service.name))
+    return suggestions[:limit]
+
+
+@transaction.atomic
+def route(user, referral, version, *, service_id, note=""):
+    """A regulator addresses a referral of their territory to a service."""
+    if user.kind != AccountKind.REGULATOR or not visible_referrals(user).filter(pk=referral.pk).exists():
+        raise NotFound()
+    target = _target_service(service_id)
+    referral.service = target
+    referral.status = Status.COMMITTEE if target.has_orientation_committee else Status.PENDING
+    referral.routed_by, referral.routed_at = user, timezone.now()
+    _save(referral, version, ["service", "status", "routed_by", "routed_at"])
+    _event(referral, user, "routed", (note or "").strip())
+    return referral
+
+
+# Orientation committee ---------------------------------------------------------------------------
+
+COMMITTEE_DECISIONS = ("accept", "decline", "wait")
+
+
+@transaction.atomic
+def record_committee_meeting(user, service, *, held_on, attendees, notes="", decisions=()):
+    """Record a meeting of the service's orientation committee and apply its decisions.
+
+    decisions: [{"referral": id, "version": int, "decision": accept|decline|wait, "strategy": text,
+    "reason": DeclineReason (decline), "note": text, "override_justification": text}].
+    """
+    if not service.has_orientation_committee:
+        raise DomainError(_("This service has no orientation committee."), code="no_committee")
+    if service.pk not in access.service_ids(user):
+        raise NotFound()
+    attendees = (attendees or "").strip()
+    if not attendees:
+        raise DomainError(_("List who attended."), field="attendees")
+    if held_on > timezone.localdate():
+        raise DomainError(_("This date is in the future."), field="held_on")
+    meeting = CommitteeMeeting.objects.create(service=service, held_on=held_on, attendees=attendees,
+                                              notes=(notes or "").strip(), recorded_by=user)
+    for item in decisions:
+        referral = Referral.objects.filter(pk=item["referral"], service=service).first()
+        if referral is None:
+            raise NotFound(field="decisions")
+        strategy = (item.get("strategy") or "").strip()
+        decision = item.get("decision")
+        if decision == "accept":
+            accept(user, referral, item["version"], meeting=meeting, strategy=strategy,
+                   override_justification=item.get("override_justification", ""))
+        elif decision == "decline":
+            decline(user, referral, item["version"], reason=item.get("reason", ""), note=item.get("note", ""),
+                    meeting=meeting, strategy=strategy)
+        elif decision == "wait":
+            put_on_waiting_list(user, referral, item["version"], meeting=meeting, strategy=strategy)
+        else:
+            raise DomainError(_("Choose a decision."), field="decisions")
+    return meeting
+
+
+# Clock -------------------------------------------------------------------------------------------
+
+def referral_date_of(followup):
+    """When the person was first referred for this follow-up (the start of "time from referral to
+    first contact"), following forwards back to the first referral; None if opened without referral."""
+    referral = Referral.objects.filter(followup=followup).first()
+    if referral is None:
+        return None
+    seen = set()
+    while referral.forwarded_from_id and referral.forwarded_from_id not in seen:
+        seen.add(referral.pk)
+        referral = referral.forwarded_from
+    return referral.received_at
+
+
+# Public form -------------------------------------------------------------------------------------
+
+def public_rate(ip):
+    """True while this client may send; counts one attempt. Limit: settings.REFERRALS_PUBLIC_RATE
+    (count, seconds), cache: settings.REFERRALS_PUBLIC_CACHE."""
+    count, seconds = getattr(settings, "REFERRALS_PUBLIC_RATE", (5, 3600))
+    cache = caches[getattr(settings, "REFERRALS_PUBLIC_CACHE", "default")]
+    key = f"referrals:public:{ip}"
+    if cache.add(key, 1, timeout=seconds):
+        return True
+    try:
+        used = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=seconds)
+        return True
+    return used <= count
+
+
+def rate_limited_error():
+    return DomainError(_("Too many referrals were sent from this connection. Try again later, or call the "
+                         "team."), code="rate_limited", status=429)
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def decoy_receipt():
+    """What a bot filling the honeypot receives: a plausible receipt for nothing."""
+    from aupres.referrals.models import new_receipt
+
+    return new_receipt()
+
+
+def status_label(referral):
+    """What the sender may know of the decision: the status, and the reason's label when declined."""
+    if referral.status == Status.DECLINED and referral.decline_reason:
+        return f"{referral.get_status_display()} — {referral.get_decline_reason_display()}"
+    return str(referral.get_status_display())
+
+
+def days_waiting(referral, on=None):
+    on = on or timezone.now()
+    start = referral.waiting_since or referral.received_at
+    return (on - start) // datetime.timedelta(days=1)

@@ -1,0 +1,172 @@
+"""Screens: the inbox with waiting positions, decisions with reasons and overrides, intake with duplicate
+candidates, the partner's list, the public form, the regulation queue, the committee, attachments."""
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from aupres.followups.models import FollowUp
+from aupres.referrals.models import Referral, ReferralAttachment, Status
+from aupres.referrals.tests.helpers import join, referral
+from aupres.services.models import Profession, ServiceKind
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4 test"
+
+
+@pytest.fixture(autouse=True)
+def _files(settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+    cache.clear()
+
+
+def test_home_sends_each_kind_of_account_to_its_screen(world, client_as):
+    assert client_as(world.users["nurse"]).get("/orientations/").url.endswith("/orientations/boite/")
+    assert client_as(world.users["partner"]).get("/orientations/").url.endswith("/orientations/envoyees/")
+    assert client_as(world.users["regulator"]).get("/orientations/").url.endswith("/orientations/regulation/")
+    assert client_as(world.users["funder"]).get("/orientations/").status_code == 404
+    assert client_as(world.users["partner"]).get("/orientations/boite/").status_code == 404
+
+
+def test_inbox_lists_by_status_with_waiting_positions(world, client_as):
+    first = referral(world.service_a, alias="Premier", status="waiting", waiting_since=timezone.now())
+    referral(world.service_a, alias="Second", status="waiting", waiting_since=timezone.now())
+    referral(world.service_b, alias="Ailleurs")
+    client = client_as(world.users["social_worker"])
+    body = client.get("/orientations/boite/?statut=waiting").content.decode()
+    assert "Premier" in body and "Second" in body and "Ailleurs" not in body
+    assert body.index("Premier") < body.index("Position 1") < body.index("Second") < body.index("Position 2")
+    page = client.get(f"/orientations/{first.pk}/").content.decode()
+    assert "position 1" in page
+
+
+def test_detail_hides_health_from_non_health_professions_and_shows_reasons(world, client_as):
+    r = referral(world.service_a, health_description="Plaie secrète", social_description="Sous le pont",
+                 birth_year=timezone.localdate().year - 15)
+    nurse = client_as(world.users["nurse"]).get(f"/orientations/{r.pk}/").content.decode()
+    social = client_as(world.users["social_worker"]).get(f"/orientations/{r.pk}/").content.decode()
+    assert "Plaie secrète" in nurse and "Sous le pont" in nurse
+    assert "Plaie secrète" not in social and "Sous le pont" in social
+    assert 'data-code="wrong_public"' in social
+    assert client_as(world.outsider).get(f"/orientations/{r.pk}/").status_code == 404
+
+
+def test_decisions_on_screen_refuse_with_the_reason_and_keep_what_was_typed(world, client_as):
+    r = referral(world.service_a, birth_year=timezone.localdate().year - 15)
+    client = client_as(world.users["social_worker"])
+    response = client.post(f"/orientations/{r.pk}/accept/", {"version": 1})
+    assert response.status_code == 400 and 'data-code="wrong_public"' in response.content.decode()
+    r.refresh_from_db()
+    assert r.status == Status.PENDING
+    head = client_as(world.users["head_of_service"])
+    response = head.post(f"/orientations/{r.pk}/accept/", {"version": 1, "override_justification": "Accord ASE"})
+    assert response.status_code == 302
+    r.refresh_from_db()
+    assert r.status == Status.ACCEPTED and FollowUp.objects.filter(pk=r.followup_id).exists()
+    other = referral(world.service_a)
+    response = client.post(f"/orientations/{other.pk}/decline/", {"version": 1, "reason": "other", "note": ""})
+    assert response.status_code == 400
+    other.refresh_from_db()
+    assert other.status == Status.PENDING
+    assert client.post(f"/orientations/{other.pk}/wait/", {"version": 1}).status_code == 302
+    response = client.post(f"/orientations/{other.pk}/forward/", {"version": 2, "service": world.service_c.pk})
+    assert response.status_code == 302
+    assert Referral.objects.get(forwarded_from=other).service == world.service_c
+
+
+def test_intake_screen_proposes_candidates_and_links_the_chosen_person(world, client_as):
+    client = client_as(world.users["nurse"])
+    assert client.get("/orientations/nouvelle/").status_code == 200
+    partial = client.post("/orientations/doublons/", {"first_name": "Amina", "last_name": "Benaly"})
+    assert f'value="{world.person.pk}"' in partial.content.decode()
+    response = client.post("/orientations/nouvelle/", {
+        "service": world.service_a.pk, "source": "street_team", "first_name": "Amina", "last_name": "Benaly",
+        "sex": "female", "needs": ["health"], "urgency": "urgent", "consent": "agrees", "minor_children": 0,
+        "household_size": 1, "person": world.person.pk,
+        "doc_medical_file": SimpleUploadedFile("bilan.pdf", PDF, content_type="application/pdf")})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    r = Referral.objects.get(first_name="Amina")
+    assert r.person == world.person and r.door == "team"
+    assert r.attachments.get().kind == "medical_file"
+
+
+def test_attachments_are_served_only_by_compartment(world, client_as):
+    r = referral(world.service_a)
+    from aupres.referrals import services
+    services._store_attachment(world.users["nurse"], r, "medical_file", SimpleUploadedFile("m.pdf", PDF))
+    services._store_attachment(world.users["nurse"], r, "social_file", SimpleUploadedFile("s.pdf", PDF))
+    medical, social = ReferralAttachment.objects.order_by("pk")
+    assert "referrals/" in medical.file.name and "m.pdf" not in medical.file.name
+    nurse, worker = client_as(world.users["nurse"]), client_as(world.users["social_worker"])
+    got = nurse.get(f"/orientations/{r.pk}/pieces/{medical.pk}/")
+    assert got.status_code == 200 and b"".join(got.streaming_content) == PDF
+    assert worker.get(f"/orientations/{r.pk}/pieces/{medical.pk}/").status_code == 404
+    assert worker.get(f"/orientations/{r.pk}/pieces/{social.pk}/").status_code == 200
+    assert client_as(world.outsider).get(f"/orientations/{r.pk}/pieces/{social.pk}/").status_code == 404
+    assert client_as(world.users["partner"]).get(f"/orientations/{r.pk}/pieces/{social.pk}/").status_code == 404
+
+
+def test_partner_screens_send_and_list_only_status(world, client_as):
+    client = client_as(world.users["partner"])
+    response = client.post("/orientations/envoyees/nouvelle/", {
+        "service": world.service_a.pk, "source": "hospital", "alias": "Pépé", "sex": "male", "needs": ["health"],
+        "urgency": "semi_urgent", "consent": "agrees", "minor_children": 0, "household_size": 1,
+        "health_description": "Diabète déséquilibré"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    body = client.get("/orientations/envoyees/").content.decode()
+    r = Referral.objects.get(alias="Pépé")
+    assert r.receipt in body and "Pépé" not in body and "Diabète" not in body
+    referral(world.service_a, alias="PasÀMoi")
+    assert "PasÀMoi" not in client.get("/orientations/envoyees/").content.decode()
+
+
+def test_public_form_without_account_gives_a_receipt(world):
+    client = Client()
+    page = client.get("/orientations/public/")
+    assert page.status_code == 200
+    response = client.post("/orientations/public/", {
+        "service": world.service_a.pk, "source": "individual", "alias": "Le Marin", "sex": "male",
+        "needs": ["health"], "urgency": "urgent", "consent": "not_informed", "minor_children": 0,
+        "household_size": 1, "referrer_phone": "0601020304", "location": "Gare", "website": ""})
+    body = response.content.decode()
+    r = Referral.objects.get(alias="Le Marin")
+    assert r.receipt in body and r.door == "public"
+    bot = client.post("/orientations/public/", {
+        "service": world.service_a.pk, "source": "individual", "alias": "Bot", "sex": "male", "needs": ["health"],
+        "urgency": "urgent", "consent": "agrees", "minor_children": 0, "household_size": 1,
+        "referrer_phone": "0601020304", "website": "http://spam"})
+    assert "AUP-" in bot.content.decode() and not Referral.objects.filter(alias="Bot").exists()
+
+
+def test_regulation_screens_route_with_suggestions(world, client_as):
+    regulator = world.users["regulator"]
+    regulator.territory = world.territory
+    regulator.save()
+    r = referral(None, territory=world.territory, health_description="Secret médical", needs=["rights"])
+    client = client_as(regulator)
+    assert str(r.receipt) in client.get("/orientations/regulation/").content.decode()
+    page = client.get(f"/orientations/regulation/{r.pk}/").content.decode()
+    assert "Secret médical" not in page and world.service_c.name in page
+    response = client.post(f"/orientations/regulation/{r.pk}/", {"version": 1, "service": world.service_c.pk})
+    assert response.status_code == 302
+    r.refresh_from_db()
+    assert r.service == world.service_c
+
+
+def test_committee_screen_records_attendees_and_strategy(world, client_as):
+    service = world.service("Bailleur", ServiceKind.objects.get(code="landlord_team"), world.operator)
+    join(world.users["social_worker"], service, Profession.SOCIAL_WORKER)
+    r = referral(service, needs=["housing"])
+    client = client_as(world.users["social_worker"])
+    assert client.get(f"/orientations/comite/{service.pk}/").status_code == 200
+    assert client.get(f"/orientations/comite/{world.service_a.pk}/").status_code == 404
+    response = client.post(f"/orientations/comite/{service.pk}/", {
+        "held_on": str(timezone.localdate()), "attendees": "Bailleur, CMP", f"decision_{r.pk}": "accept",
+        f"strategy_{r.pk}": "Visite conjointe"})
+    assert response.status_code == 302
+    r.refresh_from_db()
+    assert r.status == Status.ACCEPTED and r.committee_strategy == "Visite conjointe"

@@ -1,0 +1,313 @@
+"""Referral screens: the team's inbox and decisions, the team's intake, the partner's referrals, the
+public form, the regional regulation queue and the orientation committee. Rules live in services.py."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aupres.accounts.models import AccountKind
+from aupres.core import access
+from aupres.core.errors import DomainError, Forbidden, NotFound
+from aupres.core.forms import add_domain_error
+from aupres.core.models import Compartment
+from aupres.referrals import duplicates, services
+from aupres.referrals.forms import AcceptForm, CommitteeForm, DeclineForm, ForwardForm, ReferralForm, WaitForm
+from aupres.referrals.models import Referral, Status
+from aupres.services.models import Service
+
+
+def _kind(request, *kinds):
+    if request.user.kind not in kinds:
+        raise Http404
+
+
+def _or_404(fn, *args):
+    try:
+        return fn(*args)
+    except NotFound:
+        raise Http404 from None
+
+
+def home(request):
+    kind = request.user.kind
+    if kind == AccountKind.PARTNER:
+        return redirect("referrals:partner_list")
+    if kind == AccountKind.REGULATOR:
+        return redirect("referrals:regulation")
+    if kind == AccountKind.STAFF:
+        return redirect("referrals:inbox")
+    raise Http404
+
+
+# Team: inbox, intake, decisions --------------------------------------------------------------------
+
+TABS = [Status.PENDING, Status.COMMITTEE, Status.WAITING, Status.ACCEPTED, Status.DECLINED, Status.FORWARDED]
+
+
+def inbox(request):
+    _kind(request, AccountKind.STAFF)
+    status = request.GET.get("statut", Status.PENDING)
+    if status not in Status.values:
+        status = Status.PENDING
+    my_services = Service.objects.filter(pk__in=access.service_ids(request.user)).order_by("name")
+    qs = services.visible_referrals(request.user).select_related("service")
+    service_id = request.GET.get("dispositif", "")
+    if service_id.isdigit():
+        qs = qs.filter(service_id=int(service_id))
+    counts = dict.fromkeys(TABS, 0)
+    for row in qs.values("status"):
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    rows = qs.filter(status=status)
+    rows = rows.order_by("service_id", "waiting_since", "pk") if status == Status.WAITING else rows[:200]
+    positions = services.waiting_positions(list(my_services.values_list("pk", flat=True))) \
+        if status == Status.WAITING else {}
+    return render(request, "referrals/inbox.html", {
+        "rows": rows, "status": status, "tabs": [(s, Status(s).label, counts.get(s, 0)) for s in TABS],
+        "positions": positions, "my_services": my_services, "service_id": service_id,
+        "committees": [s for s in my_services if s.has_orientation_committee],
+    })
+
+
+def _candidates_from(request, values):
+    return duplicates.candidates_for(request.user, values)
+
+
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    _kind(request, AccountKind.STAFF)
+    my_services = Service.objects.filter(pk__in=access.service_ids(request.user)).order_by("name")
+    if not my_services:
+        raise Http404
+    form = ReferralForm(request.POST or None, request.FILES or None, services=my_services)
+    candidates = []
+    if request.method == "POST":
+        candidates = _candidates_from(request, request.POST)
+        if form.is_valid():
+            person = request.POST.get("person", "")
+            try:
+                referral = services.create_referral(
+                    request.user, form.values(), service_id=form.cleaned_data["service"].pk,
+                    person_id=int(person) if person.isdigit() else None, documents=form.documents())
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Referral recorded (%(receipt)s).") % {"receipt": referral.receipt})
+                return redirect("referrals:detail", referral_id=referral.pk)
+    return render(request, "referrals/intake.html", {"form": form, "candidates": candidates,
+                                                     "chosen": request.POST.get("person", "")})
+
+
+@require_POST
+def candidates(request):
+    """Duplicate candidates for what is typed in the intake form (htmx)."""
+    _kind(request, AccountKind.STAFF)
+    values = {k: request.POST.get(k, "")[:100] for k in ("alias", "first_name", "last_name", "phone")}
+    year = request.POST.get("birth_year", "")
+    values["birth_year"] = int(year) if year.isdigit() else None
+    return render(request, "referrals/_candidates.html", {
+        "candidates": _candidates_from(request, values), "chosen": request.POST.get("person", ""),
+        "searched": any(values[k] for k in ("alias", "first_name", "last_name", "phone"))})
+
+
+def _detail_context(request, referral, forms=None):
+    comps = referral.compartments
+    values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year")}
+    values["phone"] = referral.phone if Compartment.ADMINISTRATIVE in comps else ""
+    cands = duplicates.candidates_for(request.user, values) if referral.is_open and not referral.person_id else []
+    version = {"version": referral.version}
+    forms = forms or {}
+    is_head = access.is_head_of_service(request.user, referral.service_id)
+    return {
+        "referral": referral, "can_health": Compartment.HEALTH in comps, "can_social": Compartment.SOCIAL in comps,
+        "can_admin": Compartment.ADMINISTRATIVE in comps,
+        "reasons": services.eligibility(referral.service, referral) if referral.is_open else [],
+        "capacity": services.capacity_usage(referral.service), "is_head": is_head,
+        "attachments": services.readable_attachments(request.user, referral),
+        "hidden_attachments": referral.attachments.count() - len(services.readable_attachments(request.user, referral)),
+        "position": services.waiting_positions([referral.service_id]).get(referral.pk),
+        "events": referral.events.select_related("by", "service"),
+        "accept_form": forms.get("accept") or AcceptForm(initial=version, candidates=cands),
+        "decline_form": forms.get("decline") or DeclineForm(initial=version),
+        "wait_form": forms.get("wait") or WaitForm(initial=version),
+        "forward_form": forms.get("forward") or ForwardForm(initial=version),
+        "candidates": cands, "forwarded_to": referral.forwards.select_related("service").first(),
+    }
+
+
+def detail(request, referral_id):
+    _kind(request, AccountKind.STAFF)
+    referral = _or_404(services.get_referral, request.user, referral_id)
+    return render(request, "referrals/detail.html", _detail_context(request, referral))
+
+
+ACTIONS = {
+    "accept": AcceptForm, "decline": DeclineForm, "wait": WaitForm, "forward": ForwardForm,
+}
+
+
+@require_POST
+def decide(request, referral_id, action):
+    _kind(request, AccountKind.STAFF)
+    if action not in ACTIONS:
+        raise Http404
+    referral = _or_404(services.get_referral, request.user, referral_id)
+    if action == "accept":
+        values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year")}
+        form = AcceptForm(request.POST, candidates=duplicates.candidates_for(request.user, values))
+    else:
+        form = ACTIONS[action](request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "accept":
+                services.accept(request.user, referral, data["version"], person_id=data["person"],
+                                override_justification=data["override_justification"])
+            elif action == "decline":
+                services.decline(request.user, referral, data["version"], reason=data["reason"], note=data["note"])
+            elif action == "wait":
+                services.put_on_waiting_list(request.user, referral, data["version"])
+            else:
+                services.forward(request.user, referral, data["version"], service_id=data["service"].pk,
+                                 note=data["note"])
+        except NotFound:
+            raise Http404 from None
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, {"accept": _("Referral accepted: the follow-up is open."),
+                                       "decline": _("Referral declined."),
+                                       "wait": _("Put on the waiting list."),
+                                       "forward": _("Referral forwarded.")}[action])
+            return redirect("referrals:detail", referral_id=referral.pk)
+    referral = services.get_referral(request.user, referral_id)
+    context = _detail_context(request, referral, {action: form})
+    return render(request, "referrals/detail.html", context, status=400)
+
+
+def attachment(request, referral_id, attachment_id):
+    _kind(request, AccountKind.STAFF)
+    try:
+        doc = services.get_attachment(request.user, referral_id, attachment_id)
+    except (NotFound, Forbidden):
+        raise Http404 from None
+    ext = doc.file.name.rsplit(".", 1)[-1]
+    return FileResponse(doc.file.open("rb"), content_type=doc.content_type, as_attachment=True,
+                        filename=f"{doc.kind}-{doc.pk}.{ext}")
+
+
+# Orientation committee -------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def committee(request, service_id):
+    _kind(request, AccountKind.STAFF)
+    service = Service.objects.filter(pk=service_id, pk__in=access.service_ids(request.user),
+                                     has_orientation_committee=True).first()
+    if service is None:
+        raise Http404
+    waiting = list(Referral.objects.filter(service=service, status__in=[Status.COMMITTEE, Status.WAITING])
+                   .order_by("received_at"))
+    form = CommitteeForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        decisions = []
+        for r in waiting:
+            decision = request.POST.get(f"decision_{r.pk}", "")
+            if decision in services.COMMITTEE_DECISIONS:
+                decisions.append({"referral": r.pk, "version": r.version, "decision": decision,
+                                  "strategy": request.POST.get(f"strategy_{r.pk}", "")[:5000],
+                                  "reason": request.POST.get(f"reason_{r.pk}", ""),
+                                  "note": request.POST.get(f"note_{r.pk}", "")[:2000],
+                                  "override_justification": request.POST.get(f"override_{r.pk}", "")[:2000]})
+        try:
+            services.record_committee_meeting(request.user, service, decisions=decisions, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Committee meeting recorded."))
+            return redirect("referrals:committee", service_id=service.pk)
+    from aupres.referrals.models import DeclineReason
+
+    return render(request, "referrals/committee.html", {
+        "service": service, "form": form, "waiting": waiting, "reasons": DeclineReason.choices,
+        "meetings": service.committee_meetings.prefetch_related("referrals")[:10], "post": request.POST,
+    })
+
+
+# Partner ---------------------------------------------------------------------------------------------
+
+def partner_list(request):
+    _kind(request, AccountKind.PARTNER)
+    rows = services.visible_referrals(request.user).select_related("service")[:200]
+    return render(request, "referrals/partner_list.html", {
+        "rows": [(r, services.status_label(r)) for r in rows]})
+
+
+def _send(request, user, template, public=False):
+    active = Service.objects.filter(is_active=True).order_by("name")
+    form = ReferralForm(request.POST or None, request.FILES or None, services=active, territories=True,
+                        public=public, documents=not public)
+    if request.method == "POST" and form.is_valid():
+        if public:
+            if not services.public_rate(services.client_ip(request)):
+                add_domain_error(form, services.rate_limited_error())
+                return render(request, template, {"form": form}, status=429)
+            if form.cleaned_data.get("website"):
+                return render(request, "referrals/receipt.html", {"receipt": services.decoy_receipt()})
+        service, territory = form.cleaned_data.get("service"), form.cleaned_data.get("territory")
+        try:
+            referral = services.create_referral(user, form.values(), service_id=service.pk if service else None,
+                                                territory_id=territory.pk if territory else None,
+                                                documents=[] if public else form.documents())
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            if public:
+                return render(request, "referrals/receipt.html", {"receipt": referral.receipt})
+            messages.success(request, _("Referral sent (%(receipt)s).") % {"receipt": referral.receipt})
+            return redirect("referrals:partner_list")
+    return render(request, template, {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def partner_new(request):
+    _kind(request, AccountKind.PARTNER)
+    return _send(request, request.user, "referrals/send.html")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def public_new(request):
+    return _send(request, None, "referrals/public.html", public=True)
+
+
+# Regional regulation -----------------------------------------------------------------------------------
+
+def regulation(request):
+    _kind(request, AccountKind.REGULATOR)
+    rows = services.visible_referrals(request.user).select_related("territory").order_by("received_at")
+    return render(request, "referrals/regulation.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+def regulation_detail(request, referral_id):
+    _kind(request, AccountKind.REGULATOR)
+    referral = _or_404(services.get_referral, request.user, referral_id)
+    error = None
+    if request.method == "POST":
+        service_id, version = request.POST.get("service", ""), request.POST.get("version", "")
+        try:
+            if not (service_id.isdigit() and version.isdigit()):
+                raise DomainError(_("Choose a service."), field="service")
+            services.route(request.user, referral, int(version), service_id=int(service_id),
+                           note=request.POST.get("note", "")[:2000])
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Referral routed."))
+            return redirect("referrals:regulation")
+    return render(request, "referrals/regulation_detail.html", {
+        "referral": referral, "suggestions": services.suggest_services(referral, limit=8), "error": error,
+        "age": referral.age()})
