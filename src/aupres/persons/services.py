@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aupres.audit.services import record_rectifications
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import Compartment, StaleEdit
@@ -57,6 +58,8 @@ def check_person_values(values, today=None):
 
 def _choose_service(user, service_id, compartment=None):
     services = access.service_ids(user, compartment)
+    if not services:
+        raise Forbidden(_("You are not a member of any team: you cannot create a person."), field="service")
     if service_id is None:
         if len(services) == 1:
             return services[0]
@@ -96,6 +99,7 @@ def update_person(user, person, values, version):
         if compartment != IDENTITY:
             access.require(person, compartment)
     merged = {f: getattr(person, f) for f in (*Person.IDENTITY_FIELDS, *Person.COMPARTMENT_OF_FIELD)}
+    before = {name: merged.get(name) for name in values}
     merged.update(values)
     check_person_values(merged)
     for name, value in values.items():
@@ -106,6 +110,7 @@ def update_person(user, person, values, version):
         person.save_versioned(version, update_fields=[*values, "estimated_on", "updated_at"])
     except StaleEdit:
         raise stale_edit_error() from None
+    record_rectifications(user, person, "person", field_compartment, before, values)
     return person
 
 
@@ -151,12 +156,15 @@ def medical_profile(user, person):
 
 def update_medical_profile(user, person, values, version):
     profile = medical_profile(user, person)
+    before = {name: getattr(profile, name) for name in values}
     for name, value in values.items():
         setattr(profile, name, value)
-    try:
-        profile.save_versioned(version, update_fields=[*values, "updated_at"])
-    except StaleEdit:
-        raise stale_edit_error() from None
+    with transaction.atomic():
+        try:
+            profile.save_versioned(version, update_fields=[*values, "updated_at"])
+        except StaleEdit:
+            raise stale_edit_error() from None
+        record_rectifications(user, person, "medical_profile", lambda _name: Compartment.HEALTH, before, values)
     return profile
 
 
@@ -255,11 +263,37 @@ def rename_household(user, household, label, version):
     return household
 
 
-def caseload(user):
-    """My active caseload (file active): open follow-ups in my services, with the person."""
+class Caseload:
+    """The caseload as a lazy, sliceable sequence (for Paginator): counting runs one query; a page
+    is fetched with its services and plan review dates, and gets its alerts (`.alerts`)."""
+
+    def __init__(self, queryset, today=None):
+        self.queryset = queryset
+        self.today = today
+
+    def count(self):
+        return self.queryset.count()
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        from aupres.followups.services import attach_alerts
+
+        if isinstance(index, slice):
+            return attach_alerts(self.queryset[index], self.today)
+        return attach_alerts([self.queryset[index]], self.today)[0]
+
+
+def caseload(user, today=None):
+    """My active caseload (file active): open follow-ups in my services, with the person and alerts."""
+    from aupres.followups.services import plan_review_due_annotation
+
     services = access.service_ids(user)
-    return (
+    return Caseload(
         FollowUp.objects.open().filter(service_id__in=services)
         .select_related("person", "service", "referent")
-        .order_by("person__last_name", "person__first_name", "person__alias")
+        .annotate(plan_review_due=plan_review_due_annotation())
+        .order_by("person__last_name", "person__first_name", "person__alias", "pk"),
+        today,
     )

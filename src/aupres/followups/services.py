@@ -1,0 +1,494 @@
+"""Rules of the follow-up cycle, called alike by screens, API, demo and tasks.
+
+- The allowed changes of state are data (TRANSITIONS); transition() is the only way a state changes.
+- Who may act on a follow-up: members of its service who see the person; what they may read or
+  write is what their profession gives them in that service (aupres.core.access).
+- Alerts are computed by a pure function from the service's rules (data on Service).
+"""
+
+import dataclasses
+import datetime
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aupres.core import access
+from aupres.core.errors import DomainError, NotFound, stale_edit_error
+from aupres.core.models import Compartment, StaleEdit
+from aupres.followups.models import (
+    DOMAIN_COMPARTMENT,
+    SCREENINGS,
+    Assessment,
+    AssessmentItem,
+    Domain,
+    Evaluation,
+    EvaluationResult,
+    ExitDestination,
+    ExitReason,
+    FollowUp,
+    FollowUpState,
+    FollowUpTransition,
+    HealthCheck,
+    Level,
+    Objective,
+    ObjectiveDomain,
+    ObjectiveStatus,
+    Plan,
+    Pregnancy,
+    Result,
+    Satisfaction,
+    objective_compartment,
+)
+
+S = FollowUpState
+
+# The cycle as a graph: from a state, the states one may go to. Re-assessment loops back from
+# monitoring and evaluation to assessment; exit is possible from every open state and is final.
+TRANSITIONS = {
+    S.INTAKE: (S.ASSESSMENT, S.EXIT),
+    S.ASSESSMENT: (S.PLAN, S.EXIT),
+    S.PLAN: (S.MONITORING, S.ASSESSMENT, S.EXIT),
+    S.MONITORING: (S.EVALUATION, S.ASSESSMENT, S.EXIT),
+    S.EVALUATION: (S.MONITORING, S.ASSESSMENT, S.EXIT),
+    S.EXIT: (),
+}
+
+# What must exist before entering a state (checked by transition()).
+NEEDS_ASSESSMENT = "assessment"
+NEEDS_OBJECTIVE = "objective"
+REQUIREMENTS = {
+    (S.ASSESSMENT, S.PLAN): NEEDS_ASSESSMENT,
+    (S.PLAN, S.MONITORING): NEEDS_OBJECTIVE,
+}
+
+# States where the follow-up may be lightened (less frequent contact before the end).
+LIGHTENABLE = (S.PLAN, S.MONITORING, S.EVALUATION)
+# A lightened follow-up is alerted after this many times the service's no-encounter delay.
+LIGHTENED_DELAY_FACTOR = 2
+# "Maximum length soon" is shown this many days before the service's maximum length.
+MAX_LENGTH_WARNING_DAYS = 30
+
+
+def allowed_next_states(followup):
+    return list(TRANSITIONS[followup.state])
+
+
+# Access ---------------------------------------------------------------------------------------
+
+def visible_followups(user):
+    """Follow-ups of the user's services whose person the user sees."""
+    services = access.service_ids(user)
+    if not services:
+        return FollowUp.objects.none()
+    return FollowUp.objects.filter(
+        service_id__in=services, person_id__in=access.visible_persons(user).values("pk")
+    )
+
+
+def with_compartments(user, followup):
+    followup.compartments = access.compartments_by_service(user).get(followup.service_id, frozenset())
+    return followup
+
+
+def get_followup(user, followup_id):
+    """The follow-up with `.compartments` (the user's, in its service), or NotFound."""
+    followup = visible_followups(user).select_related("person", "service", "referent").filter(
+        pk=followup_id).first()
+    if followup is None:
+        raise NotFound()
+    return with_compartments(user, followup)
+
+
+def _require_open(followup):
+    if not followup.is_open:
+        raise DomainError(_("This follow-up is closed."), code="followup_closed")
+
+
+def _check_date(on, followup, field, today=None):
+    today = today or timezone.localdate()
+    if on > today:
+        raise DomainError(_("The date is in the future."), field=field, code="date_in_future")
+    if on < followup.opened_on:
+        raise DomainError(_("The date is before the follow-up was opened."), field=field,
+                          code="date_before_opening")
+
+
+# Transitions ----------------------------------------------------------------------------------
+
+def _requirement_met(followup, requirement):
+    if requirement == NEEDS_ASSESSMENT:
+        return followup.assessments.exists() or followup.health_checks.exists()
+    if requirement == NEEDS_OBJECTIVE:
+        plan = current_plan(followup)
+        return plan is not None and plan.objectives.exists()
+    return True
+
+
+REQUIREMENT_MESSAGES = {
+    NEEDS_ASSESSMENT: lambda: _("Record an assessment or a health check before drawing up the plan."),
+    NEEDS_OBJECTIVE: lambda: _("Record the plan with at least one objective before monitoring."),
+}
+
+
+@transaction.atomic
+def transition(user, followup, to_state, version, *, on=None, note="", exit_reason="",
+               exit_destination=""):
+    """Move the follow-up to `to_state`, dated `on` (today by default) and attributed to `user`."""
+    access.require(followup, Compartment.ADMINISTRATIVE)
+    _require_open(followup)
+    on = on or timezone.localdate()
+    if to_state not in FollowUpState.values:
+        raise DomainError(_("Unknown state."), field="to_state", code="unknown_state")
+    from_state = followup.state
+    if to_state not in TRANSITIONS[from_state]:
+        raise DomainError(
+            _("A follow-up cannot go from “%(from)s” to “%(to)s”.") % {
+                "from": FollowUpState(from_state).label, "to": FollowUpState(to_state).label},
+            field="to_state", code="transition_not_allowed")
+    _check_date(on, followup, "on")
+    last = followup.transitions.order_by("-on", "-pk").values_list("on", flat=True).first()
+    if last and on < last:
+        raise DomainError(_("The date is before the previous change of state."), field="on",
+                          code="date_before_previous")
+    requirement = REQUIREMENTS.get((from_state, to_state))
+    if requirement and not _requirement_met(followup, requirement):
+        raise DomainError(REQUIREMENT_MESSAGES[requirement](), field="to_state", code=f"{requirement}_required")
+    fields = ["state"]
+    if to_state == S.EXIT:
+        if exit_reason not in ExitReason.values:
+            raise DomainError(_("Give the exit reason."), field="exit_reason", code="exit_reason_required")
+        if exit_destination not in ExitDestination.values:
+            raise DomainError(_("Give the destination."), field="exit_destination",
+                              code="exit_destination_required")
+        followup.exit_reason, followup.exit_destination = exit_reason, exit_destination
+        followup.close(on)
+        fields += ["closed_on", "access_until", "exit_reason", "exit_destination"]
+    else:
+        followup.state = to_state
+    try:
+        followup.save_versioned(version, update_fields=fields)
+    except StaleEdit:
+        raise stale_edit_error() from None
+    FollowUpTransition.objects.create(followup=followup, from_state=from_state, to_state=to_state, on=on,
+                                      by=user, note=(note or "").strip()[:500])
+    return followup
+
+
+def lighten(user, followup, version, *, on=None, lightened=True):
+    """Mark the follow-up as lightened from `on` (or lift it with lightened=False)."""
+    access.require(followup, Compartment.ADMINISTRATIVE)
+    _require_open(followup)
+    if lightened:
+        if followup.state not in LIGHTENABLE:
+            raise DomainError(_("A follow-up is lightened once its plan is drawn up."), code="not_lightenable")
+        on = on or timezone.localdate()
+        _check_date(on, followup, "on")
+        followup.lightened_on = on
+    else:
+        followup.lightened_on = None
+    try:
+        followup.save_versioned(version, update_fields=["lightened_on"])
+    except StaleEdit:
+        raise stale_edit_error() from None
+    return followup
+
+
+def history(followup):
+    return followup.transitions.select_related("by").order_by("on", "pk")
+
+
+# Assessments ----------------------------------------------------------------------------------
+
+def record_assessment(user, followup, *, assessed_on, items):
+    """items: {domain: (level, notes)}. Each item needs the compartment of its domain."""
+    _require_open(followup)
+    if not items:
+        raise DomainError(_("Assess at least one domain."), field="items", code="items_required")
+    _check_date(assessed_on, followup, "assessed_on")
+    for domain, (level, _notes) in items.items():
+        if domain not in Domain.values:
+            raise DomainError(_("Unknown domain."), field="items", code="unknown_domain")
+        if level not in Level.values:
+            raise DomainError(_("Unknown level."), field=domain, code="unknown_level")
+        access.require(followup, DOMAIN_COMPARTMENT[domain])
+    with transaction.atomic():
+        assessment = Assessment.objects.create(followup=followup, assessed_on=assessed_on, by=user)
+        for domain, (level, notes) in items.items():
+            AssessmentItem.objects.create(assessment=assessment, domain=domain, level=level,
+                                          notes=(notes or "").strip())
+    return assessment
+
+
+def assessments(user, followup):
+    """The follow-up's assessments, each with `.visible_items`: only the compartments the user holds."""
+    result = list(followup.assessments.select_related("by"))
+    items = AssessmentItem.objects.filter(assessment__in=result,
+                                          compartment__in=list(followup.compartments))
+    by_assessment = {}
+    for item in items:
+        by_assessment.setdefault(item.assessment_id, []).append(item)
+    order = {d: i for i, d in enumerate(Domain.values)}
+    for a in result:
+        a.visible_items = sorted(by_assessment.get(a.pk, []), key=lambda i: order[i.domain])
+    return result
+
+
+VITAL_RANGES = {
+    "weight_kg": (0.5, 400), "height_cm": (30, 250), "systolic_mmhg": (50, 300), "diastolic_mmhg": (20, 200),
+    "heart_rate": (20, 250), "temperature_c": (30, 45), "spo2": (50, 100), "glycaemia_g_l": (0.1, 9.99),
+}
+HEALTH_CHECK_TEXTS = ("reasons", "chronic_illnesses", "treatments", "vaccinations", "orientation_proposed",
+                      "notes")
+
+
+def record_health_check(user, followup, *, done_on, **values):
+    access.require(followup, Compartment.HEALTH)
+    _require_open(followup)
+    _check_date(done_on, followup, "done_on")
+    for name, (lo, hi) in VITAL_RANGES.items():
+        value = values.get(name)
+        if value is not None and not (lo <= float(value) <= hi):
+            raise DomainError(_("This value is out of the plausible range (%(lo)s–%(hi)s).") % {"lo": lo, "hi": hi},
+                              field=name, code="out_of_range")
+    if values.get("pregnancy_term") and values.get("pregnancy") != Pregnancy.YES:
+        raise DomainError(_("An expected term is given only for a pregnancy."), field="pregnancy_term")
+    for name in SCREENINGS:
+        values.setdefault(name, "not_proposed")
+    for name in HEALTH_CHECK_TEXTS:
+        values[name] = (values.get(name) or "").strip()
+    unknown = set(values) - {f.name for f in HealthCheck._meta.concrete_fields}
+    if unknown:
+        raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
+    return HealthCheck.objects.create(followup=followup, done_on=done_on, by=user, **values)
+
+
+def health_checks(user, followup):
+    access.require(followup, Compartment.HEALTH)
+    return followup.health_checks.select_related("by")
+
+
+# Plan and objectives ----------------------------------------------------------------------------
+
+def current_plan(followup):
+    return followup.plans.order_by("-agreed_on", "-pk").first()
+
+
+def record_plan(user, followup, *, agreed_on, review_due_on, person_took_part, person_words=""):
+    access.require(followup, Compartment.SOCIAL)
+    _require_open(followup)
+    if followup.state != S.PLAN:
+        raise DomainError(_("A plan is drawn up in the “personalised plan” step."), code="not_in_plan_state")
+    _check_date(agreed_on, followup, "agreed_on")
+    if review_due_on <= agreed_on:
+        raise DomainError(_("The review comes after the plan is agreed."), field="review_due_on")
+    return Plan.objects.create(followup=followup, agreed_on=agreed_on, review_due_on=review_due_on,
+                               person_took_part=bool(person_took_part),
+                               person_words=(person_words or "").strip(), by=user)
+
+
+def update_plan(user, followup, plan, values, version):
+    access.require(followup, Compartment.SOCIAL)
+    _require_open(followup)
+    for name, value in values.items():
+        setattr(plan, name, value)
+    if plan.review_due_on <= plan.agreed_on:
+        raise DomainError(_("The review comes after the plan is agreed."), field="review_due_on")
+    try:
+        plan.save_versioned(version, update_fields=list(values))
+    except StaleEdit:
+        raise stale_edit_error() from None
+    return plan
+
+
+def _check_objective(domain, title, due_on, status):
+    if domain not in ObjectiveDomain.values:
+        raise DomainError(_("Unknown domain."), field="domain")
+    if not (title or "").strip():
+        raise DomainError(_("Say what the objective is."), field="title", code="title_required")
+    if status not in ObjectiveStatus.values:
+        raise DomainError(_("Unknown status."), field="status")
+
+
+def add_objective(user, followup, *, domain, title, due_on, actions="", status=ObjectiveStatus.PLANNED):
+    _require_open(followup)
+    _check_objective(domain, title, due_on, status)
+    access.require(followup, objective_compartment(domain))
+    plan = current_plan(followup)
+    if plan is None:
+        raise DomainError(_("Record the plan agreed with the person first."), code="plan_required")
+    if due_on < plan.agreed_on:
+        raise DomainError(_("The due date is before the plan was agreed."), field="due_on")
+    return Objective.objects.create(followup=followup, plan=plan, domain=domain, title=title.strip(),
+                                    actions=(actions or "").strip(), due_on=due_on, status=status, by=user)
+
+
+def objectives(user, followup, plan=None):
+    qs = followup.objectives.filter(compartment__in=list(followup.compartments))
+    if plan is not None:
+        qs = qs.filter(plan=plan)
+    return qs
+
+
+def get_objective(user, followup, objective_id):
+    objective = objectives(user, followup).filter(pk=objective_id).first()
+    if objective is None:
+        raise NotFound()
+    return objective
+
+
+def update_objective(user, followup, objective, values, version):
+    _require_open(followup)
+    access.require(followup, objective.compartment)
+    if "domain" in values and objective_compartment(values["domain"]) != objective.compartment:
+        # Moving an objective between compartments would disclose or hide it: record a new one.
+        raise DomainError(_("An objective cannot move between health and social domains."), field="domain")
+    merged = {k: getattr(objective, k) for k in ("domain", "title", "due_on", "status")} | values
+    _check_objective(merged["domain"], merged["title"], merged["due_on"], merged["status"])
+    for name, value in values.items():
+        setattr(objective, name, value.strip() if isinstance(value, str) and name in ("title", "actions")
+                else value)
+    try:
+        objective.save_versioned(version, update_fields=[*values, "updated_at"])
+    except StaleEdit:
+        raise stale_edit_error() from None
+    return objective
+
+
+# Evaluation -----------------------------------------------------------------------------------
+
+RESULT_STATUS = {Result.REACHED: ObjectiveStatus.REACHED, Result.PARTLY_REACHED: ObjectiveStatus.PARTLY_REACHED,
+                 Result.NOT_REACHED: ObjectiveStatus.NOT_REACHED}
+
+
+@transaction.atomic
+def record_evaluation(user, followup, *, evaluated_on, satisfaction, results, person_words=""):
+    """results: {objective_id: result}; each needs the compartment of its objective."""
+    access.require(followup, Compartment.SOCIAL)
+    _require_open(followup)
+    if followup.state != S.EVALUATION:
+        raise DomainError(_("Results are recorded in the “evaluation” step."), code="not_in_evaluation_state")
+    _check_date(evaluated_on, followup, "evaluated_on")
+    if satisfaction not in Satisfaction.values:
+        raise DomainError(_("Record the person's satisfaction, or that they did not say."),
+                          field="satisfaction", code="satisfaction_required")
+    found = {o.pk: o for o in Objective.objects.filter(followup=followup, pk__in=list(results))}
+    for objective_id, result in results.items():
+        objective = found.get(int(objective_id))
+        if objective is None:
+            raise DomainError(_("This objective is not part of this follow-up."), field="results",
+                              code="unknown_objective")
+        access.require(followup, objective.compartment)
+        if result not in Result.values:
+            raise DomainError(_("Unknown result."), field="results")
+    evaluation = Evaluation.objects.create(followup=followup, evaluated_on=evaluated_on, satisfaction=satisfaction,
+                                           person_words=(person_words or "").strip(), by=user)
+    for objective_id, result in results.items():
+        objective = found[int(objective_id)]
+        EvaluationResult.objects.create(evaluation=evaluation, objective=objective,
+                                        compartment=objective.compartment, result=result)
+        Objective.objects.filter(pk=objective.pk).update(status=RESULT_STATUS[result], version=objective.version + 1,
+                                                         updated_at=timezone.now())
+    return evaluation
+
+
+def evaluations(user, followup):
+    """Evaluations with `.visible_results`; empty when the user lacks the social compartment."""
+    if Compartment.SOCIAL not in followup.compartments:
+        return []
+    result = list(followup.evaluations.select_related("by"))
+    rows = EvaluationResult.objects.filter(evaluation__in=result,
+                                           compartment__in=list(followup.compartments)).select_related("objective")
+    by_evaluation = {}
+    for row in rows:
+        by_evaluation.setdefault(row.evaluation_id, []).append(row)
+    for e in result:
+        e.visible_results = by_evaluation.get(e.pk, [])
+    return result
+
+
+# Alerts -----------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Alert:
+    code: str
+    level: str  # "info", "warning" or "danger"
+    message: str
+
+
+def alerts_for(followup, rules, today, last_encounter=None, plan_review_due=None):
+    """The alerts of one open follow-up, from its service's rules (a Service, or any object with
+    usual_length_max_days, max_length_days and no_encounter_alert_days). Pure: no database.
+
+    - length beyond the usual length (warning), near (info) or beyond (danger) the maximum length;
+    - plan review overdue (warning);
+    - no encounter for more than the service's delay, counted from the last encounter or, without
+      one, from the opening (warning); doubled for a lightened follow-up.
+    """
+    if followup.closed_on is not None:
+        return []
+    alerts = []
+    days = (today - followup.opened_on).days
+    usual_max, maximum = rules.usual_length_max_days, rules.max_length_days
+    if maximum is not None and days > maximum:
+        alerts.append(Alert("beyond_max_length", "danger",
+                            _("Beyond the maximum length (%(max)s days): %(days)s days.") % {
+                                "max": maximum, "days": days}))
+    else:
+        if usual_max is not None and days > usual_max:
+            alerts.append(Alert("beyond_usual_length", "warning",
+                                _("Beyond the usual length (%(max)s days): %(days)s days.") % {
+                                    "max": usual_max, "days": days}))
+        if maximum is not None and days > maximum - MAX_LENGTH_WARNING_DAYS:
+            alerts.append(Alert("max_length_soon", "info",
+                                _("The maximum length (%(max)s days) is reached in %(left)s days.") % {
+                                    "max": maximum, "left": maximum - days}))
+    if plan_review_due is not None and plan_review_due < today and followup.state in (S.PLAN, S.MONITORING):
+        alerts.append(Alert("plan_review_overdue", "warning",
+                            _("Plan review overdue since %(date)s.") % {"date": plan_review_due.strftime("%d/%m/%Y")}))
+    delay = rules.no_encounter_alert_days
+    if delay:
+        if followup.lightened_on is not None:
+            delay *= LIGHTENED_DELAY_FACTOR
+        since = max(d for d in (last_encounter, followup.opened_on) if d is not None)
+        quiet = (today - since).days
+        if quiet > delay:
+            alerts.append(Alert("no_encounter", "warning",
+                                _("No encounter for %(days)s days (alert after %(delay)s).") % {
+                                    "days": quiet, "delay": delay}))
+    return alerts
+
+
+def last_encounter_on(followups):
+    """{followup_id: date of the last encounter} from the encounters app; a follow-up without
+    encounter (or while the encounters app does not provide the function) is absent."""
+    ids = [f.pk for f in followups]
+    if not ids:
+        return {}
+    try:
+        from aupres.encounters.services import last_encounter_dates
+    except (ImportError, AttributeError):
+        return {}
+    dates = last_encounter_dates(ids)
+    return {k: (v.date() if isinstance(v, datetime.datetime) else v) for k, v in dates.items() if v}
+
+
+def plan_review_due_annotation():
+    """Annotate follow-ups with the review date of their current plan (one correlated subquery)."""
+    return Subquery(Plan.objects.filter(followup=OuterRef("pk")).order_by("-agreed_on", "-pk")
+                    .values("review_due_on")[:1])
+
+
+def attach_alerts(followups, today=None):
+    """Set `.alerts` on each follow-up of a page (services already selected). Follow-ups must be
+    annotated with `plan_review_due` (plan_review_due_annotation) or it is read per row."""
+    today = today or timezone.localdate()
+    followups = list(followups)
+    last = last_encounter_on(followups)
+    for f in followups:
+        due = f.plan_review_due if hasattr(f, "plan_review_due") else (
+            getattr(current_plan(f), "review_due_on", None))
+        f.last_encounter = last.get(f.pk)
+        f.alerts = alerts_for(f, f.service, today, last.get(f.pk), due)
+    return followups
