@@ -1,0 +1,138 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aupres.core.forms import VersionedForm, date_input
+from aupres.encounters.models import (
+    Audience,
+    CollectiveAction,
+    CollectiveActionKind,
+    Mode,
+    OrientationKind,
+    OrientationStatus,
+    OrientationTarget,
+    PlaceKind,
+    RightsApplicationKind,
+    RightsStatus,
+)
+
+
+def _now_local():
+    return timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)
+
+
+class ServiceChoiceMixin:
+    def set_services(self, services):
+        services = list(services)
+        self.fields["service"].choices = [(s.pk, s.name) for s in services]
+        if len(services) == 1:
+            self.fields["service"].initial = services[0].pk
+            self.fields["service"].widget = forms.HiddenInput()
+
+
+class EncounterForm(ServiceChoiceMixin, forms.Form):
+    service = forms.TypedChoiceField(label=_("Service"), coerce=int)
+    occurred_at = forms.DateTimeField(
+        label=_("Date and time"), initial=_now_local,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    place_kind = forms.ChoiceField(label=_("Place"), choices=PlaceKind.choices)
+    mode = forms.ChoiceField(label=_("Mode"), choices=Mode.choices)
+
+    def __init__(self, *args, services=(), round_=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_services(services)
+        if round_:
+            self.fields["mode"].widget = forms.HiddenInput()
+            self.fields["mode"].initial = Mode.STREET_ROUND
+            self.fields["place_kind"].initial = PlaceKind.STREET
+            self.fields["anonymous_contacts"] = forms.IntegerField(
+                label=_("Anonymous contacts"), min_value=0, max_value=1000, initial=0,
+                help_text=_("People met who were not identified: counted only."),
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "data-counter": "1"}))
+        else:
+            self.fields["mode"].choices = [c for c in Mode.choices if c[0] != Mode.STREET_ROUND]
+
+
+class OrientationInlineForm(forms.Form):
+    """The optional orientation recorded with an encounter (prefix "orientation")."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrientationKind.choices, required=False)
+    target = forms.ChoiceField(label=_("To"), choices=[("", "—"), *OrientationTarget.choices], required=False)
+    partner_name = forms.CharField(label=_("Partner"), max_length=160, required=False)
+    appointment_on = forms.DateField(label=_("Appointment on"), required=False, widget=date_input())
+
+    def values(self):
+        data = self.cleaned_data
+        if not data.get("target"):
+            return None
+        return {"kind": data["kind"] or OrientationKind.ORIENTATION, "target": data["target"],
+                "partner_name": data["partner_name"], "appointment_on": data["appointment_on"]}
+
+
+class OrientationForm(ServiceChoiceMixin, forms.Form):
+    service = forms.TypedChoiceField(label=_("Service"), coerce=int)
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrientationKind.choices)
+    target = forms.ChoiceField(label=_("To"), choices=OrientationTarget.choices)
+    partner_name = forms.CharField(label=_("Partner"), max_length=160, required=False)
+    sent_on = forms.DateField(label=_("Sent on"), initial=timezone.localdate, widget=date_input())
+    appointment_on = forms.DateField(label=_("Appointment on"), required=False, widget=date_input())
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, services=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_services(services)
+
+
+class StatusChangeForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("New status"))
+    on = forms.DateField(label=_("On"), initial=timezone.localdate, widget=date_input())
+
+    def __init__(self, *args, statuses=(), choices=OrientationStatus, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, choices(s).label) for s in statuses]
+
+
+class RightsStatusForm(StatusChangeForm):
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=date_input())
+    renewal_on = forms.DateField(label=_("Renew from"), required=False, widget=date_input(),
+                                 help_text=_("Empty: some weeks before the end of validity."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=RightsStatus, **kwargs)
+
+
+class RightsApplicationForm(ServiceChoiceMixin, forms.Form):
+    service = forms.TypedChoiceField(label=_("Service"), coerce=int)
+    kind = forms.ChoiceField(label=_("Right"), choices=RightsApplicationKind.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=RightsStatus.choices, initial=RightsStatus.TO_DO)
+    status_on = forms.DateField(label=_("Status since"), initial=timezone.localdate, widget=date_input())
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=date_input())
+    renewal_on = forms.DateField(label=_("Renew from"), required=False, widget=date_input(),
+                                 help_text=_("Empty: some weeks before the end of validity."))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, services=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_services(services)
+
+
+class CollectiveActionForm(ServiceChoiceMixin, VersionedForm):
+    service = forms.TypedChoiceField(label=_("Service"), coerce=int)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CollectiveActionKind.choices)
+    audience = forms.ChoiceField(label=_("Audience"), choices=Audience.choices)
+
+    class Meta:
+        model = CollectiveAction
+        fields = ["occurred_on", "kind", "title", "audience", "place", "participants", "persons_trained",
+                  "screenings", "vaccinations"]
+        widgets = {"occurred_on": date_input()}
+
+    def __init__(self, *args, services=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_services(services)
+        self.order_fields(["service", *self.Meta.fields])
+
+    def values(self):
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "service")}

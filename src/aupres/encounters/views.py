@@ -1,0 +1,365 @@
+"""Capture screens (mobile first): encounter, street round, orientations, rights, collective actions.
+
+Person searches are POSTed; names never travel in URLs.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aupres.core import access
+from aupres.core.errors import DomainError, NotFound
+from aupres.core.forms import add_domain_error
+from aupres.encounters import services
+from aupres.encounters.forms import (
+    CollectiveActionForm,
+    EncounterForm,
+    OrientationForm,
+    OrientationInlineForm,
+    RightsApplicationForm,
+    RightsStatusForm,
+    StatusChangeForm,
+)
+from aupres.encounters.models import (
+    ACT_COMPARTMENT,
+    ENCOUNTER_COMPARTMENT,
+    TARGET_COMPARTMENT,
+    ActKind,
+    Mode,
+    OrientationTarget,
+    RightsStatus,
+)
+from aupres.persons.models import Sex
+from aupres.services.models import Service
+
+
+def _services(user, compartment=None):
+    return Service.objects.filter(pk__in=access.service_ids(user, compartment)).order_by("name")
+
+
+def _act_choices(user):
+    """Act kinds the user may record in at least one of their services."""
+    comps = frozenset().union(*[c for sid, c in access.compartments_by_service(user).items()
+                                if ENCOUNTER_COMPARTMENT in c])
+    return [(k.value, k.label) for k in ActKind if ACT_COMPARTMENT[k] in comps]
+
+
+def _int(value):
+    return int(value) if str(value).isdigit() else None
+
+
+def _picked_persons(user, ids):
+    persons = {p.pk: p for p in access.visible_persons(user, compartment=ENCOUNTER_COMPARTMENT).filter(
+        pk__in=[i for i in ids if i is not None])}
+    return [persons[i] for i in dict.fromkeys(ids) if i in persons]
+
+
+def index(request):
+    user = request.user
+    return render(request, "encounters/index.html", {
+        "alerts": services.renewal_alerts(user)[:20],
+        "recent": services.visible_encounters(user).select_related("service").order_by("-occurred_at")[:10],
+        "can_record": bool(access.service_ids(user, ENCOUNTER_COMPARTMENT)),
+    })
+
+
+# Encounter -------------------------------------------------------------------------------------
+
+def _acts_from_post(post, persons):
+    acts = []
+    default_person = persons[0].pk if len(persons) == 1 else None
+    for kind, person, details in zip(post.getlist("act_kind"), post.getlist("act_person"),
+                                     post.getlist("act_details"), strict=False):
+        if not kind:
+            continue
+        acts.append({"kind": kind, "person": _int(person) or default_person, "details": details[:5000]})
+    return acts
+
+
+@require_http_methods(["GET", "POST"])
+def encounter_create(request):
+    user = request.user
+    my_services = _services(user, ENCOUNTER_COMPARTMENT)
+    if not my_services:
+        messages.error(request, _("You may not record encounters."))
+        return redirect("encounters:index")
+    post = request.POST if request.method == "POST" else None
+    form = EncounterForm(post, services=my_services)
+    orientation_form = OrientationInlineForm(post, prefix="orientation")
+    if post is not None:
+        person_ids = [_int(p) for p in post.getlist("person")]
+    else:
+        person_ids = [_int(request.GET.get("personne", ""))]
+    persons = _picked_persons(user, person_ids)
+    rows = []
+    if post is not None:
+        rows = [{"kind": k, "person": _int(p), "details": d} for k, p, d in zip(
+            post.getlist("act_kind"), post.getlist("act_person"), post.getlist("act_details"), strict=False)]
+        if "add_act" in post:  # without JavaScript: one more act row
+            rows.append({})
+        elif form.is_valid() and orientation_form.is_valid():
+            data = form.cleaned_data
+            orientation = orientation_form.values()
+            try:
+                encounter, _created = services.create_encounter(
+                    user, service_id=data["service"], occurred_at=data["occurred_at"],
+                    place_kind=data["place_kind"], mode=data["mode"], persons=[p.pk for p in persons],
+                    acts=_acts_from_post(post, persons),
+                    orientations=[{**orientation, "person": persons[0].pk if len(persons) == 1 else None}]
+                    if orientation else [],
+                    client_uuid=_uuid(post.get("client_uuid")))
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Encounter recorded."))
+                if len(persons) == 1:
+                    return redirect("persons:detail", person_id=persons[0].pk)
+                return redirect("encounters:index")
+    if not rows:
+        rows = [{}]
+    return render(request, "encounters/encounter_form.html", {
+        "form": form, "orientation_form": orientation_form, "persons": persons, "rows": rows,
+        "act_choices": _act_choices(user), "client_uuid": post.get("client_uuid") if post else
+        services.new_client_uuid(),
+    })
+
+
+def _uuid(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+@require_POST
+def act_row(request):
+    """One more act row for the encounter form (htmx)."""
+    persons = _picked_persons(request.user, [_int(p) for p in request.POST.getlist("person")])
+    return render(request, "encounters/_act_row.html", {
+        "row": {}, "persons": persons, "act_choices": _act_choices(request.user)})
+
+
+@require_POST
+def person_pick(request):
+    """Search persons to add to an encounter or a round (POST: names stay out of URLs)."""
+    text = request.POST.get("q", "")[:100]
+    results = []
+    if text.strip():
+        results = list(access.visible_persons(request.user, compartment=ENCOUNTER_COMPARTMENT).search(text)[:20])
+    return render(request, "encounters/_pick_results.html", {
+        "results": results, "searched": bool(text.strip()), "target": request.POST.get("target", "encounter")})
+
+
+@require_POST
+def person_row(request):
+    person = _picked_persons(request.user, [_int(request.POST.get("person", ""))])
+    if not person:
+        raise Http404
+    template = "encounters/_round_person_row.html" if request.POST.get("target") == "round" else \
+        "encounters/_person_row.html"
+    return render(request, template, {"p": person[0], "act_choices": _act_choices(request.user)})
+
+
+@require_POST
+def new_person_row(request):
+    return render(request, "encounters/_round_new_row.html", {
+        "sexes": Sex.choices, "act_choices": _act_choices(request.user)})
+
+
+# Street round ----------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def street_round(request):
+    user = request.user
+    my_services = _services(user, ENCOUNTER_COMPARTMENT)
+    if not my_services:
+        messages.error(request, _("You may not record encounters."))
+        return redirect("encounters:index")
+    post = request.POST if request.method == "POST" else None
+    form = EncounterForm(post, services=my_services, round_=True)
+    known = _picked_persons(user, [_int(p) for p in post.getlist("person")]) if post else []
+    known_acts = {p.pk: post.get(f"act_{p.pk}", "") for p in known} if post else {}
+    new_rows = []
+    if post is not None:
+        new_rows = [
+            {"alias": a[:100], "first_name": f[:100], "sex": s if s in Sex.values else Sex.UNKNOWN,
+             "estimated_age": _int(age), "act": act}
+            for a, f, s, age, act in zip(post.getlist("new_alias"), post.getlist("new_first_name"),
+                                         post.getlist("new_sex"), post.getlist("new_age"),
+                                         post.getlist("new_act"), strict=False)
+            if a.strip() or f.strip()
+        ]
+        if form.is_valid():
+            data = form.cleaned_data
+            acts = [{"kind": k, "person": pid} for pid, k in known_acts.items() if k]
+            acts += [{"kind": r["act"], "new_person": i} for i, r in enumerate(new_rows) if r["act"]]
+            try:
+                encounter, _created = services.create_encounter(
+                    user, service_id=data["service"], occurred_at=data["occurred_at"],
+                    place_kind=data["place_kind"], mode=Mode.STREET_ROUND, persons=[p.pk for p in known],
+                    anonymous_contacts=data["anonymous_contacts"],
+                    new_persons=[{k: v for k, v in r.items() if k != "act" and v not in ("", None)} for r in new_rows],
+                    acts=acts, client_uuid=_uuid(post.get("client_uuid")))
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Street round recorded: %(persons)d persons met, %(anonymous)d "
+                                            "anonymous contacts.") % {
+                    "persons": encounter.participants.count(), "anonymous": encounter.anonymous_contacts})
+                return redirect("encounters:index")
+    return render(request, "encounters/round_form.html", {
+        "form": form, "known_rows": [{"p": p, "act": known_acts.get(p.pk, "")} for p in known],
+        "new_rows": new_rows, "sexes": Sex.choices,
+        "act_choices": _act_choices(user),
+        "client_uuid": post.get("client_uuid") if post else services.new_client_uuid(),
+    })
+
+
+# Orientations ----------------------------------------------------------------------------------
+
+def orientation_list(request):
+    qs = services.visible_orientations(request.user).select_related("person", "service")
+    open_only = request.GET.get("tout") != "1"
+    if open_only:
+        from aupres.encounters.models import OPEN_ORIENTATION_STATUSES
+
+        qs = qs.filter(status__in=sorted(OPEN_ORIENTATION_STATUSES))
+    return render(request, "encounters/orientations.html", {
+        "orientations": qs.order_by("-sent_on", "-pk")[:200], "open_only": open_only})
+
+
+def _person_or_404(request, person_id):
+    try:
+        return access.get_visible_person(request.user, person_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@require_http_methods(["GET", "POST"])
+def orientation_create(request, person_id):
+    person = _person_or_404(request, person_id)
+    comps_services = access.following_services_of(request.user, person)
+    form = OrientationForm(request.POST or None, services=Service.objects.filter(pk__in=comps_services))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_orientation(request.user, person, service_id=data["service"], kind=data["kind"],
+                                        target=data["target"], partner_name=data["partner_name"],
+                                        sent_on=data["sent_on"], appointment_on=data["appointment_on"],
+                                        note=data["note"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("persons:detail", person_id=person.pk)
+    health_targets = [OrientationTarget(t).label for t, c in TARGET_COMPARTMENT.items() if c == "health"]
+    return render(request, "encounters/simple_form.html", {
+        "form": form, "person": person, "title": _("New orientation or admission request"),
+        "help": _("Orientations to health partners and care facilities (%(targets)s) are in the health "
+                  "compartment.") % {"targets": ", ".join(str(t) for t in health_targets)}})
+
+
+@require_http_methods(["GET", "POST"])
+def orientation_detail(request, orientation_id):
+    try:
+        o = services.get_orientation(request.user, orientation_id)
+    except NotFound:
+        raise Http404 from None
+    form = StatusChangeForm(request.POST or None, statuses=services.allowed_orientation_statuses(o),
+                            initial={"version": o.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_orientation(request.user, o, version=form.cleaned_data["version"],
+                                        status=form.cleaned_data["status"], on=form.cleaned_data["on"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Status changed."))
+            return redirect("encounters:orientation", orientation_id=o.pk)
+    return render(request, "encounters/orientation_detail.html", {
+        "o": o, "form": form, "history": o.history.all()})
+
+
+# Rights applications ---------------------------------------------------------------------------
+
+def rights_list(request):
+    qs = services.visible_rights_applications(request.user).select_related("person", "service")
+    return render(request, "encounters/rights.html", {
+        "alerts": services.renewal_alerts(request.user),
+        "applications": qs.exclude(status__in=[RightsStatus.ABANDONED]).order_by("-status_on", "-pk")[:200],
+        "today": timezone.localdate(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def rights_create(request, person_id):
+    person = _person_or_404(request, person_id)
+    following = access.following_services_of(request.user, person, "administrative")
+    form = RightsApplicationForm(request.POST or None, services=Service.objects.filter(pk__in=following))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_rights_application(request.user, person, service_id=data["service"], kind=data["kind"],
+                                               status=data["status"], status_on=data["status_on"],
+                                               valid_until=data["valid_until"], renewal_on=data["renewal_on"],
+                                               note=data["note"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("persons:detail", person_id=person.pk)
+    return render(request, "encounters/simple_form.html", {
+        "form": form, "person": person, "title": _("New rights application")})
+
+
+@require_http_methods(["GET", "POST"])
+def rights_detail(request, application_id):
+    try:
+        a = services.get_rights_application(request.user, application_id)
+    except NotFound:
+        raise Http404 from None
+    form = RightsStatusForm(request.POST or None, statuses=[a.status, *services.allowed_rights_statuses(a)],
+                            initial={"version": a.version, "status": a.status, "valid_until": a.valid_until,
+                                     "renewal_on": a.renewal_on})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {}
+        if data["valid_until"] != a.valid_until:
+            changes["valid_until"] = data["valid_until"]
+        if data["renewal_on"] != a.renewal_on and data["renewal_on"] is not None:
+            changes["renewal_on"] = data["renewal_on"]
+        try:
+            services.change_rights_application(request.user, a, version=data["version"], status=data["status"],
+                                               on=data["on"], **changes)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("encounters:rights_application", application_id=a.pk)
+    return render(request, "encounters/rights_detail.html", {
+        "a": a, "form": form, "history": a.history.all(), "alert": services.needs_renewal(a)})
+
+
+# Collective actions ----------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def collective_actions(request):
+    my_services = _services(request.user)
+    form = CollectiveActionForm(request.POST or None, services=my_services) if my_services else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.create_collective_action(request.user, service_id=form.cleaned_data["service"],
+                                              **form.values())
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Collective action recorded."))
+            return redirect("encounters:collective_actions")
+    return render(request, "encounters/collective_actions.html", {
+        "form": form,
+        "actions": services.visible_collective_actions(request.user).select_related("service")[:200]})
