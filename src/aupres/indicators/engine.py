@@ -1,0 +1,577 @@
+"""The indicator engine: one registry, one compute function per indicator (docs/indicators.md).
+
+Every compute function takes (services, period) — a queryset of services and a Period — and returns
+an ordered table {dimension value: number}. Scopes (a service, an operator, a territory) differ only
+by the set of services passed: a person followed by two services of the set counts once, because
+person indicators count DISTINCT persons over the whole set.
+
+Screens, API, exports, submissions and the activity report all call `compute()`; nothing else
+counts. Results here are EXACT; disclosure control is applied by services.py before anything leaves.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, ExtractYear, Greatest, Least, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aupres.encounters.models import (
+    Act,
+    ActKind,
+    CollectiveAction,
+    CollectiveActionKind,
+    Encounter,
+    EncounterPerson,
+    Mode,
+    Orientation,
+    OrientationKind,
+    OrientationStatus,
+    PlaceKind,
+    RightsApplicationKind,
+    RightsStatusChange,
+)
+from aupres.followups.models import EvaluationResult, ExitDestination, ExitReason, FollowUp, Result
+from aupres.indicators.models import EventMonth, FunderKind, PersonYear, RollupState, ServiceYearBudget, StaffingEntry
+from aupres.persons.models import (
+    AdministrativeSituation,
+    LivingSituation,
+    LivingSituationKind,
+    Person,
+    RightStatus,
+    Sex,
+)
+from aupres.referrals.models import Referral, Source
+from aupres.referrals.models import Status as ReferralStatus
+from aupres.services.models import Membership, Profession
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date  # inclusive
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError("period ends before it starts")
+
+    @classmethod
+    def year(cls, year):
+        return cls(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+    @property
+    def days(self):
+        return (self.end - self.start).days + 1
+
+    def bounds(self):
+        """Aware datetimes [start 00:00, day after end 00:00) in the current time zone."""
+        tz = timezone.get_current_timezone()
+        start = datetime.datetime.combine(self.start, datetime.time.min, tzinfo=tz)
+        end = datetime.datetime.combine(self.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+        return start, end
+
+    def previous(self):
+        """The period of the same length just before; a whole year gives the previous year."""
+        if self.is_whole_years():
+            return Period(self.start.replace(year=self.start.year - 1), self.end.replace(year=self.end.year - 1))
+        end = self.start - datetime.timedelta(days=1)
+        return Period(end - datetime.timedelta(days=self.days - 1), end)
+
+    def is_whole_years(self):
+        return (self.start.month, self.start.day) == (1, 1) and (self.end.month, self.end.day) == (12, 31)
+
+    def is_whole_months(self):
+        last = calendar.monthrange(self.end.year, self.end.month)[1]
+        return self.start.day == 1 and self.end.day == last
+
+    def months(self):
+        out, d = [], self.start.replace(day=1)
+        while d <= self.end:
+            out.append(d)
+            d = (d + datetime.timedelta(days=32)).replace(day=1)
+        return out
+
+    def years(self):
+        return list(range(self.start.year, self.end.year + 1))
+
+    def overlap_days(self, start, end):
+        lo, hi = max(start, self.start), min(end, self.end)
+        return max(0, (hi - lo).days + 1)
+
+    def __str__(self):
+        return f"{self.start.isoformat()} – {self.end.isoformat()}"
+
+
+PERSONS, EVENTS, FOLLOWUPS, REFERRALS, ETP, EUROS, DAYS = (
+    "persons", "events", "followups", "referrals", "etp", "euros", "days")
+UNIT_LABELS = {PERSONS: _("persons"), EVENTS: _("events"), FOLLOWUPS: _("follow-ups"),
+               REFERRALS: _("referrals"), ETP: _("full-time equivalents"), EUROS: _("euros"), DAYS: _("days")}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: object
+    unit: str
+    date_rule: object  # which date decides whether a record falls in the period
+    dimension: object  # label of the breakdown
+    choices: tuple  # ((value, label), ...) — fixed columns, in order; empty: keys come from the data
+    compute: object
+    has_total: bool = True
+    suppressed: bool = True  # counts of persons/events get disclosure control; ETP and euros do not
+    chart: str = "bar"  # "bar", "line" or ""
+    additive: bool = True  # can a scope's value be summed from its services' values (events: yes)
+
+    def labels(self):
+        return {str(k): str(v) for k, v in self.choices}
+
+
+REGISTRY = {}
+
+
+def indicator(code, label, unit, date_rule, dimension, choices=(), **kw):
+    def register(fn):
+        REGISTRY[code] = Indicator(code, label, unit, date_rule, dimension, tuple(choices), fn, **kw)
+        return fn
+    return register
+
+
+def _table(choices, rows, unknown=None):
+    """An ordered {value: n} with every choice present (0 when absent) and stray values appended."""
+    out = {str(k): 0 for k, _label in choices}
+    for key, n in rows:
+        if key in (None, ""):
+            key = unknown or ""
+        key = str(key)
+        out[key] = out.get(key, 0) + (n or 0)
+    return out
+
+
+def _in_period(field, period, is_datetime):
+    if is_datetime:
+        start, end = period.bounds()
+        return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return Q(**{f"{field}__gte": period.start, f"{field}__lte": period.end})
+
+
+# Persons ---------------------------------------------------------------------------------------
+
+def followups_overlapping(services, period):
+    return FollowUp.objects.filter(service__in=services, opened_on__lte=period.end).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=period.start))
+
+
+def caseload_persons(services, period):
+    """The active caseload (file active): persons with a follow-up of one of the services open at
+    any time during the period."""
+    return Person.objects.filter(pk__in=followups_overlapping(services, period).values("person_id"))
+
+
+CASELOAD_RULE = _("follow-up open at some time in the period "
+                  "(opened on or before its end, not closed before its start)")
+
+
+@indicator("caseload", _("Active caseload (file active)"), PERSONS, CASELOAD_RULE, _("all"),
+           (("all", _("Persons")),), chart="", has_total=False)
+def caseload(services, period):
+    return {"all": caseload_persons(services, period).count()}
+
+
+@indicator("new_persons", _("New persons"), PERSONS,
+           _("first follow-up by any service of the scope opened in the period"), _("all"),
+           (("all", _("New persons")),), chart="", has_total=False)
+def new_persons(services, period):
+    n = (FollowUp.objects.filter(service__in=services).values("person_id").annotate(first=Min("opened_on"))
+         .filter(first__gte=period.start, first__lte=period.end).count())
+    return {"all": n}
+
+
+@indicator("persons_by_sex", _("Persons by sex"), PERSONS, CASELOAD_RULE, _("sex"), Sex.choices)
+def persons_by_sex(services, period):
+    rows = caseload_persons(services, period).order_by().values_list("sex").annotate(n=Count("pk"))
+    return _table(Sex.choices, rows, unknown="unknown")
+
+
+AGE_BANDS = (("0_17", _("under 18")), ("18_24", _("18 to 24")), ("25_39", _("25 to 39")),
+             ("40_59", _("40 to 59")), ("60_plus", _("60 and over")), ("unknown", _("unknown")))
+
+
+def _band(age):
+    if age is None:
+        return "unknown"
+    for limit, band in ((17, "0_17"), (24, "18_24"), (39, "25_39"), (59, "40_59")):
+        if age <= limit:
+            return band
+    return "60_plus"
+
+
+@indicator("persons_by_age", _("Persons by age band"), PERSONS, CASELOAD_RULE,
+           _("age reached in the year the period ends (from the birth date, birth year or estimate)"),
+           AGE_BANDS)
+def persons_by_age(services, period):
+    year = period.end.year
+    born = Coalesce(F("birth_year"), Coalesce(ExtractYear("estimated_on"), Value(year)) - F("estimated_age"),
+                    output_field=IntegerField())
+    rows = caseload_persons(services, period).order_by().annotate(born=born).values_list("born").annotate(
+        n=Count("pk"))
+    out = {k: 0 for k, _label in AGE_BANDS}
+    for born_year, n in rows:
+        out[_band(None if born_year is None else year - born_year)] += n
+    return out
+
+
+def _latest(model, period, **filters):
+    return Subquery(model.objects.filter(person=OuterRef("pk"), started_on__lte=period.end, **filters)
+                    .order_by("-started_on", "-pk").values("kind" if model is LivingSituation else "value")[:1])
+
+
+@indicator("persons_by_living_situation", _("Persons by living situation"), PERSONS, CASELOAD_RULE,
+           _("living situation in effect at the end of the period"), LivingSituationKind.choices)
+def persons_by_living_situation(services, period):
+    rows = (caseload_persons(services, period).order_by().annotate(v=_latest(LivingSituation, period))
+            .values_list("v").annotate(n=Count("pk")))
+    return _table(LivingSituationKind.choices, rows, unknown="unknown")
+
+
+@indicator("persons_by_administrative_situation", _("Persons by administrative situation"), PERSONS,
+           CASELOAD_RULE, _("administrative situation as currently recorded"), AdministrativeSituation.choices)
+def persons_by_administrative_situation(services, period):
+    rows = caseload_persons(services, period).order_by().values_list("administrative_situation").annotate(
+        n=Count("pk"))
+    return _table(AdministrativeSituation.choices, rows, unknown="unknown")
+
+
+HEALTH_COVER_CHOICES = (("puma", _("PUMa")), ("css", _("CSS")), ("ame", _("AME")), ("none", _("None")),
+                        ("unknown", _("Unknown")))
+
+
+@indicator("persons_by_health_cover", _("Persons by health cover"), PERSONS, CASELOAD_RULE,
+           _("health cover in effect at the end of the period"), HEALTH_COVER_CHOICES)
+def persons_by_health_cover(services, period):
+    rows = (caseload_persons(services, period).order_by()
+            .annotate(v=_latest(RightStatus, period, kind="health_cover")).values_list("v").annotate(n=Count("pk")))
+    return _table(HEALTH_COVER_CHOICES, rows, unknown="unknown")
+
+
+def _rollup_ready(services, period, min_services=50):
+    """Rollups serve large scopes of whole years on PostgreSQL, once built (docs/indicators.md)."""
+    if connection.vendor != "postgresql" or not period.is_whole_years():
+        return False
+    if RollupState.objects.filter(year__in=period.years()).count() != len(period.years()):
+        return False
+    return services.count() >= min_services
+
+
+@indicator("persons_met", _("Persons met"), PERSONS, _("at least one encounter in the period"), _("all"),
+           (("all", _("Persons met")),), chart="", has_total=False)
+def persons_met(services, period):
+    if _rollup_ready(services, period):
+        n = (PersonYear.objects.filter(service__in=services, year__in=period.years())
+             .aggregate(n=Count("person_id", distinct=True))["n"])
+    else:
+        n = (EncounterPerson.objects.filter(_in_period("occurred_at", period, True), service__in=services)
+             .aggregate(n=Count("person_id", distinct=True))["n"])
+    return {"all": n or 0}
+
+
+def _month_keys(period):
+    return [(m.strftime("%Y-%m"), m.strftime("%m/%Y")) for m in period.months()]
+
+
+def _by_month(rows, period):
+    out = {k: 0 for k, _label in _month_keys(period)}
+    for month, n in rows:
+        if month is None:
+            continue
+        key = (timezone.localtime(month) if isinstance(month, datetime.datetime) else month).strftime("%Y-%m")
+        if key in out:
+            out[key] += n
+    return out
+
+
+@indicator("persons_met_by_month", _("Persons met, by month"), PERSONS,
+           _("at least one encounter in the month"), _("month"), (), has_total=False, chart="line",
+           additive=False)
+def persons_met_by_month(services, period):
+    rows = (EncounterPerson.objects.filter(_in_period("occurred_at", period, True), service__in=services)
+            .annotate(m=TruncMonth("occurred_at")).order_by().values_list("m")
+            .annotate(n=Count("person_id", distinct=True)))
+    return _by_month(rows, period)
+
+
+# Events (additive: rollups by month apply) -----------------------------------------------------
+
+@dataclass(frozen=True)
+class EventCount:
+    """An additive count of records: model, path to the service, date field, breakdown field."""
+
+    model: object
+    service_path: str
+    date_field: str
+    is_datetime: bool
+    key: str | None
+    filters: tuple = ()
+    count: str = "pk"
+
+    def queryset(self, services):
+        return self.model.objects.filter(**{f"{self.service_path}__in": services}, **dict(self.filters))
+
+    def rows(self, services, period, extra_group=()):
+        qs = self.queryset(services).filter(_in_period(self.date_field, period, self.is_datetime)).order_by()
+        group = [*extra_group, *([self.key] if self.key else [])]
+        return qs.values_list(*group).annotate(n=Count(self.count, distinct=self.count != "pk"))
+
+
+def _events(code, spec, choices, services, period):
+    if (spec.count == "pk" and _rollup_ready(services, period) and period.is_whole_months()
+            and EventMonth.objects.filter(indicator=code).exists()):
+        rows = (EventMonth.objects.filter(indicator=code, service__in=services, month__gte=period.start,
+                                          month__lte=period.end).values_list("key").annotate(n=Sum("n")))
+    else:
+        rows = spec.rows(services, period)
+    return _table(choices, rows)
+
+
+EVENT_SPECS = {}
+
+
+def event_indicator(code, label, unit, date_rule, dimension, choices, spec, **kw):
+    EVENT_SPECS[code] = spec
+
+    def compute(services, period):
+        return _events(code, spec, choices, services, period)
+    REGISTRY[code] = Indicator(code, label, unit, date_rule, dimension, tuple(choices), compute, **kw)
+
+
+REFERRAL_RULE = _("referral received in the period")
+event_indicator("referrals_by_source", _("Referrals received, by source"), REFERRALS, REFERRAL_RULE,
+                _("who referred"), Source.choices,
+                EventCount(Referral, "service", "received_at", True, "source"))
+event_indicator("referrals_by_status", _("Referrals received, by decision"), REFERRALS, REFERRAL_RULE,
+                _("current status (accepted, declined, waiting…)"), ReferralStatus.choices,
+                EventCount(Referral, "service", "received_at", True, "status"))
+
+DELAY_BANDS = (("0_2", _("2 days or less")), ("3_7", _("3 to 7 days")), ("8_30", _("8 to 30 days")),
+               ("31_plus", _("more than 30 days")), ("no_contact", _("no contact yet")))
+
+
+@indicator("referral_to_first_contact", _("Time from referral to first contact"), REFERRALS,
+           _("accepted referral received in the period; first encounter of its follow-up"), _("delay"),
+           DELAY_BANDS)
+def referral_to_first_contact(services, period):
+    rows = (Referral.objects.filter(_in_period("received_at", period, True), service__in=services,
+                                    status=ReferralStatus.ACCEPTED).order_by()
+            .annotate(first=Min("followup__encounter_links__occurred_at")).values_list("received_at", "first"))
+    out = {k: 0 for k, _label in DELAY_BANDS}
+    for received, first in rows:
+        if first is None:
+            out["no_contact"] += 1
+            continue
+        days = max(0, (first - received).days)
+        out["0_2" if days <= 2 else "3_7" if days <= 7 else "8_30" if days <= 30 else "31_plus"] += 1
+    return out
+
+
+ENCOUNTER_RULE = _("encounter date in the period")
+event_indicator("encounters_by_place", _("Encounters by place"), EVENTS, ENCOUNTER_RULE, _("place"),
+                PlaceKind.choices, EventCount(Encounter, "service", "occurred_at", True, "place_kind"))
+event_indicator("encounters_by_mode", _("Encounters by kind"), EVENTS, ENCOUNTER_RULE, _("mode"),
+                Mode.choices, EventCount(Encounter, "service", "occurred_at", True, "mode"))
+event_indicator("acts_by_kind", _("Acts by kind"), EVENTS, _("date of the encounter of the act in the period"),
+                _("act"), ActKind.choices,
+                EventCount(Act, "encounter__service", "encounter__occurred_at", True, "kind"))
+HEALTH_ACTS = ((ActKind.HEALTH_CHECK, ActKind.HEALTH_CHECK.label), (ActKind.VACCINATION, ActKind.VACCINATION.label),
+               (ActKind.SCREENING, ActKind.SCREENING.label))
+event_indicator("health_actions", _("Health checks, vaccinations and screenings"), EVENTS,
+                _("date of the encounter of the act in the period"), _("act"), HEALTH_ACTS,
+                EventCount(Act, "encounter__service", "encounter__occurred_at", True, "kind",
+                           filters=(("kind__in", [k for k, _label in HEALTH_ACTS]),)))
+event_indicator("rights_opened", _("Rights opened"), EVENTS, _("right granted in the period"), _("right"),
+                RightsApplicationKind.choices,
+                EventCount(RightsStatusChange, "application__service", "on", False, "application__kind",
+                           filters=(("status", "granted"),)))
+event_indicator("admission_requests", _("Admission requests, by outcome"), EVENTS,
+                _("request sent in the period"), _("current status"), OrientationStatus.choices,
+                EventCount(Orientation, "service", "sent_on", False, "status",
+                           filters=(("kind", OrientationKind.ADMISSION_REQUEST),)))
+event_indicator("orientations", _("Orientations, and whether they were honoured"), EVENTS,
+                _("orientation sent in the period"), _("current status"), OrientationStatus.choices,
+                EventCount(Orientation, "service", "sent_on", False, "status",
+                           filters=(("kind", OrientationKind.ORIENTATION),)))
+EXIT_RULE = _("follow-up closed in the period")
+event_indicator("exits_by_reason", _("Exits by reason"), FOLLOWUPS, EXIT_RULE, _("reason"), ExitReason.choices,
+                EventCount(FollowUp, "service", "closed_on", False, "exit_reason"))
+event_indicator("exits_by_destination", _("Exits by destination"), FOLLOWUPS, EXIT_RULE, _("destination"),
+                ExitDestination.choices, EventCount(FollowUp, "service", "closed_on", False, "exit_destination"))
+event_indicator("objectives_results", _("Objectives evaluated, by result"), EVENTS,
+                _("evaluation in the period"), _("result"), Result.choices,
+                EventCount(EvaluationResult, "evaluation__followup__service", "evaluation__evaluated_on", False,
+                           "result"))
+event_indicator("collective_actions", _("Collective actions, by kind"), EVENTS, _("date of the action"),
+                _("kind"), CollectiveActionKind.choices,
+                EventCount(CollectiveAction, "service", "occurred_on", False, "kind"))
+
+
+@indicator("encounters_by_month", _("Encounters, by month"), EVENTS, ENCOUNTER_RULE, _("month"), (),
+           has_total=True, chart="line")
+def encounters_by_month(services, period):
+    rows = (Encounter.objects.filter(_in_period("occurred_at", period, True), service__in=services).order_by()
+            .annotate(m=TruncMonth("occurred_at")).values_list("m").annotate(n=Count("pk")))
+    return _by_month(rows, period)
+
+
+COLLECTIVE_COUNTS = (("participants", _("participants")), ("persons_trained", _("people trained")),
+                     ("screenings", _("screenings in campaigns")), ("vaccinations", _("vaccinations in campaigns")))
+
+
+@indicator("collective_participants", _("Collective actions: participants and people trained"), PERSONS,
+           _("date of the action"), _("count"), COLLECTIVE_COUNTS, has_total=False)
+def collective_participants(services, period):
+    agg = CollectiveAction.objects.filter(service__in=services, occurred_on__gte=period.start,
+                                          occurred_on__lte=period.end).aggregate(
+        **{k: Sum(k) for k, _label in COLLECTIVE_COUNTS})
+    return {k: agg[k] or 0 for k, _label in COLLECTIVE_COUNTS}
+
+
+# Lengths and occupancy --------------------------------------------------------------------------
+
+LENGTH_BANDS = (("lt_1m", _("less than 1 month")), ("1_3m", _("1 to 3 months")), ("3_6m", _("3 to 6 months")),
+                ("6_12m", _("6 to 12 months")), ("12_24m", _("12 to 24 months")), ("24m_plus", _("24 months or more")))
+
+
+@indicator("followup_length", _("Length of follow-up or stay"), FOLLOWUPS, EXIT_RULE,
+           _("days from opening to closing"), LENGTH_BANDS)
+def followup_length(services, period):
+    length = ExpressionWrapper(F("closed_on") - F("opened_on"), output_field=DurationField())
+    rows = (FollowUp.objects.filter(service__in=services, closed_on__gte=period.start, closed_on__lte=period.end)
+            .order_by().annotate(length=length).values_list("length").annotate(n=Count("pk")))
+    out = {k: 0 for k, _label in LENGTH_BANDS}
+    for d, n in rows:
+        days = d.days if isinstance(d, datetime.timedelta) else int(d or 0) // 86_400_000_000
+        band = ("lt_1m" if days < 30 else "1_3m" if days < 91 else "3_6m" if days < 183 else
+                "6_12m" if days < 365 else "12_24m" if days < 730 else "24m_plus")
+        out[band] += n
+    return out
+
+
+def mean_followup_days(services, period):
+    length = ExpressionWrapper(F("closed_on") - F("opened_on"), output_field=DurationField())
+    rows = (FollowUp.objects.filter(service__in=services, closed_on__gte=period.start, closed_on__lte=period.end)
+            .order_by().annotate(length=length).values_list("length").annotate(n=Count("pk")))
+    total = count = 0
+    for d, n in rows:
+        days = d.days if isinstance(d, datetime.timedelta) else int(d or 0) // 86_400_000_000
+        total, count = total + days * n, count + n
+    return (count, round(total / count, 1) if count else None)
+
+
+@indicator("occupancy", _("Occupancy of beds or places"), DAYS,
+           _("days of follow-up within the period, against capacity × days"), _("measure"),
+           (("followed_days", _("days followed")), ("capacity_days", _("capacity × days")),
+            ("rate_percent", _("occupancy (%)"))), has_total=False, suppressed=False, chart="", additive=False)
+def occupancy(services, period):
+    lo = Greatest(F("opened_on"), Value(period.start))
+    hi = Least(Coalesce(F("closed_on"), Value(period.end)), Value(period.end))
+    span = ExpressionWrapper(hi - lo, output_field=DurationField())
+    rows = followups_overlapping(services, period).order_by().annotate(span=span).values_list("span").annotate(
+        n=Count("pk"))
+    followed = 0
+    for d, n in rows:
+        days = d.days if isinstance(d, datetime.timedelta) else int(d or 0) // 86_400_000_000
+        followed += (days + 1) * n
+    capacity = services.aggregate(c=Sum("capacity"))["c"] or 0
+    capacity_days = capacity * period.days
+    rate = round(100 * followed / capacity_days, 1) if capacity_days else None
+    return {"followed_days": followed, "capacity_days": capacity_days, "rate_percent": rate}
+
+
+# Staffing and budget (not about persons supported: no suppression) ------------------------------
+
+@indicator("staffing_etp", _("Staffing in full-time equivalents"), ETP,
+           _("memberships and staffing entries, prorated by their days within the period"), _("profession"),
+           Profession.choices, suppressed=False)
+def staffing_etp(services, period):
+    out = {k: Decimal("0") for k, _label in Profession.choices}
+    members = (Membership.objects.filter(service__in=services, start_date__lte=period.end)
+               .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
+               .values_list("profession", "etp", "start_date", "end_date"))
+    for profession, etp, start, end in members:
+        share = Decimal(period.overlap_days(start, end or period.end)) / period.days
+        out[profession] = out.get(profession, Decimal("0")) + etp * share
+    for profession, etp, year in StaffingEntry.objects.filter(service__in=services, year__in=period.years()) \
+            .values_list("profession", "etp", "year"):
+        share = Decimal(period.overlap_days(datetime.date(year, 1, 1), datetime.date(year, 12, 31))) / period.days
+        out[profession] = out.get(profession, Decimal("0")) + etp * share
+    return {k: float(round(v, 2)) for k, v in out.items()}
+
+
+def _budget(services, period):
+    out = {k: Decimal("0") for k, _label in FunderKind.choices}
+    rows = (ServiceYearBudget.objects.filter(service__in=services, year__in=period.years()).order_by()
+            .values_list("year", "funder").annotate(total=Sum("amount")))
+    for year, funder, total in rows:
+        days_in_year = 366 if calendar.isleap(year) else 365
+        share = Decimal(period.overlap_days(datetime.date(year, 1, 1), datetime.date(year, 12, 31))) / days_in_year
+        out[funder] = out.get(funder, Decimal("0")) + total * share
+    return out
+
+
+@indicator("budget_by_funder", _("Budget by funder"), EUROS,
+           _("yearly budgets, prorated by the days of each year within the period"), _("funder"),
+           FunderKind.choices, suppressed=False)
+def budget_by_funder(services, period):
+    return {k: float(round(v, 2)) for k, v in _budget(services, period).items()}
+
+
+@indicator("cost_per_place", _("Cost per place"), EUROS, _("budget of the period ÷ capacity of the services"),
+           _("measure"), (("budget", _("budget")), ("capacity", _("capacity")),
+                          ("cost_per_place", _("cost per place"))),
+           has_total=False, suppressed=False, chart="", additive=False)
+def cost_per_place(services, period):
+    total = sum(_budget(services, period).values(), Decimal("0"))
+    capacity = services.aggregate(c=Sum("capacity"))["c"] or 0
+    return {"budget": float(round(total, 2)), "capacity": capacity,
+            "cost_per_place": float(round(total / capacity, 2)) if capacity else None}
+
+
+# Entry points -----------------------------------------------------------------------------------
+
+def compute(code, services, period):
+    return REGISTRY[code].compute(services, period)
+
+
+def compute_all(services, period, codes=None):
+    return {code: REGISTRY[code].compute(services, period) for code in (codes or REGISTRY)}
+
+
+def column_labels(code, table):
+    """Labels for the keys of a computed table (months and stray values included)."""
+    ind = REGISTRY[code]
+    labels = ind.labels()
+    out = {}
+    for key in table:
+        if key in labels:
+            out[key] = labels[key]
+        elif key == "":
+            out[key] = str(_("not recorded"))
+        elif len(key) == 7 and key[4] == "-":
+            out[key] = f"{key[5:]}/{key[:4]}"
+        else:
+            out[key] = key
+    return out

@@ -1,0 +1,80 @@
+"""CSV, XLSX and JSON of published (disclosure-controlled) indicator tables. Never given exact tables:
+a hidden cell is written as "< 5" (small) or "s" (hidden so that it cannot be recomputed)."""
+
+import csv
+import io
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext as _
+
+SMALL_LABEL = "< 5"
+HIDDEN_LABEL = "s"
+
+
+def cell_text(value, hidden_kind):
+    if hidden_kind == "small":
+        return SMALL_LABEL
+    if hidden_kind:
+        return HIDDEN_LABEL
+    return "" if value is None else value
+
+
+def rows_of(report):
+    """Flatten a published report (live or regional) into rows: scope, indicator, row, column, value."""
+    out = []
+    for table in report["tables"]:
+        columns = table["columns"]
+        body = table.get("rows")
+        if body is None:  # one scope
+            body = [{"label": report["label"], "values": table["values"], "hidden": table["hidden"],
+                     "total": table["total"]}]
+        if table.get("region"):
+            body = [*body, {"label": _("Sum of the services shown"), **table["region"]}]
+        for row in body:
+            for col in columns:
+                out.append([table["code"], table["label"], row["label"], col["label"],
+                            cell_text(row["values"].get(col["key"]), row["hidden"].get(col["key"]))])
+            if table["has_total"] and row.get("total", None) is not None or "__total__" in row.get("hidden", {}):
+                out.append([table["code"], table["label"], row["label"], _("Total"),
+                            cell_text(row.get("total"), row["hidden"].get("__total__"))])
+    return out
+
+
+HEADER = ["indicator", "label", "scope", "category", "value"]
+
+
+def to_csv(report):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([f"# {report['label']} {report['from']} – {report['to']}"])
+    writer.writerow(HEADER)
+    for row in rows_of(report):
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(report):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "indicateurs"
+    ws.append([str(report["label"]), str(report["from"]), str(report["to"])])
+    ws.append(HEADER)
+    for row in rows_of(report):
+        ws.append([str(v) if not isinstance(v, int | float) else v for v in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def to_json(report):
+    return json.dumps(report, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode()
+
+
+FORMATS = {
+    "csv": (to_csv, "text/csv; charset=utf-8"),
+    "xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "json": (to_json, "application/json"),
+}

@@ -1,0 +1,186 @@
+"""Indicators: what is entered per service and year (budget, manual staffing), the activity report's
+free-text sections and generations, the immutable submissions of indicators, and the rollups.
+
+No model here holds personal data except the rollup PersonYear (person ids only, never served).
+"""
+
+import os
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aupres.core.models import VersionedModel
+from aupres.services.models import Profession
+
+
+class FunderKind(models.TextChoices):
+    STATE = "state", _("State (DDETS, DREETS)")
+    HEALTH_AGENCY = "health_agency", _("Regional health agency (ARS)")
+    HEALTH_INSURANCE = "health_insurance", _("Health insurance (CPAM)")
+    DEPARTEMENT = "departement", _("Département")
+    MUNICIPALITY = "municipality", _("Municipality, CCAS")
+    EUROPE = "europe", _("European funds")
+    FOUNDATION = "foundation", _("Foundations, sponsorship")
+    OWN_FUNDS = "own_funds", _("Own funds")
+    OTHER = "other", _("Other")
+
+
+class ServiceYearBudget(VersionedModel):
+    """What one funder gives one service for one year (euros)."""
+
+    service = models.ForeignKey("services.Service", on_delete=models.CASCADE, related_name="budgets")
+    year = models.PositiveSmallIntegerField(_("year"))
+    funder = models.CharField(_("funder"), max_length=20, choices=FunderKind.choices)
+    amount = models.DecimalField(_("amount (€)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["service", "-year", "funder"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "year", "funder"], name="budget_once_per_funder"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="budget_amount_not_negative"),
+        ]
+
+
+class StaffingEntry(VersionedModel):
+    """Staff not recorded as team members (volunteers, shared or seconded staff), in ETP for a year."""
+
+    service = models.ForeignKey("services.Service", on_delete=models.CASCADE, related_name="staffing_entries")
+    year = models.PositiveSmallIntegerField(_("year"))
+    profession = models.CharField(_("profession"), max_length=40, choices=Profession.choices)
+    etp = models.DecimalField(_("full-time equivalent (ETP)"), max_digits=5, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("staffing entry")
+        verbose_name_plural = _("staffing entries")
+        ordering = ["service", "-year", "profession"]
+        constraints = [models.CheckConstraint(condition=models.Q(etp__gt=0), name="staffing_etp_positive")]
+
+
+class ReportSection(VersionedModel):
+    """A free-text section of a service's yearly activity report, written by the head of service."""
+
+    service = models.ForeignKey("services.Service", on_delete=models.CASCADE, related_name="report_sections")
+    year = models.PositiveSmallIntegerField(_("year"))
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), max_length=20_000)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("report section")
+        verbose_name_plural = _("report sections")
+        ordering = ["service", "year", "position", "pk"]
+
+
+class GenerationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ReportGeneration(models.Model):
+    """One generation of the activity report (PDF), run as a background task."""
+
+    service = models.ForeignKey("services.Service", on_delete=models.CASCADE, related_name="report_generations")
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=10, choices=GenerationStatus.choices,
+                              default=GenerationStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    step = models.CharField(max_length=100, blank=True)
+    file_path = models.CharField(max_length=200, blank=True, help_text="Path in the default storage.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    @property
+    def file_name(self):
+        return os.path.basename(self.file_path)
+
+
+class ImmutableError(Exception):
+    pass
+
+
+class Submission(models.Model):
+    """A period's indicators, frozen and submitted to the funders by a head of service.
+
+    `tables` holds the disclosure-controlled tables (what funders read). `exact` holds the same
+    aggregates before suppression: never served; used only to compute regional sums, which are
+    then disclosure-controlled again (services.regional_view). Rows are never updated: a
+    correction is a new version.
+    """
+
+    service = models.ForeignKey("services.Service", on_delete=models.PROTECT, related_name="submissions")
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    version = models.PositiveIntegerField(_("version"))
+    tables = models.JSONField()
+    exact = models.JSONField()
+    comment = models.CharField(_("comment on this version"), max_length=500, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["service", "-period_start", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "period_start", "period_end", "version"],
+                                    name="submission_version_once"),
+            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
+                                   name="submission_period_ordered"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise ImmutableError("A submission is immutable: submit a new version.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("A submission is immutable.")
+
+
+class PersonYear(models.Model):
+    """Rollup: the persons a service met in a year (from encounters). See docs/indicators.md."""
+
+    service = models.ForeignKey("services.Service", on_delete=models.CASCADE, related_name="+", db_index=False)
+    year = models.PositiveSmallIntegerField()
+    person_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "service", "person_id"], name="person_year_once")]
+
+
+class EventMonth(models.Model):
+    """Rollup: event counts per service, month, indicator and dimension value."""
+
+    service = models.ForeignKey("services.Service", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    indicator = models.CharField(max_length=40)
+    key = models.CharField(max_length=40)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["indicator", "month"], name="event_month_ind_month")]
+        constraints = [models.UniqueConstraint(fields=["service", "month", "indicator", "key"],
+                                               name="event_month_once")]
+
+
+class RollupState(models.Model):
+    """When the rollups of a year were last rebuilt (they are used only when present)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    refreshed_at = models.DateTimeField()

@@ -1,0 +1,128 @@
+"""The yearly activity report (rapport d'activité) of a service: HTML, and PDF through WeasyPrint,
+generated as a background task whose progress the screen polls. Built only from published
+(disclosure-controlled) tables, the service's identity, its budget and the head's free-text sections."""
+
+import logging
+import secrets
+
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aupres.core.errors import NotFound
+from aupres.indicators import charts, engine, services
+from aupres.indicators.models import GenerationStatus, ReportGeneration
+from aupres.services.models import Service
+
+logger = logging.getLogger(__name__)
+
+GROUPS = (
+    (_("Public"), ("caseload", "new_persons", "persons_met", "persons_by_sex", "persons_by_age",
+                   "persons_by_living_situation", "persons_by_administrative_situation",
+                   "persons_by_health_cover")),
+    (_("Activity"), ("persons_met_by_month", "encounters_by_month", "referrals_by_source", "referrals_by_status",
+                     "referral_to_first_contact", "encounters_by_place", "encounters_by_mode", "acts_by_kind",
+                     "health_actions", "collective_actions", "collective_participants", "occupancy")),
+    (_("Outcomes"), ("rights_opened", "admission_requests", "orientations", "exits_by_reason",
+                     "exits_by_destination", "followup_length", "objectives_results")),
+    (_("Team and budget"), ("staffing_etp", "budget_by_funder", "cost_per_place")),
+)
+
+
+def _check(user, service_id):
+    if service_id not in set(services.dashboard_services(user).values_list("pk", flat=True)):
+        raise NotFound()
+
+
+def start(user, service_id, year):
+    _check(user, service_id)
+    from aupres.indicators.tasks import generate_report
+
+    gen = ReportGeneration.objects.create(service_id=service_id, year=year, requested_by=user)
+    # Requests run in autocommit: the row is committed before a worker looks for it.
+    generate_report.enqueue(gen.pk)
+    gen.refresh_from_db()
+    return gen
+
+
+def latest(user, service_id, year, done=False):
+    _check(user, service_id)
+    qs = ReportGeneration.objects.filter(service_id=service_id, year=year)
+    if done:
+        qs = qs.filter(status=GenerationStatus.DONE)
+    gen = qs.first()
+    if gen is None:
+        raise NotFound()
+    return gen
+
+
+def get_generation(user, generation_id):
+    gen = ReportGeneration.objects.filter(pk=generation_id).first()
+    if gen is None:
+        raise NotFound()
+    _check(user, gen.service_id)
+    return gen
+
+
+def open_file(gen):
+    return default_storage.open(gen.file_path, "rb")
+
+
+def context(service, year, progress=None):
+    """Everything the report shows, disclosure-controlled."""
+    period = engine.Period.year(year)
+    report = services.publish_services(Service.objects.filter(pk=service.pk), service.name, period,
+                                       progress=progress)
+    by_code = {t["code"]: t for t in report["tables"]}
+    for table in by_code.values():
+        table["svg"] = charts.for_table(table)
+        table["cells"] = [
+            {"label": c["label"], "value": table["values"].get(c["key"]), "hidden": table["hidden"].get(c["key"]),
+             "previous": table["previous"]["values"].get(c["key"]),
+             "previous_hidden": table["previous"]["hidden"].get(c["key"])}
+            for c in table["columns"]]
+        table["total_hidden"] = table["hidden"].get("__total__")
+    groups = [{"title": title, "tables": [by_code[c] for c in codes if c in by_code]} for title, codes in GROUPS]
+    team = [c for c in by_code["staffing_etp"]["cells"] if c["value"]]
+    return {"service": service, "year": year, "period": period, "report": report, "groups": groups,
+            "sections": list(services.sections(service.pk, year)), "team": team,
+            "territories": list(service.territories.all()), "generated_at": timezone.now(),
+            "mean_followup_days": report["extra"].get("mean_followup_days")}
+
+
+def render_html(service, year, for_pdf=False, progress=None):
+    ctx = context(service, year, progress)
+    ctx["for_pdf"] = for_pdf
+    return render_to_string("indicators/report.html", ctx)
+
+
+def render_pdf(html):
+    from weasyprint import CSS, HTML
+
+    css = finders.find("css/indicators_report.css")
+    return HTML(string=html, base_url="/").write_pdf(stylesheets=[CSS(filename=css)])
+
+
+def run(generation_id):
+    gen = ReportGeneration.objects.select_related("service").get(pk=generation_id)
+
+    def progress(percent, step):
+        ReportGeneration.objects.filter(pk=gen.pk).update(progress=percent, step=step)
+
+    ReportGeneration.objects.filter(pk=gen.pk).update(status=GenerationStatus.RUNNING, progress=5, step="start")
+    try:
+        html = render_html(gen.service, gen.year, for_pdf=True, progress=progress)
+        progress(70, "pdf")
+        pdf = render_pdf(html)
+        progress(95, "file")
+        path = default_storage.save(f"reports/{secrets.token_hex(16)}.pdf", ContentFile(pdf))
+    except Exception as exc:  # the screen must show the failure, not poll for ever
+        logger.exception("report generation %s failed", gen.pk)
+        ReportGeneration.objects.filter(pk=gen.pk).update(status=GenerationStatus.FAILED, error=type(exc).__name__,
+                                                          finished_at=timezone.now())
+        return
+    ReportGeneration.objects.filter(pk=gen.pk).update(status=GenerationStatus.DONE, progress=100, step="done",
+                                                      file_path=path, finished_at=timezone.now())

@@ -1,0 +1,415 @@
+"""Indicators: who may see which scope, disclosure control, submissions, the funders' view,
+budgets, report sections and report generation. Views, API and tasks call these functions.
+
+Everything returned by `published_*` and `regional_view` is disclosure-controlled: exports, the
+report and the funders only ever receive these tables.
+"""
+
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aupres.accounts.models import AccountKind
+from aupres.core import access
+from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
+from aupres.core.models import StaleEdit
+from aupres.indicators import disclosure, engine
+from aupres.indicators.models import (
+    EventMonth,
+    PersonYear,
+    ReportSection,
+    RollupState,
+    ServiceYearBudget,
+    StaffingEntry,
+    Submission,
+)
+from aupres.services.models import Membership, Operator, Service, Territory
+
+SERVICE, OPERATOR, TERRITORY = "service", "operator", "territory"
+MAX_PERIOD_DAYS = 3 * 366
+
+
+def make_period(start, end):
+    if start is None or end is None:
+        today = timezone.localdate()
+        start, end = start or datetime.date(today.year, 1, 1), end or today
+    if end < start:
+        raise DomainError(_("The period ends before it starts."), field="to", code="invalid_period")
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise DomainError(_("A period covers at most three years."), field="to", code="invalid_period")
+    return engine.Period(start, end)
+
+
+# Who sees what -------------------------------------------------------------------------------------
+
+def is_funder(user):
+    return getattr(user, "is_authenticated", False) and user.kind == AccountKind.FUNDER
+
+
+def member_service_ids(user):
+    """Services whose indicators a user reads live: any active membership, whatever the profession."""
+    if not getattr(user, "is_authenticated", False) or user.kind != AccountKind.STAFF:
+        return set()
+    return set(Membership.objects.active().filter(user=user).values_list("service_id", flat=True))
+
+
+def dashboard_services(user):
+    """Services a team member may open a dashboard for: theirs, and those of operators they head."""
+    if not getattr(user, "is_authenticated", False):
+        return Service.objects.none()
+    if user.is_superuser:
+        return Service.objects.all()
+    if user.kind != AccountKind.STAFF:
+        return Service.objects.none()
+    ids = member_service_ids(user)
+    managed = access.managed_operator_ids(user)
+    from django.db.models import Q
+
+    return Service.objects.filter(Q(pk__in=ids) | Q(operator_id__in=managed))
+
+
+def funder_territory_ids(user):
+    if not is_funder(user) or user.territory_id is None:
+        return set()
+    return user.territory.self_and_descendant_ids()
+
+
+def funder_services(user):
+    return Service.objects.filter(territories__in=funder_territory_ids(user)).distinct()
+
+
+def live_scope(user, scope, scope_id):
+    """(services queryset, label) for live indicators; NotFound when out of reach. Funders never
+    reach live data: they read submissions (regional_view)."""
+    if scope == SERVICE:
+        service = dashboard_services(user).filter(pk=scope_id).select_related("operator").first()
+        if service is None:
+            raise NotFound()
+        return Service.objects.filter(pk=service.pk), service.name
+    if scope == OPERATOR:
+        if not (user.is_superuser or scope_id in access.managed_operator_ids(user)):
+            raise NotFound()
+        operator = Operator.objects.filter(pk=scope_id).first()
+        if operator is None:
+            raise NotFound()
+        return Service.objects.filter(operator=operator), operator.name
+    if scope == TERRITORY:
+        if not user.is_superuser:
+            raise NotFound()
+        territory = Territory.objects.filter(pk=scope_id).first()
+        if territory is None:
+            raise NotFound()
+        return (Service.objects.filter(territories__in=territory.self_and_descendant_ids()).distinct(),
+                territory.name)
+    raise DomainError(_("Unknown scope."), field="scope", code="invalid_scope")
+
+
+# Publishing (disclosure control) ----------------------------------------------------------------
+
+def publish_one(code, table):
+    """One indicator table of one scope, disclosure-controlled: {"values", "hidden", "total"}."""
+    ind = engine.REGISTRY[code]
+    keys = list(table)
+    total = sum(v or 0 for v in table.values()) if ind.has_total else None
+    if not ind.suppressed:
+        return {"values": dict(table), "hidden": {}, "total": _round(total)}
+    grid = disclosure.one_dimensional(table, total=ind.has_total)
+    masked = disclosure.suppress(grid)
+    values = {k: masked.shown(("cell", "", k)) for k in keys}
+    hidden = {k: masked.hidden[("cell", "", k)] for k in keys if ("cell", "", k) in masked.hidden}
+    shown_total = masked.shown(("row", "")) if ind.has_total else None
+    if ind.has_total and ("row", "") in masked.hidden:
+        hidden["__total__"] = masked.hidden[("row", "")]
+    return {"values": values, "hidden": hidden, "total": shown_total}
+
+
+def _round(v):
+    return round(v, 2) if isinstance(v, float) else v
+
+
+def describe(code):
+    ind = engine.REGISTRY[code]
+    return {"code": code, "label": str(ind.label), "unit": ind.unit, "unit_label": str(engine.UNIT_LABELS[ind.unit]),
+            "date_rule": str(ind.date_rule), "dimension": str(ind.dimension), "suppressed": ind.suppressed,
+            "chart": ind.chart, "has_total": ind.has_total}
+
+
+def _labelled(code, published, exact_keys):
+    labels = engine.column_labels(code, dict.fromkeys(exact_keys))
+    return {**describe(code), "columns": [{"key": k, "label": labels[k]} for k in exact_keys], **published}
+
+
+def published_live(user, scope, scope_id, period, codes=None):
+    """The disclosure-controlled tables of a live scope, with the previous period for comparison."""
+    if is_funder(user):
+        raise NotFound()
+    services, label = live_scope(user, scope, scope_id)
+    return publish_services(services, label, period, codes, scope=scope, scope_id=scope_id)
+
+
+def publish_services(services, label, period, codes=None, scope=SERVICE, scope_id=None, progress=None):
+    """Compute (exact) then publish (disclosure-controlled) every indicator of a set of services."""
+    current = engine.compute_all(services, period, codes)
+    if progress:
+        progress(30, "current period")
+    previous = engine.compute_all(services, period.previous(), codes)
+    tables = []
+    for code, table in current.items():
+        item = _labelled(code, publish_one(code, table), list(table))
+        prev = publish_one(code, previous[code])
+        item["previous"] = {"values": prev["values"], "hidden": prev["hidden"], "total": prev["total"]}
+        tables.append(item)
+    extra = {}
+    n, mean = engine.mean_followup_days(services, period)
+    extra["mean_followup_days"] = mean if n >= disclosure.THRESHOLD else None
+    if progress:
+        progress(50, "previous period")
+    return {"scope": scope, "id": scope_id, "label": label, "from": period.start, "to": period.end,
+            "previous_from": period.previous().start, "previous_to": period.previous().end,
+            "services": services.count(), "tables": tables, "extra": extra}
+
+
+# Submissions ---------------------------------------------------------------------------------------
+
+def can_submit(user, service_id):
+    return access.is_head_of_service(user, service_id)
+
+
+@transaction.atomic
+def submit(user, service_id, period, comment=""):
+    """Freeze and submit a period's indicators: a new version each time, never changed after."""
+    service = Service.objects.select_for_update().filter(pk=service_id).first()
+    if service is None or service.pk not in set(dashboard_services(user).values_list("pk", flat=True)):
+        raise NotFound()
+    if not can_submit(user, service_id):
+        raise Forbidden(_("Only the head of this service may submit its indicators."), code="not_head_of_service")
+    if period.end > timezone.localdate():
+        raise DomainError(_("A period can be submitted once it is over."), field="to", code="period_not_over")
+    services = Service.objects.filter(pk=service.pk)
+    exact = engine.compute_all(services, period)
+    tables = {code: publish_one(code, table) for code, table in exact.items()}
+    last = (Submission.objects.filter(service=service, period_start=period.start, period_end=period.end)
+            .aggregate(v=Max("version"))["v"] or 0)
+    return Submission.objects.create(service=service, period_start=period.start, period_end=period.end,
+                                     version=last + 1, tables=_jsonable(tables), exact=_jsonable(exact),
+                                     comment=comment, submitted_by=user)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def visible_submissions(user):
+    """Funders: submissions of the services of their territory. Team members: of their dashboards."""
+    qs = Submission.objects.select_related("service", "service__operator")
+    if user.is_superuser:
+        return qs
+    if is_funder(user):
+        return qs.filter(service__in=funder_services(user))
+    if getattr(user, "kind", None) == AccountKind.STAFF:
+        return qs.filter(service__in=dashboard_services(user))
+    return qs.none()
+
+
+def latest_submissions(user, period, services=None):
+    """The last version of each service's submission for exactly this period."""
+    qs = visible_submissions(user).filter(period_start=period.start, period_end=period.end)
+    if services is not None:
+        qs = qs.filter(service__in=services)
+    latest = {}
+    for sub in qs.order_by("service_id", "-version"):
+        latest.setdefault(sub.service_id, sub)
+    return sorted(latest.values(), key=lambda s: (s.service.operator.name, s.service.name))
+
+
+def submission_out(sub):
+    """What anyone allowed may read of a submission: the disclosure-controlled tables only."""
+    return {"id": sub.pk, "service_id": sub.service_id, "service": sub.service.name,
+            "operator_id": sub.service.operator_id, "operator": sub.service.operator.name,
+            "from": sub.period_start, "to": sub.period_end, "version": sub.version,
+            "submitted_at": sub.submitted_at, "comment": sub.comment,
+            "tables": [_labelled(code, t, list(t["values"])) for code, t in sub.tables.items()
+                       if code in engine.REGISTRY]}
+
+
+def regional_view(user, period, scope=TERRITORY, scope_id=None):
+    """Funders (and superusers): the submitted services of a territory (or one operator of it),
+    side by side, and their sum, disclosure-controlled as a whole (disclosure.protect_margins)."""
+    if not (is_funder(user) or user.is_superuser):
+        raise NotFound()
+    services = funder_services(user) if is_funder(user) else Service.objects.all()
+    label = user.territory.name if is_funder(user) and user.territory_id else _("All territories")
+    if scope == TERRITORY and scope_id is not None:
+        if is_funder(user) and scope_id not in funder_territory_ids(user):
+            raise NotFound()
+        territory = Territory.objects.filter(pk=scope_id).first()
+        if territory is None:
+            raise NotFound()
+        services = services.filter(territories__in=territory.self_and_descendant_ids())
+        label = territory.name
+    elif scope == OPERATOR:
+        operator = Operator.objects.filter(pk=scope_id, services__in=services).distinct().first()
+        if operator is None:
+            raise NotFound()
+        services, label = services.filter(operator=operator), operator.name
+    elif scope == SERVICE:
+        service = services.filter(pk=scope_id).first()
+        if service is None:
+            raise NotFound()
+        services, label = services.filter(pk=service.pk), service.name
+    subs = latest_submissions(user, period, services)
+    rows = [(str(s.service_id), f"{s.service.operator.name} — {s.service.name}", s) for s in subs]
+    tables = []
+    for code, ind in engine.REGISTRY.items():
+        keys = []
+        for _key, _label, s in rows:
+            for k in s.exact.get(code, {}):
+                if k not in keys:
+                    keys.append(k)
+        if not keys:
+            keys = [str(k) for k, _l in ind.choices]
+        tables.append(_matrix(code, ind, keys, rows))
+    return {"scope": scope, "id": scope_id, "label": label, "from": period.start, "to": period.end,
+            "submissions": [{"id": s.pk, "service_id": s.service_id, "service": s.service.name,
+                             "operator": s.service.operator.name, "version": s.version,
+                             "submitted_at": s.submitted_at} for s in subs],
+            "tables": tables}
+
+
+def _matrix(code, ind, keys, rows):
+    row_keys = [r[0] for r in rows]
+    cells, row_totals, prehidden = {}, {}, {}
+    for rkey, _label, sub in rows:
+        exact = sub.exact.get(code, {})
+        frozen = sub.tables.get(code, {"hidden": {}})
+        for k in keys:
+            cells[(rkey, k)] = exact.get(k) or 0
+            if k in frozen["hidden"]:
+                prehidden[("cell", rkey, k)] = frozen["hidden"][k]
+        row_totals[rkey] = sum(v or 0 for v in exact.values())
+        if "__total__" in frozen["hidden"]:
+            prehidden[("row", rkey)] = frozen["hidden"]["__total__"]
+    additive_total = ind.has_total and ind.additive
+    col_totals = {k: sum(cells[(r, k)] or 0 for r in row_keys) for k in keys} if ind.additive else None
+    grid = disclosure.Grid(rows=row_keys, cols=keys, cells=cells,
+                           row_totals=row_totals if additive_total else None, col_totals=col_totals,
+                           grand=sum(row_totals.values()) if (additive_total and col_totals is not None) else None)
+    masked = disclosure.protect_margins(grid, prehidden) if ind.suppressed else disclosure.Masked(grid, {})
+    out_rows = []
+    for rkey, rlabel, _sub in rows:
+        out_rows.append({"key": rkey, "label": rlabel,
+                         "values": {k: _round(masked.shown(("cell", rkey, k))) for k in keys},
+                         "hidden": {k: masked.hidden[("cell", rkey, k)] for k in keys
+                                    if ("cell", rkey, k) in masked.hidden},
+                         "total": _round(masked.shown(("row", rkey))) if grid.row_totals is not None else None})
+    region = None
+    if col_totals is not None:
+        region = {"values": {k: _round(masked.shown(("col", k))) for k in keys},
+                  "hidden": {k: masked.hidden[("col", k)] for k in keys if ("col", k) in masked.hidden},
+                  "total": _round(masked.shown(("grand",))) if grid.grand is not None else None}
+    labels = engine.column_labels(code, dict.fromkeys(keys))
+    return {**describe(code), "columns": [{"key": k, "label": labels[k]} for k in keys], "rows": out_rows,
+            "region": region}
+
+
+# Budgets, staffing, report sections -------------------------------------------------------------
+
+def _require_head(user, service_id):
+    if not (user.is_superuser or access.is_head_of_service(user, service_id)):
+        if service_id in set(dashboard_services(user).values_list("pk", flat=True)):
+            raise Forbidden(_("Only the head of this service may change this."), code="not_head_of_service")
+        raise NotFound()
+
+
+def set_budget(user, service_id, year, funder, amount):
+    _require_head(user, service_id)
+    if amount < 0:
+        raise DomainError(_("An amount cannot be negative."), field="amount")
+    line, _created = ServiceYearBudget.objects.update_or_create(
+        service_id=service_id, year=year, funder=funder, defaults={"amount": amount})
+    return line
+
+
+def add_staffing(user, service_id, year, profession, etp, note=""):
+    _require_head(user, service_id)
+    if etp <= 0:
+        raise DomainError(_("A full-time equivalent is more than 0."), field="etp")
+    return StaffingEntry.objects.create(service_id=service_id, year=year, profession=profession, etp=etp, note=note)
+
+
+def sections(service_id, year):
+    return ReportSection.objects.filter(service_id=service_id, year=year)
+
+
+def save_section(user, service_id, year, title, text, section_id=None, version=None, position=None):
+    _require_head(user, service_id)
+    if not title.strip():
+        raise DomainError(_("Give the section a title."), field="title")
+    if section_id is None:
+        position = position or (sections(service_id, year).aggregate(p=Max("position"))["p"] or 0) + 1
+        return ReportSection.objects.create(service_id=service_id, year=year, title=title, text=text,
+                                            position=position, updated_by=user)
+    section = sections(service_id, year).filter(pk=section_id).first()
+    if section is None:
+        raise NotFound()
+    section.title, section.text, section.updated_by = title, text, user
+    try:
+        section.save_versioned(version or 0, update_fields=["title", "text", "updated_by", "updated_at"])
+    except StaleEdit:
+        raise stale_edit_error() from None
+    return section
+
+
+# Rollups --------------------------------------------------------------------------------------------
+
+def refresh_rollups(year, service_ids=None):
+    """Rebuild the rollups of a year (all services, or some): PersonYear from encounter participants,
+    EventMonth from the additive event indicators. Set-based; called by the task
+    `indicators.tasks.refresh_rollups_task` (nightly) and after a bulk import."""
+    period = engine.Period.year(year)
+    services = Service.objects.all() if service_ids is None else Service.objects.filter(pk__in=service_ids)
+    with transaction.atomic():
+        py = PersonYear.objects.filter(year=year)
+        ev = EventMonth.objects.filter(month__year=year)
+        if service_ids is not None:
+            py, ev = py.filter(service_id__in=service_ids), ev.filter(service_id__in=service_ids)
+        py.delete()
+        ev.delete()
+        _refresh_person_year(year, period, services)
+        for code, spec in engine.EVENT_SPECS.items():
+            from django.db.models.functions import TruncMonth
+
+            rows = (spec.queryset(services).filter(engine._in_period(spec.date_field, period, spec.is_datetime))
+                    .order_by().annotate(m=TruncMonth(spec.date_field)).values_list(spec.service_path, "m", spec.key)
+                    .annotate(n=engine.Count("pk")))
+            EventMonth.objects.bulk_create(
+                [EventMonth(service_id=s, month=(m.date() if isinstance(m, datetime.datetime) else m),
+                            indicator=code, key="" if k is None else str(k), n=n)
+                 for s, m, k, n in rows], batch_size=5000)
+        RollupState.objects.update_or_create(year=year, defaults={"refreshed_at": timezone.now()})
+
+
+def _refresh_person_year(year, period, services):
+    from aupres.encounters.models import EncounterPerson
+
+    start, end = period.bounds()
+    if connection.vendor == "postgresql":
+        ids = list(services.values_list("pk", flat=True))
+        with connection.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {PersonYear._meta.db_table} (service_id, year, person_id) "  # noqa: S608
+                f"SELECT DISTINCT service_id, %s, person_id FROM {EncounterPerson._meta.db_table} "
+                "WHERE occurred_at >= %s AND occurred_at < %s AND service_id = ANY(%s)",
+                [year, start, end, ids])
+        return
+    pairs = (EncounterPerson.objects.filter(service__in=services, occurred_at__gte=start, occurred_at__lt=end)
+             .order_by().values_list("service_id", "person_id").distinct())
+    PersonYear.objects.bulk_create([PersonYear(service_id=s, year=year, person_id=p) for s, p in pairs],
+                                   batch_size=5000)

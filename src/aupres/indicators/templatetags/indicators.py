@@ -1,0 +1,33 @@
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def cell(value, hidden):
+    """A published value: the number, "< 5" for a small count, "s" for a complementary hidden one."""
+    if hidden == "small":
+        return "< 5"
+    if hidden:
+        return "s"
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",").removesuffix(",00")
+    return value
+
+
+@register.simple_tag
+def legend():
+    return _("“< 5”: fewer than 5, hidden. “s”: hidden so that a hidden count cannot be recomputed from a total.")
+
+
+@register.filter
+def cellof(row, key):
+    """The published text of one key of a row {"values", "hidden", "total"} ("__total__": its total)."""
+    if not row:
+        return "–"
+    hidden = (row.get("hidden") or {}).get(key)
+    value = row.get("total") if key == "__total__" else (row.get("values") or {}).get(key)
+    return cell(value, hidden)

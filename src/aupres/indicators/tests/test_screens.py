@@ -1,0 +1,109 @@
+"""Screens: dashboards with charts, the funders' view, budget entry, report sections and generation."""
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from aupres.indicators.models import ReportGeneration, ReportSection, ServiceYearBudget
+from aupres.indicators.tests.dataset import Dataset
+
+pytestmark = pytest.mark.django_db
+
+YEAR = "?start=2025-01-01&end=2025-12-31"
+
+
+@pytest.fixture
+def data(world):
+    return Dataset(world)
+
+
+def test_the_service_dashboard_shows_charts_tables_and_no_name(data, world, client_as):
+    r = client_as(world.users["social_worker"]).get(f"/indicateurs/dispositifs/{data.a.pk}/{YEAR}")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert html.count("<svg") >= 8 and "<title id=" in html and "<desc id=" in html
+    assert 'data-testid="indicator-encounters_by_place"' in html
+    assert "&lt; 5" in html
+    assert " style=" not in html and "<script>" not in html
+    for name in ("Ulrika", "Dorotheo", "Trifonia", "Amina"):
+        assert name not in html
+    assert 'action="/indicateurs/dispositifs/' not in html  # not head of service: no submission form
+
+
+def test_the_head_submits_from_the_dashboard(data, world, client_as):
+    client = client_as(world.users["head_of_service"])
+    html = client.get(f"/indicateurs/dispositifs/{data.a.pk}/{YEAR}").content.decode()
+    assert "transmettre" in html
+    r = client.post(f"/indicateurs/dispositifs/{data.a.pk}/transmettre/",
+                    {"start": "2025-01-01", "end": "2025-12-31", "comment": "v1"})
+    assert r.status_code == 302
+    assert data.a.submissions.get().version == 1
+
+
+def test_dashboards_are_closed_to_others(data, world, client_as):
+    assert client_as(world.outsider).get(f"/indicateurs/dispositifs/{data.a.pk}/").status_code == 404
+    assert client_as(world.outsider).get(f"/indicateurs/organismes/{world.operator.pk}/").status_code == 404
+    assert client_as(world.users["head_of_service"]).get(
+        f"/indicateurs/organismes/{world.operator.pk}/{YEAR}").status_code == 200
+    assert client_as(world.users["funder"]).get(f"/indicateurs/dispositifs/{data.a.pk}/").status_code == 404
+    assert client_as(world.users["funder"]).get(
+        f"/indicateurs/export/service/{data.a.pk}.csv{YEAR}").status_code == 200  # its territory only: empty
+    assert b"Ulrika" not in client_as(world.users["funder"]).get(
+        f"/indicateurs/export/service/{data.a.pk}.csv{YEAR}").content
+
+
+def test_the_funder_screen_shows_submitted_tables(data, world, client_as, api_as):
+    world.users["funder"].territory = world.territory
+    world.users["funder"].save()
+    api_as(world.users["head_of_service"]).post("/submissions", {"service": data.a.pk, "from": "2025-01-01",
+                                                                 "to": "2025-12-31"})
+    html = client_as(world.users["funder"]).get(f"/indicateurs/territoire/{YEAR}").content.decode()
+    assert "EMSP A" in html and 'data-testid="indicator-acts_by_kind"' in html and "<svg" in html
+    assert "Ulrika" not in html
+
+
+def test_only_the_head_enters_the_budget(data, world, client_as):
+    url = f"/indicateurs/dispositifs/{data.a.pk}/budget/"
+    body = {"what": "budget", "year": 2026, "funder": "state", "amount": "1200.50"}
+    client_as(world.users["nurse"]).post(url, body)
+    assert not ServiceYearBudget.objects.filter(year=2026).exists()
+    assert client_as(world.users["head_of_service"]).post(url, body).status_code == 302
+    assert ServiceYearBudget.objects.get(year=2026).amount == 1200.5
+
+
+def test_report_sections_generation_and_pdf(data, world, client_as):
+    head = client_as(world.users["head_of_service"])
+    url = f"/indicateurs/dispositifs/{data.a.pk}/rapport/2025/"
+    assert head.post(url, {"title": "Faits marquants", "text": "Une année de maraudes."}).status_code == 302
+    section = ReportSection.objects.get()
+    assert head.post(url, {"section_id": section.pk, "version": 99, "title": "X", "text": "Y"}).status_code == 200
+    assert ReportSection.objects.get().title == "Faits marquants"  # stale edit refused
+    html = head.get(url + "apercu/").content.decode()
+    assert "Faits marquants" in html and "EMSP A" in html and "<svg" in html and "Ulrika" not in html
+    r = head.post(url + "generer/")
+    assert r.status_code == 200
+    gen = ReportGeneration.objects.get()
+    assert gen.status == "done" and gen.progress == 100, gen.error
+    assert 'data-testid="download-pdf"' in r.content.decode()
+    pdf = head.get(f"/indicateurs/rapports/{gen.pk}/fichier/")
+    content = b"".join(pdf.streaming_content)
+    assert content.startswith(b"%PDF")
+    assert client_as(world.outsider).get(f"/indicateurs/rapports/{gen.pk}/fichier/").status_code == 404
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "r.pdf"
+        path.write_bytes(content)
+        subprocess.run(["pdftoppm", "-png", "-r", "40", str(path), str(Path(tmp) / "p")], check=True)  # noqa: S603,S607
+        assert len(list(Path(tmp).glob("p-*.png"))) >= 2
+
+
+def test_report_api_starts_then_gives_status_and_file(data, world, api_as):
+    nurse = api_as(world.users["nurse"])
+    r = nurse.post(f"/reports/{data.a.pk}/2025")
+    assert r.status_code == 202 and r.json()["status"] == "done"
+    status = nurse.get(f"/reports/{data.a.pk}/2025").json()
+    assert status["progress"] == 100 and status["download_url"].endswith("/file")
+    f = nurse.client.get(status["download_url"], headers=nurse.headers)
+    assert f.status_code == 200 and b"".join(f.streaming_content).startswith(b"%PDF")
+    assert api_as(world.outsider).get(f"/reports/{data.a.pk}/2025").status_code == 404

@@ -1,0 +1,264 @@
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aupres.core import access
+from aupres.core.errors import DomainError, NotFound
+from aupres.core.forms import add_domain_error, date_input
+from aupres.indicators import charts, exports, reports, services
+from aupres.indicators.models import FunderKind, ServiceYearBudget, StaffingEntry, Submission
+from aupres.services.models import Operator, Profession, Service
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), widget=date_input(), required=False)
+    end = forms.DateField(label=gettext_lazy("To"), widget=date_input(), required=False)
+
+
+def _period(request):
+    form = PeriodForm(request.GET or None)
+    start = end = None
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    if start is None and end is None:
+        today = timezone.localdate()
+        start, end = datetime.date(today.year - 1, 1, 1), datetime.date(today.year - 1, 12, 31)
+    try:
+        period = services.make_period(start, end)
+    except DomainError as error:
+        add_domain_error(form, error)
+        today = timezone.localdate()
+        period = services.make_period(datetime.date(today.year, 1, 1), today)
+    if not form.is_bound:
+        form = PeriodForm(initial={"start": period.start, "end": period.end})
+    return form, period
+
+
+def _decorate(report):
+    for table in report["tables"]:
+        table["svg"] = charts.for_table(table)
+        prev = table.get("previous")
+        table["cells"] = [
+            {"key": c["key"], "label": c["label"], "value": table["values"].get(c["key"]),
+             "hidden": table["hidden"].get(c["key"]),
+             "previous": prev["values"].get(c["key"]) if prev else None,
+             "previous_hidden": prev["hidden"].get(c["key"]) if prev else None}
+            for c in table["columns"]]
+        table["total_hidden"] = table["hidden"].get("__total__")
+        if prev:
+            table["previous_total_hidden"] = prev["hidden"].get("__total__")
+    return report
+
+
+def home(request):
+    if services.is_funder(request.user):
+        return redirect("indicators:funder")
+    mine = services.dashboard_services(request.user).select_related("operator").order_by("operator__name", "name")
+    operators = Operator.objects.filter(pk__in=access.managed_operator_ids(request.user))
+    return render(request, "indicators/home.html", {"services": mine, "operators": operators})
+
+
+def _dashboard(request, scope, scope_id, extra):
+    form, period = _period(request)
+    try:
+        report = services.published_live(request.user, scope, scope_id, period)
+    except NotFound:
+        raise Http404 from None
+    query = f"?start={period.start.isoformat()}&end={period.end.isoformat()}"
+    exports_links = [(fmt.upper(), reverse("indicators:export", args=[scope, scope_id, fmt]) + query)
+                     for fmt in exports.FORMATS]
+    return render(request, "indicators/dashboard.html", {
+        "report": _decorate(report), "form": form, "period": period, "exports": exports_links, **extra})
+
+
+def service_dashboard(request, service_id):
+    service = services.dashboard_services(request.user).filter(pk=service_id).first()
+    if service is None:
+        raise Http404
+    is_head = access.is_head_of_service(request.user, service_id)
+    subs = Submission.objects.filter(service=service).order_by("-submitted_at")[:10]
+    return _dashboard(request, services.SERVICE, service_id, {
+        "service": service, "is_head": is_head, "submissions": subs,
+        "report_year": timezone.localdate().year - 1})
+
+
+def operator_dashboard(request, operator_id):
+    operator = Operator.objects.filter(pk=operator_id).first()
+    if operator is None:
+        raise Http404
+    return _dashboard(request, services.OPERATOR, operator_id, {"operator": operator})
+
+
+def funder_view(request):
+    if not (services.is_funder(request.user) or request.user.is_superuser):
+        raise Http404
+    periods = list(services.visible_submissions(request.user).order_by("-period_start", "period_end")
+                   .values_list("period_start", "period_end").distinct())
+    form, period = _period(request)
+    if not request.GET and periods:
+        period = services.make_period(*periods[0])
+        form = PeriodForm(initial={"start": period.start, "end": period.end})
+    report = services.regional_view(request.user, period)
+    for table in report["tables"]:
+        if table.get("region"):
+            region = {**table, **table["region"]}
+            table["svg"] = charts.for_table({**region, "previous": None})
+    query = f"?start={period.start.isoformat()}&end={period.end.isoformat()}"
+    exports_links = [(fmt.upper(), reverse("indicators:export", args=["territory", 0, fmt]) + query)
+                     for fmt in exports.FORMATS]
+    return render(request, "indicators/funder.html", {
+        "report": report, "form": form, "period": period, "periods": periods, "exports": exports_links})
+
+
+def export(request, scope, scope_id, fmt):
+    if fmt not in exports.FORMATS or scope not in (services.SERVICE, services.OPERATOR, services.TERRITORY):
+        raise Http404
+    _form, period = _period(request)
+    try:
+        if services.is_funder(request.user) or (request.user.is_superuser and scope == services.TERRITORY):
+            report = services.regional_view(request.user, period)
+        else:
+            report = services.published_live(request.user, scope, scope_id, period)
+    except NotFound:
+        raise Http404 from None
+    render_, content_type = exports.FORMATS[fmt]
+    response = HttpResponse(render_(report), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="indicateurs-{scope}-{scope_id}.{fmt}"'
+    return response
+
+
+@require_POST
+def submit(request, service_id):
+    _form, period = _period(request)
+    start, end = request.POST.get("start"), request.POST.get("end")
+    try:
+        if start and end:
+            period = services.make_period(datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
+        sub = services.submit(request.user, service_id, period, request.POST.get("comment", "")[:500])
+    except NotFound:
+        raise Http404 from None
+    except (DomainError, ValueError) as error:
+        messages.error(request, str(getattr(error, "message", _("Invalid period."))))
+    else:
+        messages.success(request, _("Indicators submitted (version %(v)s).") % {"v": sub.version})
+    return redirect(reverse("indicators:service", args=[service_id])
+                    + f"?start={period.start.isoformat()}&end={period.end.isoformat()}")
+
+
+class BudgetForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    funder = forms.ChoiceField(label=gettext_lazy("Funder"), choices=FunderKind.choices)
+    amount = forms.DecimalField(label=gettext_lazy("Amount (€)"), min_value=0, max_digits=12, decimal_places=2)
+
+
+class StaffingForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    profession = forms.ChoiceField(label=gettext_lazy("Profession"), choices=Profession.choices)
+    etp = forms.DecimalField(label=gettext_lazy("Full-time equivalent (ETP)"), min_value=0.01, max_digits=5,
+                             decimal_places=2)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
+
+
+@require_http_methods(["GET", "POST"])
+def budget(request, service_id):
+    service = services.dashboard_services(request.user).filter(pk=service_id).first()
+    if service is None:
+        raise Http404
+    year = timezone.localdate().year
+    budget_form = BudgetForm(request.POST if request.POST.get("what") == "budget" else None, initial={"year": year})
+    staffing_form = StaffingForm(request.POST if request.POST.get("what") == "staffing" else None,
+                                 initial={"year": year})
+    for form, save in ((budget_form, lambda d: services.set_budget(request.user, service_id, d["year"], d["funder"],
+                                                                    d["amount"])),
+                       (staffing_form, lambda d: services.add_staffing(request.user, service_id, d["year"],
+                                                                        d["profession"], d["etp"], d["note"]))):
+        if form.is_bound and form.is_valid():
+            try:
+                save(form.cleaned_data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("indicators:budget", service_id=service_id)
+    return render(request, "indicators/budget.html", {
+        "service": service, "budget_form": budget_form, "staffing_form": staffing_form,
+        "is_head": access.is_head_of_service(request.user, service_id),
+        "lines": ServiceYearBudget.objects.filter(service=service).order_by("-year", "funder"),
+        "staffing": StaffingEntry.objects.filter(service=service).order_by("-year", "profession")})
+
+
+class SectionForm(forms.Form):
+    section_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    text = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea, max_length=20_000)
+
+
+@require_http_methods(["GET", "POST"])
+def report(request, service_id, year):
+    service = services.dashboard_services(request.user).filter(pk=service_id).first()
+    if service is None or not 2000 <= year <= 2100:
+        raise Http404
+    is_head = access.is_head_of_service(request.user, service_id)
+    form = SectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.save_section(request.user, service_id, year, d["title"], d["text"], d["section_id"],
+                                  d["version"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Section saved."))
+            return redirect("indicators:report", service_id=service_id, year=year)
+    sections = list(services.sections(service_id, year))
+    edit_forms = [(s, SectionForm(initial={"section_id": s.pk, "version": s.version, "title": s.title,
+                                           "text": s.text}, auto_id=f"s{s.pk}_%s")) for s in sections]
+    generation = service.report_generations.filter(year=year).first()
+    return render(request, "indicators/report_edit.html", {
+        "service": service, "year": year, "is_head": is_head, "form": form, "sections": edit_forms,
+        "generation": generation})
+
+
+def report_preview(request, service_id, year):
+    service = services.dashboard_services(request.user).filter(pk=service_id).first()
+    if service is None or not 2000 <= year <= 2100:
+        raise Http404
+    return HttpResponse(reports.render_html(service, year))
+
+
+@require_POST
+def report_generate(request, service_id, year):
+    try:
+        gen = reports.start(request.user, service_id, year)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "indicators/_generation.html", {"generation": gen})
+
+
+def report_status(request, generation_id):
+    try:
+        gen = reports.get_generation(request.user, generation_id)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "indicators/_generation.html", {"generation": gen})
+
+
+def report_file(request, generation_id):
+    try:
+        gen = reports.get_generation(request.user, generation_id)
+    except NotFound:
+        raise Http404 from None
+    if gen.status != "done":
+        raise Http404
+    service = Service.objects.get(pk=gen.service_id)
+    return FileResponse(reports.open_file(gen), content_type="application/pdf", as_attachment=True,
+                        filename=f"rapport-activite-{service.pk}-{gen.year}.pdf")
