@@ -19,9 +19,10 @@ migrate: install
 	mkdir -p $(AUPRES_VAR_DIR)/static
 	AUPRES_DEV=1 $(BIN)/python manage.py migrate --no-input
 
+# The demo runs without the second factor (AUPRES_REQUIRE_2FA=0; the sign-in page says so): docs/security.md.
 demo: migrate
-	AUPRES_DEMO=1 $(BIN)/python manage.py load_demo
-	AUPRES_DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	AUPRES_DEMO=1 AUPRES_REQUIRE_2FA=0 $(BIN)/python manage.py load_demo
+	AUPRES_DEMO=1 AUPRES_REQUIRE_2FA=0 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
 	$(BIN)/ruff check src bench

@@ -3,6 +3,7 @@
 Errors are always JSON: {"code": machine code, "message": French text, "field": the field or null}.
 """
 
+from csp.decorators import csp_update
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -33,6 +34,9 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=[BearerToken(), django_auth],
+    # The interactive docs (Swagger UI, served from our static files) draw with inline styles and data:
+    # images; the rest of the site keeps the strict policy.
+    docs_decorator=csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["data:"]}),
     description="Suivi des personnes accompagnées par les équipes mobiles santé-social. "
     "Authentification : jeton (POST /api/v1/auth/token) ou session du navigateur.",
 )
@@ -80,6 +84,7 @@ def on_http_error(request, exc):
 
 def _register():
     from aupres.accounts.api import router as accounts_router
+    from aupres.audit.api import router as audit_router
     from aupres.encounters.api import router as encounters_router
     from aupres.followups.api import router as followups_router
     from aupres.persons.api import households_router, persons_router
@@ -94,6 +99,9 @@ def _register():
     api.add_router("/", referrals_router)
     api.add_router("/", followups_router)
     api.add_router("/", encounters_router)
+    api.add_router("/", audit_router)
+    from aupres.indicators.api import router as indicators_router
+    api.add_router("/", indicators_router)
 
 
 _register()

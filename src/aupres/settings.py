@@ -4,6 +4,7 @@ One setting chooses the database: AUPRES_DATABASE_URL (SQLite file by default, s
 runs the product with no server; PostgreSQL in production).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -27,6 +28,12 @@ if not SECRET_KEY:
         raise RuntimeError("AUPRES_SECRET_KEY must be set outside demo, debug and tests.")
     SECRET_KEY = "insecure-dev-key-never-in-production"  # noqa: S105
 
+# Two-factor authentication (TOTP) for every account that can reach a person. Only a demo, a debug
+# run or a developer's machine may switch it off (docs/security.md).
+REQUIRE_2FA = env_flag("AUPRES_REQUIRE_2FA", default=True)
+if not REQUIRE_2FA and not (DEBUG or DEMO or os.environ.get("PYTEST_VERSION") or env_flag("AUPRES_DEV")):
+    raise RuntimeError("AUPRES_REQUIRE_2FA=0 is only allowed in demo, debug and development.")
+
 ALLOWED_HOSTS = [h for h in os.environ.get("AUPRES_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("AUPRES_CSRF_TRUSTED_ORIGINS", "").split(",") if o
@@ -40,6 +47,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "aupres.core",
     "aupres.accounts",
     "aupres.services",
@@ -47,21 +60,33 @@ INSTALLED_APPS = [
     "aupres.followups",
     "aupres.referrals",
     "aupres.encounters",
+    "aupres.audit",
     "aupres.demo",
+    "aupres.indicators",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "aupres.core.middleware.LoginRequiredMiddleware",
+    "aupres.accounts.middleware.SecondFactorMiddleware",
+    # Last, as django-axes asks: turns a lock-out flagged during the request into its answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out credentials before the password check
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "aupres.urls"
@@ -141,6 +166,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_NAME = "aupres_session"
 if env_flag("AUPRES_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -150,6 +177,41 @@ if env_flag("AUPRES_HTTPS"):
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content Security Policy: scripts and styles from our own origin only, nothing inline, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Login throttling (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address lock that pair out for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = int(os.environ.get("AUPRES_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AUPRES_LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "aupres.accounts.views.locked_out"
+AXES_VERBOSE = False
+# Behind the reverse proxy (docs/security.md), the client address is the last one it appended.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AUPRES_PROXY_COUNT", 0)) or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if os.environ.get("AUPRES_PROXY_COUNT") else ["REMOTE_ADDR"]
+)
+
+OTP_TOTP_ISSUER = "Auprès"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 # Personal content never goes to logs: we log event names and database ids only.
@@ -158,7 +220,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AUPRES_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Tokens for machine clients of the API live this long unless revoked.

@@ -12,6 +12,8 @@ urlpatterns = [
     path("orientations/", include("aupres.referrals.urls")),
     path("suivis/", include("aupres.followups.urls")),
     path("activite/", include("aupres.encounters.urls")),
+    path("indicateurs/", include("aupres.indicators.urls")),
+    path("journal/", include("aupres.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

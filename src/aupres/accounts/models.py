@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,6 +31,8 @@ class User(AbstractUser):
         on_delete=models.PROTECT, related_name="+",
         help_text=_("For regulator and funder accounts."),
     )
+    # Raised by "sign out everywhere": every session opened before no longer matches its hash.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -38,6 +41,16 @@ class User(AbstractUser):
     @property
     def is_team_member(self):
         return self.kind == AccountKind.STAFF
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django checks this hash on every request and ends the session when it differs: mixing the
+        # epoch in ends all of the user's sessions at once. Epoch 0 keeps Django's own hash.
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "aupres.accounts.User.session_auth_hash", f"{self.password}:{self.session_epoch}",
+            secret=secret, algorithm="sha256",
+        ).hexdigest()
 
 
 def hash_token(raw):

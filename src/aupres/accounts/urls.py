@@ -7,4 +7,9 @@ app_name = "accounts"
 urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("verification/", views.otp_verify, name="otp_verify"),
+    path("double-authentification/", views.otp_enrol, name="otp_enrol"),
+    path("securite/", views.security, name="security"),
+    path("securite/codes-de-secours/", views.recovery_codes, name="recovery_codes"),
+    path("securite/deconnexion-partout/", views.logout_everywhere, name="logout_everywhere"),
 ]

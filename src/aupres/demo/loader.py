@@ -30,7 +30,8 @@ from aupres.persons.models import (
 )
 from aupres.services.models import Membership, Operator, Profession, Service, ServiceKind, Territory
 
-DEMO_EXTENSIONS = ["aupres.followups.demo", "aupres.referrals.demo", "aupres.encounters.demo"]
+DEMO_EXTENSIONS = ["aupres.followups.demo", "aupres.referrals.demo", "aupres.encounters.demo",
+                   "aupres.indicators.demo"]
 
 DEMO_PASSWORD = "demo"  # noqa: S105 — demo accounts only, created only when AUPRES_DEMO=1
 

@@ -6,6 +6,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import field_validator
 
+from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.models import Compartment
@@ -18,6 +19,11 @@ from aupres.persons.models import (
     RightValue,
     Sex,
 )
+
+
+def _audit(request, persons, action, compartments=()):
+    record(request.user, persons, action, compartments, "api", route_of(request))
+
 
 persons_router = Router(tags=["persons"])
 households_router = Router(tags=["households"])
@@ -132,14 +138,15 @@ class PersonUpdate(PersonFields):
 
 class Page(Schema):
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10_000_000)
 
 
 class PersonSearch(Page):
     q: str = Field(max_length=100, description="Words of a name or alias, accents ignored.")
 
 
-def _person_page(user, qs, page):
+def _person_page(request, qs, page):
+    user = request.user
     total = qs.count()
     items = list(qs[page.offset: page.offset + page.limit])
     by_service = access.compartments_by_service(user)
@@ -149,18 +156,19 @@ def _person_page(user, qs, page):
         for sid in links.get(person.pk, ()):
             comps |= by_service[sid]
         person.compartments = comps
+    _audit(request, items, "list", {"identity", *set().union(*(p.compartments for p in items))})
     return {"count": total, "items": [person_out(p) for p in items]}
 
 
 @persons_router.get("", response=PersonListOut, summary="Persons your teams follow")
 def list_persons(request, page: Query[Page]):
-    return _person_page(request.user, access.visible_persons(request.user), page)
+    return _person_page(request, access.visible_persons(request.user), page)
 
 
 @persons_router.post("/search", response=PersonListOut, summary="Search persons your teams follow",
                      description="A POST, so that names never appear in URLs or in server logs.")
 def search_persons(request, payload: PersonSearch):
-    return _person_page(request.user, access.visible_persons(request.user).search(payload.q), payload)
+    return _person_page(request, access.visible_persons(request.user).search(payload.q), payload)
 
 
 def _followed_by(persons, service_ids):
@@ -179,19 +187,29 @@ def _followed_by(persons, service_ids):
 
 @persons_router.post("", response={201: PersonOut}, summary="Create a person, followed by one of your services")
 def create_person(request, payload: PersonCreate):
-    person = services.create_person(request.user, _clean_values(payload), payload.service)
+    values = _clean_values(payload)
+    person = services.create_person(request.user, values, payload.service)
+    _audit(request, person, "create", _compartments_of(values))
     return Status(201, person_out(person))
+
+
+def _compartments_of(values):
+    return {str(services.field_compartment(name)) for name in values} or {"identity"}
 
 
 @persons_router.get("/{int:person_id}", response=PersonOut)
 def read_person(request, person_id: int):
-    return person_out(access.get_visible_person(request.user, person_id))
+    person = access.get_visible_person(request.user, person_id)
+    _audit(request, person, "read", {"identity", *person.compartments})
+    return person_out(person)
 
 
 @persons_router.patch("/{int:person_id}", response={200: PersonOut}, summary="Change a person")
 def update_person(request, person_id: int, payload: PersonUpdate):
     person = access.get_visible_person(request.user, person_id)
-    person = services.update_person(request.user, person, _clean_values(payload), payload.version)
+    values = _clean_values(payload)
+    person = services.update_person(request.user, person, values, payload.version)
+    _audit(request, person, "update", _compartments_of(values))
     return person_out(person)
 
 
@@ -212,13 +230,16 @@ class LivingSituationOut(LivingSituationIn):
 def list_living_situations(request, person_id: int):
     person = access.get_visible_person(request.user, person_id)
     access.require(person, Compartment.SOCIAL)
+    _audit(request, person, "read", {Compartment.SOCIAL})
     return list(person.living_situations.all())
 
 
 @persons_router.post("/{int:person_id}/living-situations", response={201: LivingSituationOut})
 def add_living_situation(request, person_id: int, payload: LivingSituationIn):
     person = access.get_visible_person(request.user, person_id)
-    return Status(201, services.add_living_situation(request.user, person, **payload.model_dump()))
+    situation = services.add_living_situation(request.user, person, **payload.model_dump())
+    _audit(request, person, "create", {Compartment.SOCIAL})
+    return Status(201, situation)
 
 
 class RightIn(Schema):
@@ -237,13 +258,16 @@ class RightOut(RightIn):
 def list_rights(request, person_id: int):
     person = access.get_visible_person(request.user, person_id)
     access.require(person, Compartment.ADMINISTRATIVE)
+    _audit(request, person, "read", {Compartment.ADMINISTRATIVE})
     return list(person.rights.all())
 
 
 @persons_router.post("/{int:person_id}/rights", response={201: RightOut})
 def add_right(request, person_id: int, payload: RightIn):
     person = access.get_visible_person(request.user, person_id)
-    return Status(201, services.add_right(request.user, person, **payload.model_dump()))
+    right = services.add_right(request.user, person, **payload.model_dump())
+    _audit(request, person, "create", {Compartment.ADMINISTRATIVE})
+    return Status(201, right)
 
 
 class MedicalProfileFields(Schema):
@@ -271,7 +295,9 @@ class MedicalProfileUpdate(MedicalProfileFields):
                     summary="Health compartment: reserved to the health professionals of the team")
 def read_medical_profile(request, person_id: int):
     person = access.get_visible_person(request.user, person_id)
-    return services.medical_profile(request.user, person)
+    profile = services.medical_profile(request.user, person)
+    _audit(request, person, "read", {Compartment.HEALTH})
+    return profile
 
 
 @persons_router.patch("/{int:person_id}/medical-profile", response=MedicalProfileOut)
@@ -281,7 +307,9 @@ def update_medical_profile(request, person_id: int, payload: MedicalProfileUpdat
     for name in list(values):
         if name != "pregnancy_due_date":
             values[name] = (values[name] or "").strip()
-    return services.update_medical_profile(request.user, person, values, payload.version)
+    profile = services.update_medical_profile(request.user, person, values, payload.version)
+    _audit(request, person, "update", {Compartment.HEALTH})
+    return profile
 
 
 class NoteIn(Schema):
@@ -303,7 +331,9 @@ class NoteOut(Schema):
                     summary="Notes in the compartments you hold")
 def list_notes(request, person_id: int):
     person = access.get_visible_person(request.user, person_id)
-    return list(services.visible_notes(request.user, person))
+    notes = list(services.visible_notes(request.user, person))
+    _audit(request, person, "read", person.compartments)
+    return notes
 
 
 @persons_router.post("/{int:person_id}/notes", response={201: NoteOut})
@@ -311,6 +341,7 @@ def add_note(request, person_id: int, payload: NoteIn):
     person = access.get_visible_person(request.user, person_id)
     note = services.add_note(request.user, person, compartment=payload.compartment, text=payload.text,
                              service_id=payload.service)
+    _audit(request, person, "create", {payload.compartment})
     return Status(201, note)
 
 
@@ -367,9 +398,11 @@ def household_out(household, user):
 
 
 @households_router.get("", response=list[HouseholdOut])
-def list_households(request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)):
+def list_households(request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=10_000_000)):
     qs = services.visible_households(request.user).order_by("label", "pk")[offset: offset + limit]
-    return [household_out(h, request.user) for h in qs]
+    out = [household_out(h, request.user) for h in qs]
+    _audit(request, [m["person"] for h in out for m in h["members"] if m["person"]], "list", {Compartment.SOCIAL})
+    return out
 
 
 @households_router.post("", response={201: HouseholdOut})
@@ -377,12 +410,16 @@ def create_household(request, payload: HouseholdIn):
     household = services.create_household(
         request.user, payload.label, [(m.person, m.role) for m in payload.members]
     )
-    return Status(201, household_out(household, request.user))
+    out = household_out(household, request.user)
+    _audit(request, [m.person for m in payload.members], "update", {Compartment.SOCIAL})
+    return Status(201, out)
 
 
 @households_router.get("/{int:household_id}", response=HouseholdOut)
 def read_household(request, household_id: int):
-    return household_out(services.get_visible_household(request.user, household_id), request.user)
+    out = household_out(services.get_visible_household(request.user, household_id), request.user)
+    _audit(request, [m["person"] for m in out["members"] if m["person"]], "list", {Compartment.SOCIAL})
+    return out
 
 
 @households_router.patch("/{int:household_id}", response=HouseholdOut)
@@ -391,6 +428,7 @@ def update_household(request, household_id: int, payload: HouseholdUpdate):
     with transaction.atomic():
         _apply_household_changes(request.user, household, payload)
     household.refresh_from_db()
+    _audit(request, [m.person for m in payload.add] + list(payload.remove), "update", {Compartment.SOCIAL})
     return household_out(household, request.user)
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError, NotFound
 from aupres.core.forms import add_domain_error
@@ -24,6 +25,10 @@ from aupres.persons.models import HouseholdRole
 from aupres.services.models import Service
 
 
+def _audit(request, persons, action, compartments=()):
+    record(request.user, persons, action, compartments, "screen", route_of(request))
+
+
 def _person_or_404(request, person_id):
     try:
         return access.get_visible_person(request.user, person_id)
@@ -34,6 +39,7 @@ def _person_or_404(request, person_id):
 def caseload(request):
     rows = services.caseload(request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    _audit(request, [f.person_id for f in page], "list")
     return render(request, "persons/caseload.html", {
         "page": page, "total": page.paginator.count,
         "no_team": not access.service_ids(request.user),
@@ -46,6 +52,7 @@ def search(request):
     results = []
     if text.strip():
         results = list(access.visible_persons(request.user).search(text)[:30])
+        _audit(request, results, "list")
     template = "persons/_search_results.html" if request.htmx else "persons/search.html"
     return render(request, template, {"results": results, "q": text, "searched": bool(text.strip()),
                                       "pick": request.POST.get("pick") == "1"})
@@ -59,6 +66,7 @@ def household_member_row(request):
         pk=int(person_id) if person_id.isdigit() else 0).first()
     if person is None:
         raise Http404
+    _audit(request, person, "list")
     return render(request, "persons/_member_row.html", {"p": person, "roles": HouseholdRole.choices})
 
 
@@ -83,6 +91,7 @@ def person_detail(request, person_id):
         context["rights"] = services.current_rights(person).values()
     if Compartment.HEALTH in comps:
         context["medical"] = getattr(person, "medical_profile", None)
+    _audit(request, person, "read", {"identity", *comps})
     return render(request, "persons/detail.html", context)
 
 
@@ -106,6 +115,7 @@ def person_create(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, person, "create", _compartments_of(form.values()))
             messages.success(request, _("Person created."))
             return redirect("persons:detail", person_id=person.pk)
     return render(request, "persons/form.html", {"form": form, "title": _("New person")})
@@ -122,13 +132,20 @@ def person_edit(request, person_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, person, "update", _compartments_of(changed))
             messages.success(request, _("Changes saved."))
             return redirect("persons:detail", person_id=person.pk)
+    if request.method == "GET":
+        _audit(request, person, "read", {"identity", *person.compartments})
     return render(request, "persons/form.html", {"form": form, "person": person,
                                                  "title": _("Edit %(name)s") % {"name": person}})
 
 
-def _history_add(request, person_id, form_class, action, title):
+def _compartments_of(values):
+    return {str(services.field_compartment(name)) for name in values} or {"identity"}
+
+
+def _history_add(request, person_id, form_class, action, title, compartment):
     person = _person_or_404(request, person_id)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -137,6 +154,7 @@ def _history_add(request, person_id, form_class, action, title):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, person, "create", {compartment})
             messages.success(request, _("Saved."))
             return redirect("persons:detail", person_id=person.pk)
     return render(request, "persons/form.html", {"form": form, "person": person, "title": title})
@@ -145,12 +163,13 @@ def _history_add(request, person_id, form_class, action, title):
 @require_http_methods(["GET", "POST"])
 def living_situation_add(request, person_id):
     return _history_add(request, person_id, LivingSituationForm, services.add_living_situation,
-                        _("New living situation"))
+                        _("New living situation"), Compartment.SOCIAL)
 
 
 @require_http_methods(["GET", "POST"])
 def right_add(request, person_id):
-    return _history_add(request, person_id, RightForm, services.add_right, _("Rights: new status"))
+    return _history_add(request, person_id, RightForm, services.add_right, _("Rights: new status"),
+                        Compartment.ADMINISTRATIVE)
 
 
 @require_http_methods(["GET", "POST"])
@@ -161,6 +180,8 @@ def medical_profile_edit(request, person_id):
     except DomainError:
         raise Http404 from None
     form = MedicalProfileForm(request.POST or None, instance=profile)
+    if request.method == "GET":
+        _audit(request, person, "read", {Compartment.HEALTH})
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data and k != "version"}
         try:
@@ -168,6 +189,7 @@ def medical_profile_edit(request, person_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, person, "update", {Compartment.HEALTH})
             messages.success(request, _("Changes saved."))
             return redirect("persons:detail", person_id=person.pk)
     return render(request, "persons/form.html", {"form": form, "person": person,
@@ -184,6 +206,7 @@ def note_add(request, person_id):
         except DomainError as error:
             messages.error(request, error.message)
         else:
+            _audit(request, person, "create", {form.cleaned_data["compartment"]})
             messages.success(request, _("Note added."))
     else:
         messages.error(request, _("The note could not be saved: %(errors)s") % {
@@ -194,7 +217,10 @@ def note_add(request, person_id):
 # Households ---------------------------------------------------------------------------------
 
 def household_list(request):
-    households = services.visible_households(request.user).prefetch_related("members__person")
+    households = list(services.visible_households(request.user).prefetch_related("members__person"))
+    shown = [m.person_id for h in households for m in h.members.all()]
+    _audit(request, access.visible_persons(request.user).filter(pk__in=shown).values_list("pk", flat=True),
+           "list", {Compartment.SOCIAL})
     return render(request, "persons/households.html", {"households": households})
 
 
@@ -212,12 +238,14 @@ def household_create(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, [m.person_id for m in household.members.all()], "update", {Compartment.SOCIAL})
             messages.success(request, _("Household created."))
             return redirect("persons:household_detail", household_id=household.pk)
     preselected = request.GET.get("avec")
     chosen = list(candidates.filter(pk__in=[int(p) for p in chosen_ids if p.isdigit()]))
     if preselected and preselected.isdigit() and not chosen:
         chosen = list(candidates.filter(pk=int(preselected)))
+    _audit(request, chosen, "list", {Compartment.SOCIAL})
     return render(request, "persons/household_form.html", {
         "form": form, "chosen": chosen, "roles": HouseholdRole.choices,
         "chosen_roles": dict(members),
@@ -241,11 +269,15 @@ def household_detail(request, household_id):
         except (DomainError, ValueError) as error:
             messages.error(request, getattr(error, "message", _("Invalid request.")))
         else:
+            changed = request.POST.get("remove") or request.POST.get("add") or ""
+            if changed.isdigit():
+                _audit(request, int(changed), "update", {Compartment.SOCIAL})
             messages.success(request, _("Household updated."))
         return redirect("persons:household_detail", household_id=household.pk)
     visible = set(access.visible_persons(request.user).values_list("pk", flat=True).filter(
         household_memberships__household=household))
     members = household.members.filter(until__isnull=True).select_related("person")
+    _audit(request, visible, "list", {Compartment.SOCIAL})
     return render(request, "persons/household_detail.html", {
         "household": household, "members": members, "visible": visible, "roles": HouseholdRole.choices,
     })

@@ -70,6 +70,7 @@ class ServiceOut(RulesOut):
     open_all_week: bool
     no_encounter_alert_days: int
     access_after_exit_days: int
+    retention_days_after_exit: int
     is_active: bool
 
     @staticmethod
@@ -99,6 +100,7 @@ class RuleFields(Schema):
     opens_night: bool | None = None
     no_encounter_alert_days: int | None = Field(None, ge=1, le=3650)
     access_after_exit_days: int | None = Field(None, ge=0, le=3650)
+    retention_days_after_exit: int | None = Field(None, ge=0, le=36500)
     is_active: bool | None = None
     territories: list[int] | None = None
 

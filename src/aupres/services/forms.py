@@ -10,7 +10,8 @@ SERVICE_FIELDS = [
     "usual_length_min_days", "usual_length_max_days", "max_length_days", "requires_prescription",
     "required_documents", "min_age", "max_age", "max_months_on_street", "requires_expressed_demand",
     "eligibility_notes", "has_orientation_committee", "confidential_location", "opening_days",
-    "opens_day", "opens_night", "no_encounter_alert_days", "access_after_exit_days", "is_active",
+    "opens_day", "opens_night", "no_encounter_alert_days", "access_after_exit_days",
+    "retention_days_after_exit", "is_active",
 ]
 
 WEEKDAY_CHOICES = [("1", _("Monday")), ("2", _("Tuesday")), ("3", _("Wednesday")), ("4", _("Thursday")),

@@ -204,6 +204,11 @@ class Service(ServiceRules, VersionedModel):
         _("the team keeps access after exit for (days)"), default=365,
         help_text=_("After this, the person's record is no longer shown to the team."),
     )
+    retention_days_after_exit = models.PositiveIntegerField(
+        _("records are anonymised after exit (days)"), default=730,
+        help_text=_("Once every follow-up of a person has ended this long ago, their identity and free "
+                    "texts are removed; dated facts are kept for statistics."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

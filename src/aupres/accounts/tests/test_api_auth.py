@@ -2,14 +2,16 @@ import pytest
 from django.test import Client
 
 from aupres.accounts.models import ApiToken
-from conftest import PASSWORD
+from conftest import PASSWORD, otp_device, otp_token
 
 pytestmark = pytest.mark.django_db
 
 
 def test_token_then_bearer_calls(world):
     client = Client()
-    r = client.post("/api/v1/auth/token", {"username": "nurse", "password": PASSWORD}, content_type="application/json")
+    token = otp_token(otp_device(world.users["nurse"]))
+    r = client.post("/api/v1/auth/token", {"username": "nurse", "password": PASSWORD, "otp": token},
+                    content_type="application/json")
     assert r.status_code == 200
     token = r.json()["token"]
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
@@ -34,9 +36,9 @@ def test_revoked_token_stops_working(world, api_as):
     assert api.get("/persons").status_code == 401
 
 
-def test_session_auth_requires_csrf_for_writes(world):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(world.users["nurse"])
+def test_session_auth_requires_csrf_for_writes(world, client_as):
+    client = client_as(world.users["nurse"])
+    client.handler.enforce_csrf_checks = True
     assert client.get("/api/v1/persons").status_code == 200
     r = client.post("/api/v1/persons", {"alias": "X"}, content_type="application/json")
     assert r.status_code in (401, 403)

@@ -185,3 +185,9 @@ def test_head_of_service_does_not_see_households(world, api_as):
         "label": "Famille", "members": [{"person": world.person.pk, "role": "head"}]})
     assert api_as(world.users[Profession.HEAD_OF_SERVICE]).get("/households").json() == []
     assert len(api_as(world.users[Profession.DRIVER]).get("/households").json()) == 1
+
+
+def test_not_found_page_is_in_french(world, client_as):
+    response = client_as(world.outsider).get(f"/personnes/{world.person.pk}/")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()

@@ -1,0 +1,161 @@
+"""Recording and reading the audit trail. Every app calls `record` after it read or changed a person.
+
+    from aupres.audit.services import record
+    record(request.user, person, "read", person.compartments, channel="screen", route=route_of(request))
+    record(request.user, page_of_persons, "list")            # a list: one event per person listed
+
+Events carry ids and names of compartments only: never what was read or written.
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from aupres.audit.models import IDENTITY, AccessEvent, Action, Channel, RectificationEntry
+from aupres.core import access
+from aupres.core.errors import Forbidden
+
+COMPARTMENT_ORDER = (IDENTITY, "administrative", "social", "health")
+
+
+def route_of(request):
+    match = getattr(request, "resolver_match", None)
+    return (match.view_name if match else request.path[:100])[:100]
+
+
+def _ids(persons):
+    if persons is None:
+        return []
+    if isinstance(persons, int) or hasattr(persons, "pk"):
+        persons = [persons]
+    seen, ids = set(), []
+    for p in persons:
+        pid = p if isinstance(p, int) else p.pk
+        if pid is not None and pid not in seen:
+            seen.add(pid)
+            ids.append(pid)
+    return ids
+
+
+def _compartments(compartments):
+    names = {str(c) for c in (compartments or ())} or {IDENTITY}
+    return ",".join(c for c in COMPARTMENT_ORDER if c in names) or ",".join(sorted(names))
+
+
+def _service_for(user, person_ids):
+    """The service through which the user reached the person(s): their only service, or for a single
+    person the first of their services that gives access to that person."""
+    services = access.service_ids(user)
+    if len(services) == 1:
+        return services[0]
+    if len(person_ids) == 1 and services:
+        from aupres.persons.models import Person
+
+        following = access.following_services_of(user, Person(pk=person_ids[0]))
+        return following[0] if following else None
+    return None
+
+
+def record(user, persons, action, compartments=(), channel=Channel.SCREEN, route="", service_id=None):
+    """Append one event per person (a list read records every person listed). Returns the count."""
+    ids = _ids(persons)
+    if not ids:
+        return 0
+    user = user if getattr(user, "is_authenticated", False) else None
+    if service_id is None and user is not None:
+        service_id = _service_for(user, ids)
+    now = timezone.now()
+    comps = _compartments(compartments)
+    AccessEvent.objects.bulk_create([
+        AccessEvent(at=now, user=user, username=user.get_username() if user else "", person_id=pid,
+                    service_id=service_id, compartments=comps, action=str(Action(action)),
+                    channel=str(Channel(channel)), route=(route or "")[:100])
+        for pid in ids
+    ])
+    return len(ids)
+
+
+def record_rectifications(user, person, record_name, compartment_of, before, after):
+    """Keep who changed which field, old and new value (only fields whose value changed)."""
+    now = timezone.now()
+    entries = [
+        RectificationEntry(person=person, at=now, user=user, record=record_name,
+                           compartment=str(compartment_of(name)), field=name,
+                           old_value=_text(before.get(name)), new_value=_text(after.get(name)))
+        for name in after
+        if before.get(name) != after.get(name)
+    ]
+    RectificationEntry.objects.bulk_create(entries)
+    return entries
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def rectifications(user, person):
+    """The rectification history of a visible person, cut to the compartments the user holds."""
+    held = {str(c) for c in person.compartments} | {IDENTITY}
+    return RectificationEntry.objects.filter(person=person, compartment__in=held).select_related("user")
+
+
+# Reading the trail ------------------------------------------------------------------------------
+
+def person_accesses(user, person, limit=20):
+    """Who consulted this person's record, for the person's page (the person must be visible)."""
+    return list(AccessEvent.objects.filter(person_id=person.pk).select_related("user")[:limit])
+
+
+def managed_service_ids(user):
+    from aupres.services.models import Membership, Profession
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(Membership.objects.active().filter(user=user, profession=Profession.HEAD_OF_SERVICE)
+                .values_list("service_id", flat=True))
+
+
+def journal(user, *, person_id=None, user_id=None, action=None, compartment=None):
+    """The events on the persons the user's services follow or followed, for a head of service."""
+    from aupres.followups.models import FollowUp
+
+    services = managed_service_ids(user)
+    if not services:
+        from django.utils.translation import gettext as _
+
+        raise Forbidden(_("Only a head of service reads the access journal."), code="head_of_service_only")
+    followed = FollowUp.objects.filter(service_id__in=services).values("person_id")
+    qs = AccessEvent.objects.filter(Q(person_id__in=followed) | Q(service_id__in=services))
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    if user_id is not None:
+        qs = qs.filter(user_id=user_id)
+    if action:
+        qs = qs.filter(action=action)
+    if compartment:
+        qs = qs.filter(compartments__contains=compartment)
+    return qs.select_related("user")
+
+
+def person_names(user, person_ids):
+    """Names of the persons the user may see; the others are shown by their number only."""
+    from aupres.persons.models import Person
+
+    visible = access.visible_persons(user, Person.objects.filter(pk__in=set(person_ids)))
+    return {p.pk: p.display_name for p in visible}
+
+
+def exportable_person(user, person_id):
+    """The GDPR export is produced by the head of a service that gives access to the person: others
+    get 403 (or 404 when the person is not visible to them at all)."""
+    from django.utils.translation import gettext as _
+
+    person = access.get_visible_person(user, person_id)
+    managed = set(managed_service_ids(user))
+    if not managed.intersection(access.following_services_of(user, person)):
+        raise Forbidden(_("Only the head of a service following this person can export their record."),
+                        code="head_of_service_only")
+    return person

@@ -1,0 +1,54 @@
+"""Screens: the access journal (heads of service) and the GDPR export of a person as PDF."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from aupres.audit import export as gdpr_export
+from aupres.audit import services
+from aupres.audit.models import Action, Channel
+from aupres.core.errors import Forbidden, NotFound
+from aupres.core.models import Compartment
+
+
+def _int(value):
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
+
+
+def journal(request):
+    filters = {
+        "person_id": _int(request.GET.get("personne")),
+        "user_id": _int(request.GET.get("compte")),
+        "action": request.GET.get("action") if request.GET.get("action") in Action.values else None,
+        "compartment": request.GET.get("compartiment")
+        if request.GET.get("compartiment") in [*Compartment.values, "identity"] else None,
+    }
+    try:
+        events = services.journal(request.user, **filters)
+    except Forbidden as error:
+        return render(request, "403.html", {"message": error.message}, status=403)
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    names = services.person_names(request.user, [e.person_id for e in page])
+    for event in page:
+        event.person_name = names.get(event.person_id)
+    return render(request, "audit/journal.html", {
+        "page": page, "filters": filters, "actions": Action.choices,
+        "compartments": [("identity", "Identity"), *Compartment.choices],
+    })
+
+
+def person_export_pdf(request, person_id):
+    try:
+        person = services.exportable_person(request.user, person_id)
+    except NotFound:
+        raise Http404 from None
+    except Forbidden as error:
+        return render(request, "403.html", {"message": error.message}, status=403)
+    data = gdpr_export.collect(person)
+    pdf = gdpr_export.render_pdf(request, person, data)
+    services.record(request.user, person, Action.EXPORT, gdpr_export.ALL_COMPARTMENTS, Channel.EXPORT,
+                    services.route_of(request))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="aupres-personne-{person.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
