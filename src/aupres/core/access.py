@@ -69,6 +69,20 @@ def _giving_access(services, person):
     return ids
 
 
+def compartments_by_person(user, persons):
+    """{person_id: compartments} for a page of persons, in two queries (follow-ups, open referrals)."""
+    by_service = compartments_by_service(user)
+    result = {p.pk: frozenset() for p in persons}
+    if not by_service or not persons:
+        return result
+    services = list(by_service)
+    rows = list(_access_followups(services).filter(person__in=persons).values_list("person_id", "service_id"))
+    rows += list(_open_referrals(services).filter(person__in=persons).values_list("person_id", "service_id"))
+    for person_id, service_id in rows:
+        result[person_id] = result[person_id] | by_service[service_id]
+    return result
+
+
 def visible_persons(user, queryset=None, compartment=None):
     from django.db.models import Exists, OuterRef
 

@@ -149,13 +149,9 @@ def _person_page(request, qs, page):
     user = request.user
     total = qs.count()
     items = list(qs[page.offset: page.offset + page.limit])
-    by_service = access.compartments_by_service(user)
-    links = _followed_by(items, list(by_service))
+    compartments = access.compartments_by_person(user, items)
     for person in items:
-        comps = frozenset()
-        for sid in links.get(person.pk, ()):
-            comps |= by_service[sid]
-        person.compartments = comps
+        person.compartments = compartments[person.pk]
     _audit(request, items, "list", {"identity", *set().union(*(p.compartments for p in items))})
     return {"count": total, "items": [person_out(p) for p in items]}
 
@@ -169,20 +165,6 @@ def list_persons(request, page: Query[Page]):
                      description="A POST, so that names never appear in URLs or in server logs.")
 def search_persons(request, payload: PersonSearch):
     return _person_page(request, access.visible_persons(request.user).search(payload.q), payload)
-
-
-def _followed_by(persons, service_ids):
-    from django.utils import timezone
-
-    from aupres.followups.models import FollowUp
-
-    links = {}
-    rows = FollowUp.objects.giving_access(timezone.localdate()).filter(
-        person__in=persons, service_id__in=service_ids
-    ).values_list("person_id", "service_id")
-    for pid, sid in rows:
-        links.setdefault(pid, set()).add(sid)
-    return links
 
 
 @persons_router.post("", response={201: PersonOut}, summary="Create a person, followed by one of your services")

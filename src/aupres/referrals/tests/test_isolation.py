@@ -232,3 +232,15 @@ def test_partner_adds_a_document_the_team_opens_it_by_compartment(world, api_as,
     assert worker.get(f"/referrals/{sent['id']}").json()["attachments"] == []
     denied = worker.get(f"/referrals/{sent['id']}/attachments/{doc}")
     assert denied.status_code == 403 and denied.json()["code"] == "compartment_forbidden"
+
+
+def test_a_person_seen_through_an_open_referral_is_listed_with_the_team_compartments(world, api_as):
+    from aupres.persons.models import Person
+
+    from .helpers import referral
+
+    newcomer = Person.objects.create(alias="Nouveau venu")
+    referral(world.service_a, person=newcomer)
+    items = api_as(world.users["nurse"]).get("/persons?limit=200").json()["items"]
+    listed = {i["id"]: i["compartments"] for i in items}
+    assert listed[newcomer.pk] == ["administrative", "health", "social"]
