@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AUPRES_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo serve test lint install migrate messages worker clean
+.PHONY: demo test lint install migrate messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
