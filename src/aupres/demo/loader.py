@@ -28,7 +28,9 @@ from aupres.persons.models import (
     RightStatus,
     Sex,
 )
+from aupres.services.kinds import load_kinds
 from aupres.services.models import Membership, Operator, Profession, Service, ServiceKind, Territory
+from aupres.services.territories import load_territories
 
 DEMO_EXTENSIONS = ["aupres.followups.demo", "aupres.referrals.demo", "aupres.encounters.demo",
                    "aupres.indicators.demo"]
@@ -76,6 +78,9 @@ class Demo:
 
     @transaction.atomic
     def load(self):
+        # The reference data of the migrations, again: a flushed test database has lost it.
+        load_kinds(ServiceKind)
+        load_territories(Territory)
         self.territories()
         self.operators_and_services()
         self.users()

@@ -39,9 +39,9 @@ def test_inbox_lists_by_status_with_waiting_positions(world, client_as):
     client = client_as(world.users["social_worker"])
     body = client.get("/orientations/boite/?statut=waiting").content.decode()
     assert "Premier" in body and "Second" in body and "Ailleurs" not in body
-    assert body.index("Premier") < body.index("Position 1") < body.index("Second") < body.index("Position 2")
+    assert body.index("Premier") < body.index("Rang 1") < body.index("Second") < body.index("Rang 2")
     page = client.get(f"/orientations/{first.pk}/").content.decode()
-    assert "position 1" in page
+    assert "rang 1" in page
 
 
 def test_detail_hides_health_from_non_health_professions_and_shows_reasons(world, client_as):
