@@ -10,9 +10,12 @@ from typing import Annotated
 
 from ninja import Field, Query, Router, Schema
 
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.encounters import services
 from aupres.encounters.models import (
+    ENCOUNTER_COMPARTMENT,
     ActKind,
     Audience,
     CollectiveActionKind,
@@ -21,6 +24,7 @@ from aupres.encounters.models import (
     OrientationStatus,
     OrientationTarget,
     PlaceKind,
+    RightsApplication,
     RightsApplicationKind,
     RightsStatus,
 )
@@ -29,6 +33,19 @@ from aupres.persons.models import Sex
 router = Router(tags=["encounters"])
 
 Id = Annotated[int, Field(ge=1, le=2**62)]
+RIGHTS = RightsApplication.compartment
+
+
+def _audit(request, persons, action, compartments=(), service_id=None, channel="api"):
+    record(request.user, persons, action, compartments, channel, route_of(request), service_id=service_id)
+
+
+def encounter_written(encounter):
+    """The persons met and the compartments written by recording this encounter (ids and names only)."""
+    persons = list(encounter.participants.values_list("person_id", flat=True))
+    comps = {IDENTITY, ENCOUNTER_COMPARTMENT, *encounter.acts.values_list("compartment", flat=True),
+             *encounter.orientations.values_list("compartment", flat=True)}
+    return persons, comps
 
 
 class Page(Schema):
@@ -136,7 +153,18 @@ def create_encounter(request, payload: EncounterIn):
         occurred_at=data["occurred_at"], place_kind=data["place_kind"], mode=data["mode"], staff=data["staff"],
         persons=data["persons"], new_persons=data["new_persons"], anonymous_contacts=data["anonymous_contacts"],
         acts=data["acts"], orientations=data["orientations"])
-    return (201 if created else 200), encounter_out(request.user, encounter)
+    out = encounter_out(request.user, encounter)
+    if created:
+        persons, comps = encounter_written(encounter)
+        _audit(request, persons, "create", comps, service_id=encounter.service_id)
+    else:  # a retry: the encounter already recorded is read back
+        _audit(request, [p["id"] for p in out["persons"]], "read", _encounter_shown([out]),
+               service_id=encounter.service_id)
+    return (201 if created else 200), out
+
+
+def _encounter_shown(outs):
+    return {IDENTITY, ENCOUNTER_COMPARTMENT, *(a["compartment"] for o in outs for a in o["acts"])}
 
 
 class EncounterFilter(Page):
@@ -153,13 +181,18 @@ def list_encounters(request, filters: Query[EncounterFilter]):
     if filters.service is not None:
         qs = qs.filter(service_id=filters.service)
     qs = qs.order_by("-occurred_at", "-pk")
-    items = list(qs[filters.offset: filters.offset + filters.limit])
-    return {"count": qs.count(), "items": [encounter_out(request.user, e) for e in items]}
+    items = [encounter_out(request.user, e) for e in qs[filters.offset: filters.offset + filters.limit]]
+    _audit(request, [p["id"] for o in items for p in o["persons"]], "list", _encounter_shown(items))
+    return {"count": qs.count(), "items": items}
 
 
 @router.get("/encounters/{int:encounter_id}", response=EncounterOut)
 def read_encounter(request, encounter_id: int):
-    return encounter_out(request.user, services.get_encounter(request.user, encounter_id))
+    encounter = services.get_encounter(request.user, encounter_id)
+    out = encounter_out(request.user, encounter)
+    _audit(request, [p["id"] for p in out["persons"]], "read", _encounter_shown([out]),
+           service_id=encounter.service_id)
+    return out
 
 
 # Orientations and admission requests ------------------------------------------------------------
@@ -231,7 +264,9 @@ def list_orientations(request, filters: Query[OrientationFilter]):
         if value is not None:
             qs = qs.filter(**{f"{name}_id" if name == "person" else name: value})
     qs = qs.order_by("-sent_on", "-pk").prefetch_related("history")
-    return [orientation_out(o) for o in qs[filters.offset: filters.offset + filters.limit]]
+    found = list(qs[filters.offset: filters.offset + filters.limit])
+    _audit(request, [o.person_id for o in found], "list", {IDENTITY, *(o.compartment for o in found)})
+    return [orientation_out(o) for o in found]
 
 
 @router.post("/orientations", response={201: OrientationOut}, tags=["orientations"])
@@ -239,12 +274,15 @@ def create_orientation(request, payload: OrientationIn):
     person = access.get_visible_person(request.user, payload.person)
     o = services.create_orientation(request.user, person, **payload.model_dump(exclude={"person", "service"}),
                                     service_id=payload.service)
+    _audit(request, o.person_id, "create", {o.compartment}, service_id=o.service_id)
     return 201, orientation_out(o)
 
 
 @router.get("/orientations/{int:orientation_id}", response=OrientationOut, tags=["orientations"])
 def read_orientation(request, orientation_id: int):
-    return orientation_out(services.get_orientation(request.user, orientation_id))
+    o = services.get_orientation(request.user, orientation_id)
+    _audit(request, o.person_id, "read", {IDENTITY, o.compartment}, service_id=o.service_id)
+    return orientation_out(o)
 
 
 @router.patch("/orientations/{int:orientation_id}", response=OrientationOut, tags=["orientations"],
@@ -252,6 +290,7 @@ def read_orientation(request, orientation_id: int):
 def update_orientation(request, orientation_id: int, payload: OrientationUpdate):
     o = services.get_orientation(request.user, orientation_id)
     o = services.change_orientation(request.user, o, **payload.model_dump(exclude_unset=True))
+    _audit(request, o.person_id, "update", {o.compartment}, service_id=o.service_id)
     return orientation_out(o)
 
 
@@ -318,7 +357,9 @@ def list_rights_applications(request, filters: Query[RightsFilter]):
     if filters.status is not None:
         qs = qs.filter(status=filters.status)
     qs = qs.prefetch_related("history")
-    return [rights_out(a) for a in qs[filters.offset: filters.offset + filters.limit]]
+    found = list(qs[filters.offset: filters.offset + filters.limit])
+    _audit(request, [a.person_id for a in found], "list", {IDENTITY, RIGHTS})
+    return [rights_out(a) for a in found]
 
 
 @router.post("/rights-applications", response={201: RightsApplicationOut}, tags=["rights applications"])
@@ -326,13 +367,16 @@ def create_rights_application(request, payload: RightsApplicationIn):
     person = access.get_visible_person(request.user, payload.person)
     a = services.create_rights_application(request.user, person, service_id=payload.service,
                                            **payload.model_dump(exclude={"person", "service"}))
+    _audit(request, a.person_id, "create", {RIGHTS}, service_id=a.service_id)
     return 201, rights_out(a)
 
 
 @router.get("/rights-applications/{int:application_id}", response=RightsApplicationOut,
             tags=["rights applications"])
 def read_rights_application(request, application_id: int):
-    return rights_out(services.get_rights_application(request.user, application_id))
+    a = services.get_rights_application(request.user, application_id)
+    _audit(request, a.person_id, "read", {IDENTITY, RIGHTS}, service_id=a.service_id)
+    return rights_out(a)
 
 
 @router.patch("/rights-applications/{int:application_id}", response=RightsApplicationOut,
@@ -340,6 +384,7 @@ def read_rights_application(request, application_id: int):
 def update_rights_application(request, application_id: int, payload: RightsApplicationUpdate):
     a = services.get_rights_application(request.user, application_id)
     a = services.change_rights_application(request.user, a, **payload.model_dump(exclude_unset=True))
+    _audit(request, a.person_id, "update", {RIGHTS}, service_id=a.service_id)
     return rights_out(a)
 
 
@@ -419,7 +464,8 @@ class TimelineEventOut(Schema):
 def read_timeline(request, person_id: int):
     person = access.get_visible_person(request.user, person_id)
     out = []
-    for e in services.timeline(request.user, person):
+    events = services.timeline(request.user, person)
+    for e in events:
         out.append({
             "at": e.at, "kind": e.kind, "service": e.service.pk, "service_name": e.service.name, "own": e.own,
             "encounter": e.encounter.pk if e.encounter else None,
@@ -431,4 +477,17 @@ def read_timeline(request, person_id: int):
             "status": getattr(e.record, "status", None) if e.kind in ("orientation", "rights_application")
             else None,
         })
+    _audit(request, person, "read", timeline_shown(events))
     return out
+
+
+def timeline_shown(events):
+    """identity (names of the services following the person), and the compartments of what is shown."""
+    comps = {IDENTITY}
+    for e in events:
+        if e.kind == "encounter":
+            comps.add(ENCOUNTER_COMPARTMENT)
+        comps |= {a.compartment for a in e.acts}
+        if e.own and e.record is not None:
+            comps.add(getattr(e.record, "compartment", IDENTITY))
+    return comps

@@ -10,10 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError, NotFound
 from aupres.core.forms import add_domain_error
 from aupres.encounters import services
+from aupres.encounters.api import encounter_written
 from aupres.encounters.forms import (
     CollectiveActionForm,
     EncounterForm,
@@ -30,10 +33,17 @@ from aupres.encounters.models import (
     ActKind,
     Mode,
     OrientationTarget,
+    RightsApplication,
     RightsStatus,
 )
 from aupres.persons.models import Sex
 from aupres.services.models import Service
+
+RIGHTS = RightsApplication.compartment
+
+
+def _audit(request, persons, action, compartments=(), service_id=None):
+    record(request.user, persons, action, compartments, "screen", route_of(request), service_id=service_id)
 
 
 def _services(user, compartment=None):
@@ -59,8 +69,10 @@ def _picked_persons(user, ids):
 
 def index(request):
     user = request.user
+    alerts = list(services.renewal_alerts(user)[:20])
+    _audit(request, [a.person_id for a in alerts], "list", {IDENTITY, RIGHTS})
     return render(request, "encounters/index.html", {
-        "alerts": services.renewal_alerts(user)[:20],
+        "alerts": alerts,
         "recent": services.visible_encounters(user).select_related("service").order_by("-occurred_at")[:10],
         "can_record": bool(access.service_ids(user, ENCOUNTER_COMPARTMENT)),
     })
@@ -114,12 +126,15 @@ def encounter_create(request):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
+                met, written = encounter_written(encounter)
+                _audit(request, met, "create", written, service_id=encounter.service_id)
                 messages.success(request, _("Encounter recorded."))
                 if len(persons) == 1:
                     return redirect("persons:detail", person_id=persons[0].pk)
                 return redirect("encounters:index")
     if not rows:
         rows = [{}]
+    _audit(request, persons, "list", {IDENTITY})
     return render(request, "encounters/encounter_form.html", {
         "form": form, "orientation_form": orientation_form, "persons": persons, "rows": rows,
         "act_choices": _act_choices(user), "client_uuid": post.get("client_uuid") if post else
@@ -140,6 +155,7 @@ def _uuid(value):
 def act_row(request):
     """One more act row for the encounter form (htmx)."""
     persons = _picked_persons(request.user, [_int(p) for p in request.POST.getlist("person")])
+    _audit(request, persons, "list", {IDENTITY})
     return render(request, "encounters/_act_row.html", {
         "row": {}, "persons": persons, "act_choices": _act_choices(request.user)})
 
@@ -151,6 +167,7 @@ def person_pick(request):
     results = []
     if text.strip():
         results = list(access.visible_persons(request.user, compartment=ENCOUNTER_COMPARTMENT).search(text)[:20])
+        _audit(request, results, "list", {IDENTITY})
     return render(request, "encounters/_pick_results.html", {
         "results": results, "searched": bool(text.strip()), "target": request.POST.get("target", "encounter")})
 
@@ -160,6 +177,7 @@ def person_row(request):
     person = _picked_persons(request.user, [_int(request.POST.get("person", ""))])
     if not person:
         raise Http404
+    _audit(request, person[0], "read", {IDENTITY})
     template = "encounters/_round_person_row.html" if request.POST.get("target") == "round" else \
         "encounters/_person_row.html"
     return render(request, template, {"p": person[0], "act_choices": _act_choices(request.user)})
@@ -208,10 +226,13 @@ def street_round(request):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
+                met, written = encounter_written(encounter)
+                _audit(request, met, "create", written, service_id=encounter.service_id)
                 messages.success(request, _("Street round recorded: %(persons)d persons met, %(anonymous)d "
                                             "anonymous contacts.") % {
                     "persons": encounter.participants.count(), "anonymous": encounter.anonymous_contacts})
                 return redirect("encounters:index")
+    _audit(request, known, "list", {IDENTITY})
     return render(request, "encounters/round_form.html", {
         "form": form, "known_rows": [{"p": p, "act": known_acts.get(p.pk, "")} for p in known],
         "new_rows": new_rows, "sexes": Sex.choices,
@@ -229,8 +250,9 @@ def orientation_list(request):
         from aupres.encounters.models import OPEN_ORIENTATION_STATUSES
 
         qs = qs.filter(status__in=sorted(OPEN_ORIENTATION_STATUSES))
-    return render(request, "encounters/orientations.html", {
-        "orientations": qs.order_by("-sent_on", "-pk")[:200], "open_only": open_only})
+    shown = list(qs.order_by("-sent_on", "-pk")[:200])
+    _audit(request, [o.person_id for o in shown], "list", {IDENTITY, *(o.compartment for o in shown)})
+    return render(request, "encounters/orientations.html", {"orientations": shown, "open_only": open_only})
 
 
 def _person_or_404(request, person_id):
@@ -248,15 +270,17 @@ def orientation_create(request, person_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.create_orientation(request.user, person, service_id=data["service"], kind=data["kind"],
-                                        target=data["target"], partner_name=data["partner_name"],
-                                        sent_on=data["sent_on"], appointment_on=data["appointment_on"],
-                                        note=data["note"])
+            o = services.create_orientation(request.user, person, service_id=data["service"], kind=data["kind"],
+                                            target=data["target"], partner_name=data["partner_name"],
+                                            sent_on=data["sent_on"], appointment_on=data["appointment_on"],
+                                            note=data["note"])
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, person, "create", {o.compartment}, service_id=o.service_id)
             messages.success(request, _("Saved."))
             return redirect("persons:detail", person_id=person.pk)
+    _audit(request, person, "read", {IDENTITY})
     health_targets = [OrientationTarget(t).label for t, c in TARGET_COMPARTMENT.items() if c == "health"]
     return render(request, "encounters/simple_form.html", {
         "form": form, "person": person, "title": _("New orientation or admission request"),
@@ -279,8 +303,10 @@ def orientation_detail(request, orientation_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, o.person_id, "update", {o.compartment}, service_id=o.service_id)
             messages.success(request, _("Status changed."))
             return redirect("encounters:orientation", orientation_id=o.pk)
+    _audit(request, o.person_id, "read", {IDENTITY, o.compartment}, service_id=o.service_id)
     return render(request, "encounters/orientation_detail.html", {
         "o": o, "form": form, "history": o.history.all()})
 
@@ -289,9 +315,12 @@ def orientation_detail(request, orientation_id):
 
 def rights_list(request):
     qs = services.visible_rights_applications(request.user).select_related("person", "service")
+    alerts = list(services.renewal_alerts(request.user))
+    applications = list(qs.exclude(status__in=[RightsStatus.ABANDONED]).order_by("-status_on", "-pk")[:200])
+    _audit(request, [a.person_id for a in alerts + applications], "list", {IDENTITY, RIGHTS})
     return render(request, "encounters/rights.html", {
-        "alerts": services.renewal_alerts(request.user),
-        "applications": qs.exclude(status__in=[RightsStatus.ABANDONED]).order_by("-status_on", "-pk")[:200],
+        "alerts": alerts,
+        "applications": applications,
         "today": timezone.localdate(),
     })
 
@@ -304,15 +333,17 @@ def rights_create(request, person_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.create_rights_application(request.user, person, service_id=data["service"], kind=data["kind"],
-                                               status=data["status"], status_on=data["status_on"],
-                                               valid_until=data["valid_until"], renewal_on=data["renewal_on"],
-                                               note=data["note"])
+            a = services.create_rights_application(
+                request.user, person, service_id=data["service"], kind=data["kind"], status=data["status"],
+                status_on=data["status_on"], valid_until=data["valid_until"], renewal_on=data["renewal_on"],
+                note=data["note"])
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, person, "create", {RIGHTS}, service_id=a.service_id)
             messages.success(request, _("Saved."))
             return redirect("persons:detail", person_id=person.pk)
+    _audit(request, person, "read", {IDENTITY})
     return render(request, "encounters/simple_form.html", {
         "form": form, "person": person, "title": _("New rights application")})
 
@@ -339,8 +370,10 @@ def rights_detail(request, application_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, a.person_id, "update", {RIGHTS}, service_id=a.service_id)
             messages.success(request, _("Saved."))
             return redirect("encounters:rights_application", application_id=a.pk)
+    _audit(request, a.person_id, "read", {IDENTITY, RIGHTS}, service_id=a.service_id)
     return render(request, "encounters/rights_detail.html", {
         "a": a, "form": form, "history": a.history.all(), "alert": services.needs_renewal(a)})
 

@@ -6,14 +6,18 @@ from decimal import Decimal
 
 from ninja import Field, Query, Router, Schema
 
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import NotFound
 from aupres.core.models import Compartment
 from aupres.followups import services
 from aupres.followups.models import (
+    DOMAIN_COMPARTMENT,
     Domain,
     ExitDestination,
     ExitReason,
+    FollowUp,
     FollowUpState,
     Level,
     ObjectiveDomain,
@@ -26,6 +30,17 @@ from aupres.followups.models import (
 )
 
 router = Router(tags=["followups"])
+
+# The follow-up itself (state, dates, steps) is administrative information (FollowUp.compartment).
+FOLLOWUP = FollowUp.compartment
+
+
+def _audit(request, f, action, compartments):
+    """One follow-up's person; `f` may also be a list of follow-ups (a list read)."""
+    if isinstance(f, list):
+        record(request.user, [x.person_id for x in f], action, compartments, "api", route_of(request))
+    else:
+        record(request.user, f.person_id, action, compartments, "api", route_of(request), service_id=f.service_id)
 
 
 class TransitionOut(Schema):
@@ -105,6 +120,7 @@ def list_followups(request, filters: Query[FollowUpFilter]):
     qs = qs.annotate(plan_review_due=services.plan_review_due_annotation()).order_by("-opened_on", "-pk")
     total = qs.count()
     page = services.attach_alerts(qs[filters.offset: filters.offset + filters.limit])
+    _audit(request, list(page), "list", {IDENTITY, FOLLOWUP})
     return {"count": total, "items": [followup_out(services.with_compartments(request.user, f)) for f in page]}
 
 
@@ -112,6 +128,7 @@ def list_followups(request, filters: Query[FollowUpFilter]):
 def read_followup(request, followup_id: int):
     f = services.get_followup(request.user, followup_id)
     services.attach_alerts([f])
+    _audit(request, f, "read", {FOLLOWUP})
     return followup_out(f, with_history=True)
 
 
@@ -130,6 +147,7 @@ def transition(request, followup_id: int, payload: TransitionIn):
     f = services.get_followup(request.user, followup_id)
     services.transition(request.user, f, payload.to_state, payload.version, on=payload.on, note=payload.note,
                         exit_reason=payload.exit_reason or "", exit_destination=payload.exit_destination or "")
+    _audit(request, f, "update", {FOLLOWUP})
     services.attach_alerts([f])
     return followup_out(f, with_history=True)
 
@@ -145,6 +163,7 @@ class LightenIn(Schema):
 def lighten(request, followup_id: int, payload: LightenIn):
     f = services.get_followup(request.user, followup_id)
     services.lighten(request.user, f, payload.version, on=payload.on, lightened=payload.lightened)
+    _audit(request, f, "update", {FOLLOWUP})
     services.attach_alerts([f])
     return followup_out(f, with_history=True)
 
@@ -182,7 +201,9 @@ def assessment_out(a):
 @router.get("/followups/{int:followup_id}/assessments", response=list[AssessmentOut])
 def list_assessments(request, followup_id: int):
     f = services.get_followup(request.user, followup_id)
-    return [assessment_out(a) for a in services.assessments(request.user, f)]
+    found = services.assessments(request.user, f)
+    _audit(request, f, "read", {FOLLOWUP, *(i.compartment for a in found for i in a.visible_items)})
+    return [assessment_out(a) for a in found]
 
 
 @router.post("/followups/{int:followup_id}/assessments", response={201: AssessmentOut},
@@ -193,6 +214,7 @@ def add_assessment(request, followup_id: int, payload: AssessmentIn):
     for item in payload.items:
         items[item.domain] = (item.level, item.notes)
     a = services.record_assessment(request.user, f, assessed_on=payload.assessed_on, items=items)
+    _audit(request, f, "create", {DOMAIN_COMPARTMENT[d] for d in items})
     a.visible_items = list(a.items.filter(compartment__in=list(f.compartments)))
     return 201, assessment_out(a)
 
@@ -232,7 +254,9 @@ class HealthCheckOut(HealthCheckIn):
             summary="Health checks (bilans de santé): health compartment")
 def list_health_checks(request, followup_id: int):
     f = services.get_followup(request.user, followup_id)
-    return list(services.health_checks(request.user, f))
+    found = list(services.health_checks(request.user, f))
+    _audit(request, f, "read", {Compartment.HEALTH})
+    return found
 
 
 @router.post("/followups/{int:followup_id}/health-checks", response={201: HealthCheckOut})
@@ -240,7 +264,9 @@ def add_health_check(request, followup_id: int, payload: HealthCheckIn):
     f = services.get_followup(request.user, followup_id)
     values = payload.model_dump()
     done_on = values.pop("done_on")
-    return 201, services.record_health_check(request.user, f, done_on=done_on, **values)
+    check = services.record_health_check(request.user, f, done_on=done_on, **values)
+    _audit(request, f, "create", {Compartment.HEALTH})
+    return 201, check
 
 
 # Plan and objectives ------------------------------------------------------------------------------
@@ -272,14 +298,18 @@ def _social(request, followup_id):
 
 @router.get("/followups/{int:followup_id}/plans", response=list[PlanOut], summary="Plans, latest first")
 def list_plans(request, followup_id: int):
-    return list(_social(request, followup_id).plans.all())
+    f = _social(request, followup_id)
+    _audit(request, f, "read", {Compartment.SOCIAL})
+    return list(f.plans.all())
 
 
 @router.post("/followups/{int:followup_id}/plans", response={201: PlanOut},
              summary="Record the personalised plan agreed with the person")
 def add_plan(request, followup_id: int, payload: PlanIn):
     f = services.get_followup(request.user, followup_id)
-    return 201, services.record_plan(request.user, f, **payload.model_dump())
+    plan = services.record_plan(request.user, f, **payload.model_dump())
+    _audit(request, f, "create", {Compartment.SOCIAL})
+    return 201, plan
 
 
 @router.patch("/followups/{int:followup_id}/plans/{int:plan_id}", response=PlanOut)
@@ -290,7 +320,9 @@ def update_plan(request, followup_id: int, plan_id: int, payload: PlanUpdate):
         raise NotFound()
     values = {k: v for k, v in payload.model_dump(exclude_unset=True, exclude={"version"}).items()
               if v is not None}
-    return services.update_plan(request.user, f, plan, values, payload.version)
+    plan = services.update_plan(request.user, f, plan, values, payload.version)
+    _audit(request, f, "update", {Compartment.SOCIAL})
+    return plan
 
 
 class ObjectiveIn(Schema):
@@ -320,14 +352,18 @@ class ObjectiveUpdate(Schema):
             summary="Objectives of the plans, in the compartments you hold")
 def list_objectives(request, followup_id: int):
     f = services.get_followup(request.user, followup_id)
-    return list(services.objectives(request.user, f))
+    found = list(services.objectives(request.user, f))
+    _audit(request, f, "read", {o.compartment for o in found})  # none: identity only
+    return found
 
 
 @router.post("/followups/{int:followup_id}/objectives", response={201: ObjectiveOut},
              summary="Add an objective to the current plan (health care objectives are health)")
 def add_objective(request, followup_id: int, payload: ObjectiveIn):
     f = services.get_followup(request.user, followup_id)
-    return 201, services.add_objective(request.user, f, **payload.model_dump())
+    objective = services.add_objective(request.user, f, **payload.model_dump())
+    _audit(request, f, "create", {objective.compartment})
+    return 201, objective
 
 
 @router.patch("/followups/{int:followup_id}/objectives/{int:objective_id}", response=ObjectiveOut)
@@ -336,7 +372,9 @@ def update_objective(request, followup_id: int, objective_id: int, payload: Obje
     objective = services.get_objective(request.user, f, objective_id)
     values = {k: v for k, v in payload.model_dump(exclude_unset=True, exclude={"version"}).items()
               if v is not None}
-    return services.update_objective(request.user, f, objective, values, payload.version)
+    objective = services.update_objective(request.user, f, objective, values, payload.version)
+    _audit(request, f, "update", {objective.compartment})
+    return objective
 
 
 # Evaluations ------------------------------------------------------------------------------------
@@ -375,7 +413,9 @@ def evaluation_out(e):
 @router.get("/followups/{int:followup_id}/evaluations", response=list[EvaluationOut])
 def list_evaluations(request, followup_id: int):
     f = _social(request, followup_id)
-    return [evaluation_out(e) for e in services.evaluations(request.user, f)]
+    found = services.evaluations(request.user, f)
+    _audit(request, f, "read", {Compartment.SOCIAL, *(r.compartment for e in found for r in e.visible_results)})
+    return [evaluation_out(e) for e in found]
 
 
 @router.post("/followups/{int:followup_id}/evaluations", response={201: EvaluationOut})
@@ -385,4 +425,5 @@ def add_evaluation(request, followup_id: int, payload: EvaluationIn):
                                    satisfaction=payload.satisfaction, person_words=payload.person_words,
                                    results={r.objective: r.result for r in payload.results})
     e.visible_results = list(e.results.filter(compartment__in=list(f.compartments)))
+    _audit(request, f, "create", {Compartment.SOCIAL, *(r.compartment for r in e.visible_results)})
     return 201, evaluation_out(e)

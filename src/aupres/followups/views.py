@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record, route_of
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
@@ -19,7 +21,14 @@ from aupres.followups.forms import (
     PlanForm,
     TransitionForm,
 )
-from aupres.followups.models import ObjectiveDomain, objective_compartment
+from aupres.followups.models import DOMAIN_COMPARTMENT, FollowUp, ObjectiveDomain, objective_compartment
+
+# The follow-up itself (state, dates, steps) is administrative information (FollowUp.compartment).
+FOLLOWUP = FollowUp.compartment
+
+
+def _audit(request, f, action, compartments):
+    record(request.user, f.person_id, action, compartments, "screen", route_of(request), service_id=f.service_id)
 
 
 def _followup(request, followup_id, compartment=None):
@@ -43,10 +52,16 @@ def _detail(request, f, transition_form=None, exit_form=None, evaluation_form=No
         "next_states": next_states,
         "assessments": services.assessments(request.user, f)[:3],
         "plan": plan,
-        "objectives": services.objectives(request.user, f, plan) if plan else [],
+        "objectives": list(services.objectives(request.user, f, plan)) if plan else [],
         "evaluations": services.evaluations(request.user, f)[:3],
         "lightenable": f.is_open and f.state in services.LIGHTENABLE,
     }
+    shown = {IDENTITY, FOLLOWUP}
+    shown |= {i.compartment for a in context["assessments"] for i in a.visible_items}
+    shown |= {o.compartment for o in context["objectives"]}
+    shown |= {r.compartment for e in context["evaluations"] for r in e.visible_results}
+    if plan or context["evaluations"]:
+        shown.add(Compartment.SOCIAL)
     if f.is_open:
         context["transition_form"] = transition_form or TransitionForm(
             initial={"version": f.version}, next_states=next_states)
@@ -55,7 +70,10 @@ def _detail(request, f, transition_form=None, exit_form=None, evaluation_form=No
             context["evaluation_form"] = evaluation_form or EvaluationForm(
                 objectives=services.objectives(request.user, f, plan) if plan else [])
     if Compartment.HEALTH in comps:
-        context["health_checks"] = services.health_checks(request.user, f)[:5]
+        context["health_checks"] = list(services.health_checks(request.user, f)[:5])
+        if context["health_checks"]:
+            shown.add(Compartment.HEALTH)
+    _audit(request, f, "read", shown)
     return render(request, "followups/detail.html", context, status=status)
 
 
@@ -79,6 +97,7 @@ def transition(request, followup_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, f, "update", {FOLLOWUP})
             messages.success(request, _("The follow-up is now at the step: %(state)s.") % {
                 "state": f.get_state_display()})
             return redirect("followups:detail", followup_id=f.pk)
@@ -96,19 +115,24 @@ def lighten(request, followup_id):
     except (DomainError, ValueError) as error:
         messages.error(request, getattr(error, "message", _("Invalid request.")))
     else:
+        _audit(request, f, "update", {FOLLOWUP})
         messages.success(request, _("Changes saved."))
     return redirect("followups:detail", followup_id=f.pk)
 
 
-def _form_page(request, f, form, save, title, template="followups/form.html", extra=None):
+def _form_page(request, f, form, save, title, template="followups/form.html", extra=None, shown=()):
+    """`save` records and answers (action, compartments changed); `shown`: what the page shows of an
+    existing record (besides the person's name)."""
     if request.method == "POST" and form.is_valid():
         try:
-            save(form)
+            action, changed = save(form)
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            _audit(request, f, action, changed)
             messages.success(request, _("Saved."))
             return redirect("followups:detail", followup_id=f.pk)
+    _audit(request, f, "read", {IDENTITY, *shown})
     return render(request, template, {"form": form, "f": f, "title": title, **(extra or {})},
                   status=400 if request.method == "POST" else 200)
 
@@ -119,8 +143,9 @@ def assessment_add(request, followup_id):
     form = AssessmentForm(request.POST or None, compartments=f.compartments)
 
     def save(form):
-        services.record_assessment(request.user, f, assessed_on=form.cleaned_data["assessed_on"],
-                                   items=form.items())
+        items = form.items()
+        services.record_assessment(request.user, f, assessed_on=form.cleaned_data["assessed_on"], items=items)
+        return "create", {DOMAIN_COMPARTMENT[d] for d in items}
 
     return _form_page(request, f, form, save, _("New assessment"), template="followups/assessment_form.html")
 
@@ -133,6 +158,7 @@ def health_check_add(request, followup_id):
     def save(form):
         values = dict(form.cleaned_data)
         services.record_health_check(request.user, f, **values)
+        return "create", {Compartment.HEALTH}
 
     return _form_page(request, f, form, save, _("Health check"))
 
@@ -144,6 +170,7 @@ def plan_add(request, followup_id):
 
     def save(form):
         services.record_plan(request.user, f, **form.cleaned_data)
+        return "create", {Compartment.SOCIAL}
 
     return _form_page(request, f, form, save, _("Personalised plan"))
 
@@ -159,7 +186,8 @@ def objective_add(request, followup_id):
 
     def save(form):
         values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        services.add_objective(request.user, f, **values)
+        objective = services.add_objective(request.user, f, **values)
+        return "create", {objective.compartment}
 
     return _form_page(request, f, form, save, _("New objective"))
 
@@ -176,8 +204,9 @@ def objective_edit(request, followup_id, objective_id):
     def save(form):
         values = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data and k != "version"}
         services.update_objective(request.user, f, objective, values, form.cleaned_data["version"] or 0)
+        return "update", {objective.compartment}
 
-    return _form_page(request, f, form, save, _("Objective"))
+    return _form_page(request, f, form, save, _("Objective"), shown={objective.compartment})
 
 
 @require_POST
@@ -188,12 +217,14 @@ def evaluation_add(request, followup_id):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.record_evaluation(request.user, f, evaluated_on=data["evaluated_on"],
-                                       satisfaction=data["satisfaction"], person_words=data["person_words"],
-                                       results=form.results())
+            evaluation = services.record_evaluation(
+                request.user, f, evaluated_on=data["evaluated_on"], satisfaction=data["satisfaction"],
+                person_words=data["person_words"], results=form.results())
         except (DomainError, Forbidden) as error:
             add_domain_error(form, error)
         else:
+            _audit(request, f, "create",
+                   {Compartment.SOCIAL, *evaluation.results.values_list("compartment", flat=True)})
             messages.success(request, _("Evaluation recorded."))
             return redirect("followups:detail", followup_id=f.pk)
     return _detail(request, f, evaluation_form=form, status=400)

@@ -14,14 +14,30 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
 from aupres.accounts.models import AccountKind
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
 from aupres.referrals import duplicates, services
-from aupres.referrals.models import Consent, DeclineReason, DocumentKind, Need, Source, Status, Urgency
+from aupres.referrals.models import Consent, DeclineReason, DocumentKind, Need, Referral, Source, Status, Urgency
 from aupres.services.models import Service
 
 router = Router(tags=["referrals"])
+
+
+def _audit(request, persons, action, compartments=(), service_id=None):
+    record(request.user, persons, action, compartments, "api", route_of(request), service_id=service_id)
+
+
+def _shown(user, referrals):
+    """identity, and the compartments a team member reads of these referrals (partners and regulators:
+    identity only)."""
+    comps = {IDENTITY}
+    if user.kind == AccountKind.STAFF:
+        for r in referrals:
+            comps |= set(services.referral_compartments(user, r))
+    return comps
 
 Sex = Literal["female", "male", "other", "unknown"]
 
@@ -216,6 +232,7 @@ def list_referrals(request, filters: Query[ReferralFilter]):
     total = qs.count()
     items = list(qs[filters.offset: filters.offset + filters.limit])
     positions = services.waiting_positions({r.service_id for r in items if r.status == Status.WAITING})
+    _audit(request, [r.person_id for r in items if r.person_id], "list", _shown(request.user, items))
     return {"count": total, "items": [referral_out(request.user, r, positions) for r in items]}
 
 
@@ -230,6 +247,10 @@ def create_referral(request, payload: TeamReferralIn):
     referral = services.create_referral(request.user, _values(payload, ()), service_id=payload.service,
                                         territory_id=payload.territory, person_id=payload.person)
     shown = referral if request.user.kind == AccountKind.PARTNER else services.get_referral(request.user, referral.pk)
+    given = payload.model_dump()
+    _audit(request, referral.person_id, "create",
+           {IDENTITY, *(c for f, c in Referral.COMPARTMENT_OF_FIELD.items() if given.get(f))},
+           service_id=referral.service_id)
     return Reply(201, referral_out(request.user, shown))
 
 
@@ -237,6 +258,7 @@ def create_referral(request, payload: TeamReferralIn):
 def read_referral(request, referral_id: int):
     referral = services.get_referral(request.user, referral_id)
     positions = services.waiting_positions([referral.service_id]) if referral.status == Status.WAITING else {}
+    _audit(request, referral.person_id, "read", _shown(request.user, [referral]), service_id=referral.service_id)
     return referral_out(request.user, referral, positions, detail=request.user.kind == AccountKind.STAFF)
 
 
@@ -271,7 +293,8 @@ def _staff_referral(request, referral_id):
     return services.get_referral(request.user, referral_id)
 
 
-def _after(request, referral):
+def _after(request, referral, action="update", compartments=(IDENTITY,)):
+    _audit(request, referral.person_id, action, compartments, service_id=referral.service_id)
     return referral_out(request.user, services.get_referral(request.user, referral.pk), detail=True)
 
 
@@ -279,8 +302,11 @@ def _after(request, referral):
              summary="Accept: opens a follow-up in the service")
 def accept_referral(request, referral_id: int, payload: AcceptIn):
     referral = _staff_referral(request, referral_id)
+    new_person = not referral.person_id and payload.person is None
     services.accept(request.user, referral, payload.version, person_id=payload.person,
                     override_justification=payload.override_justification)
+    if new_person:  # the person is created from the referral: identity, phone, on the street since
+        return _after(request, referral, "create", (IDENTITY, Compartment.ADMINISTRATIVE, Compartment.SOCIAL))
     return _after(request, referral)
 
 
@@ -314,6 +340,7 @@ def route_referral(request, referral_id: int, payload: ForwardIn):
     referral = services.get_referral(request.user, referral_id)
     services.route(request.user, referral, payload.version, service_id=payload.service, note=payload.note)
     referral.refresh_from_db()
+    _audit(request, referral.person_id, "update", {IDENTITY})
     return {**referral_out(request.user, referral), "view": "regulator"}
 
 
@@ -360,7 +387,9 @@ def referral_candidates(request, referral_id: int):
     referral = _staff_referral(request, referral_id)
     values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year")}
     values["phone"] = referral.phone if Compartment.ADMINISTRATIVE in referral.compartments else ""
-    return _candidates_out(duplicates.candidates_for(request.user, values))
+    found = duplicates.candidates_for(request.user, values)
+    _audit(request, [c.person for c in found], "list", {IDENTITY})
+    return _candidates_out(found)
 
 
 class DuplicateSearch(Schema):
@@ -376,7 +405,9 @@ class DuplicateSearch(Schema):
 def duplicate_search(request, payload: DuplicateSearch):
     if request.user.kind != AccountKind.STAFF:
         raise NotFound()
-    return _candidates_out(duplicates.candidates_for(request.user, payload.model_dump()))
+    found = duplicates.candidates_for(request.user, payload.model_dump())
+    _audit(request, [c.person for c in found], "list", {IDENTITY})
+    return _candidates_out(found)
 
 
 class MergeIn(Schema):
@@ -393,7 +424,10 @@ class MergeOut(Schema):
 def merge(request, payload: MergeIn):
     keep = access.get_visible_person(request.user, payload.keep)
     absorb = access.get_visible_person(request.user, payload.absorb)
-    return {"person": duplicates.merge_persons(request.user, keep, absorb).pk}
+    kept = duplicates.merge_persons(request.user, keep, absorb)
+    # Every record of the absorbed person, in every compartment, now belongs to the one kept.
+    _audit(request, [kept.pk, absorb.pk], "update", {IDENTITY, *Compartment.values})
+    return {"person": kept.pk}
 
 
 @router.post("/referrals/{int:referral_id}/attachments", response={201: AttachmentOut},
@@ -402,7 +436,9 @@ def add_attachment(request, referral_id: int, kind: Form[DocumentKind], file: Fi
     referral = services.get_referral(request.user, referral_id)
     if request.user.kind == AccountKind.REGULATOR:
         raise NotFound()
-    return Reply(201, services.add_attachment(request.user, referral, kind, file))
+    doc = services.add_attachment(request.user, referral, kind, file)
+    _audit(request, referral.person_id, "create", {doc.compartment}, service_id=referral.service_id)
+    return Reply(201, doc)
 
 
 @router.get("/referrals/{int:referral_id}/attachments/{int:attachment_id}",
@@ -411,6 +447,8 @@ def download_attachment(request, referral_id: int, attachment_id: int):
     if request.user.kind != AccountKind.STAFF:
         raise NotFound()
     attachment = services.get_attachment(request.user, referral_id, attachment_id)
+    _audit(request, attachment.referral.person_id, "read", {attachment.compartment},
+           service_id=attachment.referral.service_id)
     return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True,
                         filename=f"{attachment.kind}-{attachment.pk}.{attachment.file.name.rsplit('.', 1)[-1]}")
 
@@ -449,6 +487,8 @@ def committee_meeting(request, service_id: int, payload: CommitteeIn):
     meeting = services.record_committee_meeting(request.user, service, held_on=payload.held_on,
                                                 attendees=payload.attendees, notes=payload.notes,
                                                 decisions=decisions)
+    decided = Referral.objects.filter(pk__in=[d["referral"] for d in decisions]).exclude(person=None)
+    _audit(request, list(decided.values_list("person_id", flat=True)), "update", {IDENTITY}, service_id=service.pk)
     return Reply(201, {"id": meeting.pk, "held_on": meeting.held_on, "attendees": meeting.attendees,
                        "referrals": list(meeting.referrals.values_list("pk", flat=True))})
 

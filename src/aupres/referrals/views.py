@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aupres.accounts.models import AccountKind
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.forms import add_domain_error
@@ -18,6 +20,20 @@ from aupres.referrals import duplicates, services
 from aupres.referrals.forms import AcceptForm, CommitteeForm, DeclineForm, ForwardForm, ReferralForm, WaitForm
 from aupres.referrals.models import Referral, Status
 from aupres.services.models import Service
+
+
+def _audit(request, persons, action, compartments=(), service_id=None):
+    record(request.user, persons, action, compartments, "screen", route_of(request), service_id=service_id)
+
+
+def _named(referrals):
+    """The persons named by these referrals (those linked to a person record)."""
+    return [r.person_id for r in referrals if r.person_id]
+
+
+def _value_compartments(values):
+    """identity, and the compartments of the referral fields given a value."""
+    return {IDENTITY, *(c for f, c in Referral.COMPARTMENT_OF_FIELD.items() if values.get(f))}
 
 
 def _kind(request, *kinds):
@@ -65,6 +81,8 @@ def inbox(request):
     rows = rows.order_by("service_id", "waiting_since", "pk") if status == Status.WAITING else rows[:200]
     positions = services.waiting_positions(list(my_services.values_list("pk", flat=True))) \
         if status == Status.WAITING else {}
+    rows = list(rows)
+    _audit(request, _named(rows), "list", {IDENTITY})
     return render(request, "referrals/inbox.html", {
         "rows": rows, "status": status, "tabs": [(s, Status(s).label, counts.get(s, 0)) for s in TABS],
         "positions": positions, "my_services": my_services, "service_id": service_id,
@@ -95,8 +113,11 @@ def intake(request):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
+                _audit(request, referral.person_id, "create", _value_compartments(form.values()),
+                       service_id=referral.service_id)
                 messages.success(request, _("Referral recorded (%(receipt)s).") % {"receipt": referral.receipt})
                 return redirect("referrals:detail", referral_id=referral.pk)
+    _audit(request, [c.person for c in candidates], "list", {IDENTITY})
     return render(request, "referrals/intake.html", {"form": form, "candidates": candidates,
                                                      "chosen": request.POST.get("person", "")})
 
@@ -108,8 +129,10 @@ def candidates(request):
     values = {k: request.POST.get(k, "")[:100] for k in ("alias", "first_name", "last_name", "phone")}
     year = request.POST.get("birth_year", "")
     values["birth_year"] = int(year) if year.isdigit() else None
+    found = _candidates_from(request, values)
+    _audit(request, [c.person for c in found], "list", {IDENTITY})
     return render(request, "referrals/_candidates.html", {
-        "candidates": _candidates_from(request, values), "chosen": request.POST.get("person", ""),
+        "candidates": found, "chosen": request.POST.get("person", ""),
         "searched": any(values[k] for k in ("alias", "first_name", "last_name", "phone"))})
 
 
@@ -121,6 +144,10 @@ def _detail_context(request, referral, forms=None):
     version = {"version": referral.version}
     forms = forms or {}
     is_head = access.is_head_of_service(request.user, referral.service_id)
+    if referral.person_id:
+        _audit(request, referral.person_id, "read", {IDENTITY, *comps}, service_id=referral.service_id)
+    else:
+        _audit(request, [c.person for c in cands], "list", {IDENTITY})
     return {
         "referral": referral, "can_health": Compartment.HEALTH in comps, "can_social": Compartment.SOCIAL in comps,
         "can_admin": Compartment.ADMINISTRATIVE in comps,
@@ -162,6 +189,7 @@ def decide(request, referral_id, action):
         form = ACTIONS[action](request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        new_person = action == "accept" and not referral.person_id and not data["person"]
         try:
             if action == "accept":
                 services.accept(request.user, referral, data["version"], person_id=data["person"],
@@ -178,6 +206,11 @@ def decide(request, referral_id, action):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            if new_person:
+                _audit(request, referral.person_id, "create",
+                       {IDENTITY, Compartment.ADMINISTRATIVE, Compartment.SOCIAL}, service_id=referral.service_id)
+            else:
+                _audit(request, referral.person_id, "update", {IDENTITY}, service_id=referral.service_id)
             messages.success(request, {"accept": _("Referral accepted: the follow-up is open."),
                                        "decline": _("Referral declined."),
                                        "wait": _("Put on the waiting list."),
@@ -194,6 +227,7 @@ def attachment(request, referral_id, attachment_id):
         doc = services.get_attachment(request.user, referral_id, attachment_id)
     except (NotFound, Forbidden):
         raise Http404 from None
+    _audit(request, doc.referral.person_id, "read", {doc.compartment}, service_id=doc.referral.service_id)
     ext = doc.file.name.rsplit(".", 1)[-1]
     return FileResponse(doc.file.open("rb"), content_type=doc.content_type, as_attachment=True,
                         filename=f"{doc.kind}-{doc.pk}.{ext}")
@@ -226,10 +260,14 @@ def committee(request, service_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
+            decided = Referral.objects.filter(pk__in=[d["referral"] for d in decisions])
+            _audit(request, list(decided.exclude(person=None).values_list("person_id", flat=True)), "update",
+                   {IDENTITY}, service_id=service.pk)
             messages.success(request, _("Committee meeting recorded."))
             return redirect("referrals:committee", service_id=service.pk)
     from aupres.referrals.models import DeclineReason
 
+    _audit(request, _named(waiting), "list", {IDENTITY}, service_id=service.pk)
     return render(request, "referrals/committee.html", {
         "service": service, "form": form, "waiting": waiting, "reasons": DeclineReason.choices,
         "meetings": service.committee_meetings.prefetch_related("referrals")[:10], "post": request.POST,
@@ -240,7 +278,8 @@ def committee(request, service_id):
 
 def partner_list(request):
     _kind(request, AccountKind.PARTNER)
-    rows = services.visible_referrals(request.user).select_related("service")[:200]
+    rows = list(services.visible_referrals(request.user).select_related("service")[:200])
+    _audit(request, _named(rows), "list", {IDENTITY})
     return render(request, "referrals/partner_list.html", {
         "rows": [(r, services.status_label(r)) for r in rows]})
 
@@ -287,7 +326,8 @@ def public_new(request):
 
 def regulation(request):
     _kind(request, AccountKind.REGULATOR)
-    rows = services.visible_referrals(request.user).select_related("territory").order_by("received_at")
+    rows = list(services.visible_referrals(request.user).select_related("territory").order_by("received_at"))
+    _audit(request, _named(rows), "list", {IDENTITY})
     return render(request, "referrals/regulation.html", {"rows": rows})
 
 
@@ -306,8 +346,10 @@ def regulation_detail(request, referral_id):
         except DomainError as exc:
             error = exc.message
         else:
+            _audit(request, referral.person_id, "update", {IDENTITY})
             messages.success(request, _("Referral routed."))
             return redirect("referrals:regulation")
+    _audit(request, referral.person_id, "read", {IDENTITY})
     return render(request, "referrals/regulation_detail.html", {
         "referral": referral, "suggestions": services.suggest_services(referral, limit=8), "error": error,
         "age": referral.age()})
