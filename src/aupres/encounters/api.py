@@ -9,6 +9,7 @@ import uuid
 from typing import Annotated
 
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from aupres.audit.models import IDENTITY
 from aupres.audit.services import record, route_of
@@ -160,7 +161,7 @@ def create_encounter(request, payload: EncounterIn):
     else:  # a retry: the encounter already recorded is read back
         _audit(request, [p["id"] for p in out["persons"]], "read", _encounter_shown([out]),
                service_id=encounter.service_id)
-    return (201 if created else 200), out
+    return Status(201 if created else 200, out)
 
 
 def _encounter_shown(outs):
@@ -275,7 +276,7 @@ def create_orientation(request, payload: OrientationIn):
     o = services.create_orientation(request.user, person, **payload.model_dump(exclude={"person", "service"}),
                                     service_id=payload.service)
     _audit(request, o.person_id, "create", {o.compartment}, service_id=o.service_id)
-    return 201, orientation_out(o)
+    return Status(201, orientation_out(o))
 
 
 @router.get("/orientations/{int:orientation_id}", response=OrientationOut, tags=["orientations"])
@@ -368,7 +369,7 @@ def create_rights_application(request, payload: RightsApplicationIn):
     a = services.create_rights_application(request.user, person, service_id=payload.service,
                                            **payload.model_dump(exclude={"person", "service"}))
     _audit(request, a.person_id, "create", {RIGHTS}, service_id=a.service_id)
-    return 201, rights_out(a)
+    return Status(201, rights_out(a))
 
 
 @router.get("/rights-applications/{int:application_id}", response=RightsApplicationOut,
@@ -435,7 +436,7 @@ def list_collective_actions(request, page: Query[Page]):
 def create_collective_action(request, payload: CollectiveActionIn):
     a = services.create_collective_action(request.user, service_id=payload.service,
                                           **payload.model_dump(exclude={"service"}))
-    return 201, collective_out(a)
+    return Status(201, collective_out(a))
 
 
 @router.get("/collective-actions/{int:action_id}", response=CollectiveActionOut, tags=["collective actions"])

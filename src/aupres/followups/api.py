@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from aupres.audit.models import IDENTITY
 from aupres.audit.services import record, route_of
@@ -216,7 +217,7 @@ def add_assessment(request, followup_id: int, payload: AssessmentIn):
     a = services.record_assessment(request.user, f, assessed_on=payload.assessed_on, items=items)
     _audit(request, f, "create", {DOMAIN_COMPARTMENT[d] for d in items})
     a.visible_items = list(a.items.filter(compartment__in=list(f.compartments)))
-    return 201, assessment_out(a)
+    return Status(201, assessment_out(a))
 
 
 class HealthCheckIn(Schema):
@@ -266,7 +267,7 @@ def add_health_check(request, followup_id: int, payload: HealthCheckIn):
     done_on = values.pop("done_on")
     check = services.record_health_check(request.user, f, done_on=done_on, **values)
     _audit(request, f, "create", {Compartment.HEALTH})
-    return 201, check
+    return Status(201, check)
 
 
 # Plan and objectives ------------------------------------------------------------------------------
@@ -309,7 +310,7 @@ def add_plan(request, followup_id: int, payload: PlanIn):
     f = services.get_followup(request.user, followup_id)
     plan = services.record_plan(request.user, f, **payload.model_dump())
     _audit(request, f, "create", {Compartment.SOCIAL})
-    return 201, plan
+    return Status(201, plan)
 
 
 @router.patch("/followups/{int:followup_id}/plans/{int:plan_id}", response=PlanOut)
@@ -363,7 +364,7 @@ def add_objective(request, followup_id: int, payload: ObjectiveIn):
     f = services.get_followup(request.user, followup_id)
     objective = services.add_objective(request.user, f, **payload.model_dump())
     _audit(request, f, "create", {objective.compartment})
-    return 201, objective
+    return Status(201, objective)
 
 
 @router.patch("/followups/{int:followup_id}/objectives/{int:objective_id}", response=ObjectiveOut)
@@ -426,4 +427,4 @@ def add_evaluation(request, followup_id: int, payload: EvaluationIn):
                                    results={r.objective: r.result for r in payload.results})
     e.visible_results = list(e.results.filter(compartment__in=list(f.compartments)))
     _audit(request, f, "create", {Compartment.SOCIAL, *(r.compartment for r in e.visible_results)})
-    return 201, evaluation_out(e)
+    return Status(201, evaluation_out(e))
