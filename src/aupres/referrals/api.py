@@ -218,7 +218,7 @@ class ReferralFilter(Schema):
     status: Status | None = None
     service: int | None = Field(None, ge=1)
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10_000_000)
 
 
 @router.get("/referrals", response=ReferralPage, summary="Referrals: your services' inbox, the ones you "
