@@ -4,6 +4,7 @@ Errors are always JSON: {"code": machine code, "message": French text, "field": 
 """
 
 from csp.decorators import csp_update
+from django.db import DataError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -56,6 +57,16 @@ def on_domain_error(request, exc):
 def _field_of(loc):
     parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "data")]
     return ".".join(parts) or None
+
+
+@api.exception_handler(DataError)
+def on_data_error(request, exc):
+    # Values the database cannot store (NUL characters in PostgreSQL text, out-of-range numbers):
+    # refused as bad input; nothing was saved, since the failing statement is rolled back.
+    return api.create_response(
+        request, error_body("invalid_data", _("Some values contain characters or numbers that cannot be stored.")),
+        status=400,
+    )
 
 
 @api.exception_handler(NinjaValidationError)

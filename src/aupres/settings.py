@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "aupres.core.middleware.LoginRequiredMiddleware",
+    "aupres.core.middleware.DomainErrorMiddleware",
     "aupres.accounts.middleware.SecondFactorMiddleware",
     # Last, as django-axes asks: turns a lock-out flagged during the request into its answer.
     "axes.middleware.AxesMiddleware",

@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aupres.core import access
-from aupres.core.errors import DomainError, NotFound
+from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.forms import add_domain_error, date_input
 from aupres.indicators import charts, exports, reports, services
 from aupres.indicators.models import FunderKind, ServiceYearBudget, StaffingEntry, Submission
@@ -145,6 +146,8 @@ def submit(request, service_id):
         sub = services.submit(request.user, service_id, period, request.POST.get("comment", "")[:500])
     except NotFound:
         raise Http404 from None
+    except Forbidden:
+        raise PermissionDenied from None
     except (DomainError, ValueError) as error:
         messages.error(request, str(getattr(error, "message", _("Invalid period."))))
     else:

@@ -19,6 +19,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from aupres.services.models import HEALTH_PROFESSIONS, Profession
 
 PROFESSIONS = tuple(Profession.values)
@@ -27,6 +29,7 @@ HEAD = ("head_of_service",)
 SOCIAL_TEAM = tuple(p for p in PROFESSIONS if p != "head_of_service")  # social + administrative
 OUTSIDER = ("outsider",)
 NON_TEAM = ("partner", "regulator", "funder")
+PARTNER, REGULATOR, FUNDER = ("partner",), ("regulator",), ("funder",)
 STAFF = PROFESSIONS + OUTSIDER
 SIGNED_IN = STAFF + NON_TEAM
 ANONYMOUS = ("anonymous",)
@@ -41,6 +44,10 @@ class Rule:
     method: str = "GET"
     data: Any = None  # callable(world) -> dict
     note: str = ""
+    params: dict = field(default_factory=dict, compare=False)  # name -> callable(world), over PARAMS
+    query: Any = None  # callable(world) -> query string of an API GET
+    multipart: bool = False  # an API body sent as a multipart form (file uploads)
+    xfail: dict = field(default_factory=dict, compare=False)  # role -> reason: a known access defect
     expected: dict = field(default_factory=dict, compare=False)
 
     def outcome_for(self, role):
@@ -57,9 +64,27 @@ PARAMS = {
     "service_id": lambda w: w.service_a.pk,
     "operator_id": lambda w: w.operator.pk,
     "membership_id": lambda w: w.membership.pk,
+    "referral_id": lambda w: w.referral.pk,
+    "attachment_id": lambda w: w.attachment.pk,
+    "action": lambda w: "accept",
+    "followup_id": lambda w: w.followup.pk,
+    "plan_id": lambda w: w.plan.pk,
+    "objective_id": lambda w: w.objective.pk,
+    "encounter_id": lambda w: w.encounter.pk,
+    "orientation_id": lambda w: w.orientation.pk,
+    "application_id": lambda w: w.rights_application.pk,
+    "action_id": lambda w: w.collective_action.pk,
+    "submission_id": lambda w: w.submission.pk,
+    "generation_id": lambda w: w.generation.pk,
+    "year": lambda w: 2025,
+    "scope": lambda w: "service",
+    "scope_id": lambda w: w.service_a.pk,
+    "fmt": lambda w: "csv",
 }
 
 TODAY = datetime.date.today().isoformat()
+IN_90_DAYS = (datetime.date.today() + datetime.timedelta(days=90)).isoformat()
+NOW = datetime.datetime.now(datetime.UTC).isoformat()
 
 SCREEN_RULES = {
     "home": Rule(redirect=SIGNED_IN),
@@ -151,41 +176,189 @@ API_RULES = {
     "GET /persons/{person_id}/export": Rule(ok=HEAD),
 }
 
-# Routes of apps being written at the same time (referrals, follow-up cycle, encounters, indicators):
-# their rules are to be written; a route that is neither here nor in the rules fails the suite.
-PENDING = {
-    "GET /budgets", "GET /collective-actions", "GET /collective-actions/{action_id}", "GET /encounters",
-    "GET /encounters/{encounter_id}", "GET /followups", "GET /followups/{followup_id}",
-    "GET /followups/{followup_id}/assessments", "GET /followups/{followup_id}/evaluations",
-    "GET /followups/{followup_id}/health-checks", "GET /followups/{followup_id}/objectives",
-    "GET /followups/{followup_id}/plans", "GET /indicators", "GET /indicators/definitions",
-    "GET /indicators/export", "GET /orientations", "GET /orientations/{orientation_id}",
-    "GET /persons/{person_id}/timeline", "GET /referrals", "GET /referrals/{referral_id}",
-    "GET /referrals/{referral_id}/attachments/{attachment_id}", "GET /referrals/{referral_id}/candidates",
-    "GET /referrals/{referral_id}/suggestions", "GET /reports/{service_id}/{year}",
-    "GET /reports/{service_id}/{year}/file", "GET /rights-applications",
-    "GET /rights-applications/{application_id}", "GET /services/{service_id}/capacity", "GET /submissions",
-    "GET /submissions/{submission_id}", "PATCH /followups/{followup_id}/objectives/{objective_id}",
-    "PATCH /followups/{followup_id}/plans/{plan_id}", "PATCH /orientations/{orientation_id}",
-    "PATCH /rights-applications/{application_id}", "POST /collective-actions", "POST /encounters",
-    "POST /followups/{followup_id}/assessments", "POST /followups/{followup_id}/evaluations",
-    "POST /followups/{followup_id}/health-checks", "POST /followups/{followup_id}/lighten",
-    "POST /followups/{followup_id}/objectives", "POST /followups/{followup_id}/plans",
-    "POST /followups/{followup_id}/transition", "POST /orientations", "POST /public/referrals", "POST /referrals",
-    "POST /referrals/duplicates", "POST /referrals/merge-persons", "POST /referrals/{referral_id}/accept",
-    "POST /referrals/{referral_id}/attachments", "POST /referrals/{referral_id}/decline",
-    "POST /referrals/{referral_id}/forward", "POST /referrals/{referral_id}/route",
-    "POST /referrals/{referral_id}/wait", "POST /reports/{service_id}/{year}", "POST /rights-applications",
-    "POST /services/{service_id}/committee-meetings", "POST /submissions", "PUT /budgets", "encounters:act_row",
-    "encounters:collective_actions", "encounters:encounter_create", "encounters:index", "encounters:new_person_row",
-    "encounters:orientation", "encounters:orientation_create", "encounters:orientations", "encounters:person_pick",
-    "encounters:person_row", "encounters:rights", "encounters:rights_application", "encounters:rights_create",
-    "encounters:street_round", "followups:assessment_add", "followups:detail", "followups:evaluation_add",
-    "followups:health_check_add", "followups:lighten", "followups:objective_add", "followups:objective_edit",
-    "followups:plan_add", "followups:transition", "indicators:budget", "indicators:export", "indicators:funder",
-    "indicators:home", "indicators:operator", "indicators:report", "indicators:report_file",
-    "indicators:report_generate", "indicators:report_preview", "indicators:report_status", "indicators:service",
-    "indicators:submit", "referrals:attachment", "referrals:candidates", "referrals:committee", "referrals:decide",
-    "referrals:detail", "referrals:home", "referrals:inbox", "referrals:intake", "referrals:partner_list",
-    "referrals:partner_new", "referrals:public", "referrals:regulation", "referrals:regulation_detail",
+
+# Referrals, follow-up cycle, encounters, indicators
+FRAGMENT = "blank form fragments: persons are filtered by visible_persons"
+API_RULES |= {
+    # Referrals: teams read what is addressed to their services (cut to their compartments), a partner
+    # what it sent, the regulator the unrouted ones of its territory; the public form is open.
+    "GET /referrals": Rule(ok=SIGNED_IN, note="each account its own referrals"),
+    "POST /referrals": Rule(ok=PROFESSIONS + PARTNER, method="POST", data=lambda w: {
+        "source": "shelter", "needs": ["health"], "alias": "Nouveau", "service": w.service_a.pk
+    }),
+    "GET /referrals/{referral_id}": Rule(ok=PROFESSIONS + PARTNER, note="the partner sent it"),
+    "GET /referrals/{referral_id}/attachments/{attachment_id}": Rule(ok=HEALTH, note="a medical file"),
+    "POST /referrals/{referral_id}/attachments": Rule(
+        ok=SOCIAL_TEAM + PARTNER, method="POST", multipart=True, note="a social file",
+        data=lambda w: {"kind": "social_file", "file": SimpleUploadedFile("bilan.pdf", b"%PDF-1.4 x")}),
+    "GET /referrals/{referral_id}/candidates": Rule(ok=PROFESSIONS),
+    "GET /referrals/{referral_id}/suggestions": Rule(ok=PROFESSIONS),
+    "POST /referrals/{referral_id}/accept": Rule(ok=PROFESSIONS, method="POST", data=lambda w: {
+        "version": w.referral.version
+    }),
+    "POST /referrals/{referral_id}/decline": Rule(ok=PROFESSIONS, method="POST", data=lambda w: {
+        "version": w.referral.version, "reason": "no_capacity"
+    }),
+    "POST /referrals/{referral_id}/wait": Rule(ok=PROFESSIONS, method="POST", data=lambda w: {
+        "version": w.referral.version
+    }),
+    "POST /referrals/{referral_id}/forward": Rule(ok=PROFESSIONS, method="POST", data=lambda w: {
+        "version": w.referral.version, "service": w.service_b.pk
+    }),
+    "POST /referrals/{referral_id}/route": Rule(
+        ok=REGULATOR, method="POST", note="a referral addressed to no service",
+        params={"referral_id": lambda w: w.unrouted.pk},
+        data=lambda w: {"version": w.unrouted.version, "service": w.service_a.pk}),
+    "POST /referrals/duplicates": Rule(ok=STAFF, method="POST", data=lambda w: {
+        "alias": "Mina"
+    }, note="matches among the persons one may see"),
+    "POST /referrals/merge-persons": Rule(invalid=PROFESSIONS, method="POST", data=lambda w: {
+        "keep": w.person.pk, "absorb": w.person.pk
+    }, note="a person cannot absorb itself"),
+    "POST /services/{service_id}/committee-meetings": Rule(invalid=PROFESSIONS, method="POST", data=lambda w: {
+        "held_on": TODAY, "attendees": "Équipe"
+    }, note="service A has no committee"),
+    "POST /public/referrals": Rule(ok=ROLES, method="POST", note="no account needed", data=lambda w: {
+        "source": "shelter", "needs": ["health"], "alias": "Nouveau", "service": w.service_a.pk,
+        "referrer_email": "equipe@example.org"}),
+    # Follow-up cycle: members of the following service, per compartment.
+    "GET /followups": Rule(ok=SIGNED_IN, note="the follow-ups of one's services: empty without a team"),
+    "GET /followups/{followup_id}": Rule(ok=PROFESSIONS),
+    "POST /followups/{followup_id}/transition": Rule(ok=PROFESSIONS, method="POST", data=lambda w: {
+        "to_state": "assessment", "version": w.followup.version
+    }),
+    "POST /followups/{followup_id}/lighten": Rule(invalid=PROFESSIONS, method="POST", data=lambda w: {
+        "version": w.followup.version
+    }, note="an intake follow-up cannot be lightened"),
+    "GET /followups/{followup_id}/assessments": Rule(ok=PROFESSIONS, note="items cut to the compartments held"),
+    "POST /followups/{followup_id}/assessments": Rule(ok=SOCIAL_TEAM, method="POST", data=lambda w: {
+        "assessed_on": TODAY, "items": [{"domain": "housing", "level": "mild"}]
+    }, note="a social item"),
+    "GET /followups/{followup_id}/health-checks": Rule(ok=HEALTH),
+    "POST /followups/{followup_id}/health-checks": Rule(ok=HEALTH, method="POST", data=lambda w: {"done_on": TODAY}),
+    "GET /followups/{followup_id}/plans": Rule(ok=SOCIAL_TEAM),
+    "POST /followups/{followup_id}/plans": Rule(invalid=SOCIAL_TEAM, method="POST", data=lambda w: {
+        "agreed_on": TODAY, "review_due_on": IN_90_DAYS, "person_took_part": True
+    }, note="not at the plan step"),
+    "PATCH /followups/{followup_id}/plans/{plan_id}": Rule(ok=SOCIAL_TEAM, method="PATCH", data=lambda w: {
+        "version": w.plan.version
+    }),
+    "GET /followups/{followup_id}/objectives": Rule(ok=PROFESSIONS, note="cut to the compartments held"),
+    "POST /followups/{followup_id}/objectives": Rule(ok=SOCIAL_TEAM, method="POST", data=lambda w: {
+        "domain": "socialisation", "title": "Liens", "due_on": IN_90_DAYS
+    }),
+    "PATCH /followups/{followup_id}/objectives/{objective_id}": Rule(ok=SOCIAL_TEAM, method="PATCH", data=lambda w: {
+        "version": w.objective.version
+    }),
+    "GET /followups/{followup_id}/evaluations": Rule(ok=SOCIAL_TEAM),
+    "POST /followups/{followup_id}/evaluations": Rule(invalid=SOCIAL_TEAM, method="POST", data=lambda w: {
+        "evaluated_on": TODAY, "satisfaction": "satisfied"
+    }, note="no objective due for review"),
+    # Encounters, orientations, rights applications, collective actions.
+    "GET /encounters": Rule(ok=SIGNED_IN, note="the encounters of one's services"),
+    "POST /encounters": Rule(ok=SOCIAL_TEAM, method="POST", data=lambda w: {
+        "service": w.service_a.pk, "occurred_at": NOW, "place_kind": "street", "mode": "street_round",
+        "persons": [w.person.pk],
+    }),
+    "GET /encounters/{encounter_id}": Rule(ok=SOCIAL_TEAM),
+    "GET /persons/{person_id}/timeline": Rule(ok=PROFESSIONS, note="cut to the compartments held"),
+    "GET /orientations": Rule(ok=SIGNED_IN),
+    "POST /orientations": Rule(ok=HEALTH, method="POST", data=lambda w: {
+        "person": w.person.pk, "kind": "orientation", "target": "general_practitioner"
+    }, note="to a general practitioner: health"),
+    "GET /orientations/{orientation_id}": Rule(ok=HEALTH),
+    "PATCH /orientations/{orientation_id}": Rule(ok=HEALTH, method="PATCH", data=lambda w: {
+        "version": w.orientation.version
+    }),
+    "GET /rights-applications": Rule(ok=SIGNED_IN),
+    "POST /rights-applications": Rule(ok=PROFESSIONS, method="POST", data=lambda w: {
+        "person": w.person.pk, "kind": "ame"
+    }, note="administrative"),
+    "GET /rights-applications/{application_id}": Rule(ok=PROFESSIONS),
+    "PATCH /rights-applications/{application_id}": Rule(ok=PROFESSIONS, method="PATCH", data=lambda w: {
+        "version": w.rights_application.version
+    }),
+    "GET /collective-actions": Rule(ok=SIGNED_IN),
+    "POST /collective-actions": Rule(ok=PROFESSIONS, method="POST", data=lambda w: {
+        "service": w.service_a.pk, "occurred_on": TODAY, "kind": "training", "title": "Formation",
+        "audience": "partner_staff",
+    }),
+    "GET /collective-actions/{action_id}": Rule(ok=PROFESSIONS),
+    # Indicators: members read their services' figures, heads submit and budget; funders read the
+    # disclosure-controlled regional view and the submissions of their territory.
+    "GET /indicators": Rule(ok=PROFESSIONS + FUNDER, query=lambda w: f"scope=service&id={w.service_a.pk}"),
+    "GET /indicators/definitions": Rule(ok=SIGNED_IN),
+    "GET /indicators/export": Rule(ok=PROFESSIONS + FUNDER, query=lambda w: f"scope=service&id={w.service_a.pk}"),
+    "GET /services/{service_id}/capacity": Rule(ok=PROFESSIONS),
+    "GET /submissions": Rule(ok=SIGNED_IN, note="those one may read: empty for most"),
+    "POST /submissions": Rule(ok=HEAD, method="POST", data=lambda w: {
+        "service": w.service_a.pk, "from": "2025-01-01", "to": "2025-12-31"
+    }),
+    "GET /submissions/{submission_id}": Rule(ok=PROFESSIONS + FUNDER),
+    "GET /budgets": Rule(ok=PROFESSIONS, query=lambda w: f"service={w.service_a.pk}&year=2025"),
+    "PUT /budgets": Rule(ok=HEAD, method="PUT", data=lambda w: {
+        "service": w.service_a.pk, "year": 2025, "funder": "state", "amount": "1000"
+    }),
+    "POST /reports/{service_id}/{year}": Rule(ok=PROFESSIONS, method="POST"),
+    "GET /reports/{service_id}/{year}": Rule(ok=PROFESSIONS),
+    "GET /reports/{service_id}/{year}/file": Rule(ok=PROFESSIONS),
 }
+
+SCREEN_RULES |= {
+    # Referrals
+    "referrals:home": Rule(redirect=STAFF + PARTNER + REGULATOR, note="a funder has no referrals"),
+    "referrals:inbox": Rule(ok=STAFF),
+    "referrals:intake": Rule(ok=STAFF),
+    "referrals:candidates": Rule(method="POST", ok=STAFF, note="as POST /referrals/duplicates"),
+    "referrals:detail": Rule(ok=PROFESSIONS, note="the partner follows its referrals on partner_list"),
+    "referrals:decide": Rule(method="POST", invalid=PROFESSIONS, note="the form is empty"),
+    "referrals:attachment": Rule(ok=HEALTH),
+    "referrals:committee": Rule(note="service A has no orientation committee"),
+    "referrals:partner_list": Rule(ok=PARTNER),
+    "referrals:partner_new": Rule(ok=PARTNER),
+    "referrals:public": Rule(ok=ROLES),
+    "referrals:regulation": Rule(ok=REGULATOR),
+    "referrals:regulation_detail": Rule(ok=REGULATOR, params={"referral_id": lambda w: w.unrouted.pk}),
+    # Follow-up cycle
+    "followups:detail": Rule(ok=PROFESSIONS),
+    "followups:transition": Rule(method="POST", invalid=PROFESSIONS, note="no target step given"),
+    "followups:lighten": Rule(method="POST", redirect=PROFESSIONS),
+    "followups:assessment_add": Rule(ok=PROFESSIONS, note="each item is checked against its compartment"),
+    "followups:health_check_add": Rule(ok=HEALTH),
+    "followups:plan_add": Rule(ok=SOCIAL_TEAM),
+    "followups:objective_add": Rule(ok=SOCIAL_TEAM),
+    "followups:objective_edit": Rule(ok=SOCIAL_TEAM),
+    "followups:evaluation_add": Rule(method="POST", invalid=SOCIAL_TEAM, note="the form is empty"),
+    # Encounters
+    "encounters:index": Rule(ok=SIGNED_IN),
+    "encounters:encounter_create": Rule(ok=SOCIAL_TEAM + OUTSIDER, redirect=HEAD + NON_TEAM),
+    "encounters:street_round": Rule(ok=SOCIAL_TEAM + OUTSIDER, redirect=HEAD + NON_TEAM),
+    "encounters:act_row": Rule(method="POST", ok=SIGNED_IN, note=FRAGMENT),
+    "encounters:person_pick": Rule(method="POST", ok=SIGNED_IN, data=lambda w: {"q": "Mina"}, note=FRAGMENT),
+    "encounters:person_row": Rule(method="POST", ok=SOCIAL_TEAM, data=lambda w: {"person": w.person.pk}),
+    "encounters:new_person_row": Rule(method="POST", ok=SIGNED_IN, note=FRAGMENT),
+    "encounters:orientations": Rule(ok=SIGNED_IN),
+    "encounters:orientation": Rule(ok=HEALTH),
+    "encounters:orientation_create": Rule(ok=PROFESSIONS, note="saving checks the compartment of the target"),
+    "encounters:rights": Rule(ok=SIGNED_IN),
+    "encounters:rights_application": Rule(ok=PROFESSIONS),
+    "encounters:rights_create": Rule(ok=PROFESSIONS),
+    "encounters:collective_actions": Rule(ok=SIGNED_IN),
+    # Indicators
+    "indicators:home": Rule(ok=STAFF + PARTNER + REGULATOR, redirect=FUNDER, note="funders are sent to their view"),
+    "indicators:service": Rule(ok=PROFESSIONS),
+    "indicators:operator": Rule(ok=HEAD),
+    "indicators:funder": Rule(ok=FUNDER),
+    "indicators:export": Rule(ok=PROFESSIONS + FUNDER, note="a funder gets the regional view, whatever the scope"),
+    "indicators:submit": Rule(
+        method="POST", redirect=HEAD, data=lambda w: {"start": "2025-01-01", "end": "2025-12-31"}),
+    "indicators:budget": Rule(ok=PROFESSIONS),
+    "indicators:report": Rule(ok=PROFESSIONS),
+    "indicators:report_preview": Rule(ok=PROFESSIONS),
+    "indicators:report_generate": Rule(method="POST", ok=PROFESSIONS),
+    "indicators:report_status": Rule(ok=PROFESSIONS),
+    "indicators:report_file": Rule(ok=PROFESSIONS),
+}
+
+# Routes whose rules are still to be written: a route that is neither here nor in the rules fails the suite.
+PENDING = set()
