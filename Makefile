@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AUPRES_VAR_DIR ?= $(CURDIR)/var
+PORT ?= 8000
 
-.PHONY: demo test lint install migrate messages clean
+.PHONY: demo worker test lint install migrate messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,9 +21,16 @@ migrate: install
 	AUPRES_DEV=1 $(BIN)/python manage.py migrate --no-input
 
 # The demo runs without the second factor (AUPRES_REQUIRE_2FA=0; the sign-in page says so): docs/security.md.
+# The background worker (report PDFs, periodic jobs) runs beside the server and stops with it.
 demo: migrate
 	AUPRES_DEMO=1 AUPRES_REQUIRE_2FA=0 $(BIN)/python manage.py load_demo
-	AUPRES_DEMO=1 AUPRES_REQUIRE_2FA=0 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	AUPRES_DEMO=1 AUPRES_REQUIRE_2FA=0 $(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	AUPRES_DEMO=1 AUPRES_REQUIRE_2FA=0 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The embedded worker alone, for a development server started by hand (README.md, "Background work").
+worker: migrate
+	AUPRES_DEV=1 $(BIN)/python manage.py run_worker
 
 test: install
 	$(BIN)/ruff check src bench

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "django_tasks_db",
     "aupres.core",
     "aupres.accounts",
     "aupres.services",
@@ -61,8 +62,10 @@ INSTALLED_APPS = [
     "aupres.referrals",
     "aupres.encounters",
     "aupres.audit",
+    "aupres.sharing",
     "aupres.demo",
     "aupres.indicators",
+    "aupres.background",
 ]
 
 MIDDLEWARE = [
@@ -210,10 +213,37 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 
 OTP_TOTP_ISSUER = "Auprès"
+# Second-factor lock-out (accounts.services.check_second_factor): OTP_FAILURE_LIMIT wrong codes in a row
+# (TOTP or recovery codes) lock the code step of the account for OTP_LOCK_MINUTES; 0 locks it until an
+# administrator runs `manage.py unlock_second_factor <username>`.
+OTP_FAILURE_LIMIT = int(os.environ.get("AUPRES_OTP_FAILURE_LIMIT", 5))
+OTP_LOCK_MINUTES = int(os.environ.get("AUPRES_OTP_LOCK_MINUTES", 30))
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Background work (docs/architecture.md, "Background work"). AUPRES_TASKS chooses where tasks run:
+# "database" (default): queued in the database, run by `manage.py run_worker` (SQLite or PostgreSQL);
+# "celery": sent to Celery on Redis (AUPRES_CELERY_BROKER_URL), for large deployments;
+# "immediate": run inline in the request (the tests' default).
+AUPRES_TASKS = os.environ.get("AUPRES_TASKS") or ("immediate" if os.environ.get("PYTEST_VERSION") else "database")
+TASK_BACKENDS = {
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "celery": {"BACKEND": "django_tasks_celery.CeleryBackend", "OPTIONS": {"CELERY_APP": "aupres.celery.app"}},
+    "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+}
+if AUPRES_TASKS not in TASK_BACKENDS:
+    raise RuntimeError(f"AUPRES_TASKS must be one of {', '.join(TASK_BACKENDS)}.")
+TASKS = {"default": TASK_BACKENDS[AUPRES_TASKS]}
+CELERY_BROKER_URL = os.environ.get("AUPRES_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = os.environ.get("AUPRES_CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_RESULT_EXTENDED = True  # lets django-tasks-celery answer get_result() with the task
+CELERY_RESULT_EXPIRES = datetime.timedelta(days=7)
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE  # beat reads the schedule's times as local times, as run_worker does
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Personal content never goes to logs: we log event names and database ids only.
 LOGGING = {
@@ -223,6 +253,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("AUPRES_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Mail (notifications to heads of service carry no personal content: docs/security.md). Production hands
+# mail to the machine's own relay (AUPRES_SMTP_HOST/PORT); the demo and development print it.
+if DEBUG or DEMO or env_flag("AUPRES_DEV"):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": os.environ.get("AUPRES_SMTP_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("AUPRES_SMTP_PORT", 25)),
+    }}}
+DEFAULT_FROM_EMAIL = os.environ.get("AUPRES_FROM_EMAIL", "aupres@localhost")
+
+# An emergency access (bris de glace, docs/decisions.md D13) lasts this long.
+EMERGENCY_ACCESS_HOURS = int(os.environ.get("AUPRES_EMERGENCY_ACCESS_HOURS", 24))
 
 # Tokens for machine clients of the API live this long unless revoked.
 API_TOKEN_LIFETIME_DAYS = int(os.environ.get("AUPRES_API_TOKEN_LIFETIME_DAYS", 90))

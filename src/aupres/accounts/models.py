@@ -33,6 +33,10 @@ class User(AbstractUser):
     )
     # Raised by "sign out everywhere": every session opened before no longer matches its hash.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Second-factor lock-out (accounts.services.check_second_factor): wrong codes in a row, and the
+    # moment the code step opens again once OTP_FAILURE_LIMIT of them locked it.
+    otp_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    otp_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")

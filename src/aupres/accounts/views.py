@@ -45,8 +45,15 @@ def otp_verify(request):
     if not services.has_confirmed_totp(user):
         return redirect("accounts:otp_enrol")
     form = OtpForm(request.POST or None)
+    locked_until = services.second_factor_locked_until(user)
+    if locked_until is not None:
+        return render(request, "accounts/otp_verify.html", {"locked": services.locked_error(locked_until).message},
+                      status=429 if request.method == "POST" else 200)
     if request.method == "POST" and form.is_valid():
-        device = services.check_second_factor(user, form.cleaned_data["token"])
+        try:
+            device = services.check_second_factor(user, form.cleaned_data["token"])
+        except services.SecondFactorLocked as error:
+            return render(request, "accounts/otp_verify.html", {"locked": error.message}, status=429)
         if device is not None:
             django_otp.login(request, device)
             request.session.cycle_key()
