@@ -111,6 +111,8 @@ def _register():
     api.add_router("/", followups_router)
     api.add_router("/", encounters_router)
     api.add_router("/", audit_router)
+    from aupres.sharing.api import router as sharing_router
+    api.add_router("/", sharing_router)
     from aupres.indicators.api import router as indicators_router
     api.add_router("/", indicators_router)
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("activite/", include("aupres.encounters.urls")),
     path("indicateurs/", include("aupres.indicators.urls")),
     path("journal/", include("aupres.audit.urls")),
+    path("partage/", include("aupres.sharing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -21,6 +21,8 @@ class EventOut(Schema):
     action: Action
     channel: Channel
     route: str
+    emergency: bool
+    emergency_access_id: int | None
 
 
 class EventPage(Schema):
@@ -50,6 +52,7 @@ class AccessOut(Schema):
     action: Action
     channel: Channel
     compartments: list[str] = Field(alias="compartment_list")
+    emergency: bool
 
 
 @router.get("/persons/{int:person_id}/accesses", response=list[AccessOut],

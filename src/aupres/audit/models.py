@@ -58,6 +58,9 @@ class AccessEvent(models.Model):
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     route = models.CharField(_("route"), max_length=100, blank=True)
+    # Reached through an emergency access (bris de glace, aupres.sharing.EmergencyAccess: its id).
+    emergency = models.BooleanField(_("emergency access"), default=False)
+    emergency_access_id = models.BigIntegerField(_("emergency access"), null=True, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -5,7 +5,8 @@ Anonymising removes what identifies the person and every free text, and keeps wh
 - the person: alias becomes "Anonymisé·e #<id>", names, birth date (the birth year stays), birth place,
   nationality, phone and languages are emptied; sex, birth year, administrative situation and dates stay;
 - every record pointing to the person (whatever app holds it, found through the model relations):
-  text fields and free character fields (without choices) are emptied, uploaded files are deleted;
+  text fields and free character fields (without choices) are emptied, uploaded files are deleted
+  (with the original file names kept beside them);
   coded values (fields with choices), numbers, dates and links stay, so counts and durations do;
 - households whose members are all anonymised lose their name.
 An AccessEvent "anonymise" (channel "task") is recorded for each person; it also marks the person as done.
@@ -71,6 +72,16 @@ def _file_fields(model):
     return [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
 
 
+def _upload_metadata_fields(model):
+    """In a record holding an uploaded file, its free character fields even when required (the original
+    file name, e.g. "ordonnance-<name>.pdf", names the person): the file is deleted, they go with it."""
+    if not _file_fields(model):
+        return []
+    return [f for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField) and not isinstance(f, models.FileField) and not f.choices
+            and f.editable and not f.primary_key]
+
+
 @transaction.atomic
 def anonymise(person):
     """Anonymise one person's record; returns the number of related rows blanked."""
@@ -86,7 +97,8 @@ def anonymise(person):
             for name in rows.exclude(**{field.attname: ""}).values_list(field.attname, flat=True):
                 if name:
                     field.storage.delete(name)
-        fields = {f.attname: "" for f in [*_free_text_fields(model), *_file_fields(model)]}
+        fields = {f.attname: "" for f in [*_free_text_fields(model), *_file_fields(model),
+                                          *_upload_metadata_fields(model)]}
         if fields and model is not AccessEvent:
             blanked += rows.update(**fields)
     _rename_households(person)

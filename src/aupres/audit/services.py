@@ -63,12 +63,17 @@ def record(user, persons, action, compartments=(), channel=Channel.SCREEN, route
     user = user if getattr(user, "is_authenticated", False) else None
     if service_id is None and user is not None:
         service_id = _service_for(user, ids)
+    # Reads during an emergency access carry its flag, its id and the
+    # service of the professional who opened it.
+    emergencies = access.active_emergency_person_ids(user, ids) if user is not None else {}
     now = timezone.now()
     comps = _compartments(compartments)
     AccessEvent.objects.bulk_create([
         AccessEvent(at=now, user=user, username=user.get_username() if user else "", person_id=pid,
-                    service_id=service_id, compartments=comps, action=str(Action(action)),
-                    channel=str(Channel(channel)), route=(route or "")[:100])
+                    service_id=emergencies[pid][1] if pid in emergencies else service_id,
+                    compartments=comps, action=str(Action(action)), channel=str(Channel(channel)),
+                    route=(route or "")[:100], emergency=pid in emergencies,
+                    emergency_access_id=emergencies[pid][0] if pid in emergencies else None)
         for pid in ids
     ])
     return len(ids)

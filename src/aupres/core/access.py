@@ -1,4 +1,4 @@
-"""The access model, in one place (DOMAIN.md §5, docs/decisions.md).
+"""The access model, in one place (DOMAIN.md §5, docs/decisions.md D2, D7, D12, D13).
 
 - A team member sees a person only while one of their services follows the person (an open
   follow-up, or a closed one within the service's `access_after_exit_days`) or has to decide on an
@@ -6,12 +6,20 @@
 - Each piece of information belongs to a compartment. On a person followed by service S, a
   member of S reads and writes: health (health professions), social (the following team, not the
   head of service), administrative (the following team and the head of service).
+- Consent to sharing (aupres.sharing): an active consent from S to service T with a scope (social,
+  health or both) makes the person visible to T's members, who READ the consented compartments they
+  hold by profession (never the administrative one), in S's content. It is checked at every request:
+  a withdrawal takes effect at once.
+- Emergency access (bris de glace): a health professional who opened one reads the person's health and
+  social compartments, in every service's content, until it expires (every read is audited as such).
+- Reading is not writing: only the following team changes the record (`require_write`).
 - Partner, regulator and funder accounts see no person at all.
 
 Views, API and tasks all go through these functions; querysets are filtered here, never in
 templates.
 """
 
+from django.db.models import Value
 from django.utils import timezone
 
 from aupres.accounts.models import AccountKind
@@ -63,24 +71,86 @@ def _open_referrals(services):
 
 
 def _giving_access(services, person):
-    """Ids of those services that follow the person or have an open referral for them."""
-    ids = set(_access_followups(services).filter(person=person).values_list("service_id", flat=True))
-    ids.update(_open_referrals(services).filter(person=person).values_list("service_id", flat=True))
-    return ids
+    """Ids of those services that follow the person or have an open referral for them (one query)."""
+    followed = _access_followups(services).filter(person=person).order_by().values_list("service_id", flat=True)
+    referred = _open_referrals(services).filter(person=person).order_by().values_list("service_id", flat=True)
+    return set(followed.union(referred).order_by())
+
+
+def _active_consents(services, compartment=None):
+    """Consents not withdrawn, to these services (sharing the compartment, when one is given)."""
+    from aupres.sharing.models import SharingConsent, scopes_with
+
+    qs = SharingConsent.objects.active().filter(to_service_id__in=services)
+    if compartment is not None:
+        qs = qs.filter(scope__in=scopes_with(compartment))
+    return qs
+
+
+def _active_emergencies(user, compartment=None):
+    """The user's emergency accesses not yet expired, opened from a service where they still hold health."""
+    from aupres.sharing.models import EMERGENCY_COMPARTMENTS, EmergencyAccess
+
+    if compartment is not None and compartment not in EMERGENCY_COMPARTMENTS:
+        return EmergencyAccess.objects.none()
+    return EmergencyAccess.objects.active().filter(user=user, service_id__in=service_ids(user, Compartment.HEALTH))
+
+
+_FOLLOW, _EMERGENCY = "follow", "emergency"
+
+
+def _grant_rows(user, services, **person_filter):
+    """(person_id, service_id, how, source_service_id) for every way the user reaches the persons, in ONE
+    query (UNION ALL): how is "follow" (a follow-up or open referral of that service: its compartments in
+    full, in its own content), a consent scope (the consent's compartments held in the receiving service,
+    in the content of the consenting service `source_service_id`) or "emergency" (source: none, meaning
+    every service that follows or followed the person)."""
+    rows = [
+        _access_followups(services).filter(**person_filter).values_list(
+            "person_id", "service_id", Value(_FOLLOW), "service_id"),
+        _open_referrals(services).filter(**person_filter).values_list(
+            "person_id", "service_id", Value(_FOLLOW), "service_id"),
+        _active_consents(services).filter(**person_filter).values_list(
+            "person_id", "to_service_id", "scope", "from_service_id"),
+        _active_emergencies(user).filter(**person_filter).values_list(
+            "person_id", "service_id", Value(_EMERGENCY), "service_id"),
+    ]
+    first, *others = [qs.order_by() for qs in rows]
+    return first.union(*others, all=True).order_by()
+
+
+def _grant(by_service, service_id, how):
+    """(compartments read, compartments written) that one row grants."""
+    from aupres.sharing.models import EMERGENCY_COMPARTMENTS, SCOPE_COMPARTMENTS
+
+    held = by_service.get(service_id, frozenset())
+    if how == _FOLLOW:
+        return held, held
+    if how == _EMERGENCY:
+        return EMERGENCY_COMPARTMENTS & held, frozenset()
+    return SCOPE_COMPARTMENTS.get(how, frozenset()) & held, frozenset()
+
+
+def _grants_by_person(user, persons, rows_by_person=None):
+    """{person_id: (read, written)} for a page of persons (one query). `rows_by_person`, when given, is
+    filled with each person's grant rows (service_id, how, source_service_id)."""
+    by_service = compartments_by_service(user)
+    result = {p.pk if hasattr(p, "pk") else p: (frozenset(), frozenset()) for p in persons}
+    if not by_service or not result:
+        return result
+    for person_id, service_id, how, source in _grant_rows(user, list(by_service), person_id__in=list(result)):
+        read, written = _grant(by_service, service_id, how)
+        old_read, old_written = result[person_id]
+        result[person_id] = (old_read | read, old_written | written)
+        if rows_by_person is not None:
+            rows_by_person.setdefault(person_id, []).append((service_id, how, source))
+    return result
 
 
 def compartments_by_person(user, persons):
-    """{person_id: compartments} for a page of persons, in two queries (follow-ups, open referrals)."""
-    by_service = compartments_by_service(user)
-    result = {p.pk: frozenset() for p in persons}
-    if not by_service or not persons:
-        return result
-    services = list(by_service)
-    rows = list(_access_followups(services).filter(person__in=persons).values_list("person_id", "service_id"))
-    rows += list(_open_referrals(services).filter(person__in=persons).values_list("person_id", "service_id"))
-    for person_id, service_id in rows:
-        result[person_id] = result[person_id] | by_service[service_id]
-    return result
+    """{person_id: compartments readable} for a page of persons, in one query (follow-ups, open
+    referrals, consents and emergency accesses, UNION ALL)."""
+    return {pid: read for pid, (read, _written) in _grants_by_person(user, persons).items()}
 
 
 def visible_persons(user, queryset=None, compartment=None):
@@ -95,27 +165,37 @@ def visible_persons(user, queryset=None, compartment=None):
     return qs.filter(
         Exists(_access_followups(services).filter(person=OuterRef("pk")))
         | Exists(_open_referrals(services).filter(person=OuterRef("pk")))
+        | Exists(_active_consents(services, compartment).filter(person=OuterRef("pk")))
+        | Exists(_active_emergencies(user, compartment).filter(person=OuterRef("pk")))
     )
 
 
 def compartments_on(user, person):
-    """The compartments of this person the user may read and write (empty: not visible)."""
-    by_service = compartments_by_service(user)
-    if not by_service:
-        return frozenset()
-    result = frozenset()
-    for sid in _giving_access(list(by_service), person):
-        result |= by_service[sid]
-    return result
+    """The compartments of this person the user may read (empty: not visible or identity only). Writing
+    needs the following team: see writable_compartments_on / require_write."""
+    return _grants_by_person(user, [person.pk])[person.pk][0]
+
+
+def writable_compartments_on(user, person):
+    """The compartments the user may change: those of their services that follow the person."""
+    return _grants_by_person(user, [person.pk])[person.pk][1]
 
 
 def get_visible_person(user, person_id):
-    """The person, with `.compartments` set, or NotFound (also when it exists but is not visible)."""
+    """The person, with `.compartments` (readable) and `.writable_compartments` set, or NotFound (also when
+    it exists but is not visible). Two queries: the grants (any grant makes the person visible, as in
+    visible_persons), then the person; the grants are kept on the person for readable_services."""
+    from aupres.persons.models import Person
 
-    person = visible_persons(user).filter(pk=person_id).first()
+    rows = {}
+    grants = _grants_by_person(user, [person_id], rows)
+    if person_id not in rows:
+        raise NotFound()
+    person = Person.objects.filter(pk=person_id).first()
     if person is None:
         raise NotFound()
-    person.compartments = compartments_on(user, person)
+    person.compartments, person.writable_compartments = grants[person_id]
+    person._access_grants = (user.pk, rows[person_id])
     return person
 
 
@@ -127,9 +207,76 @@ def require(person, compartment):
         )
 
 
+def require_write(person, compartment=None):
+    """Changing the record needs the compartment (any, for identity: compartment None) through a service
+    that follows the person: consent to sharing and emergency access only let read."""
+    if compartment is not None:
+        require(person, compartment)
+    writable = getattr(person, "writable_compartments", None)
+    if writable is not None and (compartment not in writable if compartment is not None else not writable):
+        from django.utils.translation import gettext as _
+
+        raise Forbidden(
+            _("You read this record through the person's consent to sharing or an emergency access: only "
+              "the team following the person changes it."),
+            code="read_only_access", details={"compartment": str(compartment or "identity")},
+        )
+
+
 def following_services_of(user, person, compartment=None):
     """The user's services that give access to the person (follow-up or open referral)."""
+    cached = getattr(person, "_access_grants", None)
+    if cached is not None and cached[0] == getattr(user, "pk", None):
+        held = set(service_ids(user, compartment))
+        return sorted({sid for sid, how, _source in cached[1] if how == _FOLLOW and sid in held})
     return sorted(_giving_access(service_ids(user, compartment), person))
+
+
+def readable_services(user, person):
+    """{service_id: compartments}: whose records about this person the user may read, and in which
+    compartments: the user's services giving access to the person (the compartments the user holds
+    there); the services whose content the person agreed to share with one of the user's services
+    (the consent's scope, cut to what the user holds in the receiving service); during an emergency
+    access, every service that follows or followed the person (health and social).
+    Every view of another service's content (the timeline) goes through this function. On a person
+    from get_visible_person it reuses the grants read there (no query, but one with an emergency access).
+    """
+    by_service = compartments_by_service(user)
+    if not by_service:
+        return {}
+    cached = getattr(person, "_access_grants", None)
+    if cached is not None and cached[0] == user.pk:
+        rows = cached[1]
+    else:
+        rows = [(sid, how, source) for _pid, sid, how, source
+                in _grant_rows(user, list(by_service), person_id=person.pk)]
+    result = {}
+
+    def add(sid, comps):
+        if comps:
+            result[sid] = result.get(sid, frozenset()) | comps
+
+    emergency = False
+    for service_id, how, source in rows:
+        if how == _EMERGENCY:
+            emergency = True
+        else:
+            add(source, _grant(by_service, service_id, how)[0])
+    if emergency:
+        from aupres.followups.models import FollowUp
+        from aupres.sharing.models import EMERGENCY_COMPARTMENTS
+
+        for sid in set(FollowUp.objects.filter(person=person).values_list("service_id", flat=True)):
+            add(sid, EMERGENCY_COMPARTMENTS)
+    return result
+
+
+def active_emergency_person_ids(user, person_ids):
+    """The persons among these that the user reads through an active emergency access (for the audit)."""
+    if not getattr(user, "is_authenticated", False) or not compartments_by_service(user):
+        return {}
+    rows = _active_emergencies(user).filter(person_id__in=list(person_ids)).values_list("person_id", "pk", "service_id")
+    return {person_id: (pk, service_id) for person_id, pk, service_id in rows}
 
 
 def is_head_of_service(user, service_id=None):

@@ -96,8 +96,7 @@ def update_person(user, person, values, version):
     """Apply changes if the editor holds each field's compartment and edited the current version."""
     for name in values:
         compartment = field_compartment(name)
-        if compartment != IDENTITY:
-            access.require(person, compartment)
+        access.require_write(person, None if compartment == IDENTITY else compartment)
     merged = {f: getattr(person, f) for f in (*Person.IDENTITY_FIELDS, *Person.COMPARTMENT_OF_FIELD)}
     before = {name: merged.get(name) for name in values}
     merged.update(values)
@@ -115,7 +114,7 @@ def update_person(user, person, values, version):
 
 
 def add_living_situation(user, person, *, kind, started_on, place="", ended_on=None):
-    access.require(person, Compartment.SOCIAL)
+    access.require_write(person, Compartment.SOCIAL)
     if ended_on and ended_on < started_on:
         raise DomainError(_("The end date is before the start date."), field="ended_on")
     if started_on > timezone.localdate():
@@ -131,7 +130,7 @@ def add_living_situation(user, person, *, kind, started_on, place="", ended_on=N
 
 
 def add_right(user, person, *, kind, value, started_on, expires_on=None, note=""):
-    access.require(person, Compartment.ADMINISTRATIVE)
+    access.require_write(person, Compartment.ADMINISTRATIVE)
     if value not in RIGHT_VALUES_BY_KIND.get(kind, ()):
         raise DomainError(_("This status does not apply to this kind of right."), field="value")
     if expires_on and expires_on < started_on:
@@ -155,6 +154,7 @@ def medical_profile(user, person):
 
 
 def update_medical_profile(user, person, values, version):
+    access.require_write(person, Compartment.HEALTH)
     profile = medical_profile(user, person)
     before = {name: getattr(profile, name) for name in values}
     for name, value in values.items():
@@ -169,7 +169,7 @@ def update_medical_profile(user, person, values, version):
 
 
 def add_note(user, person, *, compartment, text, service_id=None):
-    access.require(person, compartment)
+    access.require_write(person, compartment)
     text = (text or "").strip()
     if not text:
         raise DomainError(_("The note is empty."), field="text")
@@ -183,9 +183,14 @@ def add_note(user, person, *, compartment, text, service_id=None):
 
 
 def visible_notes(user, person):
-    return person.notes.filter(compartment__in=list(person.compartments)).select_related(
-        "author", "service"
-    )
+    """Notes of the services whose content the user reads (access.readable_services: their own following
+    services, consents to sharing, an emergency access), in the compartments readable there."""
+    from django.db.models import Q
+
+    allowed = Q(pk__in=[])
+    for service_id, compartments in access.readable_services(user, person).items():
+        allowed |= Q(service_id=service_id, compartment__in=list(compartments & person.compartments))
+    return person.notes.filter(allowed).select_related("author", "service")
 
 
 # Households ---------------------------------------------------------------------------------
@@ -264,10 +269,12 @@ def rename_household(user, household, label, version):
 
 
 class Caseload:
-    """The caseload as a lazy, sliceable sequence (for Paginator): counting runs one query; a page
-    is fetched with its services and plan review dates, and gets its alerts (`.alerts`)."""
+    """The caseload as a lazy, sliceable sequence (for Paginator) of persons, one row per person:
+    counting runs one query; a page is fetched with one more query for its follow-ups (services,
+    plan review dates, last encounters) and gets its alerts (aupres.followups.services)."""
 
-    def __init__(self, queryset, today=None):
+    def __init__(self, user, queryset, today=None):
+        self.user = user
         self.queryset = queryset
         self.today = today
 
@@ -278,22 +285,16 @@ class Caseload:
         return self.count()
 
     def __getitem__(self, index):
-        from aupres.followups.services import attach_alerts
+        from aupres.followups.services import attach_caseload_followups
 
         if isinstance(index, slice):
-            return attach_alerts(self.queryset[index], self.today)
-        return attach_alerts([self.queryset[index]], self.today)[0]
+            return attach_caseload_followups(self.user, self.queryset[index], self.today)
+        return attach_caseload_followups(self.user, [self.queryset[index]], self.today)[0]
 
 
 def caseload(user, today=None):
-    """My active caseload (file active): open follow-ups in my services, with the person and alerts."""
-    from aupres.followups.services import plan_review_due_annotation
+    """My active caseload (file active): the persons with an open follow-up in my services, each once,
+    with those follow-ups (`.caseload_followups`) and their alerts (`.alerts`)."""
+    from aupres.followups.services import caseload_persons
 
-    services = access.service_ids(user)
-    return Caseload(
-        FollowUp.objects.open().filter(service_id__in=services)
-        .select_related("person", "service", "referent")
-        .annotate(plan_review_due=plan_review_due_annotation())
-        .order_by("person__last_name", "person__first_name", "person__alias", "pk"),
-        today,
-    )
+    return Caseload(user, caseload_persons(user), today)

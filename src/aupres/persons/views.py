@@ -39,7 +39,7 @@ def _person_or_404(request, person_id):
 def caseload(request):
     rows = services.caseload(request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    _audit(request, [f.person_id for f in page], "list")
+    _audit(request, list(page), "list")
     return render(request, "persons/caseload.html", {
         "page": page, "total": page.paginator.count,
         "no_team": not access.service_ids(request.user),

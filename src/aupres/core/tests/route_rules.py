@@ -80,7 +80,30 @@ PARAMS = {
     "scope": lambda w: "service",
     "scope_id": lambda w: w.service_a.pk,
     "fmt": lambda w: "csv",
+    "consent_id": lambda w: _matrix_consent(w).pk,
+    "other_person_id": lambda w: _matrix_twin(w).pk,
 }
+
+
+def _matrix_consent(w):
+    """A consent of service A to service C (which no role belongs to), for the consent routes."""
+    from aupres.sharing.models import SharingConsent
+
+    return SharingConsent.objects.get_or_create(
+        person=w.person, from_service=w.service_a, to_service=w.service_c, scope="social",
+        defaults={"given_on": datetime.date.today(), "given_how": "oral"})[0]
+
+def _matrix_twin(w):
+    """A second record that may be world.person, followed by services A and B (the outsider, in B, sees
+    this one and not world.person): for the merge screen."""
+    from aupres.followups.models import FollowUp
+    from aupres.persons.models import Person
+
+    twin, created = Person.objects.get_or_create(alias="Mina bis", defaults={"first_name": "Amina"})
+    if created:
+        FollowUp.objects.create(person=twin, service=w.service_b, opened_on=datetime.date(2026, 1, 5))
+        FollowUp.objects.create(person=twin, service=w.service_a, opened_on=datetime.date(2026, 1, 6))
+    return twin
 
 TODAY = datetime.date.today().isoformat()
 IN_90_DAYS = (datetime.date.today() + datetime.timedelta(days=90)).isoformat()
@@ -313,6 +336,8 @@ SCREEN_RULES |= {
     "referrals:detail": Rule(ok=PROFESSIONS, note="the partner follows its referrals on partner_list"),
     "referrals:decide": Rule(method="POST", invalid=PROFESSIONS, note="the form is empty"),
     "referrals:attachment": Rule(ok=HEALTH),
+    "referrals:merge_pick": Rule(ok=PROFESSIONS, note="needs the administrative compartment of the person"),
+    "referrals:merge": Rule(ok=PROFESSIONS, note="both records seen with their administrative compartment"),
     "referrals:committee": Rule(note="service A has no orientation committee"),
     "referrals:partner_list": Rule(ok=PARTNER),
     "referrals:partner_new": Rule(ok=PARTNER),
@@ -358,6 +383,26 @@ SCREEN_RULES |= {
     "indicators:report_generate": Rule(method="POST", ok=PROFESSIONS),
     "indicators:report_status": Rule(ok=PROFESSIONS),
     "indicators:report_file": Rule(ok=PROFESSIONS),
+}
+
+# Consent to sharing and emergency access (issue #6, aupres.sharing)
+SCREEN_RULES |= {
+    "sharing:consent_add": Rule(ok=SOCIAL_TEAM, note="the following team, not its head (administrative only)"),
+    "sharing:consent_withdraw": Rule(ok=PROFESSIONS, note="the confirmation page; service A shares"),
+    "sharing:emergency": Rule(ok=HEALTH + OUTSIDER, note="health professionals only"),
+    "sharing:notifications": Rule(ok=SIGNED_IN, note="a head's notifications, everyone's own accesses"),
+    "sharing:notifications_read": Rule(method="POST", redirect=HEAD),
+}
+EMERGENCY_REASON = "Personne inconsciente aux urgences, besoin des traitements"
+API_RULES |= {
+    "GET /persons/{person_id}/consents": Rule(ok=PROFESSIONS),
+    "POST /persons/{person_id}/consents": Rule(method="POST", ok=SOCIAL_TEAM, data=lambda w: {
+        "scope": "social", "given_on": TODAY, "given_how": "oral", "to_service": w.service_b.pk}),
+    "POST /consents/{consent_id}/withdraw": Rule(method="POST", ok=PROFESSIONS, data=lambda w: {}),
+    "POST /emergency-access": Rule(method="POST", ok=OUTSIDER, invalid=HEALTH,
+                                   data=lambda w: {"reason": EMERGENCY_REASON, "person": w.person.pk},
+                                   note="A's health professionals already follow the person (409)"),
+    "GET /emergency-access": Rule(ok=SIGNED_IN),
 }
 
 # Routes whose rules are still to be written: a route that is neither here nor in the rules fails the suite.
