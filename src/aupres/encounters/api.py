@@ -8,6 +8,7 @@ import datetime
 import uuid
 from typing import Annotated
 
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -460,12 +461,21 @@ class TimelineEventOut(Schema):
     status: str | None
 
 
+class TimelinePage(Schema):
+    limit: int = Field(services.TIMELINE_PAGE, ge=1, le=500, description="At most this many events.")
+    before: datetime.datetime | None = Field(
+        None, description="Only events before this moment: pass the `at` of the last event to read the next page.")
+
+
 @router.get("/persons/{int:person_id}/timeline", response=list[TimelineEventOut], tags=["persons"],
-            summary="The person's path across services, as you may see it")
-def read_timeline(request, person_id: int):
+            summary="The person's path across services, as you may see it (most recent first, by pages)")
+def read_timeline(request, person_id: int, page: Query[TimelinePage]):
     person = access.get_visible_person(request.user, person_id)
     out = []
-    events = services.timeline(request.user, person)
+    before = page.before
+    if before is not None and timezone.is_naive(before):
+        before = timezone.make_aware(before)
+    events = services.timeline(request.user, person, limit=page.limit, before=before)
     for e in events:
         out.append({
             "at": e.at, "kind": e.kind, "service": e.service.pk, "service_name": e.service.name, "own": e.own,

@@ -273,16 +273,24 @@ class Orientation(VersionedModel):
         super().save(*args, **kwargs)
 
 
-class OrientationStatusChange(models.Model):
-    orientation = models.ForeignKey(Orientation, on_delete=models.CASCADE, related_name="history")
-    status = models.CharField(max_length=16, choices=OrientationStatus.choices)
+class StatusChange(models.Model):
+    """One dated, attributed step of a record's lifecycle (append-only: no version). A concrete history
+    adds the foreign key to its record (related_name "history") and `status` with the record's choices;
+    the rule that checks it is encounters.services._check_status_change."""
+
     on = models.DateField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                     related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["on", "pk"]
+
+
+class OrientationStatusChange(StatusChange):
+    orientation = models.ForeignKey(Orientation, on_delete=models.CASCADE, related_name="history")
+    status = models.CharField(max_length=16, choices=OrientationStatus.choices)
 
 
 # Rights applications ----------------------------------------------------------------------------
@@ -363,16 +371,9 @@ class RightsApplication(VersionedModel):
         ]
 
 
-class RightsStatusChange(models.Model):
+class RightsStatusChange(StatusChange):
     application = models.ForeignKey(RightsApplication, on_delete=models.CASCADE, related_name="history")
     status = models.CharField(max_length=12, choices=RightsStatus.choices)
-    on = models.DateField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["on", "pk"]
 
 
 # Collective actions -----------------------------------------------------------------------------

@@ -4,10 +4,11 @@ Called alike by screens, API, demo and tasks. Visibility, always per recording s
 
 - a record made by service S is read by a member of S only while S follows the person (a follow-up
   giving access, aupres.core.access), and only in the compartments the member's profession gives
-  in S (access.compartments_by_service). Other services' records are not shown at all: nothing goes
-  to another team until the person agrees to the sharing (DOMAIN.md §5; consent comes later);
-- the timeline of a person shows other services' follow-ups only as "followed by <service> since
-  <date>", without any content, and never for a service whose location is confidential.
+  in S (access.compartments_by_service);
+- the timeline of a person shows the content of the services of access.readable_services (the user's
+  own, and those whose content the person agreed to share or an emergency access opens), each in the
+  compartments given there; other services' follow-ups appear only as "followed by <service> since
+  <date>", without any content, and never for a service whose location is confidential (D8, D15).
 """
 
 import dataclasses
@@ -15,7 +16,7 @@ import datetime
 import uuid as uuid_module
 
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -299,15 +300,23 @@ def encounter_acts(user, encounter, person_ids=None):
         Q(person_id__in=ids) | Q(person__isnull=True))
 
 
-def last_encounter_dates(followup_ids):
-    """{followup_id: date of the last encounter of that follow-up} (absent when none).
+def last_encounter_subquery(followup="pk"):
+    """The moment of the last encounter of the follow-up OuterRef(followup), as an annotation: per
+    follow-up one backward probe (LIMIT 1) of the (followup, occurred_at) index, whatever the number
+    of its encounters. Computed, not stored: nothing to keep in step when encounters are deleted."""
+    return Subquery(EncounterPerson.objects.filter(followup_id=OuterRef(followup)).order_by("-occurred_at")
+                    .values("occurred_at")[:1])
 
-    One grouped query on the (followup, occurred_at) index; the follow-up is the one the encounter
-    was recorded through, so only encounters of that person in that service since it opened count.
+
+def last_encounter_dates(followup_ids):
+    """{followup_id: date of the last encounter of that follow-up} (absent when none), in one query.
+
+    The follow-up is the one the encounter was recorded through, so only encounters of that person
+    in that service since it opened count.
     """
-    rows = (EncounterPerson.objects.filter(followup_id__in=list(followup_ids))
-            .values("followup_id").annotate(last=Max("occurred_at")).order_by())
-    return {r["followup_id"]: timezone.localtime(r["last"]).date() for r in rows}
+    rows = (FollowUp.objects.filter(pk__in=list(followup_ids)).order_by()
+            .annotate(last=last_encounter_subquery()).values_list("pk", "last"))
+    return {pk: timezone.localtime(last).date() for pk, last in rows if last is not None}
 
 
 # Orientations and admission requests ------------------------------------------------------------
@@ -359,25 +368,35 @@ def allowed_orientation_statuses(orientation):
     return sorted(ORIENTATION_TRANSITIONS[OrientationStatus(orientation.status)])
 
 
+def _check_status_change(record, status, on, choices, transitions):
+    """The lifecycle rule shared by orientations and rights applications (D15): a known status, that
+    the transitions table allows after the current one, dated when it happened, so neither in the
+    future nor before the current status. Dates to come (an appointment, the end of a right's
+    validity, its renewal) are separate fields with their own checks."""
+    _check_choice(status, choices, "status")
+    if status not in transitions[choices(record.status)]:
+        raise DomainError(_("This status cannot follow the current one."), field="status",
+                          code="invalid_transition")
+    if on > _today():
+        raise DomainError(_("The date is in the future."), field="on", code="date_in_future")
+    if on < record.status_on:
+        raise DomainError(_("The date is before the current status."), field="on", code="date_before_current")
+
+
 @transaction.atomic
 def change_orientation(user, orientation, *, version, status=None, on=None, appointment_on=None, note=None):
     """Move an orientation along its lifecycle (dated), and/or change its appointment or note."""
     fields = []
     on = on or _today()
-    if status is not None and status != orientation.status:
-        _check_choice(status, OrientationStatus, "status")
-        if status not in ORIENTATION_TRANSITIONS[OrientationStatus(orientation.status)]:
-            raise DomainError(_("This status cannot follow the current one."), field="status",
-                              code="invalid_transition")
-        if on > _today():
-            raise DomainError(_("The date is in the future."), field="on")
-        if on < orientation.status_on:
-            raise DomainError(_("The date is before the current status."), field="on")
+    changes_status = status is not None and status != orientation.status
+    if changes_status:
+        _check_status_change(orientation, status, on, OrientationStatus, ORIENTATION_TRANSITIONS)
+    if appointment_on is not None and appointment_on < orientation.sent_on:
+        raise DomainError(_("The appointment is before the orientation."), field="appointment_on")
+    if changes_status:
         orientation.status, orientation.status_on = status, on
         fields += ["status", "status_on"]
     if appointment_on is not None:
-        if appointment_on < orientation.sent_on:
-            raise DomainError(_("The appointment is before the orientation."), field="appointment_on")
         orientation.appointment_on = appointment_on
         fields.append("appointment_on")
     if note is not None:
@@ -485,15 +504,21 @@ _UNSET = object()
 def change_rights_application(user, application, *, version, status=None, on=None, valid_until=_UNSET,
                               renewal_on=_UNSET, note=None):
     """Move a rights application along its lifecycle (dated) and/or set its validity and renewal dates."""
-    fields = []
     on = on or _today()
-    if status is not None and status != application.status:
-        _check_choice(status, RightsStatus, "status")
-        if status not in RIGHTS_TRANSITIONS[RightsStatus(application.status)]:
-            raise DomainError(_("This status cannot follow the current one."), field="status",
-                              code="invalid_transition")
-        if on < application.status_on:
-            raise DomainError(_("The date is before the current status."), field="on")
+    new_valid = application.valid_until if valid_until is _UNSET else valid_until
+    if renewal_on is _UNSET:
+        new_renewal = default_renewal_on(application.kind, valid_until) if valid_until is not _UNSET \
+            else application.renewal_on
+    else:
+        new_renewal = renewal_on
+    changes_status = status is not None and status != application.status
+    if changes_status:
+        _check_status_change(application, status, on, RightsStatus, RIGHTS_TRANSITIONS)
+    new_filed = on if changes_status and status == RightsStatus.FILED else application.filed_on
+    # Every check before any change to `application`: a refused edit leaves it as it was.
+    _check_rights_dates(application.status_on, new_filed, new_valid, new_renewal)
+    fields = []
+    if changes_status:
         application.status, application.status_on = status, on
         fields += ["status", "status_on"]
         if status == RightsStatus.FILED:
@@ -502,16 +527,12 @@ def change_rights_application(user, application, *, version, status=None, on=Non
     if valid_until is not _UNSET:
         application.valid_until = valid_until
         fields.append("valid_until")
-        if renewal_on is _UNSET:
-            renewal_on = default_renewal_on(application.kind, valid_until)
-    if renewal_on is not _UNSET:
-        application.renewal_on = renewal_on
+    if renewal_on is not _UNSET or valid_until is not _UNSET:
+        application.renewal_on = new_renewal
         fields.append("renewal_on")
     if note is not None:
         application.note = note.strip()[:500]
         fields.append("note")
-    _check_rights_dates(application.status_on, application.filed_on, application.valid_until,
-                        application.renewal_on)
     try:
         application.save_versioned(version, update_fields=fields or ["status"])
     except StaleEdit:
@@ -596,7 +617,7 @@ class TimelineEvent:
     at: datetime.datetime
     kind: str  # encounter, act, orientation, rights_application, followup_opened, followup_closed, other_service
     service: Service
-    own: bool  # recorded by one of the viewer's services that follows the person
+    own: bool  # content shown: the service is one of access.readable_services (else "followed by" only)
     encounter: Encounter | None = None
     acts: list = dataclasses.field(default_factory=list)
     record: object = None
@@ -610,62 +631,100 @@ def _at(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(0, 0)))
 
 
-def timeline(user, person, limit=200):
-    """The person's path, most recent first, as the viewer may see it (see the module docstring).
+TIMELINE_PAGE = 100
 
-    `person` comes from access.get_visible_person. Own services: encounters (social compartment) with
-    their acts (each in its compartment; without the social compartment the acts alone are shown),
-    orientations, rights applications, follow-up openings and closings. Other services: one event per
-    follow-up, "followed by <service> since <date>", without content.
+
+def _per_service(readable, field="compartment"):
+    """Rows of the readable services, each in the compartments readable there."""
+    q = Q(pk__in=[])
+    for sid, comps in sorted(readable.items()):
+        q |= Q(service_id=sid, **{f"{field}__in": sorted(comps)})
+    return q
+
+
+def timeline(user, person, limit=TIMELINE_PAGE, before=None):
+    """The person's path, most recent first, as the viewer may see it: at most `limit` events, all
+    before `before` (a datetime) when given, so that older pages are fetched only when asked for.
+
+    `person` comes from access.get_visible_person. Whose content is shown, and in which compartments,
+    is access.readable_services (the user's services following the person, services whose content the
+    person agreed to share, emergency access): encounters (social) with their acts (each in its
+    compartment; without the social compartment the acts alone are shown), orientations (in the
+    compartment of their target), rights applications (administrative), follow-up openings and
+    closings. Other services following the person: one event per follow-up, "followed by <service>
+    since <date>", without content, and nothing at all for a service whose location is confidential.
+
+    Queries, whatever the number of encounters or services: readable_services, the follow-ups (with
+    their services), one page of encounter links (with the encounters), their acts, orientations and
+    rights applications (these two only when a readable service holds their compartments). Each reads
+    an index on the person: encperson_person_time, act_encounter_person, orientation_person_sent,
+    rightsapp_person_status_on, followup_person_service.
     """
-    by_service = access.compartments_by_service(user)
-    following = set(access.following_services_of(user, person))
-    followups = list(FollowUp.objects.filter(person=person).order_by("opened_on", "pk"))
-    services = Service.objects.in_bulk(sorted(following | {f.service_id for f in followups}))
+    limit = max(1, int(limit))
+    readable = access.readable_services(user, person)
+    followups = list(FollowUp.objects.filter(person=person).select_related("service").order_by("opened_on", "pk"))
+    services = {f.service_id: f.service for f in followups}
+    missing = [sid for sid in readable if sid not in services]  # e.g. reached through an open referral only
+    if missing:
+        services.update(Service.objects.in_bulk(missing))
     events = []
 
-    def per_service():
-        """Rows of the user's services following the person, in the compartments held in each."""
-        q = Q(pk__in=[])
-        for sid in sorted(following):
-            q |= Q(service_id=sid, compartment__in=sorted(by_service[sid]))
-        return q
+    if readable:
+        links = EncounterPerson.objects.filter(person=person, service_id__in=sorted(readable))
+        if before is not None:
+            links = links.filter(occurred_at__lt=before)
+        links = list(links.select_related("encounter").order_by("-occurred_at", "-encounter_id")[:limit])
+        acts_by_encounter = {}
+        if links:
+            acts_q = Q(pk__in=[])
+            for sid, comps in sorted(readable.items()):
+                ids = [link.encounter_id for link in links if link.service_id == sid]
+                if ids:
+                    acts_q |= Q(encounter_id__in=ids, compartment__in=sorted(comps))
+            for act in Act.objects.filter(acts_q, person=person).order_by("pk"):
+                acts_by_encounter.setdefault(act.encounter_id, []).append(act)
+        for link in links:
+            acts, service = acts_by_encounter.get(link.encounter_id, []), services[link.service_id]
+            if ENCOUNTER_COMPARTMENT in readable[link.service_id]:
+                events.append(TimelineEvent(link.occurred_at, "encounter", service, True, link.encounter, acts))
+            else:
+                events.extend(TimelineEvent(link.occurred_at, "act", service, True, link.encounter, [act])
+                              for act in acts)
 
-    links = list(EncounterPerson.objects.filter(person=person, service_id__in=sorted(following))
-                 .select_related("encounter").order_by("-occurred_at", "-encounter_id")[:limit])
-    acts_by_encounter, acts_q = {}, Q(pk__in=[])
-    for sid in sorted(following):
-        ids = [link.encounter_id for link in links if link.service_id == sid]
-        if ids:
-            acts_q |= Q(encounter_id__in=ids, compartment__in=sorted(by_service[sid]))
-    if links:
-        for act in Act.objects.filter(acts_q, person=person).order_by("pk"):
-            acts_by_encounter.setdefault(act.encounter_id, []).append(act)
-    for link in links:
-        encounter, acts = link.encounter, acts_by_encounter.get(link.encounter_id, [])
-        service = services[link.service_id]
-        if ENCOUNTER_COMPARTMENT in by_service[link.service_id]:
-            events.append(TimelineEvent(link.occurred_at, "encounter", service, True, encounter, acts))
-        else:
-            events.extend(TimelineEvent(link.occurred_at, "act", service, True, encounter, [act]) for act in acts)
-
-    if following:
-        for o in Orientation.objects.filter(person=person).filter(per_service()).order_by("-sent_on")[:limit]:
-            events.append(TimelineEvent(_at(o.sent_on), "orientation", services[o.service_id], True, record=o))
-        admin = [sid for sid in following if RightsApplication.compartment in by_service[sid]]
-        for r in RightsApplication.objects.filter(person=person, service_id__in=admin).order_by("-status_on")[:limit]:
-            events.append(TimelineEvent(_at(r.status_on), "rights_application", services[r.service_id], True,
-                                        record=r))
+        before_day = None
+        if before is not None:
+            try:
+                before_day = timezone.localtime(before).date()
+            except OverflowError:  # the last or first representable moment
+                before_day = before.date()
+        oriented = {sid: comps & set(TARGET_COMPARTMENT.values()) for sid, comps in readable.items()}
+        oriented = {sid: comps for sid, comps in oriented.items() if comps}
+        if oriented:
+            qs = Orientation.objects.filter(_per_service(oriented), person=person)
+            if before_day is not None:
+                qs = qs.filter(sent_on__lt=before_day)
+            for o in qs.order_by("-sent_on", "-pk")[:limit]:
+                events.append(TimelineEvent(_at(o.sent_on), "orientation", services[o.service_id], True, record=o))
+        admin = sorted(sid for sid, comps in readable.items() if RightsApplication.compartment in comps)
+        if admin:
+            qs = RightsApplication.objects.filter(person=person, service_id__in=admin)
+            if before_day is not None:
+                qs = qs.filter(status_on__lt=before_day)
+            for r in qs.order_by("-status_on", "-pk")[:limit]:
+                events.append(TimelineEvent(_at(r.status_on), "rights_application", services[r.service_id], True,
+                                            record=r))
     for f in followups:
         service = services[f.service_id]
-        if f.service_id in following:
+        if f.service_id in readable:
             events.append(TimelineEvent(_at(f.opened_on), "followup_opened", service, True, record=f))
             if f.closed_on:
                 events.append(TimelineEvent(_at(f.closed_on), "followup_closed", service, True, record=f))
         elif not service.confidential_location:
             events.append(TimelineEvent(_at(f.opened_on), "other_service", service, False, record=f))
+    if before is not None:
+        events = [e for e in events if e.at < before]
     events.sort(key=lambda e: e.at, reverse=True)
-    return events
+    return events[:limit]
 
 
 def new_client_uuid():

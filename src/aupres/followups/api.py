@@ -120,6 +120,7 @@ def list_followups(request, filters: Query[FollowUpFilter]):
         qs = qs.filter(closed_on__isnull=filters.open)
     qs = qs.annotate(plan_review_due=services.plan_review_due_annotation()).order_by("-opened_on", "-pk")
     total = qs.count()
+    qs = qs.annotate(last_encounter_at=services.last_encounter_annotation())  # the page only, not the count
     page = services.attach_alerts(qs[filters.offset: filters.offset + filters.limit])
     _audit(request, list(page), "list", {IDENTITY, FOLLOWUP})
     return {"count": total, "items": [followup_out(services.with_compartments(request.user, f)) for f in page]}

@@ -480,15 +480,65 @@ def plan_review_due_annotation():
                     .values("review_due_on")[:1])
 
 
+def last_encounter_annotation():
+    """Annotate follow-ups with the moment of their last encounter (`last_encounter_at`): one indexed
+    probe per follow-up, in the query that lists them (aupres.encounters.services)."""
+    from aupres.encounters.services import last_encounter_subquery
+
+    return last_encounter_subquery()
+
+
 def attach_alerts(followups, today=None):
-    """Set `.alerts` on each follow-up of a page (services already selected). Follow-ups must be
-    annotated with `plan_review_due` (plan_review_due_annotation) or it is read per row."""
+    """Set `.alerts` and `.last_encounter` on each follow-up of a page (services already selected).
+    Follow-ups should be annotated with `plan_review_due` (plan_review_due_annotation) and
+    `last_encounter_at` (last_encounter_annotation); otherwise these are read here."""
     today = today or timezone.localdate()
     followups = list(followups)
-    last = last_encounter_on(followups)
+    annotated = all(hasattr(f, "last_encounter_at") for f in followups)
+    last = {} if annotated else last_encounter_on(followups)
     for f in followups:
         due = f.plan_review_due if hasattr(f, "plan_review_due") else (
             getattr(current_plan(f), "review_due_on", None))
-        f.last_encounter = last.get(f.pk)
-        f.alerts = alerts_for(f, f.service, today, last.get(f.pk), due)
+        if annotated:
+            f.last_encounter = timezone.localtime(f.last_encounter_at).date() if f.last_encounter_at else None
+        else:
+            f.last_encounter = last.get(f.pk)
+        f.alerts = alerts_for(f, f.service, today, f.last_encounter, due)
     return followups
+
+
+# Caseload ---------------------------------------------------------------------------------------
+
+def caseload_persons(user):
+    """The persons of my active caseload (file active): an open follow-up in one of my services.
+    One row per person, however many of my services follow them (D15)."""
+    from aupres.persons.models import Person
+
+    services = access.service_ids(user)
+    if not services:
+        return Person.objects.none()
+    return Person.objects.filter(
+        pk__in=FollowUp.objects.open().filter(service_id__in=services).values("person_id")
+    ).order_by("last_name", "first_name", "alias", "pk")
+
+
+def attach_caseload_followups(user, persons, today=None):
+    """Set on each person of a page `.caseload_followups` (their open follow-ups in my services, with
+    service, referent, `.alerts` and `.last_encounter`) and `.alerts` (all of them): one query."""
+    persons = list(persons)
+    if not persons:
+        return persons
+    rows = (FollowUp.objects.open()
+            .filter(service_id__in=access.service_ids(user), person_id__in=[p.pk for p in persons])
+            .select_related("service", "referent")
+            .annotate(plan_review_due=plan_review_due_annotation(), last_encounter_at=last_encounter_annotation())
+            .order_by("service__name", "pk"))
+    by_person = {}
+    for f in attach_alerts(rows, today):
+        by_person.setdefault(f.person_id, []).append(f)
+    for p in persons:
+        p.caseload_followups = by_person.get(p.pk, [])
+        for f in p.caseload_followups:
+            f.person = p
+        p.alerts = [a for f in p.caseload_followups for a in f.alerts]
+    return persons

@@ -16,10 +16,14 @@ def person_timeline(context, person):
     for event in events:
         if event.kind == "rights_application":
             event.alert = services.needs_renewal(event.record)
-    comps = getattr(person, "compartments", frozenset())
+    # What the user may change: through a service following the person (consent and emergency only read).
+    comps = getattr(person, "writable_compartments", None)
+    if comps is None:
+        comps = frozenset().union(*(access.compartments_by_service(user)[sid]
+                                    for sid in access.following_services_of(user, person)))
     return {
-        "person": person, "events": events,
-        "can_record": bool(access.following_services_of(user, person, ENCOUNTER_COMPARTMENT)),
+        "person": person, "events": events, "page_full": len(events) >= services.TIMELINE_PAGE,
+        "can_record": ENCOUNTER_COMPARTMENT in comps,
         "can_orient": Compartment.SOCIAL in comps or Compartment.HEALTH in comps,
         "can_admin": Compartment.ADMINISTRATIVE in comps,
     }
