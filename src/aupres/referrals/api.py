@@ -224,7 +224,7 @@ class ReferralFilter(Schema):
 @router.get("/referrals", response=ReferralPage, summary="Referrals: your services' inbox, the ones you "
             "sent (partner), or the ones to route in your territory (regulator)")
 def list_referrals(request, filters: Query[ReferralFilter]):
-    qs = services.visible_referrals(request.user).select_related("service", "territory", "person")
+    qs = services.listed_referrals(request.user).select_related("service", "territory", "person")
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.service:

@@ -101,3 +101,28 @@ class CommitteeForm(forms.Form):
     attendees = forms.CharField(label=_("Attendees"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     notes = forms.CharField(label=_("Notes"), required=False, max_length=5000,
                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeSearchForm(forms.Form):
+    """Another record of the same person, searched by what the user types (sent by POST: no names in URLs)."""
+
+    alias = forms.CharField(label=_("Alias or nickname"), required=False, max_length=100)
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=100)
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=100)
+    birth_year = forms.IntegerField(label=_("Birth year"), required=False, min_value=1900, max_value=2100)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=30)
+
+
+class MergeForm(forms.Form):
+    """Which record to keep, with the versions of both as the user read them (stale-edit check)."""
+
+    keep = forms.TypedChoiceField(label=_("Record to keep"), coerce=int, widget=forms.RadioSelect)
+    version_first = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version_second = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, first, second, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = [(first.pk, first.display_name), (second.pk, second.display_name)]
+        if not self.is_bound:
+            self.initial.setdefault("keep", first.pk)
+            self.initial.update(version_first=first.version, version_second=second.version)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aupres.core.models import Compartment, VersionedModel
+from aupres.services.models import Need  # the kinds of need live with the service rules
 
 
 class Source(models.TextChoices):
@@ -36,18 +37,6 @@ class Source(models.TextChoices):
     INDIVIDUAL = "individual", _("Private individual")
     SELF = "self", _("The person themself")
     OWN_SERVICE = "own_service", _("Another service of ours")
-
-
-class Need(models.TextChoices):
-    HEALTH = "health", _("Somatic health")
-    MENTAL_HEALTH = "mental_health", _("Mental health")
-    ADDICTION = "addiction", _("Addiction")
-    NURSING = "nursing", _("Nursing care at the living place")
-    MATERNITY = "maternity", _("Pregnancy, maternity, young child")
-    SOCIAL = "social", _("Social support")
-    HOUSING = "housing", _("Housing, shelter or tenancy")
-    RIGHTS = "rights", _("Rights and papers")
-    VIOLENCE = "violence", _("Violence")
 
 
 class Urgency(models.TextChoices):
@@ -302,16 +291,6 @@ class ReferralAttachment(models.Model):
     @property
     def compartment(self):
         return DOCUMENT_COMPARTMENT[self.kind]
-
-
-class ServiceIntake(models.Model):
-    """What kinds of need a service takes (an addition to the service's rules, set by its head)."""
-
-    service = models.OneToOneField("services.Service", on_delete=models.CASCADE, related_name="intake")
-    accepted_needs = models.JSONField(
-        _("needs the service takes"), default=list, blank=True,
-        help_text=_("Empty: any need."),
-    )
 
 
 class MergeLog(models.Model):

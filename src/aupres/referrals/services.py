@@ -34,31 +34,10 @@ from aupres.referrals.models import (
     Referral,
     ReferralAttachment,
     ReferralEvent,
-    ServiceIntake,
     Source,
     Status,
 )
 from aupres.services.models import CapacityUnit, Membership, Profession, Public, RequiredDocument, Service
-
-# Needs a service of each kind usually takes, used until its head sets them (ServiceIntake).
-# Data, like aupres.services.kinds: a head of service changes them without code.
-DEFAULT_NEEDS_BY_KIND = {
-    "lhss_mobile": ["health", "mental_health", "addiction", "nursing"],
-    "lhss_day": ["health", "mental_health", "addiction", "rights"],
-    "lhss_residential": ["health", "nursing"],
-    "lhss_paediatric": ["health", "maternity"],
-    "lam": ["health", "nursing"],
-    "act": ["health", "housing"],
-    "act_outreach": ["health", "housing"],
-    "emsp": ["health", "mental_health", "addiction", "rights", "social"],
-    "ssiad_precarity": ["nursing", "health"],
-    "pass_mobile": ["health", "rights"],
-    "empp": ["mental_health", "addiction"],
-    "mum": ["maternity", "housing"],
-    "violence_shelter": ["violence", "housing", "social"],
-    "landlord_team": ["housing", "mental_health", "health", "social"],
-    "case_management": ["social", "housing", "rights", "health", "mental_health"],
-}
 
 MAX_ATTACHMENT_BYTES = getattr(settings, "REFERRAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENT_SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
@@ -130,22 +109,6 @@ def _adds_to_capacity(service, person, on=None):
 
 # Eligibility -----------------------------------------------------------------------------------
 
-def accepted_needs(service):
-    intake = ServiceIntake.objects.filter(service=service).first()
-    if intake is not None:
-        return list(intake.accepted_needs)
-    return list(DEFAULT_NEEDS_BY_KIND.get(service.kind.code, []))
-
-
-def set_accepted_needs(user, service, needs):
-    if not access.is_head_of_service(user, service.pk):
-        raise Forbidden(_("Only the head of service sets the needs it takes."))
-    unknown = set(needs) - set(Need.values)
-    if unknown:
-        raise DomainError(_("Unknown kind of need."), field="accepted_needs")
-    ServiceIntake.objects.update_or_create(service=service, defaults={"accepted_needs": sorted(set(needs))})
-
-
 def _months_between(since, on):
     return (on.year - since.year) * 12 + on.month - since.month - (on.day < since.day)
 
@@ -203,9 +166,12 @@ def eligibility(service, referral, on=None):
             reasons.append(("missing_document", _("Missing document: %(doc)s.") % {"doc": labels.get(kind, kind)}))
     if service.requires_expressed_demand and not (referral.consent == Consent.ASKS or referral.source == Source.SELF):
         reasons.append(("no_expressed_demand", _("This service requires the person's own demand.")))
-    taken = accepted_needs(service)
+    taken = service.accepted_needs or []
     if taken and referral.needs and not set(referral.needs) & set(taken):
-        reasons.append(("need_not_matching", _("This service does not take this kind of need.")))
+        labels = dict(Need.choices)
+        reasons.append(("need_not_matching", _(
+            "This service does not take this kind of need (it takes: %(needs)s).")
+            % {"needs": ", ".join(str(labels.get(n, n)) for n in taken)}))
     return reasons
 
 
@@ -226,6 +192,15 @@ def visible_referrals(user):
             return qs.none()
         return qs.unrouted().filter(territory_id__in=user.territory.self_and_descendant_ids())
     return qs.none()
+
+
+def listed_referrals(user):
+    """What a list shows the user: visible_referrals, where a partner sees a forwarded referral once, as
+    its latest step (the referral at the service it was forwarded to), not also as the forwarded one."""
+    qs = visible_referrals(user)
+    if getattr(user, "kind", None) == AccountKind.PARTNER:
+        qs = qs.exclude(status=Status.FORWARDED, forwards__isnull=False)
+    return qs
 
 
 def referral_compartments(user, referral):
@@ -622,7 +597,7 @@ def suggest_services(referral, limit=5):
     for service in Service.objects.filter(is_active=True).select_related("kind").prefetch_related("territories"):
         covered = {t.pk for t in service.territories.all()}
         territory_match = bool(covered & family)
-        taken = accepted_needs(service)
+        taken = service.accepted_needs or []
         need_match = not taken or bool(set(referral.needs) & set(taken))
         reasons = eligibility(service, referral)
         capacity = capacity_usage(service)

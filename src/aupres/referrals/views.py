@@ -17,7 +17,16 @@ from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
 from aupres.referrals import duplicates, services
-from aupres.referrals.forms import AcceptForm, CommitteeForm, DeclineForm, ForwardForm, ReferralForm, WaitForm
+from aupres.referrals.forms import (
+    AcceptForm,
+    CommitteeForm,
+    DeclineForm,
+    ForwardForm,
+    MergeForm,
+    MergeSearchForm,
+    ReferralForm,
+    WaitForm,
+)
 from aupres.referrals.models import Referral, Status
 from aupres.services.models import Service
 
@@ -144,10 +153,20 @@ def _detail_context(request, referral, forms=None):
     version = {"version": referral.version}
     forms = forms or {}
     is_head = access.is_head_of_service(request.user, referral.service_id)
+    merge_cands = []
+    if referral.person_id and Compartment.ADMINISTRATIVE in comps:
+        # Records that may be the same person as the one linked: each opens the merge screen.
+        person = referral.person
+        merge_cands = duplicates.find_candidates(
+            alias=person.alias, first_name=person.first_name, last_name=person.last_name,
+            birth_year=person.birth_year, phone=person.phone, exclude_ids=[person.pk],
+            scope=access.visible_persons(request.user, compartment=Compartment.ADMINISTRATIVE), limit=5)
     if referral.person_id:
         _audit(request, referral.person_id, "read", {IDENTITY, *comps}, service_id=referral.service_id)
     else:
         _audit(request, [c.person for c in cands], "list", {IDENTITY})
+    if merge_cands:
+        _audit(request, [c.person for c in merge_cands], "list", {IDENTITY})
     return {
         "referral": referral, "can_health": Compartment.HEALTH in comps, "can_social": Compartment.SOCIAL in comps,
         "can_admin": Compartment.ADMINISTRATIVE in comps,
@@ -161,7 +180,8 @@ def _detail_context(request, referral, forms=None):
         "decline_form": forms.get("decline") or DeclineForm(initial=version),
         "wait_form": forms.get("wait") or WaitForm(initial=version),
         "forward_form": forms.get("forward") or ForwardForm(initial=version),
-        "candidates": cands, "forwarded_to": referral.forwards.select_related("service").first(),
+        "candidates": cands, "merge_candidates": merge_cands,
+        "forwarded_to": referral.forwards.select_related("service").first(),
     }
 
 
@@ -233,6 +253,94 @@ def attachment(request, referral_id, attachment_id):
                         filename=f"{doc.kind}-{doc.pk}.{ext}")
 
 
+# Merging two records of one person ------------------------------------------------------------------
+
+def _merge_refused(request, error, person_id):
+    """A refusal the user can act on, in words (403: not allowed, 400: the same person twice)."""
+    return render(request, "referrals/merge_refused.html", {"message": error.message, "person_id": person_id},
+                  status=error.status)
+
+
+def _identity_values(person):
+    values = {f: getattr(person, f) for f in ("alias", "first_name", "last_name", "birth_year")}
+    values["phone"] = person.phone if Compartment.ADMINISTRATIVE in person.compartments else ""
+    return values
+
+
+@require_http_methods(["GET", "POST"])
+def merge_pick(request, person_id):
+    """"Merge with…": the records that may be the same person, among those whose administrative compartment
+    the user holds; first by the person's own identity, then by what the user types (POST)."""
+    _kind(request, AccountKind.STAFF)
+    person = _or_404(access.get_visible_person, request.user, person_id)
+    if Compartment.ADMINISTRATIVE not in person.writable_compartments:
+        return _merge_refused(request, Forbidden(_(
+            "Merging needs the administrative compartment of both persons, through a team that follows each "
+            "of them.")), person.pk)
+    form = MergeSearchForm(request.POST or None)
+    values = _identity_values(person)
+    searched = False
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        searched = True
+    found = duplicates.find_candidates(
+        alias=values.get("alias") or "", first_name=values.get("first_name") or "",
+        last_name=values.get("last_name") or "", birth_year=values.get("birth_year"),
+        phone=values.get("phone") or "", exclude_ids=[person.pk],
+        scope=access.visible_persons(request.user, compartment=Compartment.ADMINISTRATIVE))
+    _audit(request, person, "read", {IDENTITY})
+    _audit(request, [c.person for c in found], "list", {IDENTITY})
+    return render(request, "referrals/merge_pick.html", {
+        "person": person, "form": form, "candidates": found, "searched": searched})
+
+
+@require_http_methods(["GET", "POST"])
+def merge(request, person_id, other_person_id):
+    """Side by side, then the merge: the user picks the record to keep; every piece of history of both
+    records ends on it (duplicates.merge_persons)."""
+    _kind(request, AccountKind.STAFF)
+    first = _or_404(access.get_visible_person, request.user, person_id)
+    second = _or_404(access.get_visible_person, request.user, other_person_id)
+    try:
+        duplicates.check_merge(request.user, first, second)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        return _merge_refused(request, error, first.pk)
+    form = MergeForm(request.POST or None, first=first, second=second)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            keep, absorb = (first, second) if data["keep"] == first.pk else (second, first)
+            try:
+                duplicates.merge_persons(request.user, keep, absorb, versions={
+                    first.pk: data["version_first"], second.pk: data["version_second"]})
+            except NotFound:
+                raise Http404 from None
+            except DomainError as error:
+                # Show the records as they are now, keep the choice, and ask again.
+                form = MergeForm({"keep": data["keep"], "version_first": first.version,
+                                  "version_second": second.version}, first=first, second=second)
+                form.is_valid()
+                add_domain_error(form, error)
+                status = error.status
+            else:
+                # Every record of the absorbed person, in every compartment, now belongs to the one kept.
+                _audit(request, [keep.pk, absorb.pk], "update", {IDENTITY, *Compartment.values})
+                messages.success(request, _("The two records are merged: %(name)s keeps the history of both.")
+                                 % {"name": keep.display_name})
+                return redirect("persons:detail", person_id=keep.pk)
+        else:
+            status = 400
+    sides = [duplicates.merge_side(request.user, p) for p in (first, second)]
+    for p in (first, second):
+        _audit(request, p, "read", {IDENTITY, *(p.compartments & {Compartment.ADMINISTRATIVE, Compartment.SOCIAL})})
+    return render(request, "referrals/merge.html", {
+        "first": first, "second": second, "sides": sides, "form": form,
+        "rows": duplicates.identity_rows(first, second)}, status=status)
+
+
 # Orientation committee -------------------------------------------------------------------------------
 
 @require_http_methods(["GET", "POST"])
@@ -278,7 +386,7 @@ def committee(request, service_id):
 
 def partner_list(request):
     _kind(request, AccountKind.PARTNER)
-    rows = list(services.visible_referrals(request.user).select_related("service")[:200])
+    rows = list(services.listed_referrals(request.user).select_related("service")[:200])
     _audit(request, _named(rows), "list", {IDENTITY})
     return render(request, "referrals/partner_list.html", {
         "rows": [(r, services.status_label(r)) for r in rows]})

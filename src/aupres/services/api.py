@@ -11,6 +11,7 @@ from aupres.services import services
 from aupres.services.models import (
     CapacityUnit,
     Membership,
+    Need,
     OperatorKind,
     Profession,
     Public,
@@ -39,6 +40,7 @@ class RulesOut(Schema):
     max_length_days: int | None
     requires_prescription: bool
     required_documents: list[str]
+    accepted_needs: list[str]
     min_age: int | None
     max_age: int | None
     max_months_on_street: int | None
@@ -88,6 +90,10 @@ class RuleFields(Schema):
     max_length_days: int | None = Field(None, ge=0, le=36500)
     requires_prescription: bool | None = None
     required_documents: list[str] | None = None
+    accepted_needs: list[Need] | None = Field(
+        None, max_length=len(Need.values),
+        description="Kinds of need the service takes; a referral naming none of them does not fit. "
+                    "Empty: any need.")
     min_age: int | None = Field(None, ge=0, le=120)
     max_age: int | None = Field(None, ge=0, le=120)
     max_months_on_street: int | None = Field(None, ge=0, le=1200)

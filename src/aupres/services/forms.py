@@ -3,12 +3,12 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from aupres.core.forms import VersionedForm, date_input
-from aupres.services.models import Membership, Operator, RequiredDocument, Service, ServiceKind
+from aupres.services.models import Membership, Need, Operator, RequiredDocument, Service, ServiceKind
 
 SERVICE_FIELDS = [
     "name", "capacity", "capacity_unit", "territories", "public", "public_description",
     "usual_length_min_days", "usual_length_max_days", "max_length_days", "requires_prescription",
-    "required_documents", "min_age", "max_age", "max_months_on_street", "requires_expressed_demand",
+    "required_documents", "accepted_needs", "min_age", "max_age", "max_months_on_street", "requires_expressed_demand",
     "eligibility_notes", "has_orientation_committee", "confidential_location", "opening_days",
     "opens_day", "opens_night", "no_encounter_alert_days", "access_after_exit_days",
     "retention_days_after_exit", "is_active",
@@ -26,6 +26,10 @@ class ServiceForm(VersionedForm):
     required_documents = forms.MultipleChoiceField(
         choices=RequiredDocument.choices, required=False, widget=forms.CheckboxSelectMultiple,
         label=_("Documents required with a referral"))
+    accepted_needs = forms.MultipleChoiceField(
+        choices=Need.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Needs the service takes"),
+        help_text=_("A referral naming none of these needs does not fit the service. None ticked: any need."))
 
     class Meta:
         model = Service

@@ -96,6 +96,20 @@ class RequiredDocument(models.TextChoices):
     PRESCRIPTION = "prescription", _("Medical prescription")
 
 
+class Need(models.TextChoices):
+    """The kinds of need a referral names and a service takes (Service.accepted_needs)."""
+
+    HEALTH = "health", _("Somatic health")
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    ADDICTION = "addiction", _("Addiction")
+    NURSING = "nursing", _("Nursing care at the living place")
+    MATERNITY = "maternity", _("Pregnancy, maternity, young child")
+    SOCIAL = "social", _("Social support")
+    HOUSING = "housing", _("Housing, shelter or tenancy")
+    RIGHTS = "rights", _("Rights and papers")
+    VIOLENCE = "violence", _("Violence")
+
+
 WEEKDAYS = "1234567"  # ISO weekdays, Monday = 1
 
 
@@ -115,6 +129,10 @@ class ServiceRules(models.Model):
     required_documents = models.JSONField(
         _("documents required with a referral"), default=list, blank=True,
         help_text=_("Among: medical_file, social_file, prescription."),
+    )
+    accepted_needs = models.JSONField(
+        _("needs the service takes"), default=list, blank=True,
+        help_text=_("A referral naming none of these needs does not fit the service. Empty: any need."),
     )
     min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
@@ -136,11 +154,18 @@ class ServiceRules(models.Model):
     class Meta:
         abstract = True
 
+    def accepted_need_labels(self):
+        labels = dict(Need.choices)
+        return [labels.get(n, n) for n in self.accepted_needs or []]
+
     def clean(self):
         super().clean()
         unknown = set(self.required_documents or []) - set(RequiredDocument.values)
         if unknown:
             raise ValidationError({"required_documents": _("Unknown document kind.")})
+        if not isinstance(self.accepted_needs, list) or set(self.accepted_needs) - set(Need.values):
+            raise ValidationError({"accepted_needs": _("Unknown kind of need.")})
+        self.accepted_needs = sorted({str(n) for n in self.accepted_needs})
         lo, hi = self.usual_length_min_days, self.usual_length_max_days
         if lo is not None and hi is not None and lo > hi:
             raise ValidationError({"usual_length_max_days": _("The usual length ends before it starts.")})
@@ -171,13 +196,14 @@ class ServiceKind(ServiceRules):
     RULE_FIELDS = [
         "public", "public_description", "capacity_unit", "usual_length_min_days",
         "usual_length_max_days", "max_length_days", "requires_prescription",
-        "required_documents", "min_age", "max_age", "max_months_on_street",
+        "required_documents", "accepted_needs", "min_age", "max_age", "max_months_on_street",
         "requires_expressed_demand", "eligibility_notes", "has_orientation_committee",
         "confidential_location",
     ]
 
     def rules(self):
         values = {name: getattr(self, name) for name in self.RULE_FIELDS}
+        values["accepted_needs"] = list(self.accepted_needs or [])
         values["capacity"] = self.default_capacity or 0
         return values
 

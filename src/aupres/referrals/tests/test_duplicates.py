@@ -114,3 +114,79 @@ def test_merge_covers_every_relation_to_person_generically():
     relations = {rel.related_model._meta.label for rel in duplicates._relations()}
     assert {"followups.FollowUp", "persons.Note", "persons.MedicalProfile", "referrals.Referral",
             "persons.HouseholdMember"} <= relations
+
+
+# Field-by-field search quality (same ranking code on SQLite and PostgreSQL) ------------------------------
+
+@pytest.fixture
+def crowd(db):
+    """Persons with close names, so that each query has wrong answers to avoid."""
+    people = {
+        "traore": Person.objects.create(first_name="Aïcha", last_name="Traoré", birth_year=1985,
+                                        phone="07 11 22 33 44"),
+        "traore_old": Person.objects.create(first_name="Aïcha", last_name="Traoré", birth_year=1950),
+        "martin": Person.objects.create(first_name="Jean", last_name="Martin", birth_year=1970),
+        "martine": Person.objects.create(first_name="Martine", last_name="Dupont", birth_year=1962),
+        "lefevre": Person.objects.create(first_name="Élodie", last_name="Lefèvre", birth_year=1991),
+        "pepe": Person.objects.create(alias="Pépé du canal", birth_year=1948),
+        "gigi": Person.objects.create(alias="Gigi", first_name="Ginette", last_name="Roux"),
+    }
+    return people
+
+
+def _first(**query):
+    found = duplicates.find_candidates(scope=Person.objects.all(), **query)
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ({"first_name": "Aicha", "last_name": "Traore", "birth_year": 1985}, "traore"),  # accents dropped
+    ({"first_name": "AÏCHA", "last_name": "TRAORÉ", "birth_year": 1985}, "traore"),  # case and accents
+    ({"first_name": "Elodie", "last_name": "Lefevre"}, "lefevre"),
+    ({"first_name": "Elodie", "last_name": "Lefebvre"}, "lefevre"),  # spelling variant
+    ({"first_name": "Jean", "last_name": "Matrin"}, "martin"),  # transposition
+    ({"first_name": "Jean", "last_name": "Martn"}, "martin"),  # missing letter
+    ({"last_name": "Lefèvres"}, "lefevre"),  # last name only, one letter more
+])
+def test_misspelt_and_accented_names_find_the_person(crowd, query, expected):
+    best = _first(**query)
+    assert best is not None and best.person == crowd[expected] and "name" in best.matched
+
+
+def test_alias_only_matches_the_alias_and_never_the_phone_or_an_unrelated_name(crowd):
+    best = _first(alias="Pepe")
+    assert best.person == crowd["pepe"] and best.matched == ["name"]
+    assert _first(alias="pépé du canal").person == crowd["pepe"]
+    assert _first(alias="Gigi").person == crowd["gigi"]
+    assert _first(alias="Zorglub") is None
+
+
+def test_phone_only_matches_whatever_the_format(crowd):
+    for phone in ("+33 7 11 22 33 44", "07.11.22.33.44", "0711223344"):
+        found = duplicates.find_candidates(phone=phone, scope=Person.objects.all())
+        assert [c.person for c in found] == [crowd["traore"]] and found[0].matched == ["phone"]
+    assert duplicates.find_candidates(phone="07 99 99 99 99", scope=Person.objects.all()) == []
+    assert duplicates.find_candidates(phone="12", scope=Person.objects.all()) == []  # too short to compare
+
+
+@pytest.mark.parametrize(("year", "expected"), [(1985, "traore"), (1986, "traore"), (1950, "traore_old"),
+                                                (1951, "traore_old")])
+def test_the_birth_year_ranks_namesakes(crowd, year, expected):
+    found = duplicates.find_candidates(first_name="Aïcha", last_name="Traoré", birth_year=year,
+                                       scope=Person.objects.all())
+    assert found[0].person == crowd[expected] and "birth_year" in found[0].matched
+    assert {c.person for c in found[:2]} == {crowd["traore"], crowd["traore_old"]}
+    assert "birth_year" not in found[1].matched
+
+
+def test_a_name_and_the_phone_rank_above_the_name_alone(crowd):
+    found = duplicates.find_candidates(first_name="Aïcha", last_name="Traoré", phone="0711223344",
+                                       scope=Person.objects.all())
+    assert found[0].person == crowd["traore"] and set(found[0].matched) == {"name", "phone"}
+
+
+def test_similarity_is_pg_trgm_s():
+    assert duplicates.similarity("Benali", "BENALI") == 1.0
+    assert duplicates.similarity("benaly", "benali") == pytest.approx(5 / 9)  # as pg_trgm: 0.5555556
+    assert duplicates.similarity("", "benali") == 0.0
+    assert duplicates.word_similarity("le grand", "Le Grand de la gare") == 1.0

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from aupres.core import access
@@ -180,3 +181,23 @@ def test_accept_can_link_to_an_existing_person_instead_of_creating_one(world, ap
     assert r.status_code == 200, r.content
     assert Person.objects.count() == before
     assert FollowUp.objects.filter(person=world.person, service=world.service_b).exists()
+
+
+def test_a_forwarded_referral_shows_once_to_the_partner_who_sent_it(world, api_as, client_as):
+    partner = world.users["partner"]
+    sent = api_as(partner).post("/referrals", {
+        "source": "shelter", "service": world.service_a.pk, "first_name": "Paul", "last_name": "Forwardé",
+        "needs": ["health"]})
+    assert sent.status_code == 201, sent.content
+    ref = Referral.objects.get(pk=sent.json()["id"])
+    r = api_as(world.users["social_worker"]).post(f"/referrals/{ref.pk}/forward",
+                                                   {"version": ref.version, "service": world.service_b.pk})
+    assert r.status_code == 200, r.content
+    copy = ref.forwards.get()
+    listed = api_as(partner).get("/referrals").json()
+    assert listed["count"] == 1 and [i["id"] for i in listed["items"]] == [copy.pk]
+    assert listed["items"][0]["service"] == world.service_b.pk
+    html = client_as(partner).get(reverse("referrals:partner_list")).content.decode()
+    assert copy.receipt in html and ref.receipt not in html and html.count("<tr") == 2  # header + one row
+    # The first referral stays readable by its receipt's id (its status tells it was forwarded).
+    assert api_as(partner).get(f"/referrals/{ref.pk}").json()["status"] == "forwarded"

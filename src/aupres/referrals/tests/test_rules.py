@@ -13,7 +13,7 @@ from aupres.core.errors import DomainError, Forbidden
 from aupres.followups.models import FollowUp
 from aupres.persons.models import Household, HouseholdMember, Person
 from aupres.referrals import services
-from aupres.referrals.models import Consent, Referral, ReferralAttachment, ServiceIntake, Source, Status
+from aupres.referrals.models import Consent, Referral, ReferralAttachment, Source, Status
 from aupres.referrals.tests.helpers import join, referral
 from aupres.services.models import CapacityUnit, Profession, Public, ServiceKind
 
@@ -113,9 +113,9 @@ def test_need_not_matching_uses_the_services_accepted_needs(world):
     service = world.service_c  # PASS mobile: health, rights by default
     assert "need_not_matching" in codes(service, referral(service, needs=["housing"]))
     assert codes(service, referral(service, needs=["housing", "rights"])) == []
-    ServiceIntake.objects.create(service=service, accepted_needs=["housing"])
+    configure(service, accepted_needs=["housing"])
     assert codes(service, referral(service, needs=["housing"])) == []
-    ServiceIntake.objects.filter(service=service).update(accepted_needs=[])
+    configure(service, accepted_needs=[])
     assert codes(service, referral(service, needs=["violence"])) == []  # empty: any need
 
 
