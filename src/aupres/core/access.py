@@ -187,6 +187,12 @@ def get_visible_person(user, person_id):
     visible_persons), then the person; the grants are kept on the person for readable_services."""
     from aupres.persons.models import Person
 
+    try:
+        person_id = int(person_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if not 0 < person_id < 2**63:
+        raise NotFound()  # an id no database row can have (SQLite would overflow on it)
     rows = {}
     grants = _grants_by_person(user, [person_id], rows)
     if person_id not in rows:
