@@ -10,7 +10,16 @@ def aupres(request):
         "AUPRES_REQUIRE_2FA": settings.REQUIRE_2FA,
         "AUPRES_IS_HEAD": SimpleLazyObject(lambda: is_head_of_service(getattr(request, "user", None))),
         "AUPRES_EMERGENCY_UNREAD": SimpleLazyObject(lambda: _emergency_unread(request)),
+        "AUPRES_IS_HEALTH": SimpleLazyObject(lambda: _holds_health(request)),
     }
+
+
+def _holds_health(request):
+    """A health professional of some service: may open an emergency access (sharing app)."""
+    from aupres.core.access import service_ids
+    from aupres.core.models import Compartment
+
+    return bool(service_ids(getattr(request, "user", None), Compartment.HEALTH))
 
 
 def _emergency_unread(request):

@@ -72,3 +72,10 @@ def test_demo_adds_consents_and_an_emergency_access(settings):
     assert EmergencyAccess.objects.count() == 1
     Demo(persons=40).load()
     assert EmergencyAccess.objects.count() == 1 and SharingConsent.objects.count() <= 10
+
+
+def test_the_search_page_leads_health_professionals_to_emergency_access(world, client_as):
+    for profession, shown in (("doctor", True), ("nurse", True), ("social_worker", False), ("head_of_service", False)):
+        page = client_as(world.users[profession]).get("/personnes/recherche/").content.decode()
+        assert ('data-testid="emergency-entry"' in page) is shown, profession
+        assert ('href="/partage/urgence/"' in page) is shown, profession
