@@ -10,6 +10,7 @@ counts. Results here are EXACT; disclosure control is applied by services.py bef
 """
 
 import calendar
+import contextvars
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -183,6 +184,42 @@ def caseload_persons(services, period):
     return Person.objects.filter(pk__in=followups_overlapping(services, period).values("person_id"))
 
 
+_MEMO = contextvars.ContextVar("indicators_memo", default=None)
+
+
+def _memoised(name, services, period, fn):
+    """Within one compute_all, a result shared by several indicators is computed once."""
+    memo = _MEMO.get()
+    if memo is None:
+        return fn()
+    sql, params = services.query.sql_with_params()
+    key = (name, sql, tuple(map(str, params)), period)
+    if key not in memo:
+        memo[key] = fn()
+    return memo[key]
+
+
+def _born(year):
+    return Coalesce(F("birth_year"), Coalesce(ExtractYear("estimated_on"), Value(year)) - F("estimated_age"),
+                    output_field=IntegerField())
+
+
+def caseload_profile(services, period):
+    """The caseload persons counted in ONE grouped query by (sex, birth year, administrative
+    situation, living situation and health cover at the end of the period): the six caseload
+    indicators read it, and compute_all runs it once for all of them."""
+    def query():
+        return list(caseload_persons(services, period).order_by()
+                    .annotate(born=_born(period.end.year), lv=_latest(LivingSituation, period),
+                              hc=_latest(RightStatus, period, kind="health_cover"))
+                    .values_list("sex", "born", "administrative_situation", "lv", "hc").annotate(n=Count("pk")))
+    return _memoised("caseload_profile", services, period, query)
+
+
+def _profile_rows(services, period, column):
+    return [(row[column], row[-1]) for row in caseload_profile(services, period)]
+
+
 CASELOAD_RULE = _("follow-up open at some time in the period "
                   "(opened on or before its end, not closed before its start)")
 
@@ -190,7 +227,7 @@ CASELOAD_RULE = _("follow-up open at some time in the period "
 @indicator("caseload", _("Active caseload (file active)"), PERSONS, CASELOAD_RULE, _("all"),
            (("all", _("Persons")),), chart="", has_total=False)
 def caseload(services, period):
-    return {"all": caseload_persons(services, period).count()}
+    return {"all": sum(n for _key, n in _profile_rows(services, period, 0))}
 
 
 @indicator("new_persons", _("New persons"), PERSONS,
@@ -204,8 +241,7 @@ def new_persons(services, period):
 
 @indicator("persons_by_sex", _("Persons by sex"), PERSONS, CASELOAD_RULE, _("sex"), Sex.choices)
 def persons_by_sex(services, period):
-    rows = caseload_persons(services, period).order_by().values_list("sex").annotate(n=Count("pk"))
-    return _table(Sex.choices, rows, unknown="unknown")
+    return _table(Sex.choices, _profile_rows(services, period, 0), unknown="unknown")
 
 
 AGE_BANDS = (("0_17", _("under 18")), ("18_24", _("18 to 24")), ("25_39", _("25 to 39")),
@@ -226,12 +262,8 @@ def _band(age):
            AGE_BANDS)
 def persons_by_age(services, period):
     year = period.end.year
-    born = Coalesce(F("birth_year"), Coalesce(ExtractYear("estimated_on"), Value(year)) - F("estimated_age"),
-                    output_field=IntegerField())
-    rows = caseload_persons(services, period).order_by().annotate(born=born).values_list("born").annotate(
-        n=Count("pk"))
     out = {k: 0 for k, _label in AGE_BANDS}
-    for born_year, n in rows:
+    for born_year, n in _profile_rows(services, period, 1):
         out[_band(None if born_year is None else year - born_year)] += n
     return out
 
@@ -244,17 +276,13 @@ def _latest(model, period, **filters):
 @indicator("persons_by_living_situation", _("Persons by living situation"), PERSONS, CASELOAD_RULE,
            _("living situation in effect at the end of the period"), LivingSituationKind.choices)
 def persons_by_living_situation(services, period):
-    rows = (caseload_persons(services, period).order_by().annotate(v=_latest(LivingSituation, period))
-            .values_list("v").annotate(n=Count("pk")))
-    return _table(LivingSituationKind.choices, rows, unknown="unknown")
+    return _table(LivingSituationKind.choices, _profile_rows(services, period, 3), unknown="unknown")
 
 
 @indicator("persons_by_administrative_situation", _("Persons by administrative situation"), PERSONS,
            CASELOAD_RULE, _("administrative situation as currently recorded"), AdministrativeSituation.choices)
 def persons_by_administrative_situation(services, period):
-    rows = caseload_persons(services, period).order_by().values_list("administrative_situation").annotate(
-        n=Count("pk"))
-    return _table(AdministrativeSituation.choices, rows, unknown="unknown")
+    return _table(AdministrativeSituation.choices, _profile_rows(services, period, 2), unknown="unknown")
 
 
 HEALTH_COVER_CHOICES = (("puma", _("PUMa")), ("css", _("CSS")), ("ame", _("AME")), ("none", _("None")),
@@ -264,18 +292,28 @@ HEALTH_COVER_CHOICES = (("puma", _("PUMa")), ("css", _("CSS")), ("ame", _("AME")
 @indicator("persons_by_health_cover", _("Persons by health cover"), PERSONS, CASELOAD_RULE,
            _("health cover in effect at the end of the period"), HEALTH_COVER_CHOICES)
 def persons_by_health_cover(services, period):
-    rows = (caseload_persons(services, period).order_by()
-            .annotate(v=_latest(RightStatus, period, kind="health_cover")).values_list("v").annotate(n=Count("pk")))
-    return _table(HEALTH_COVER_CHOICES, rows, unknown="unknown")
+    return _table(HEALTH_COVER_CHOICES, _profile_rows(services, period, 4), unknown="unknown")
 
 
-def _rollup_ready(services, period, min_services=50):
-    """Rollups serve large scopes of whole years on PostgreSQL, once built (docs/indicators.md)."""
-    if connection.vendor != "postgresql" or not period.is_whole_years():
+# Event indicators whose counts the rollup EventMonth holds, kept current on write by PostgreSQL
+# triggers (rollup_sql.py). The other event indicators count small tables: always read live.
+ROLLUP_CODES = ("encounters_by_place", "encounters_by_mode", "acts_by_kind", "health_actions")
+# Since triggers keep them exact, rollups serve every scope (one service included); raise this to
+# send small scopes to the raw tables.
+ROLLUP_MIN_SERVICES = 1
+
+
+def _rollup_ready(services, period, months=False, min_services=None):
+    """Rollups serve large scopes of whole years (whole months for event counts) on PostgreSQL, once
+    the years were built by services.refresh_rollups; triggers keep them current afterwards
+    (docs/indicators.md)."""
+    min_services = ROLLUP_MIN_SERVICES if min_services is None else min_services
+    whole = period.is_whole_months() if months else period.is_whole_years()
+    if connection.vendor != "postgresql" or not whole:
         return False
     if RollupState.objects.filter(year__in=period.years()).count() != len(period.years()):
         return False
-    return services.count() >= min_services
+    return min_services <= 1 or services.count() >= min_services
 
 
 @indicator("persons_met", _("Persons met"), PERSONS, _("at least one encounter in the period"), _("all"),
@@ -339,8 +377,7 @@ class EventCount:
 
 
 def _events(code, spec, choices, services, period):
-    if (spec.count == "pk" and _rollup_ready(services, period) and period.is_whole_months()
-            and EventMonth.objects.filter(indicator=code).exists()):
+    if code in ROLLUP_CODES and spec.count == "pk" and _rollup_ready(services, period, months=True):
         rows = (EventMonth.objects.filter(indicator=code, service__in=services, month__gte=period.start,
                                           month__lte=period.end).values_list("key").annotate(n=Sum("n")))
     else:
@@ -431,6 +468,11 @@ event_indicator("collective_actions", _("Collective actions, by kind"), EVENTS, 
 @indicator("encounters_by_month", _("Encounters, by month"), EVENTS, ENCOUNTER_RULE, _("month"), (),
            has_total=True, chart="line")
 def encounters_by_month(services, period):
+    if _rollup_ready(services, period, months=True):
+        rows = (EventMonth.objects.filter(indicator="encounters_by_place", service__in=services,
+                                          month__gte=period.start, month__lte=period.end)
+                .order_by().values_list("month").annotate(n=Sum("n")))
+        return _by_month(rows, period)
     rows = (Encounter.objects.filter(_in_period("occurred_at", period, True), service__in=services).order_by()
             .annotate(m=TruncMonth("occurred_at")).values_list("m").annotate(n=Count("pk")))
     return _by_month(rows, period)
@@ -557,7 +599,11 @@ def compute(code, services, period):
 
 
 def compute_all(services, period, codes=None):
-    return {code: REGISTRY[code].compute(services, period) for code in (codes or REGISTRY)}
+    token = _MEMO.set({})
+    try:
+        return {code: REGISTRY[code].compute(services, period) for code in (codes or REGISTRY)}
+    finally:
+        _MEMO.reset(token)
 
 
 def column_labels(code, table):

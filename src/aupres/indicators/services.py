@@ -8,7 +8,8 @@ report and the funders only ever receive these tables.
 import datetime
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, DateField, F, Func, Max
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -371,29 +372,58 @@ def save_section(user, service_id, year, title, text, section_id=None, version=N
 
 def refresh_rollups(year, service_ids=None):
     """Rebuild the rollups of a year (all services, or some): PersonYear from encounter participants,
-    EventMonth from the additive event indicators. Set-based; called by the task
-    `indicators.tasks.refresh_rollups_task` (nightly) and after a bulk import."""
+    EventMonth from the event indicators of engine.ROLLUP_CODES. Set-based; called by the task
+    `indicators.tasks.refresh_rollups_task` (nightly) and after a bulk import. Between rebuilds,
+    PostgreSQL triggers keep the rollups current (rollup_sql.py).
+
+    On PostgreSQL the rollup tables are locked (EXCLUSIVE: readers go on reading the previous
+    rows) for the rebuild: a concurrent writer's trigger waits until the rebuild commits, then
+    applies its change on top, so no write is lost between the rebuild's reading and its commit."""
     period = engine.Period.year(year)
     services = Service.objects.all() if service_ids is None else Service.objects.filter(pk__in=service_ids)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(f"LOCK TABLE {PersonYear._meta.db_table}, {EventMonth._meta.db_table} IN EXCLUSIVE MODE")
         py = PersonYear.objects.filter(year=year)
-        ev = EventMonth.objects.filter(month__year=year)
+        ev = EventMonth.objects.filter(month__gte=period.start, month__lte=period.end)
         if service_ids is not None:
             py, ev = py.filter(service_id__in=service_ids), ev.filter(service_id__in=service_ids)
         py.delete()
         ev.delete()
         _refresh_person_year(year, period, services)
-        for code, spec in engine.EVENT_SPECS.items():
-            from django.db.models.functions import TruncMonth
-
-            rows = (spec.queryset(services).filter(engine._in_period(spec.date_field, period, spec.is_datetime))
-                    .order_by().annotate(m=TruncMonth(spec.date_field)).values_list(spec.service_path, "m", spec.key)
-                    .annotate(n=engine.Count("pk")))
-            EventMonth.objects.bulk_create(
-                [EventMonth(service_id=s, month=(m.date() if isinstance(m, datetime.datetime) else m),
-                            indicator=code, key="" if k is None else str(k), n=n)
-                 for s, m, k, n in rows], batch_size=5000)
+        for code in engine.ROLLUP_CODES:
+            _refresh_event_month(code, engine.EVENT_SPECS[code], period, services)
         RollupState.objects.update_or_create(year=year, defaults={"refreshed_at": timezone.now()})
+
+
+class _LocalMonth(Func):
+    """The first day of the month of a datetime, in the current time zone, as a date (PostgreSQL)."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        tz = timezone.get_current_timezone_name().replace("'", "")  # a zone name from settings, not input
+        return f"(DATE_TRUNC('month', {sql} AT TIME ZONE '{tz}'))::date", params
+
+
+def _refresh_event_month(code, spec, period, services):
+    qs = spec.queryset(services).filter(engine._in_period(spec.date_field, period, spec.is_datetime)).order_by()
+    if connection.vendor == "postgresql":
+        rows = (qs.annotate(rs=F(spec.service_path), rm=_LocalMonth(spec.date_field), rk=F(spec.key))
+                .values("rs", "rm", "rk").annotate(rn=Count("pk")))
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {EventMonth._meta.db_table} (indicator, service_id, month, key, n) "  # noqa: S608
+                        f"SELECT %s, q.rs, q.rm, coalesce(q.rk, ''), q.rn FROM ({sql}) q", [code, *params])
+        return
+    rows = (qs.annotate(m=TruncMonth(spec.date_field)).values_list(spec.service_path, "m", spec.key)
+            .annotate(n=Count("pk")))
+    EventMonth.objects.bulk_create(
+        [EventMonth(service_id=s, month=(timezone.localtime(m).date() if isinstance(m, datetime.datetime) else m),
+                    indicator=code, key="" if k is None else str(k), n=n)
+         for s, m, k, n in rows], batch_size=5000)
 
 
 def _refresh_person_year(year, period, services):
