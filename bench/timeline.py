@@ -62,11 +62,32 @@ def measure(sizes, runs):
         ids = list(FollowUp.objects.open().filter(service_id=sid).values_list("pk", flat=True))
         services.last_encounter_dates(ids)
 
-    for fn in (timeline, caseload):  # warm-up
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    clients = {}
+    for user in {v.pk: v for v in viewers}.values():
+        # Signed in with the second factor given, as on the phone.
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="bench phone", confirmed=True)
+        clients[user.pk] = Client()
+        clients[user.pk].force_login(user)
+        session = clients[user.pk].session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    def person_page(i):
+        """The whole person page, rendered: identity, compartments, notes, timeline, sharing, consultations."""
+        r = clients[viewers[i].pk].get(f"/personnes/{persons[i]}/")
+        assert r.status_code == 200 and b'data-testid="person-sharing"' in r.content, r.status_code
+
+    for fn in (timeline, caseload, person_page):  # warm-up
         for i in range(min(10, runs)):
             fn(i)
     sizes_seen.clear()
     results["timeline (get_visible_person + services.timeline)"] = timed(timeline, runs)
+    results["person page with its timeline (HTTP, rendered)"] = timed(person_page, runs)
     results["caseload: open follow-ups of a service + last_encounter_dates"] = timed(caseload, runs)
     f1 = (ANCHORS / "q/f1_timeline.sql").read_text().splitlines()[-1].replace(":p", "%s")
     e1 = (ANCHORS / "q/e1_caseload.sql").read_text().splitlines()[-1].replace(":s", "%s")
@@ -103,6 +124,8 @@ def main():
             results["caseload: open follow-ups of a service + last_encounter_dates"]
         f1, e1 = results["anchor f1_timeline"], results["anchor e1_caseload"]
         print(f"ratio timeline / f1: p50 {t[0] / f1[0]:.1f}x  p95 {t[1] / f1[1]:.1f}x")
+        h = results["person page with its timeline (HTTP, rendered)"]
+        print(f"ratio person page / f1: p50 {h[0] / f1[0]:.1f}x  p95 {h[1] / f1[1]:.1f}x")
         print(f"ratio caseload / e1: p50 {c[0] / e1[0]:.1f}x  p95 {c[1] / e1[1]:.1f}x")
     finally:
         finish(args)
