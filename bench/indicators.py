@@ -126,8 +126,8 @@ def measure(sizes, args):
     year = sizes["year"]
     period = engine.Period.year(year)
     with connection.cursor() as c:
-        c.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'indicators_rollup' AND tgenabled <> 'D'")
-        log(f"rollup triggers enabled: {c.fetchone()[0]} of 3")
+        c.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'indicators\\_rollup\\_%' AND tgenabled <> 'D'")
+        log(f"rollup triggers enabled: {c.fetchone()[0]} of 9 (statement-level)")
     for y in (year - 1, year):
         if not RollupState.objects.filter(year=y).exists():
             t = time.time()

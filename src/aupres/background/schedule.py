@@ -49,8 +49,9 @@ class Job:
 JOBS = (
     Job("retention-purge", "aupres.audit.tasks.purge_expired", at=datetime.time(3, 30),
         description="Anonymise the records kept past their service's retention period (docs/security.md)."),
-    Job("indicator-rollups", "aupres.background.tasks.refresh_current_rollups", at=datetime.time(2, 0),
-        description="Rebuild the indicator rollups of the current year (and of the last one in January)."),
+    Job("indicator-rollups", "aupres.indicators.tasks.maintain_current_rollups", at=datetime.time(2, 0),
+        description="Build the indicator rollups of the current year (and of the last one in January) if "
+                    "they never were, else verify them without locking (docs/indicators.md)."),
     Job("housekeeping", "aupres.background.tasks.housekeeping", at=datetime.time(4, 30),
         description="Delete expired sessions, old finished task results and old schedule rows."),
 )

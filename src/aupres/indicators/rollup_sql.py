@@ -4,7 +4,7 @@
 Why triggers and not Django signals: the product writes encounter participants and acts with
 `bulk_create` (encounters/services.py), which sends no signal; imports and merges use bulk or raw
 writes too. A trigger runs in the writer's transaction for every row however it is written, so the
-rollups never lag behind the raw tables. The nightly rebuild (services.refresh_rollups) remains: it
+rollups never lag behind the raw tables. The locked rebuild (services.refresh_rollups) remains: it
 builds a year for the first time and repairs anything written with triggers disabled (bench loads).
 
 Kept current:
@@ -12,19 +12,205 @@ Kept current:
 - indicators_eventmonth rows of ROLLUP_CODES: encounters_by_place / encounters_by_mode from
   encounters_encounter, acts_by_kind / health_actions from encounters_act (through its encounter).
 
+Statement-level triggers with transition tables (migration 0003; 0002 had row-level ones): one
+trigger per table and event (INSERT, UPDATE and DELETE see different transition tables). Each
+statement's changes are summed by rollup key, then applied in ONE upsert ordered by the rollup's
+unique key, so every transaction locks the rollup rows it touches in the same order: two
+transactions writing acts of the same service and month in different orders wait for each other
+instead of deadlocking (row-level triggers locked the rows in the order the rows were written).
+A bulk insert of N acts costs one upsert per distinct key instead of N.
+
 Years and months are those of the Europe/Paris calendar (settings.TIME_ZONE), as in the engine.
 """
 
 from django.conf import settings
 
 HEALTH_ACT_KINDS = ("health_check", "vaccination", "screening")
+TABLES = ("encounters_encounter", "encounters_encounterperson", "encounters_act")
+EVENTS = {"ins": ("INSERT", "REFERENCING NEW TABLE AS new_rows"),
+          "upd": ("UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+          "del": ("DELETE", "REFERENCING OLD TABLE AS old_rows")}
+FUNCTIONS = {"encounters_encounter": "indicators_rollup_encounter", "encounters_act": "indicators_rollup_act",
+             "encounters_encounterperson": "indicators_rollup_encounterperson"}
 
 
 def _tz():
     return settings.TIME_ZONE.replace("'", "")
 
 
+def _month(col):
+    return f"date_trunc('month', {col} AT TIME ZONE '{_tz()}')::date"
+
+
+def _year(col):
+    return f"extract(year FROM {col} AT TIME ZONE '{_tz()}')::int"
+
+
+def _encounter_deltas(rows):
+    """Delta rows (s, m, i, k, d) of encounters; `rows` yields (s, at, place_kind, mode, d)."""
+    return f"""SELECT r.s, {_month('r.at')} AS m, v.i,
+         coalesce(CASE v.i WHEN 'encounters_by_place' THEN r.place_kind ELSE r.mode END, '') AS k, r.d
+    FROM ({rows}) r CROSS JOIN (VALUES ('encounters_by_place'), ('encounters_by_mode')) v(i)"""
+
+
+def _act_deltas(rows):
+    """Delta rows (s, m, i, k, d) of acts; `rows` yields (s, at, kind, d)."""
+    health = ", ".join(f"'{k}'" for k in HEALTH_ACT_KINDS)
+    return f"""SELECT r.s, {_month('r.at')} AS m, v.i, coalesce(r.kind, '') AS k, r.d
+    FROM ({rows}) r CROSS JOIN (VALUES ('acts_by_kind'), ('health_actions')) v(i)
+   WHERE v.i = 'acts_by_kind' OR r.kind IN ({health})"""
+
+
+def _apply_event_month(deltas, with_sql=""):
+    """PL/pgSQL: sums the statement's delta rows by key and applies them (one ordered upsert)."""
+    return f"""
+  {with_sql}
+  SELECT array_agg(g.s), array_agg(g.m), array_agg(g.i), array_agg(g.k), array_agg(g.d)
+    INTO ss, ms, inds, ks, ds
+    FROM (SELECT x.s, x.m, x.i, x.k, sum(x.d)::int AS d FROM ({deltas}) x
+           WHERE x.s IS NOT NULL AND x.m IS NOT NULL GROUP BY x.s, x.m, x.i, x.k) g
+   WHERE g.d <> 0;
+  PERFORM indicators_eventmonth_apply(ss, ms, inds, ks, ds);"""
+
+
+def _function(name, body, declare="ss bigint[]; ms date[]; inds text[]; ks text[]; ds int[];"):
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE {declare}
+BEGIN{body}
+  RETURN NULL;
+END $$;
+"""
+
+
+def _encounter_functions():
+    changed = """c AS (SELECT n.id, o.service_id AS os, o.occurred_at AS oat, o.place_kind AS op, o.mode AS om,
+                  n.service_id AS ns, n.occurred_at AS nat, n.place_kind AS np, n.mode AS nm
+             FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE (o.service_id, o.occurred_at, o.place_kind, o.mode)
+                  IS DISTINCT FROM (n.service_id, n.occurred_at, n.place_kind, n.mode))"""
+    # An encounter moved to another service or date moves the counts of its acts.
+    moved_acts = """SELECT c.os AS s, c.oat AS at, a.kind, -1 AS d
+      FROM c JOIN encounters_act a ON a.encounter_id = c.id WHERE (c.os, c.oat) IS DISTINCT FROM (c.ns, c.nat)
+    UNION ALL
+    SELECT c.ns, c.nat, a.kind, 1
+      FROM c JOIN encounters_act a ON a.encounter_id = c.id WHERE (c.os, c.oat) IS DISTINCT FROM (c.ns, c.nat)"""
+    update = (_encounter_deltas("SELECT os AS s, oat AS at, op AS place_kind, om AS mode, -1 AS d FROM c "
+                                "UNION ALL SELECT ns, nat, np, nm, 1 FROM c")
+              + "\n    UNION ALL\n" + _act_deltas(moved_acts))
+    f = FUNCTIONS["encounters_encounter"]
+    return (
+        _function(f"{f}_ins", _apply_event_month(_encounter_deltas(
+            "SELECT service_id AS s, occurred_at AS at, place_kind, mode, 1 AS d FROM new_rows")))
+        + _function(f"{f}_del", _apply_event_month(_encounter_deltas(
+            "SELECT service_id AS s, occurred_at AS at, place_kind, mode, -1 AS d FROM old_rows")))
+        + _function(f"{f}_upd", _apply_event_month(update, with_sql=f"WITH {changed}"))
+    )
+
+
+def _act_functions():
+    def rows(table, sign, encounter_col="encounter_id", kind_col="kind", source=None):
+        return (f"SELECT e.service_id AS s, e.occurred_at AS at, a.{kind_col} AS kind, {sign} AS d "
+                f"FROM {source or table + ' a'} JOIN encounters_encounter e ON e.id = a.{encounter_col}")
+    changed = """c AS (SELECT o.encounter_id AS oe, o.kind AS ok, n.encounter_id AS ne, n.kind AS nk
+             FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE (o.encounter_id, o.kind) IS DISTINCT FROM (n.encounter_id, n.kind))"""
+    update = (rows(None, -1, "oe", "ok", source="c a") + "\n    UNION ALL\n    "
+              + rows(None, 1, "ne", "nk", source="c a"))
+    f = FUNCTIONS["encounters_act"]
+    # Django deletes acts before their encounter (it runs CASCADE itself), so the encounter is there.
+    return (
+        _function(f"{f}_ins", _apply_event_month(_act_deltas(rows("new_rows", 1))))
+        + _function(f"{f}_del", _apply_event_month(_act_deltas(rows("old_rows", -1))))
+        + _function(f"{f}_upd", _apply_event_month(_act_deltas(update), with_sql=f"WITH {changed}"))
+    )
+
+
+def _person_year_functions():
+    tz = _tz()
+
+    def keys(rows, where=""):
+        return (f"SELECT DISTINCT {_year('occurred_at')} AS y, service_id AS s, person_id AS p FROM {rows} "
+                f"WHERE service_id IS NOT NULL AND person_id IS NOT NULL AND occurred_at IS NOT NULL {where}")
+
+    def upsert(keys_sql):
+        # Ordered by the unique key; the row of a person already met is locked (DO UPDATE … WHERE
+        # false locks without writing), so that a concurrent deletion of the same key waits for us.
+        return f"""
+  INSERT INTO indicators_personyear AS t (year, service_id, person_id)
+  SELECT k.y, k.s, k.p FROM ({keys_sql}) k ORDER BY k.y, k.s, k.p
+  ON CONFLICT (year, service_id, person_id) DO UPDATE SET person_id = EXCLUDED.person_id WHERE false;"""
+
+    def delete_unmet(keys_sql):
+        # Deleting the last encounter of a person in a service-year removes its row. The rows are
+        # locked first (above), in key order, so a concurrent insert of the same key waits for us.
+        return f"""
+  DELETE FROM indicators_personyear t USING ({keys_sql}) k
+   WHERE t.year = k.y AND t.service_id = k.s AND t.person_id = k.p
+     AND NOT EXISTS (
+       SELECT 1 FROM encounters_encounterperson p
+        WHERE p.person_id = k.p AND p.service_id = k.s
+          AND p.occurred_at >= make_timestamptz(k.y, 1, 1, 0, 0, 0, '{tz}')
+          AND p.occurred_at < make_timestamptz(k.y + 1, 1, 1, 0, 0, 0, '{tz}'));"""
+
+    old_keys = keys("old_rows")
+    lock = f"""
+  PERFORM 1 FROM indicators_personyear t WHERE (t.year, t.service_id, t.person_id) IN ({old_keys})
+    ORDER BY t.year, t.service_id, t.person_id FOR UPDATE OF t;"""
+    changed_old = keys("old_rows o", "AND EXISTS (SELECT 1 FROM new_rows n WHERE n.id = o.id AND "
+                       "(o.service_id, o.person_id, o.occurred_at) IS DISTINCT FROM "
+                       "(n.service_id, n.person_id, n.occurred_at))")
+    changed_new = keys("new_rows n", "AND EXISTS (SELECT 1 FROM old_rows o WHERE n.id = o.id AND "
+                       "(o.service_id, o.person_id, o.occurred_at) IS DISTINCT FROM "
+                       "(n.service_id, n.person_id, n.occurred_at))")
+    # An update locks (upserts) the old and the new keys in one ordered pass, then removes the old
+    # keys left without an encounter.
+    update = (upsert(f"{changed_old} UNION {changed_new}")
+              + delete_unmet(f"{changed_old} EXCEPT {changed_new}"))
+    f = FUNCTIONS["encounters_encounterperson"]
+    return (_function(f"{f}_ins", upsert(keys("new_rows")), declare="")
+            + _function(f"{f}_del", lock + delete_unmet(old_keys), declare="")
+            + _function(f"{f}_upd", update, declare=""))
+
+
 def create_sql():
+    triggers = "".join(
+        f"CREATE TRIGGER indicators_rollup_{ev} AFTER {op} ON {table} {ref}\n"
+        f"  FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTIONS[table]}_{ev}();\n"
+        for table in TABLES for ev, (op, ref) in EVENTS.items())
+    return f"""
+CREATE OR REPLACE FUNCTION indicators_eventmonth_apply(ss bigint[], ms date[], inds text[], ks text[], ds int[])
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF ss IS NULL THEN RETURN; END IF;
+  -- ONE upsert in the order of the unique key: every transaction locks counter rows in the same
+  -- order. A decrement locks its row here too (DO UPDATE … WHERE false locks without writing;
+  -- the proposed row cannot carry a negative n, n >= 0) and is applied just below, on rows that
+  -- this transaction already holds.
+  INSERT INTO indicators_eventmonth AS t (service_id, month, indicator, key, n)
+  SELECT u.s, u.m, u.i, u.k, greatest(u.d, 0) FROM unnest(ss, ms, inds, ks, ds) AS u(s, m, i, k, d)
+   ORDER BY u.s, u.m, u.i, u.k
+  ON CONFLICT (service_id, month, indicator, key) DO UPDATE SET n = t.n + EXCLUDED.n WHERE EXCLUDED.n > 0;
+  IF EXISTS (SELECT 1 FROM unnest(ds) AS u(d) WHERE u.d < 0) THEN
+    UPDATE indicators_eventmonth t SET n = greatest(t.n + u.d, 0)
+      FROM unnest(ss, ms, inds, ks, ds) AS u(s, m, i, k, d)
+     WHERE u.d < 0 AND t.service_id = u.s AND t.month = u.m AND t.indicator = u.i AND t.key = u.k;
+  END IF;
+END $$;
+{_encounter_functions()}{_act_functions()}{_person_year_functions()}
+{triggers}"""
+
+
+DROP_SQL = "".join(f"DROP TRIGGER IF EXISTS indicators_rollup_{ev} ON {table};\n"
+                   for table in TABLES for ev in EVENTS) + "".join(
+    f"DROP FUNCTION IF EXISTS {FUNCTIONS[table]}_{ev}();\n" for table in TABLES for ev in EVENTS) + (
+    "DROP FUNCTION IF EXISTS indicators_eventmonth_apply(bigint[], date[], text[], text[], int[]);\n")
+
+
+# Migration 0002 (row-level triggers) ----------------------------------------------------------------
+
+def create_row_level_sql():
+    """Migration 0002's row-level triggers, kept verbatim for its history (0003 replaces them)."""
     tz = _tz()
     health = ", ".join(f"'{k}'" for k in HEALTH_ACT_KINDS)
     return f"""
@@ -132,7 +318,7 @@ CREATE TRIGGER indicators_rollup AFTER INSERT OR UPDATE OR DELETE ON encounters_
 """
 
 
-DROP_SQL = """
+DROP_ROW_LEVEL_SQL = """
 DROP TRIGGER IF EXISTS indicators_rollup ON encounters_encounter;
 DROP TRIGGER IF EXISTS indicators_rollup ON encounters_act;
 DROP TRIGGER IF EXISTS indicators_rollup ON encounters_encounterperson;

@@ -6,6 +6,7 @@ report and the funders only ever receive these tables.
 """
 
 import datetime
+import logging
 
 from django.db import connection, transaction
 from django.db.models import Count, DateField, F, Func, Max
@@ -28,6 +29,8 @@ from aupres.indicators.models import (
     Submission,
 )
 from aupres.services.models import Membership, Operator, Service, Territory
+
+logger = logging.getLogger(__name__)
 
 SERVICE, OPERATOR, TERRITORY = "service", "operator", "territory"
 MAX_PERIOD_DAYS = 3 * 366
@@ -372,9 +375,10 @@ def save_section(user, service_id, year, title, text, section_id=None, version=N
 
 def refresh_rollups(year, service_ids=None):
     """Rebuild the rollups of a year (all services, or some): PersonYear from encounter participants,
-    EventMonth from the event indicators of engine.ROLLUP_CODES. Set-based; called by the task
-    `indicators.tasks.refresh_rollups_task` (nightly) and after a bulk import. Between rebuilds,
-    PostgreSQL triggers keep the rollups current (rollup_sql.py).
+    EventMonth from the event indicators of engine.ROLLUP_CODES. Set-based; run the first time a year
+    is needed (`maintain_rollups`, nightly), by operators (`manage.py rebuild_rollups`, the task
+    `indicators.tasks.refresh_rollups_task`) and after a load written with triggers disabled.
+    Between rebuilds, PostgreSQL triggers keep the rollups current (rollup_sql.py).
 
     On PostgreSQL the rollup tables are locked (EXCLUSIVE: readers go on reading the previous
     rows) for the rebuild: a concurrent writer's trigger waits until the rebuild commits, then
@@ -408,22 +412,30 @@ class _LocalMonth(Func):
         return f"(DATE_TRUNC('month', {sql} AT TIME ZONE '{tz}'))::date", params
 
 
-def _refresh_event_month(code, spec, period, services):
+def _event_month_query(spec, period, services):
+    """The raw counts of an event indicator by (service, local month, key): rs, rm, rk, rn."""
     qs = spec.queryset(services).filter(engine._in_period(spec.date_field, period, spec.is_datetime)).order_by()
+    month = _LocalMonth(spec.date_field) if connection.vendor == "postgresql" else TruncMonth(spec.date_field)
+    return (qs.annotate(rs=F(spec.service_path), rm=month, rk=F(spec.key))
+            .values("rs", "rm", "rk").annotate(rn=Count("pk")))
+
+
+def _event_month_rows(spec, period, services):
+    for s, m, k, n in _event_month_query(spec, period, services).values_list("rs", "rm", "rk", "rn"):
+        yield s, (timezone.localtime(m).date() if isinstance(m, datetime.datetime) else m), ("" if k is None
+                                                                                           else str(k)), n
+
+
+def _refresh_event_month(code, spec, period, services):
     if connection.vendor == "postgresql":
-        rows = (qs.annotate(rs=F(spec.service_path), rm=_LocalMonth(spec.date_field), rk=F(spec.key))
-                .values("rs", "rm", "rk").annotate(rn=Count("pk")))
-        sql, params = rows.query.sql_with_params()
+        sql, params = _event_month_query(spec, period, services).query.sql_with_params()
         with connection.cursor() as cur:
             cur.execute(f"INSERT INTO {EventMonth._meta.db_table} (indicator, service_id, month, key, n) "  # noqa: S608
                         f"SELECT %s, q.rs, q.rm, coalesce(q.rk, ''), q.rn FROM ({sql}) q", [code, *params])
         return
-    rows = (qs.annotate(m=TruncMonth(spec.date_field)).values_list(spec.service_path, "m", spec.key)
-            .annotate(n=Count("pk")))
-    EventMonth.objects.bulk_create(
-        [EventMonth(service_id=s, month=(timezone.localtime(m).date() if isinstance(m, datetime.datetime) else m),
-                    indicator=code, key="" if k is None else str(k), n=n)
-         for s, m, k, n in rows], batch_size=5000)
+    EventMonth.objects.bulk_create([EventMonth(service_id=s, month=m, indicator=code, key=k, n=n)
+                                    for s, m, k, n in _event_month_rows(spec, period, services)],
+                                   batch_size=5000)
 
 
 def _refresh_person_year(year, period, services):
@@ -443,3 +455,64 @@ def _refresh_person_year(year, period, services):
              .order_by().values_list("service_id", "person_id").distinct())
     PersonYear.objects.bulk_create([PersonYear(service_id=s, year=year, person_id=p) for s, p in pairs],
                                    batch_size=5000)
+
+
+def rollups_maintained():
+    """Whether triggers keep the rollups current (PostgreSQL). Elsewhere they are neither kept nor read."""
+    return connection.vendor == "postgresql"
+
+
+def verify_rollups(year):
+    """Compare the rollups of a year with the raw tables, per service, WITHOUT locking anything:
+    persons met (PersonYear rows against distinct participants) and the counts of every
+    (month, indicator, key) of engine.ROLLUP_CODES. Returns the sorted ids of the services whose
+    rollups differ.
+
+    On PostgreSQL, when called outside a transaction, both sides are read in ONE REPEATABLE READ,
+    READ ONLY snapshot: triggers change the rollups in the writer's transaction, so any snapshot
+    sees them equal to the raw tables, and concurrent writers are neither blocked nor a cause of
+    false mismatches. (Inside a caller's transaction, that transaction's snapshots are used.)"""
+    from aupres.encounters.models import EncounterPerson
+
+    period = engine.Period.year(year)
+    start, end = period.bounds()
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as cur:  # the first statement of the transaction
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        bad = set()
+        raw = dict(EncounterPerson.objects.filter(occurred_at__gte=start, occurred_at__lt=end).order_by()
+                   .values_list("service_id").annotate(n=Count("person_id", distinct=True)))
+        rolled = dict(PersonYear.objects.filter(year=year).order_by().values_list("service_id")
+                      .annotate(n=Count("pk")))
+        bad |= {s for s in raw.keys() | rolled.keys() if raw.get(s, 0) != rolled.get(s, 0)}
+        services = Service.objects.all()
+        raw = {(s, m, code, k): n for code in engine.ROLLUP_CODES
+               for s, m, k, n in _event_month_rows(engine.EVENT_SPECS[code], period, services) if n}
+        rolled = {(s, m, code, k): n for s, m, code, k, n in EventMonth.objects.filter(
+            indicator__in=engine.ROLLUP_CODES, month__gte=period.start, month__lte=period.end, n__gt=0)
+            .values_list("service_id", "month", "indicator", "key", "n")}
+        bad |= {key[0] for key in raw.keys() | rolled.keys() if raw.get(key) != rolled.get(key)}
+    return sorted(bad)
+
+
+def maintain_rollups(year):
+    """The nightly job, for one year (indicators.tasks.maintain_current_rollups). A year never built
+    (no RollupState) is built, with the locked rebuild; afterwards triggers keep it exact, so the
+    job only VERIFIES it, without locking, and reports the services whose rollups differ (ids and
+    counts only). An operator repairs them with `manage.py rebuild_rollups --year Y [--service ID]`.
+    Without triggers (SQLite) the rollups are neither kept nor read: nothing to verify."""
+    if not RollupState.objects.filter(year=year).exists():
+        refresh_rollups(year)
+        logger.info("Rollups of %s built (first time).", year)
+        return {"year": year, "action": "built"}
+    if not rollups_maintained():
+        return {"year": year, "action": "skipped"}
+    bad = verify_rollups(year)
+    if bad:
+        logger.warning("Rollups of %s differ from the raw tables for %d services (ids: %s); repair with "
+                       "`manage.py rebuild_rollups --year %s --service ID…`.", year, len(bad), bad[:100], year)
+    else:
+        logger.info("Rollups of %s verified: equal to the raw tables.", year)
+    return {"year": year, "action": "verified", "mismatching_services": len(bad), "service_ids": bad[:100]}

@@ -109,8 +109,8 @@ def test_the_worker_enqueues_the_declared_jobs_and_runs_them_once(database_tasks
         r.task_path: r.traceback for r in results.values()}
     queued.refresh_from_db()
     assert queued.return_value == "ping" and queued.worker_ids
-    assert results["aupres.background.tasks.refresh_current_rollups"].return_value[-1] == (
-        datetime.date.today().year)
+    assert results["aupres.indicators.tasks.maintain_current_rollups"].return_value[-1] == {
+        "year": datetime.date.today().year, "action": "built"}
     from aupres.indicators.models import RollupState
 
     assert RollupState.objects.filter(year=datetime.date.today().year).exists()

@@ -133,3 +133,97 @@ def test_random_writes_keep_rollups_equal_to_raw(data, world, monkeypatch, seed)
         else:
             rng.choice(encounters).delete()
     assert figures(scope(data), Y2025, True, monkeypatch) == figures(scope(data), Y2025, False, monkeypatch)
+
+
+# Nightly verification and the operators' rebuild -------------------------------------------------
+
+def _tamper(service, year=2025):
+    """Drift as a load written with triggers disabled would leave it: one counter off by 2."""
+    row = EventMonth.objects.filter(service=service, month__year=year, indicator="acts_by_kind").first()
+    EventMonth.objects.filter(pk=row.pk).update(n=row.n + 2)
+    return row
+
+
+def test_verification_reports_the_services_whose_rollups_differ(data, world):
+    services.refresh_rollups(2024)
+    services.refresh_rollups(2025)
+    assert services.verify_rollups(2025) == []
+    row = _tamper(data.a)
+    assert services.verify_rollups(2025) == [data.a.pk]
+    PersonYear.objects.filter(service=data.b, year=2025).delete()  # persons met of B missing
+    assert services.verify_rollups(2025) == sorted([data.a.pk, data.b.pk])
+    EventMonth.objects.filter(pk=row.pk).update(n=row.n)
+    # A counter for a service that has no raw rows at all (service C) is a mismatch too.
+    EventMonth.objects.create(service=world.service_c, month=datetime.date(2025, 2, 1), indicator="health_actions",
+                              key="vaccination", n=1)
+    assert services.verify_rollups(2025) == sorted([data.b.pk, world.service_c.pk])
+    assert services.verify_rollups(2024) == []  # other years untouched
+
+
+@postgresql_only
+def test_verification_after_writes_finds_the_triggers_exact(data, world):
+    services.refresh_rollups(2025)
+    nurse = world.users["nurse"]
+    encounter, _created = encounter_services.create_encounter(
+        nurse, occurred_at=at(2025, 12, 31, 23, 30), place_kind="street", mode="street_round",
+        service_id=data.a.pk, persons=[data.p5.pk], acts=[{"kind": "screening"}, {"kind": "first_aid"}])
+    Encounter.objects.filter(pk=data.e1.pk).update(service_id=data.b.pk)  # acts move with it
+    Encounter.objects.get(pk=encounter.pk).delete()
+    assert services.verify_rollups(2025) == []
+
+
+def test_the_nightly_job_builds_a_year_once_then_only_verifies(data, monkeypatch, caplog):
+    monkeypatch.setattr(services, "rollups_maintained", lambda: True)  # as on PostgreSQL
+    assert services.maintain_rollups(2025) == {"year": 2025, "action": "built"}
+    built_at = RollupState.objects.get(year=2025).refreshed_at
+    assert services.maintain_rollups(2025) == {"year": 2025, "action": "verified", "mismatching_services": 0,
+                                               "service_ids": []}
+    row = _tamper(data.a)
+    with caplog.at_level("WARNING", logger="aupres.indicators.services"):
+        report = services.maintain_rollups(2025)
+    assert report == {"year": 2025, "action": "verified", "mismatching_services": 1, "service_ids": [data.a.pk]}
+    assert f"[{data.a.pk}]" in caplog.text and "1 services" in caplog.text
+    # Verified, not rebuilt: the drift is still there and the year was not rebuilt again.
+    assert EventMonth.objects.get(pk=row.pk).n == row.n + 2
+    assert RollupState.objects.get(year=2025).refreshed_at == built_at
+
+
+def test_without_triggers_the_nightly_job_does_not_verify(data, monkeypatch):
+    monkeypatch.setattr(services, "rollups_maintained", lambda: False)  # SQLite
+    calls = []
+    monkeypatch.setattr(services, "verify_rollups", calls.append)
+    assert services.maintain_rollups(2025)["action"] == "built"
+    assert services.maintain_rollups(2025) == {"year": 2025, "action": "skipped"}
+    assert calls == []
+
+
+@pytest.mark.parametrize(("today", "years"), [(datetime.date(2026, 1, 15), [2025, 2026]),
+                                              (datetime.date(2026, 5, 4), [2026])])
+def test_the_scheduled_task_covers_the_current_year_and_in_january_the_last(monkeypatch, today, years):
+    from django.utils import timezone
+
+    from aupres.indicators import tasks
+
+    monkeypatch.setattr(timezone, "localdate", lambda: today)
+    monkeypatch.setattr(services, "maintain_rollups", lambda year: {"year": year})
+    assert tasks.maintain_current_rollups.call() == [{"year": y} for y in years]
+
+
+def test_the_rebuild_command_repairs_a_year(data, world):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    services.refresh_rollups(2025)
+    row = _tamper(data.a)
+    out = StringIO()
+    call_command("rebuild_rollups", "--year", "2025", "--verify-only", stdout=out)
+    assert f"1 services whose rollups differ from the raw tables: {data.a.pk}" in out.getvalue()
+    assert EventMonth.objects.get(pk=row.pk).n == row.n + 2  # verification changes nothing
+    with pytest.raises(CommandError):
+        call_command("rebuild_rollups", "--year", "2025", "--service", "999999")
+    call_command("rebuild_rollups", "--year", "2025", "--service", str(data.a.pk), stdout=StringIO())
+    assert services.verify_rollups(2025) == []
+    _tamper(data.a)
+    call_command("rebuild_rollups", "--year", "2025", stdout=out)
+    assert services.verify_rollups(2025) == [] and "rebuilt for every service" in out.getvalue()

@@ -10,7 +10,7 @@ from aupres.services.models import Service
 BEFORE = [("services", "0004_retention_days_after_exit"), ("referrals", "0003_name_key_indexes")]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # flushed after, like every transactional test
 def test_the_needs_set_by_a_head_are_kept_and_the_others_take_their_kinds_defaults():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)

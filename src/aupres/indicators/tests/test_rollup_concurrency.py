@@ -1,0 +1,145 @@
+"""Rollup triggers under concurrent writers (PostgreSQL only; docs/indicators.md, "Rollups").
+
+These tests commit in several connections at once (transaction=True): each thread has its own
+Django connection, closed when the thread ends."""
+
+import threading
+
+import psycopg.errors
+import pytest
+from django.db import connection, connections, transaction
+from django.db.models import Count
+
+from aupres.encounters.models import ACT_COMPARTMENT, Act, Encounter, EncounterPerson
+from aupres.indicators import services
+from aupres.indicators.models import EventMonth, PersonYear, RollupState
+from aupres.indicators.rollup_sql import HEALTH_ACT_KINDS
+from aupres.indicators.tests.dataset import at
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers and locks of PostgreSQL"),
+    pytest.mark.django_db(transaction=True),
+]
+
+KINDS = ["first_aid", "health_check", "nursing_care", "screening", "vaccination", "wound_care"]
+
+
+def _causes(error):
+    while error is not None:
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def _in_threads(*targets):
+    """Runs each target in its own thread (own connection); returns the exceptions raised."""
+    errors = []
+
+    def run(target):
+        try:
+            target()
+        except Exception as error:  # noqa: BLE001 — reported to the test below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a writer is still blocked"
+    return errors
+
+
+def _month_rollup(service, month):
+    return {(ind, key): n for ind, key, n in EventMonth.objects.filter(service=service, month=month)
+            .exclude(n=0).values_list("indicator", "key", "n")}
+
+
+def _month_raw(service, encounters):
+    raw = {}
+    for e in Encounter.objects.filter(pk__in=[e.pk for e in encounters]):
+        raw[("encounters_by_place", e.place_kind)] = raw.get(("encounters_by_place", e.place_kind), 0) + 1
+        raw[("encounters_by_mode", e.mode)] = raw.get(("encounters_by_mode", e.mode), 0) + 1
+    for kind, n in (Act.objects.filter(encounter__in=encounters).order_by().values_list("kind")
+                    .annotate(n=Count("pk"))):
+        raw[("acts_by_kind", kind)] = n
+        if kind in HEALTH_ACT_KINDS:
+            raw[("health_actions", kind)] = n
+    return raw
+
+
+def test_acts_written_in_opposite_orders_never_deadlock(world):
+    """Two transactions write acts of several kinds for the same service and month, in opposite
+    orders, at the same instant, many times. With row-level triggers, each one locked the counter
+    rows in the order of its rows and they deadlocked (checked against migration 0002's triggers);
+    the statement-level triggers lock them in key order."""
+    service = world.service_a
+    encounters = [Encounter.objects.create(service=service, occurred_at=at(2025, 3, day), place_kind="street",
+                                           mode="visit") for day in (3, 4)]
+    rounds, per_kind = 25, 8
+    barrier = threading.Barrier(2, timeout=60)
+
+    def writer(encounter, kinds):
+        def run():
+            try:
+                for _round in range(rounds):
+                    barrier.wait()
+                    with transaction.atomic():
+                        Act.objects.bulk_create([Act(encounter=encounter, kind=k, compartment=ACT_COMPARTMENT[k])
+                                                 for k in kinds for _i in range(per_kind)])
+                        # and one more statement in the same transaction, in the same opposite order
+                        Act.objects.bulk_create([Act(encounter=encounter, kind=k, compartment=ACT_COMPARTMENT[k])
+                                                 for k in kinds])
+            except Exception:
+                barrier.abort()  # the other writer stops waiting
+                raise
+        return run
+
+    errors = _in_threads(writer(encounters[0], KINDS), writer(encounters[1], KINDS[::-1]))
+    deadlocks = [e for e in errors if any(isinstance(c, psycopg.errors.DeadlockDetected) for c in _causes(e))]
+    assert not deadlocks, f"{len(deadlocks)} deadlocks: {deadlocks[0]}"
+    assert not errors, errors
+    assert Act.objects.filter(encounter__in=encounters).count() == 2 * rounds * (per_kind + 1) * len(KINDS)
+    assert _month_rollup(service, at(2025, 3, 1).date()) == _month_raw(service, encounters)
+
+
+def test_the_nightly_job_verifies_without_waiting_for_writers(world):
+    """While a writer holds an open transaction on the rollups (its trigger took row locks), the
+    nightly job verifies a built year without waiting; the locked rebuild would wait (lock_timeout)."""
+    service = world.service_a
+    e = Encounter.objects.create(service=service, occurred_at=at(2025, 5, 2), place_kind="street", mode="visit")
+    services.refresh_rollups(2025)
+    writing, done = threading.Event(), threading.Event()
+
+    def writer():
+        with transaction.atomic():
+            Encounter.objects.create(service=service, occurred_at=at(2025, 5, 3), place_kind="street", mode="visit")
+            Act.objects.create(encounter=e, kind="vaccination")
+            writing.set()
+            assert done.wait(60)
+
+    errors = []
+    thread = threading.Thread(target=lambda: errors.extend(_in_threads(writer)))
+    thread.start()
+    try:
+        assert writing.wait(30)
+        with connection.cursor() as cur:
+            cur.execute("SET lock_timeout = '2s'")
+        report = services.maintain_rollups(2025)
+        assert report == {"year": 2025, "action": "verified", "mismatching_services": 0, "service_ids": []}
+        with pytest.raises(Exception) as raised:  # the locked rebuild waits for the writer
+            services.refresh_rollups(2025)
+        assert any(isinstance(c, psycopg.errors.LockNotAvailable) for c in _causes(raised.value))
+    finally:
+        done.set()
+        thread.join(60)
+        with connection.cursor() as cur:
+            cur.execute("RESET lock_timeout")
+    assert not errors, errors
+    # The writer committed: the triggers counted its encounter and act, the verification agrees.
+    assert services.maintain_rollups(2025)["mismatching_services"] == 0
+    assert _month_rollup(service, at(2025, 5, 1).date()) == _month_raw(
+        service, Encounter.objects.filter(service=service))
+    assert RollupState.objects.filter(year=2025).exists()
+    assert not PersonYear.objects.exists() and not EncounterPerson.objects.exists()
