@@ -107,6 +107,8 @@ def main():
     add_arguments(parser)
     parser.add_argument("--runs", type=int, default=30, help="runs of the service-year measures")
     parser.add_argument("--region-runs", type=int, default=5)
+    parser.add_argument("--funder-view", action=argparse.BooleanOptionalAction, default=True,
+                        help="submit the year for every service, then time the funder's regional view")
     args = parser.parse_args()
     sizes = open_dataset(args)
     try:
@@ -181,6 +183,30 @@ def measure(sizes, args):
     record("region-year: publish_services (dashboard: 2 years)", timed(
         lambda i: services.publish_services(region_qs, label, period), max(2, args.region_runs // 2)))
     record("region-year: naive ORM", timed(lambda i: naive(region_qs, period), max(2, args.region_runs // 2), warm=0))
+    # (c) the funder's regional view: what a funder reads, from the services' submissions
+    if args.funder_view:
+        from aupres.indicators.models import Submission
+        from aupres.services.models import Membership, Profession
+
+        head = User.objects.filter(username="benchhead").first() or User.objects.create_user(
+            "benchhead", password=None, kind="staff")
+        if not Membership.objects.filter(user=head).exists():
+            Membership.objects.bulk_create([Membership(user=head, service_id=sid, profession=Profession.HEAD_OF_SERVICE,
+                                                       etp="0.1", start_date="2020-01-01")
+                                            for sid in region_qs.values_list("pk", flat=True)])
+        missing = set(region_qs.values_list("pk", flat=True)) - set(Submission.objects.filter(
+            period_start=period.start, period_end=period.end).values_list("service_id", flat=True))
+        t = time.time()
+        for sid in sorted(missing):
+            services.submit(head, sid, period)
+        log(f"submissions of {len(missing)} services (services.submit, one by one) in {time.time() - t:.0f} s")
+        funder = User.objects.filter(username="benchfunder").first() or User.objects.create_user(
+            "benchfunder", password=None, kind="funder", territory_id=sizes["region_id"])
+        view = services.regional_view(funder, period, services.TERRITORY, sizes["region_id"])
+        log(f"regional view: {len(view['submissions'])} submissions, {len(view['tables'])} tables")
+        record("region-year: funder's regional view (from submissions)", timed(
+            lambda i: services.regional_view(funder, period, services.TERRITORY, sizes["region_id"]),
+            max(3, args.region_runs)))
     # per indicator, region (product path), to see where the time goes
     per = {}
     for code in engine.REGISTRY:
@@ -220,6 +246,8 @@ def measure(sizes, args):
                        ("service-year: engine.compute_all (product)", "service-year: naive ORM")):
         print(f"  {name:55} / naive        ×{results[name][0] / results[base][0]:6.2f}")
     targets = (("service-year: engine.compute_all (product)", 200),
+               *((("region-year: funder's regional view (from submissions)", 2000),)
+                 if "region-year: funder's regional view (from submissions)" in results else ()),
                ("service-year: rolled-up indicators only (product)", 200),
                ("region-year: engine.compute_all (product, rollups)", 2000),
                ("region-year: rolled-up indicators only (product)", 2000))
