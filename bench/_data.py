@@ -103,6 +103,22 @@ def django_setup():
     django.setup()
 
 
+def signed_in_client(user):
+    """A Django test client signed in as the user with the second factor given, as on the phone."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="bench phone", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 def open_dataset(args):
     """Reuse the database built at this scale, or build it. Returns the sizes dict."""
     global DB

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import ANCHORS, add_arguments, finish, log, open_dataset  # noqa: E402
+from _data import ANCHORS, add_arguments, finish, log, open_dataset, signed_in_client  # noqa: E402
 
 TIMED_SERVICES = 40
 
@@ -38,7 +38,6 @@ def percentiles(samples):
 def measure(users, runs, n_anchor_services=1000):
     from django.core.paginator import Paginator
     from django.db import connection
-    from django.test import Client
 
     from aupres.accounts.models import User
     from aupres.persons.services import caseload
@@ -56,19 +55,7 @@ def measure(users, runs, n_anchor_services=1000):
         assert len(rows) == 50 and page.paginator.count > 100
         return elapsed, sum(len(f.alerts) for f in rows)
 
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    clients = {}
-    for user in accounts:
-        # Signed in with the second factor given, as a nurse on their phone is.
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-            user=user, name="bench phone", confirmed=True)
-        clients[user.pk] = Client()
-        clients[user.pk].force_login(user)
-        session = clients[user.pk].session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    clients = {user.pk: signed_in_client(user) for user in accounts}
 
     def http_page(user):
         t = time.perf_counter()

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import ANCHORS, add_arguments, finish, open_dataset  # noqa: E402
+from _data import ANCHORS, add_arguments, finish, open_dataset, signed_in_client  # noqa: E402
 
 
 def timed(fn, runs):
@@ -62,20 +62,7 @@ def measure(sizes, runs):
         ids = list(FollowUp.objects.open().filter(service_id=sid).values_list("pk", flat=True))
         services.last_encounter_dates(ids)
 
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    clients = {}
-    for user in {v.pk: v for v in viewers}.values():
-        # Signed in with the second factor given, as on the phone.
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-            user=user, name="bench phone", confirmed=True)
-        clients[user.pk] = Client()
-        clients[user.pk].force_login(user)
-        session = clients[user.pk].session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    clients = {v.pk: signed_in_client(v) for v in viewers}
 
     def person_page(i):
         """The whole person page, rendered: identity, compartments, notes, timeline, sharing, consultations."""
