@@ -18,6 +18,7 @@ import smtplib
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,11 +63,15 @@ def can_record_consent(user, person):
 def person_consents(user, person):
     """Consents about a visible person: all of them for the following team, those to their own services
     for a team that reads the person through consent."""
+    mine = access.service_ids(user)
     qs = SharingConsent.objects.filter(person=person).select_related(
         "from_service", "to_service", "recorded_by", "withdrawn_by")
-    if access.following_services_of(user, person):
-        return qs
-    return qs.filter(to_service_id__in=access.service_ids(user))
+    if not access.following_services_of(user, person):
+        qs = qs.filter(to_service_id__in=mine)
+    # A service with a confidential location is named only to the two services of the consent (D8, D12).
+    neither_mine = ~Q(from_service_id__in=mine) & ~Q(to_service_id__in=mine)
+    return qs.exclude(Q(from_service__confidential_location=True) & neither_mine).exclude(
+        Q(to_service__confidential_location=True) & neither_mine)
 
 
 @transaction.atomic

@@ -271,3 +271,25 @@ def test_reading_through_consent_or_emergency_records_no_activity(world, api_as)
 
     assert not Act.objects.filter(person=person).exists()
     assert not Orientation.objects.filter(person=person).exists()
+
+
+def test_a_confidential_service_is_named_only_to_the_two_services_of_a_consent(world, api_as):
+    """D8: a service with a confidential location is never named to another team; its consents neither."""
+    from aupres.followups.models import FollowUp
+
+    person, shelter = world.person, world.service_b
+    shelter.confidential_location = True
+    shelter.save(update_fields=["confidential_location"])
+    FollowUp.objects.create(person=person, service=shelter, opened_on=datetime.date.today())
+    b_social = world.member(Profession.SOCIAL_WORKER, shelter, username="b_social")
+    c_social = world.member(Profession.SOCIAL_WORKER, world.service_c, username="c_social")
+    r = consent(api_as(b_social), person, to_service=world.service_c.pk)
+    assert r.status_code == 201, r.content
+    consent_id = r.json()["id"]
+
+    def listed(user):
+        return [c["id"] for c in api_as(user).get(f"/persons/{person.pk}/consents").json()]
+
+    assert consent_id in listed(b_social)  # the sharing service
+    assert consent_id in listed(c_social)  # the receiving service
+    assert consent_id not in listed(world.users["social_worker"])  # service A also follows: not told
