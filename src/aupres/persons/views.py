@@ -73,6 +73,7 @@ def household_member_row(request):
 def person_detail(request, person_id):
     person = _person_or_404(request, person_id)
     comps = person.compartments
+    writes = getattr(person, "writable_compartments", comps)
     context = {
         "person": person,
         "followups": person.followups.filter(service_id__in=access.service_ids(request.user))
@@ -80,8 +81,12 @@ def person_detail(request, person_id):
         "can_health": Compartment.HEALTH in comps,
         "can_social": Compartment.SOCIAL in comps,
         "can_admin": Compartment.ADMINISTRATIVE in comps,
+        # What the user may change: only through a service that follows the person (consent to sharing
+        # and emergency access only let read), so the page offers no button that would be refused.
+        "writes": {str(c) for c in writes},
+        "can_write": bool(writes),
         "notes": services.visible_notes(request.user, person)[:50],
-        "note_form": NoteForm(compartments=comps),
+        "note_form": NoteForm(compartments=writes) if writes else None,
     }
     if Compartment.SOCIAL in comps:
         context["living_situations"] = person.living_situations.all()
