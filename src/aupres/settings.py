@@ -267,6 +267,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("AUPRES_FROM_EMAIL", "aupres@localhost")
 
 # An emergency access (bris de glace, docs/decisions.md D13) lasts this long.
 EMERGENCY_ACCESS_HOURS = int(os.environ.get("AUPRES_EMERGENCY_ACCESS_HOURS", 24))
+# At most this many emergency accesses opened by one professional in 24 hours.
+EMERGENCY_ACCESS_PER_DAY = int(os.environ.get("AUPRES_EMERGENCY_ACCESS_PER_DAY", 5))
 
 # Tokens for machine clients of the API live this long unless revoked.
 API_TOKEN_LIFETIME_DAYS = int(os.environ.get("AUPRES_API_TOKEN_LIFETIME_DAYS", 90))

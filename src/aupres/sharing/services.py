@@ -145,6 +145,11 @@ def withdraw_consent(user, consent_id, note=""):
 
 # Emergency access -----------------------------------------------------------------------------------
 
+class EmergencyLimitReached(DomainError):
+    status = 429
+    code = "emergency_limit"
+
+
 def emergency_services(user):
     """The user's services where they are a health professional (who may open an emergency access)."""
     return access.service_ids(user, Compartment.HEALTH)
@@ -199,6 +204,13 @@ def open_emergency_access(user, *, reason, person_id=None, first_name="", last_n
     if existing is not None:
         return existing
     now = timezone.now()
+    # Record numbers follow each other: a cap per professional keeps emergency access from becoming a way
+    # to browse records (each opening is also audited and notified).
+    opened = EmergencyAccess.objects.filter(user=user, opened_at__gte=now - datetime.timedelta(hours=24)).count()
+    if opened >= settings.EMERGENCY_ACCESS_PER_DAY:
+        raise EmergencyLimitReached(
+            _("You have opened %(n)d emergency accesses in the last 24 hours: ask your head of service.")
+            % {"n": opened})
     emergency = EmergencyAccess.objects.create(
         user=user, person=person, service_id=service_id, reason=reason, opened_at=now,
         expires_at=now + datetime.timedelta(hours=settings.EMERGENCY_ACCESS_HOURS))

@@ -293,3 +293,22 @@ def test_a_confidential_service_is_named_only_to_the_two_services_of_a_consent(w
     assert consent_id in listed(b_social)  # the sharing service
     assert consent_id in listed(c_social)  # the receiving service
     assert consent_id not in listed(world.users["social_worker"])  # service A also follows: not told
+
+
+def test_one_professional_opens_a_limited_number_of_emergency_accesses_a_day(world, api_as, settings):
+    from aupres.followups.models import FollowUp
+
+    settings.EMERGENCY_ACCESS_PER_DAY = 2
+    others = []
+    for i in range(3):
+        p = Person.objects.create(first_name=f"Autre{i}", last_name="PERSONNE")
+        FollowUp.objects.create(person=p, service=world.service_a, opened_on=datetime.date.today())
+        others.append(p)
+    api = api_as(world.outsider)
+    assert open_emergency(api, others[0]).status_code == 201
+    assert open_emergency(api, others[1]).status_code == 201
+    assert open_emergency(api, others[0]).status_code in (200, 201)  # the same one again: still open
+    r = open_emergency(api, others[2])
+    assert r.status_code == 429 and r.json()["code"] == "emergency_limit"
+    assert EmergencyAccess.objects.filter(user=world.outsider).count() == 2
+    assert api.get(f"/persons/{others[2].pk}").status_code == 404
