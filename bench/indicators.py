@@ -172,7 +172,7 @@ def measure(sizes, args):
     record("service-year: publish_services (dashboard: 2 years)", timed(
         lambda i: services.publish_services(service_qs(i), "s", period), args.runs))
     record("service-year: naive ORM", timed(lambda i: naive(service_qs(i), period), args.runs))
-    rolled = ("persons_met", "encounters_by_month", *engine.ROLLUP_CODES)
+    rolled = ("persons_met", "persons_met_by_month", "encounters_by_month", *engine.ROLLUP_CODES)
     record("service-year: rolled-up indicators only (product)", timed(
         lambda i: engine.compute_all(service_qs(i), period, rolled), args.runs))
     # (b) the region

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
+    Aggregate,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -347,10 +348,37 @@ def _by_month(rows, period):
            _("at least one encounter in the month"), _("month"), (), has_total=False, chart="line",
            additive=False)
 def persons_met_by_month(services, period):
+    if _rollup_ready(services, period):
+        return _persons_met_by_month_rolled(services, period)
     rows = (EncounterPerson.objects.filter(_in_period("occurred_at", period, True), service__in=services)
             .annotate(m=TruncMonth("occurred_at")).order_by().values_list("m")
             .annotate(n=Count("person_id", distinct=True)))
     return _by_month(rows, period)
+
+
+class _BitOr(Aggregate):
+    function = "BIT_OR"
+    output_field = IntegerField()
+
+
+def _persons_met_by_month_rolled(services, period):
+    """Distinct persons per month from PersonYear (PostgreSQL, whole built years): the months of a
+    person over the scope are the OR of their rows' masks (one row per service met), then each
+    month counts the persons whose mask holds its bit. One pass over the scope's rows of the years."""
+    persons = (PersonYear.objects.filter(service__in=services, year__in=period.years()).order_by()
+               .values("year", "person_id").annotate(mb=_BitOr("months")))
+    sql, params = persons.query.sql_with_params()
+    counts = ", ".join(f"count(*) FILTER (WHERE g.mb & {1 << i} <> 0)" for i in range(12))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT g.year, {counts} FROM ({sql}) g GROUP BY g.year", params)  # noqa: S608 — constants
+        rows = cur.fetchall()
+    out = {k: 0 for k, _label in _month_keys(period)}
+    for year, *by_month in rows:
+        for month, n in enumerate(by_month, start=1):
+            key = f"{year:04d}-{month:02d}"
+            if key in out:
+                out[key] = n
+    return out
 
 
 # Events (additive: rollups by month apply) -----------------------------------------------------

@@ -154,11 +154,14 @@ class Submission(models.Model):
 
 
 class PersonYear(models.Model):
-    """Rollup: the persons a service met in a year (from encounters). See docs/indicators.md."""
+    """Rollup: the persons a service met in a year (from encounters), and in which months: `months`
+    is a bitmask, bit m - 1 set when the person was met in month m (Europe/Paris). See
+    docs/indicators.md."""
 
     service = models.ForeignKey("services.Service", on_delete=models.CASCADE, related_name="+", db_index=False)
     year = models.PositiveSmallIntegerField()
     person_id = models.BigIntegerField()
+    months = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "service", "person_id"], name="person_year_once")]

@@ -8,7 +8,9 @@ rollups never lag behind the raw tables. The locked rebuild (services.refresh_ro
 builds a year for the first time and repairs anything written with triggers disabled (bench loads).
 
 Kept current:
-- indicators_personyear (service, year, person) from encounters_encounterperson;
+- indicators_personyear (service, year, person, months) from encounters_encounterperson: `months`
+  is the bitmask of the Europe/Paris months of that year in which the person was met (bit m - 1
+  for month m; migration 0004);
 - indicators_eventmonth rows of ROLLUP_CODES: encounters_by_place / encounters_by_mode from
   encounters_encounter, acts_by_kind / health_actions from encounters_act (through its encounter).
 
@@ -126,7 +128,79 @@ def _act_functions():
     )
 
 
+def _month_bit(col):
+    """The bit of the Europe/Paris month of a timestamp in PersonYear.months: 1 << (month - 1)."""
+    return f"(1 << (extract(month FROM {col} AT TIME ZONE '{_tz()}')::int - 1))"
+
+
 def _person_year_functions():
+    """PersonYear (service, year, person, months) from encounters_encounterperson (migration 0004).
+
+    Insert: the statement's keys with the OR of their month bits, upserted in key order; a new
+    month is OR-ed into an existing row (a row already holding it is locked without writing).
+    Delete and update: the affected keys are locked in key order first (the update's ordered
+    upsert locks old and new keys in one pass), then their months are RECOMPUTED from the raw links
+    of the key (a few rows, index encperson_person_time): a key left without a link loses its row.
+    The recomputation only touches rows this transaction already holds, so the lock order stays
+    the key order; a concurrent insert of the same key waits for us, then ORs its bit on top."""
+    tz = _tz()
+
+    def keys(rows, where=""):
+        return (f"SELECT {_year('occurred_at')} AS y, service_id AS s, person_id AS p, "
+                f"bit_or({_month_bit('occurred_at')}) AS mb FROM {rows} "
+                f"WHERE service_id IS NOT NULL AND person_id IS NOT NULL AND occurred_at IS NOT NULL {where} "
+                "GROUP BY 1, 2, 3")
+
+    def upsert(keys_sql):
+        # Ordered by the unique key. The row of a person already met that month is locked without
+        # being written (the WHERE of DO UPDATE is false: the row stays locked), so that a
+        # concurrent deletion of the same key waits for us.
+        return f"""
+  INSERT INTO indicators_personyear AS t (year, service_id, person_id, months)
+  SELECT k.y, k.s, k.p, k.mb FROM ({keys_sql}) k ORDER BY k.y, k.s, k.p
+  ON CONFLICT (year, service_id, person_id) DO UPDATE SET months = t.months | EXCLUDED.months
+    WHERE t.months | EXCLUDED.months <> t.months;"""
+
+    def recompute(keys_sql):
+        # The months of each key from its raw links, on rows locked above in key order; a key left
+        # without a link in the year loses its row.
+        return f"""
+  WITH k AS (SELECT DISTINCT y, s, p FROM ({keys_sql}) x),
+  r AS MATERIALIZED (
+    SELECT k.y, k.s, k.p, (
+      SELECT bit_or({_month_bit('e.occurred_at')}) FROM encounters_encounterperson e
+       WHERE e.person_id = k.p AND e.service_id = k.s
+         AND e.occurred_at >= make_timestamptz(k.y, 1, 1, 0, 0, 0, '{tz}')
+         AND e.occurred_at < make_timestamptz(k.y + 1, 1, 1, 0, 0, 0, '{tz}')) AS mb
+      FROM k),
+  gone AS (DELETE FROM indicators_personyear t USING r
+            WHERE t.year = r.y AND t.service_id = r.s AND t.person_id = r.p AND r.mb IS NULL)
+  UPDATE indicators_personyear t SET months = r.mb FROM r
+   WHERE t.year = r.y AND t.service_id = r.s AND t.person_id = r.p AND r.mb IS NOT NULL
+     AND t.months <> r.mb;"""
+
+    old_keys = keys("old_rows")
+    lock = f"""
+  PERFORM 1 FROM indicators_personyear t WHERE (t.year, t.service_id, t.person_id) IN (
+      SELECT y, s, p FROM ({old_keys}) k)
+    ORDER BY t.year, t.service_id, t.person_id FOR UPDATE OF t;"""
+    moved = ("(o.service_id, o.person_id, o.occurred_at) IS DISTINCT FROM "
+             "(n.service_id, n.person_id, n.occurred_at)")
+    changed_old = keys("old_rows o", f"AND EXISTS (SELECT 1 FROM new_rows n WHERE n.id = o.id AND {moved})")
+    changed_new = keys("new_rows n", f"AND EXISTS (SELECT 1 FROM old_rows o WHERE n.id = o.id AND {moved})")
+    # An update locks (upserts) the old keys (no bit) and the new keys (their bits) in one ordered
+    # pass, then recomputes the old keys: a month or a key left without a link goes.
+    update = (upsert(f"SELECT y, s, p, bit_or(mb) AS mb FROM (SELECT y, s, p, 0 AS mb FROM ({changed_old}) o "
+                     f"UNION ALL {changed_new}) u GROUP BY y, s, p")
+              + recompute(changed_old))
+    f = FUNCTIONS["encounters_encounterperson"]
+    return (_function(f"{f}_ins", upsert(keys("new_rows")), declare="")
+            + _function(f"{f}_del", lock + recompute(old_keys), declare="")
+            + _function(f"{f}_upd", update, declare=""))
+
+
+def _person_year_functions_0003():
+    """Migration 0003's PersonYear functions (no `months`), kept verbatim for its history."""
     tz = _tz()
 
     def keys(rows, where=""):
@@ -173,7 +247,10 @@ def _person_year_functions():
             + _function(f"{f}_upd", update, declare=""))
 
 
-def create_sql():
+def create_sql(person_months=True):
+    """The trigger functions and triggers; `person_months=False` gives migration 0003's (no
+    PersonYear.months), which 0003 creates and 0004 restores when reversed."""
+    person_year = _person_year_functions() if person_months else _person_year_functions_0003()
     triggers = "".join(
         f"CREATE TRIGGER indicators_rollup_{ev} AFTER {op} ON {table} {ref}\n"
         f"  FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTIONS[table]}_{ev}();\n"
@@ -197,8 +274,13 @@ BEGIN
      WHERE u.d < 0 AND t.service_id = u.s AND t.month = u.m AND t.indicator = u.i AND t.key = u.k;
   END IF;
 END $$;
-{_encounter_functions()}{_act_functions()}{_person_year_functions()}
+{_encounter_functions()}{_act_functions()}{person_year}
 {triggers}"""
+
+
+def create_sql_0003():
+    """Migration 0003's triggers, verbatim (PersonYear without months)."""
+    return create_sql(person_months=False)
 
 
 DROP_SQL = "".join(f"DROP TRIGGER IF EXISTS indicators_rollup_{ev} ON {table};\n"

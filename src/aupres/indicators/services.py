@@ -374,7 +374,8 @@ def save_section(user, service_id, year, title, text, section_id=None, version=N
 # Rollups --------------------------------------------------------------------------------------------
 
 def refresh_rollups(year, service_ids=None):
-    """Rebuild the rollups of a year (all services, or some): PersonYear from encounter participants,
+    """Rebuild the rollups of a year (all services, or some): PersonYear (each person met, with the
+    bitmask of the months met) from encounter participants,
     EventMonth from the event indicators of engine.ROLLUP_CODES. Set-based; run the first time a year
     is needed (`maintain_rollups`, nightly), by operators (`manage.py rebuild_rollups`, the task
     `indicators.tasks.refresh_rollups_task`) and after a load written with triggers disabled.
@@ -438,6 +439,30 @@ def _refresh_event_month(code, spec, period, services):
                                    batch_size=5000)
 
 
+def _month_bit_sql():
+    """SQL (PostgreSQL) of the PersonYear.months bit of a link's Europe/Paris month; one parameter,
+    the time zone. As rollup_sql._month_bit, which the triggers use."""
+    return "(1 << (extract(month FROM occurred_at AT TIME ZONE %s)::int - 1))"
+
+
+def _raw_person_months(year, period, services=None):
+    """{(service, person): months bitmask} of a year from the raw links (the portable path, for
+    SQLite; ExtractMonth reads the month in the current time zone, Europe/Paris)."""
+    from django.db.models.functions import ExtractMonth
+
+    from aupres.encounters.models import EncounterPerson
+
+    start, end = period.bounds()
+    qs = EncounterPerson.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+    if services is not None:
+        qs = qs.filter(service__in=services)
+    out = {}
+    for s, p, m in (qs.order_by().annotate(m=ExtractMonth("occurred_at"))
+                    .values_list("service_id", "person_id", "m").distinct()):
+        out[(s, p)] = out.get((s, p), 0) | (1 << (m - 1))
+    return out
+
+
 def _refresh_person_year(year, period, services):
     from aupres.encounters.models import EncounterPerson
 
@@ -446,15 +471,39 @@ def _refresh_person_year(year, period, services):
         ids = list(services.values_list("pk", flat=True))
         with connection.cursor() as cur:
             cur.execute(
-                f"INSERT INTO {PersonYear._meta.db_table} (service_id, year, person_id) "  # noqa: S608
-                f"SELECT DISTINCT service_id, %s, person_id FROM {EncounterPerson._meta.db_table} "
-                "WHERE occurred_at >= %s AND occurred_at < %s AND service_id = ANY(%s)",
-                [year, start, end, ids])
+                f"INSERT INTO {PersonYear._meta.db_table} (service_id, year, person_id, months) "  # noqa: S608
+                f"SELECT service_id, %s, person_id, bit_or({_month_bit_sql()}) "
+                f"FROM {EncounterPerson._meta.db_table} "
+                "WHERE occurred_at >= %s AND occurred_at < %s AND service_id = ANY(%s) GROUP BY service_id, person_id",
+                [year, timezone.get_current_timezone_name(), start, end, ids])
         return
-    pairs = (EncounterPerson.objects.filter(service__in=services, occurred_at__gte=start, occurred_at__lt=end)
-             .order_by().values_list("service_id", "person_id").distinct())
-    PersonYear.objects.bulk_create([PersonYear(service_id=s, year=year, person_id=p) for s, p in pairs],
+    PersonYear.objects.bulk_create([PersonYear(service_id=s, year=year, person_id=p, months=m)
+                                    for (s, p), m in _raw_person_months(year, period, services).items()],
                                    batch_size=5000)
+
+
+def _person_year_mismatches(year, period):
+    """The services whose PersonYear rows of a year differ from the raw links: a missing or extra
+    (service, person) row, or different months. Exact, key by key."""
+    from aupres.encounters.models import EncounterPerson
+
+    if connection.vendor != "postgresql":
+        raw = _raw_person_months(year, period)
+        rolled = {(s, p): m for s, p, m in PersonYear.objects.filter(year=year)
+                  .values_list("service_id", "person_id", "months")}
+        return {key[0] for key in raw.keys() | rolled.keys() if raw.get(key) != rolled.get(key)}
+    start, end = period.bounds()
+    with connection.cursor() as cur:  # one pass over the links of the year, compared in the database
+        cur.execute(
+            f"SELECT DISTINCT coalesce(r.s, t.service_id) FROM ("  # noqa: S608
+            f"  SELECT service_id AS s, person_id AS p, bit_or({_month_bit_sql()}) AS mb "
+            f"    FROM {EncounterPerson._meta.db_table} WHERE occurred_at >= %s AND occurred_at < %s "
+            "    GROUP BY service_id, person_id) r "
+            f"FULL JOIN (SELECT service_id, person_id, months FROM {PersonYear._meta.db_table} WHERE year = %s) t "
+            "  ON t.service_id = r.s AND t.person_id = r.p "
+            "WHERE r.s IS NULL OR t.service_id IS NULL OR r.mb <> t.months",
+            [timezone.get_current_timezone_name(), start, end, year])
+        return {row[0] for row in cur.fetchall()}
 
 
 def rollups_maintained():
@@ -464,29 +513,21 @@ def rollups_maintained():
 
 def verify_rollups(year):
     """Compare the rollups of a year with the raw tables, per service, WITHOUT locking anything:
-    persons met (PersonYear rows against distinct participants) and the counts of every
-    (month, indicator, key) of engine.ROLLUP_CODES. Returns the sorted ids of the services whose
+    PersonYear key by key (a row per service and person met, with the months of its links) and the
+    counts of every (month, indicator, key) of engine.ROLLUP_CODES. Returns the sorted ids of the services whose
     rollups differ.
 
     On PostgreSQL, when called outside a transaction, both sides are read in ONE REPEATABLE READ,
     READ ONLY snapshot: triggers change the rollups in the writer's transaction, so any snapshot
     sees them equal to the raw tables, and concurrent writers are neither blocked nor a cause of
     false mismatches. (Inside a caller's transaction, that transaction's snapshots are used.)"""
-    from aupres.encounters.models import EncounterPerson
-
     period = engine.Period.year(year)
-    start, end = period.bounds()
     outer = connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and not outer:
             with connection.cursor() as cur:  # the first statement of the transaction
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        bad = set()
-        raw = dict(EncounterPerson.objects.filter(occurred_at__gte=start, occurred_at__lt=end).order_by()
-                   .values_list("service_id").annotate(n=Count("person_id", distinct=True)))
-        rolled = dict(PersonYear.objects.filter(year=year).order_by().values_list("service_id")
-                      .annotate(n=Count("pk")))
-        bad |= {s for s in raw.keys() | rolled.keys() if raw.get(s, 0) != rolled.get(s, 0)}
+        bad = _person_year_mismatches(year, period)
         services = Service.objects.all()
         raw = {(s, m, code, k): n for code in engine.ROLLUP_CODES
                for s, m, k, n in _event_month_rows(engine.EVENT_SPECS[code], period, services) if n}

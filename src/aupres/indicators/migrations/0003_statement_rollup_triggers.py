@@ -1,7 +1,7 @@
 """Rollup triggers become statement-level, with transition tables (see indicators/rollup_sql.py):
 each statement's changes are applied in one upsert ordered by the rollup key, so two writers of the
 same service and month no longer deadlock. Replaces 0002's row-level triggers; reversible. No-op
-outside PostgreSQL."""
+outside PostgreSQL. (0004 replaces its PersonYear functions; `create_sql_0003` is this migration's SQL.)"""
 
 from django.db import migrations
 
@@ -16,7 +16,7 @@ def _run(schema_editor, *scripts):
 def forward(apps, schema_editor):
     from aupres.indicators import rollup_sql
 
-    _run(schema_editor, rollup_sql.DROP_ROW_LEVEL_SQL, rollup_sql.create_sql())
+    _run(schema_editor, rollup_sql.DROP_ROW_LEVEL_SQL, rollup_sql.create_sql_0003())
 
 
 def backward(apps, schema_editor):

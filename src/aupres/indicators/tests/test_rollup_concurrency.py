@@ -3,6 +3,7 @@
 These tests commit in several connections at once (transaction=True): each thread has its own
 Django connection, closed when the thread ends."""
 
+import datetime
 import threading
 
 import psycopg.errors
@@ -11,10 +12,12 @@ from django.db import connection, connections, transaction
 from django.db.models import Count
 
 from aupres.encounters.models import ACT_COMPARTMENT, Act, Encounter, EncounterPerson
+from aupres.followups.models import FollowUp
 from aupres.indicators import services
 from aupres.indicators.models import EventMonth, PersonYear, RollupState
 from aupres.indicators.rollup_sql import HEALTH_ACT_KINDS
 from aupres.indicators.tests.dataset import at
+from aupres.persons.models import Person
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers and locks of PostgreSQL"),
@@ -102,6 +105,111 @@ def test_acts_written_in_opposite_orders_never_deadlock(world):
     assert not errors, errors
     assert Act.objects.filter(encounter__in=encounters).count() == 2 * rounds * (per_kind + 1) * len(KINDS)
     assert _month_rollup(service, at(2025, 3, 1).date()) == _month_raw(service, encounters)
+
+
+def test_persons_met_in_opposite_orders_never_deadlock(world):
+    """Two transactions meet the same persons (same service and year, other months) in opposite
+    orders, and delete the participants of their previous round, at the same instant, many times:
+    PersonYear rows are locked in key order by the insert upsert and by the deletion's lock, then
+    their months are OR-ed in or recomputed; no deadlock, and the months equal the raw links."""
+    service = world.service_a
+    followups = [FollowUp.objects.create(person=Person.objects.create(first_name=f"P{i}"), service=service,
+                                         opened_on=datetime.date(2025, 1, 1)) for i in range(8)]
+    services.refresh_rollups(2025)
+    rounds = 20
+    barrier = threading.Barrier(2, timeout=60)
+
+    def writer(month, order):
+        def run():
+            previous = None
+            try:
+                for i in range(rounds):
+                    barrier.wait()
+                    with transaction.atomic():
+                        when = at(2025, month, 1 + i % 28)
+                        encounter = Encounter.objects.create(service=service, occurred_at=when,
+                                                             place_kind="street", mode="visit")
+                        EncounterPerson.objects.bulk_create([
+                            EncounterPerson(encounter=encounter, person_id=f.person_id, followup=f,
+                                            service=service, occurred_at=when) for f in order])
+                        if previous is not None and i % 2:
+                            EncounterPerson.objects.filter(encounter=previous).delete()
+                    previous = encounter
+            except Exception:
+                barrier.abort()
+                raise
+        return run
+
+    errors = _in_threads(writer(3, followups), writer(4, followups[::-1]))
+    deadlocks = [e for e in errors if any(isinstance(c, psycopg.errors.DeadlockDetected) for c in _causes(e))]
+    assert not deadlocks, f"{len(deadlocks)} deadlocks: {deadlocks[0]}"
+    assert not errors, errors
+    assert services.verify_rollups(2025) == []
+    months = set(PersonYear.objects.filter(service=service, year=2025).values_list("months", flat=True))
+    assert months == {1 << 2 | 1 << 3}  # each writer's last round is kept: March and April
+
+
+def _waiting_on_locks():
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")
+        return cur.fetchone()[0]
+
+
+def test_a_deletion_and_an_insertion_of_the_same_persons_queue_in_key_order(world):
+    """Deterministic: a third transaction holds the PersonYear row of a person in the middle, so
+    that a writer meeting the persons again (new links, another month) and a writer deleting
+    their earlier links both wait on it; when it lets go, both lock the remaining rows in key
+    order (the insertion's upsert, the deletion's lock before its recomputation from the raw
+    links): they queue, they do not deadlock (a deletion locking in another order would), and
+    the months are exact."""
+    service = world.service_a
+    followups = [FollowUp.objects.create(person=Person.objects.create(first_name=f"P{i}"), service=service,
+                                         opened_on=datetime.date(2025, 1, 1)) for i in range(10)]
+    first = Encounter.objects.create(service=service, occurred_at=at(2025, 3, 2), place_kind="street", mode="visit")
+    EncounterPerson.objects.bulk_create([EncounterPerson(encounter=first, person_id=f.person_id, followup=f,
+                                                         service=service, occurred_at=first.occurred_at)
+                                         for f in followups])
+    services.refresh_rollups(2025)
+    middle = sorted(f.person_id for f in followups)[5]
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with transaction.atomic():
+            assert PersonYear.objects.select_for_update().filter(year=2025, service=service,
+                                                                 person_id=middle).exists()
+            held.set()
+            assert release.wait(60)
+
+    def inserter():
+        assert held.wait(30)
+        with transaction.atomic():
+            again = Encounter.objects.create(service=service, occurred_at=at(2025, 5, 2), place_kind="street",
+                                             mode="visit")
+            EncounterPerson.objects.bulk_create([EncounterPerson(
+                encounter=again, person_id=f.person_id, followup=f, service=service,
+                occurred_at=again.occurred_at) for f in followups[::-1]])
+
+    def deleter():
+        assert held.wait(30)
+        EncounterPerson.objects.filter(encounter=first).delete()
+
+    def conductor():
+        assert held.wait(30)
+        for _i in range(300):
+            if _waiting_on_locks() >= 2:
+                break
+            threading.Event().wait(0.1)
+        waiting = _waiting_on_locks()
+        release.set()
+        assert waiting >= 2, "the writers did not both wait on the held row"
+
+    errors = _in_threads(holder, inserter, deleter, conductor)
+    deadlocks = [e for e in errors if any(isinstance(c, psycopg.errors.DeadlockDetected) for c in _causes(e))]
+    assert not deadlocks, f"{len(deadlocks)} deadlocks: {deadlocks[0]}"
+    assert not errors, errors
+    assert services.verify_rollups(2025) == []
+    assert set(PersonYear.objects.filter(service=service, year=2025).values_list("months", flat=True)) == {1 << 4}
 
 
 def test_the_nightly_job_verifies_without_waiting_for_writers(world):

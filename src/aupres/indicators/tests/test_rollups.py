@@ -2,7 +2,9 @@
 triggers keep them equal to the live figures when encounters and acts are written after a rebuild."""
 
 import datetime
+import importlib
 import random
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -19,7 +21,7 @@ from aupres.services.models import Service
 pytestmark = pytest.mark.django_db
 
 Y2024, Y2025 = Period.year(2024), Period.year(2025)
-ROLLED = ("persons_met", "encounters_by_month", *engine.ROLLUP_CODES)
+ROLLED = ("persons_met", "persons_met_by_month", "encounters_by_month", *engine.ROLLUP_CODES)
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql",
                                      reason="rollups are read, and kept by triggers, on PostgreSQL only")
 
@@ -56,9 +58,11 @@ def test_rebuild_equals_the_raw_tables(data):
     months = set(EventMonth.objects.filter(month__year=2025).values_list("month", flat=True))
     assert months == {datetime.date(2025, 1, 1), datetime.date(2025, 3, 1), datetime.date(2025, 6, 1),
                       datetime.date(2025, 12, 1)}
-    pairs = set(PersonYear.objects.filter(year=2025).values_list("service_id", "person_id"))
-    assert pairs == {(data.a.pk, data.p1.pk), (data.a.pk, data.p2.pk), (data.a.pk, data.p3.pk),
-                     (data.b.pk, data.p7.pk)}
+    rows = set(PersonYear.objects.filter(year=2025).values_list("service_id", "person_id", "months"))
+    # months: bit m - 1 for month m. P1 met by A on 10 January and 5 March, P2 on 5 March, P3 on
+    # 31 December 23:30 (Paris), P7 by B on 1 June.
+    assert rows == {(data.a.pk, data.p1.pk, 1 << 0 | 1 << 2), (data.a.pk, data.p2.pk, 1 << 2),
+                    (data.a.pk, data.p3.pk, 1 << 11), (data.b.pk, data.p7.pk, 1 << 5)}
 
 
 def test_rebuild_of_some_services_keeps_the_others(data):
@@ -133,6 +137,131 @@ def test_random_writes_keep_rollups_equal_to_raw(data, world, monkeypatch, seed)
         else:
             rng.choice(encounters).delete()
     assert figures(scope(data), Y2025, True, monkeypatch) == figures(scope(data), Y2025, False, monkeypatch)
+    assert services.verify_rollups(2025) == []
+
+
+# Persons met by month (PersonYear.months) ----------------------------------------------------------
+
+UTC = datetime.UTC
+
+
+def _months_of(service, person, year):
+    return PersonYear.objects.filter(service=service, person_id=person.pk, year=year).values_list(
+        "months", flat=True).first()
+
+
+def test_months_follow_the_paris_calendar_at_month_and_year_edges(data, world, monkeypatch):
+    """Encounters at 23:30 UTC on the last day of a month belong to the next month in Paris (00:30,
+    or 01:30 in summer time); the last one of the year to the next year. The triggers (PostgreSQL)
+    and the rebuild (both databases) put them in the same months as the raw path."""
+    nurse = world.users["nurse"]
+    moments = [datetime.datetime(2024, 12, 31, 23, 30, tzinfo=UTC),  # 2025-01-01 00:30 Paris
+               datetime.datetime(2025, 1, 31, 23, 30, tzinfo=UTC),  # 2025-02-01 00:30
+               datetime.datetime(2025, 3, 31, 21, 30, tzinfo=UTC),  # 2025-03-31 23:30 (summer time)
+               datetime.datetime(2025, 6, 30, 23, 30, tzinfo=UTC),  # 2025-07-01 01:30
+               datetime.datetime(2025, 12, 31, 23, 30, tzinfo=UTC)]  # 2026-01-01 00:30
+    expected_2025 = 1 << 0 | 1 << 1 | 1 << 2 | 1 << 6  # January, February, March, July
+    services.refresh_rollups(2025)
+    services.refresh_rollups(2026)
+    before = engine.compute("persons_met_by_month", scope(data), Y2025)
+    for moment in moments:  # P5 was not met before
+        encounter_services.create_encounter(nurse, occurred_at=moment, place_kind="street", mode="visit",
+                                            service_id=data.a.pk, persons=[data.p5.pk])
+    if connection.vendor == "postgresql":  # the triggers
+        assert (_months_of(data.a, data.p5, 2025), _months_of(data.a, data.p5, 2026)) == (expected_2025, 1)
+        assert figures(scope(data), Y2025, True, monkeypatch) == figures(scope(data), Y2025, False, monkeypatch)
+        assert services.verify_rollups(2025) == [] and services.verify_rollups(2026) == []
+    services.refresh_rollups(2025)  # the rebuild
+    services.refresh_rollups(2026)
+    assert (_months_of(data.a, data.p5, 2025), _months_of(data.a, data.p5, 2026)) == (expected_2025, 1)
+    after = engine.compute("persons_met_by_month", scope(data), Y2025)
+    assert {k: after[k] - before[k] for k in after if after[k] != before[k]} == {
+        "2025-01": 1, "2025-02": 1, "2025-03": 1, "2025-07": 1}
+    assert engine.compute("persons_met_by_month", scope(data), Period.year(2026))["2026-01"] == 2  # P1, P5
+
+
+@postgresql_only
+def test_moving_and_deleting_encounters_across_months(data, world, monkeypatch):
+    """A month leaves the mask when its last encounter of the key moves away or is deleted; a key
+    left without an encounter loses its row; moves across services and years move the bits."""
+    services.refresh_rollups(2024)
+    services.refresh_rollups(2025)
+    nurse = world.users["nurse"]
+
+    def meet(month, day=15):
+        return encounter_services.create_encounter(
+            nurse, occurred_at=at(2025, month, day), place_kind="street", mode="visit", service_id=data.a.pk,
+            persons=[data.p5.pk, data.p1.pk])[0]
+
+    def move(encounter, when, service=None):
+        service_id = (service or data.a).pk
+        Encounter.objects.filter(pk=encounter.pk).update(occurred_at=when, service_id=service_id)
+        EncounterPerson.objects.filter(encounter=encounter).update(occurred_at=when, service_id=service_id)
+
+    def check(months_a, months_b=None):
+        assert _months_of(data.a, data.p5, 2025) == months_a
+        assert _months_of(data.b, data.p5, 2025) == months_b
+        for period in (Y2025, Y2024):
+            assert figures(scope(data), period, True, monkeypatch) == figures(scope(data), period, False,
+                                                                              monkeypatch)
+        assert services.verify_rollups(2025) == [] and services.verify_rollups(2024) == []
+
+    march, april = meet(3), meet(4)
+    check(1 << 2 | 1 << 3)
+    move(march, at(2025, 5, 1))  # March to May: March leaves, May comes
+    check(1 << 3 | 1 << 4)
+    move(march, at(2025, 4, 30, 23, 59))  # May to April, where another encounter is
+    check(1 << 3)
+    april.delete()  # April stays: the moved encounter is in April too
+    check(1 << 3)
+    move(march, at(2025, 8, 31, 23, 30), service=data.b)  # to service B, in August
+    check(None, 1 << 7)
+    move(march, at(2024, 8, 1), service=data.b)  # to 2024: the 2025 row of B goes
+    check(None, None)
+    assert _months_of(data.b, data.p5, 2024) == 1 << 7
+    # P1 keeps the months of the dataset's encounters: 10 January and 5 March
+    assert _months_of(data.a, data.p1, 2025) == 1 << 0 | 1 << 2
+    march.delete()
+    assert _months_of(data.b, data.p5, 2024) is None
+    check(None, None)
+
+
+def test_persons_met_by_month_source(data, monkeypatch):
+    """On PostgreSQL, whole built years are read from PersonYear (tampered months show); elsewhere
+    (SQLite) and for other periods the engine reads the raw links, whatever PersonYear holds."""
+    services.refresh_rollups(2025)
+    raw = engine.compute("persons_met_by_month", scope(data), Y2025)
+    assert {k: v for k, v in raw.items() if v} == {"2025-01": 1, "2025-03": 2, "2025-06": 1, "2025-12": 1}
+    PersonYear.objects.filter(service=data.a, person_id=data.p1.pk, year=2025).update(months=1 << 8)
+    assert services.verify_rollups(2025) == [data.a.pk]  # the nightly verification sees it
+    table = engine.compute("persons_met_by_month", scope(data), Y2025)
+    if connection.vendor == "postgresql":
+        assert engine._rollup_ready(scope(data), Y2025)
+        assert {k: table[k] - raw[k] for k in table if table[k] != raw[k]} == {
+            "2025-01": -1, "2025-03": -1, "2025-09": 1}
+    else:
+        assert not engine._rollup_ready(scope(data), Y2025)
+        assert table == raw
+    # A period that is not a whole year never reads the rollups.
+    half = Period(datetime.date(2025, 1, 1), datetime.date(2025, 6, 30))
+    assert not engine._rollup_ready(scope(data), half)
+    assert {k: v for k, v in engine.compute("persons_met_by_month", scope(data), half).items() if v} == {
+        "2025-01": 1, "2025-03": 2, "2025-06": 1}
+
+
+def test_migration_0004_backfills_the_months(data):
+    """The backfill of migration 0004 (months of every existing row from the raw links) gives what
+    the rebuild gives."""
+    backfill = importlib.import_module("aupres.indicators.migrations.0004_personyear_months").backfill
+    from django.apps import apps
+
+    services.refresh_rollups(2025)
+    built = set(PersonYear.objects.values_list("year", "service_id", "person_id", "months"))
+    PersonYear.objects.update(months=0)  # as the column added with its default
+    assert services.verify_rollups(2025) == sorted([data.a.pk, data.b.pk])
+    backfill(apps, SimpleNamespace(connection=connection))
+    assert set(PersonYear.objects.values_list("year", "service_id", "person_id", "months")) == built
+    assert services.verify_rollups(2025) == []
 
 
 # Nightly verification and the operators' rebuild -------------------------------------------------
