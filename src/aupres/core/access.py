@@ -231,11 +231,17 @@ def require_write(person, compartment=None):
 
 def following_services_of(user, person, compartment=None):
     """The user's services that give access to the person (follow-up or open referral)."""
-    cached = getattr(person, "_access_grants", None)
-    if cached is not None and cached[0] == getattr(user, "pk", None):
+    rows = _cached_grants(user, person)
+    if rows is not None:
         held = set(service_ids(user, compartment))
-        return sorted({sid for sid, how, _source in cached[1] if how == _FOLLOW and sid in held})
+        return sorted({sid for sid, how, _source in rows if how == _FOLLOW and sid in held})
     return sorted(_giving_access(service_ids(user, compartment), person))
+
+
+def _cached_grants(user, person):
+    """The grant rows get_visible_person read for this user and person, or None."""
+    cached = getattr(person, "_access_grants", None)
+    return cached[1] if cached is not None and cached[0] == getattr(user, "pk", None) else None
 
 
 def readable_services(user, person):
@@ -250,10 +256,8 @@ def readable_services(user, person):
     by_service = compartments_by_service(user)
     if not by_service:
         return {}
-    cached = getattr(person, "_access_grants", None)
-    if cached is not None and cached[0] == user.pk:
-        rows = cached[1]
-    else:
+    rows = _cached_grants(user, person)
+    if rows is None:
         rows = [(sid, how, source) for _pid, sid, how, source
                 in _grant_rows(user, list(by_service), person_id=person.pk)]
     result = {}

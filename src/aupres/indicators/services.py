@@ -445,6 +445,21 @@ def _month_bit_sql():
     return "(1 << (extract(month FROM occurred_at AT TIME ZONE %s)::int - 1))"
 
 
+def _person_months_sql(period, service_ids=None):
+    """(sql, params), PostgreSQL: the (service_id, person_id, months bitmask) of the period's links,
+    the rows PersonYear holds; for the rebuild and for the check alike."""
+    from aupres.encounters.models import EncounterPerson
+
+    start, end = period.bounds()
+    sql = (f"SELECT service_id, person_id, bit_or({_month_bit_sql()}) AS months "  # noqa: S608
+           f"FROM {EncounterPerson._meta.db_table} WHERE occurred_at >= %s AND occurred_at < %s")
+    params = [timezone.get_current_timezone_name(), start, end]
+    if service_ids is not None:
+        sql += " AND service_id = ANY(%s)"
+        params.append(service_ids)
+    return sql + " GROUP BY service_id, person_id", params
+
+
 def _raw_person_months(year, period, services=None):
     """{(service, person): months bitmask} of a year from the raw links (the portable path, for
     SQLite; ExtractMonth reads the month in the current time zone, Europe/Paris)."""
@@ -464,18 +479,11 @@ def _raw_person_months(year, period, services=None):
 
 
 def _refresh_person_year(year, period, services):
-    from aupres.encounters.models import EncounterPerson
-
-    start, end = period.bounds()
     if connection.vendor == "postgresql":
-        ids = list(services.values_list("pk", flat=True))
+        sql, params = _person_months_sql(period, list(services.values_list("pk", flat=True)))
         with connection.cursor() as cur:
-            cur.execute(
-                f"INSERT INTO {PersonYear._meta.db_table} (service_id, year, person_id, months) "  # noqa: S608
-                f"SELECT service_id, %s, person_id, bit_or({_month_bit_sql()}) "
-                f"FROM {EncounterPerson._meta.db_table} "
-                "WHERE occurred_at >= %s AND occurred_at < %s AND service_id = ANY(%s) GROUP BY service_id, person_id",
-                [year, timezone.get_current_timezone_name(), start, end, ids])
+            cur.execute(f"INSERT INTO {PersonYear._meta.db_table} (service_id, year, person_id, months) "  # noqa: S608
+                        f"SELECT r.service_id, %s, r.person_id, r.months FROM ({sql}) r", [year, *params])
         return
     PersonYear.objects.bulk_create([PersonYear(service_id=s, year=year, person_id=p, months=m)
                                     for (s, p), m in _raw_person_months(year, period, services).items()],
@@ -485,24 +493,19 @@ def _refresh_person_year(year, period, services):
 def _person_year_mismatches(year, period):
     """The services whose PersonYear rows of a year differ from the raw links: a missing or extra
     (service, person) row, or different months. Exact, key by key."""
-    from aupres.encounters.models import EncounterPerson
-
     if connection.vendor != "postgresql":
         raw = _raw_person_months(year, period)
         rolled = {(s, p): m for s, p, m in PersonYear.objects.filter(year=year)
                   .values_list("service_id", "person_id", "months")}
         return {key[0] for key in raw.keys() | rolled.keys() if raw.get(key) != rolled.get(key)}
-    start, end = period.bounds()
+    sql, params = _person_months_sql(period)
     with connection.cursor() as cur:  # one pass over the links of the year, compared in the database
         cur.execute(
-            f"SELECT DISTINCT coalesce(r.s, t.service_id) FROM ("  # noqa: S608
-            f"  SELECT service_id AS s, person_id AS p, bit_or({_month_bit_sql()}) AS mb "
-            f"    FROM {EncounterPerson._meta.db_table} WHERE occurred_at >= %s AND occurred_at < %s "
-            "    GROUP BY service_id, person_id) r "
+            f"SELECT DISTINCT coalesce(r.service_id, t.service_id) FROM ({sql}) r "  # noqa: S608
             f"FULL JOIN (SELECT service_id, person_id, months FROM {PersonYear._meta.db_table} WHERE year = %s) t "
-            "  ON t.service_id = r.s AND t.person_id = r.p "
-            "WHERE r.s IS NULL OR t.service_id IS NULL OR r.mb <> t.months",
-            [timezone.get_current_timezone_name(), start, end, year])
+            "  ON t.service_id = r.service_id AND t.person_id = r.person_id "
+            "WHERE r.service_id IS NULL OR t.service_id IS NULL OR r.months <> t.months",
+            [*params, year])
         return {row[0] for row in cur.fetchall()}
 
 

@@ -200,7 +200,7 @@ def open_emergency_access(user, *, reason, person_id=None, first_name="", last_n
     if access.following_services_of(user, person):
         raise Conflict(_("Your team follows this person: open their record."), code="already_following",
                        details={"person_id": person.pk})
-    existing = EmergencyAccess.objects.active().filter(user=user, person=person).first()
+    existing = active_emergency(user, person)
     if existing is not None:
         return existing
     now = timezone.now()
