@@ -10,8 +10,11 @@ One PostgreSQL database (`aupres_bench`) holds, built with set-based SQL into th
   destination), a current plan for the open follow-ups past intake/assessment;
 - 20 M encounters (one person each), 30 M acts, 600 k referrals (by source and status, the accepted
   ones linked to a follow-up);
-- shaped exactly as /work/shared/anchors/schema.sql (encounter g -> follow-up 1 + g·104729 mod 1.5 M ->
-  person and service; same dates, 2023-01-01 + 3 years), and the anchor schema itself (person,
+- shaped as /work/shared/anchors/schema.sql (encounter g -> follow-up 1 + g·104729 mod 1.5 M ->
+  person and service; same dates, 2023-01-01 + 3 years), except that one person in ten is
+  followed by two services (the second follow-up of one person in five, with the service next but
+  seven): the anchor schema has nobody followed by two services, which would leave the
+  distinct-person paths of a scope unmeasured; and the anchor schema itself (person,
   service, followup, encounter, act, plus the rollup tables of q/g*.sql) in the same database.
 
 A marker table `bench_build` records the scale built: a second script REUSES the database (default)
@@ -127,6 +130,7 @@ def open_dataset(args):
     if sizes is not None and abs(sizes["scale"] - args.scale) < 1e-9:
         log(f"reusing {DB} (built at scale {sizes['scale']} in {sizes['build_seconds']:.0f} s)")
         django_setup()
+        build_situations(args.scale)
         return sizes
     if sizes is not None:
         log(f"{DB} was built at scale {sizes['scale']}: rebuilding at {args.scale}")
@@ -141,6 +145,7 @@ def open_dataset(args):
                   "finished_at timestamptz)")
         c.execute("INSERT INTO bench_build (scale) VALUES (%s)", [args.scale])
     sizes = build(args.scale)
+    build_situations(args.scale)
     build_anchor(args.scale)
     t = time.time()
     with connection.cursor() as c:
@@ -231,7 +236,10 @@ def build(scale):
     # encounter g -> follow-up f(g) -> person and service, as in the anchor schema, by arithmetic.
     fu = f"(1 + (g * 104729 % {n_followups}))"
     person_of_fu = f"(1 + ({{f}} % {n_persons}))"
-    service_of_fu = f"({s0} + ({{f}} * 31 % {n_services}))"
+    # The second follow-up of one person in five is with ANOTHER service (+7): persons followed by
+    # two services, whom scope counts must count once (the anchor schema has none).
+    service_of_fu = (f"({s0} + (({{f}} * 31 + CASE WHEN {{f}} >= {n_persons} AND {{f}} % 5 = 0 THEN 7 ELSE 0 END)"
+                     f" % {n_services}))")
     at = "(timestamptz '2023-01-01' + ((g * 7919) % (3 * 365 * 24 * 60)) * interval '1 minute')"
     opened = "(date '2023-01-01' + (g % 1000)::int)"
     with connection.cursor() as c:
@@ -333,6 +341,46 @@ def build(scale):
     return {"persons": n_persons, "services": n_services, "followups": n_followups, "encounters": n_encounters,
             "acts": n_acts, "referrals": n_referrals, "first_service": s0, "first_user": u0,
             "region_id": region.pk, "year": YEAR}
+
+
+LIVING = ["street", "camp", "slum", "squat", "emergency_shelter", "chrs", "hotel", "asylum_housing", "ftm",
+          "social_residence", "third_party", "own_housing", "hospital", "prison", "care_facility", "vehicle",
+          "unknown"]
+HEALTH_COVER = ["puma", "css", "ame", "none", "unknown"]
+
+
+def build_situations(scale):
+    """Dated living situations and health cover (what the caseload profile reads at the end of a
+    period): every person has a living situation, a quarter a second one later; four persons in
+    five have a health cover, one in six a later change. Added to a database built before these
+    existed (they are built when the tables are empty)."""
+    from django.db import connection
+
+    n_persons = int(1_000_000 * scale)
+    with connection.cursor() as c:
+        c.execute("SELECT EXISTS (SELECT 1 FROM persons_livingsituation)")
+        if c.fetchone()[0]:
+            return
+        t = time.time()
+        c.execute("SET synchronous_commit = off")
+        cols, vals = not_null_fill(c, "persons_livingsituation", {
+            "person_id": "g", "kind": f"({sql_array(LIVING)})[1 + (g * 3 + s) % {len(LIVING)}]",
+            "started_on": "date '2022-06-01' + (g % 900)::int + s * 200", "recorded_at": "now()"})
+        c.execute(f"INSERT INTO persons_livingsituation ({cols}) SELECT {vals} "
+                  f"FROM generate_series(1::bigint, {n_persons}) g, generate_series(0, 1) s "
+                  "WHERE s = 0 OR g % 4 = 0")
+        n_living = c.rowcount
+        cols, vals = not_null_fill(c, "persons_rightstatus", {
+            "person_id": "g", "kind": "'health_cover'",
+            "value": f"({sql_array(HEALTH_COVER)})[1 + (g + s) % {len(HEALTH_COVER)}]",
+            "started_on": "date '2022-01-01' + (g % 1000)::int + s * 300", "recorded_at": "now()"})
+        c.execute(f"INSERT INTO persons_rightstatus ({cols}) SELECT {vals} "
+                  f"FROM generate_series(1::bigint, {n_persons}) g, generate_series(0, 1) s "
+                  "WHERE g % 5 <> 0 AND (s = 0 OR g % 6 = 0)")
+        n_rights = c.rowcount
+        c.execute("ANALYZE persons_livingsituation")
+        c.execute("ANALYZE persons_rightstatus")
+    log(f"living situations {n_living}, health cover statuses {n_rights} in {time.time() - t:.0f} s")
 
 
 def build_anchor(scale):

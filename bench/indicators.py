@@ -140,6 +140,12 @@ def measure(sizes, args):
     region_qs, label = services.live_scope(admin, services.TERRITORY, sizes["region_id"])
     n_region = region_qs.count()
     log(f"region scope {label!r}: {n_region} services; year {year}")
+    from aupres.indicators.models import CaseloadYear, PersonYear
+
+    for model in (PersonYear, CaseloadYear):
+        rows = model.objects.filter(year=year)
+        log(f"{model.__name__} {year}: {rows.count()} rows, {rows.filter(shared=True).count()} of persons "
+            "with another service (shared)")
     rng = random.Random(5)
     first, n_services = sizes["first_service"], sizes["services"]
     picked = [first + rng.randrange(n_services) for _ in range(args.runs + 1)]

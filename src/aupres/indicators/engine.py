@@ -20,6 +20,7 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -50,7 +51,15 @@ from aupres.encounters.models import (
     RightsStatusChange,
 )
 from aupres.followups.models import EvaluationResult, ExitDestination, ExitReason, FollowUp, Result
-from aupres.indicators.models import EventMonth, FunderKind, PersonYear, RollupState, ServiceYearBudget, StaffingEntry
+from aupres.indicators.models import (
+    CaseloadYear,
+    EventMonth,
+    FunderKind,
+    PersonYear,
+    RollupState,
+    ServiceYearBudget,
+    StaffingEntry,
+)
 from aupres.persons.models import (
     AdministrativeSituation,
     LivingSituation,
@@ -210,6 +219,17 @@ def caseload_profile(services, period):
     situation, living situation and health cover at the end of the period): the six caseload
     indicators read it, and compute_all runs it once for all of them."""
     def query():
+        if _caseload_rolled(services, period):
+            # Persons followed by one service only (not `shared`) are in one row of the year: they
+            # are counted without a DISTINCT, a hashed grouping of the scope's rows (a DISTINCT
+            # would sort them all); the shared ones, few, with it.
+            rows = CaseloadYear.objects.filter(year=period.end.year, service__in=services).order_by().values_list(
+                "sex", "born", "administrative_situation", "living_situation", "health_cover")
+            out = {}
+            for *key, n in [*rows.filter(shared=False).annotate(n=Count("pk")),
+                            *rows.filter(shared=True).annotate(n=Count("person_id", distinct=True))]:
+                out[tuple(key)] = out.get(tuple(key), 0) + n
+            return [(*key, n) for key, n in out.items()]
         return list(caseload_persons(services, period).order_by()
                     .annotate(born=_born(period.end.year), lv=_latest(LivingSituation, period),
                               hc=_latest(RightStatus, period, kind="health_cover"))
@@ -235,6 +255,8 @@ def caseload(services, period):
            _("first follow-up by any service of the scope opened in the period"), _("all"),
            (("all", _("New persons")),), chart="", has_total=False)
 def new_persons(services, period):
+    if _caseload_rolled(services, period):
+        return {"all": _new_persons_rolled(services, period)}
     n = (FollowUp.objects.filter(service__in=services).values("person_id").annotate(first=Min("opened_on"))
          .filter(first__gte=period.start, first__lte=period.end).count())
     return {"all": n}
@@ -317,10 +339,30 @@ def _rollup_ready(services, period, months=False, min_services=None):
     return min_services <= 1 or services.count() >= min_services
 
 
+def _caseload_rolled(services, period):
+    """The caseload rollup (CaseloadYear) serves one whole built year: it describes each person as
+    at the end of ITS year, which is the end of the period only then."""
+    return period.start.year == period.end.year and _rollup_ready(services, period)
+
+
+def _new_persons_rolled(services, period):
+    """New persons of one whole year from CaseloadYear: a person new in the year has a follow-up
+    opened in it, so is in the year's caseload. Followed by one service only, the row's first
+    opening decides; followed by several (`shared`), the person is new unless a follow-up of a
+    service of the scope opened before the year (those few persons are checked on follow-ups)."""
+    rows = CaseloadYear.objects.filter(year=period.end.year, service__in=services, first_opened__gte=period.start)
+    earlier = FollowUp.objects.filter(person_id=OuterRef("person_id"), service__in=services,
+                                      opened_on__lt=period.start)
+    return (rows.filter(shared=False).count()
+            + rows.filter(shared=True).filter(~Exists(earlier)).values("person_id").distinct().count())
+
+
 @indicator("persons_met", _("Persons met"), PERSONS, _("at least one encounter in the period"), _("all"),
            (("all", _("Persons met")),), chart="", has_total=False)
 def persons_met(services, period):
-    if _rollup_ready(services, period):
+    if _rollup_ready(services, period) and period.start.year == period.end.year:
+        n = _person_months_rolled(services, period).get(period.end.year, (0,))[0]
+    elif _rollup_ready(services, period):
         n = (PersonYear.objects.filter(service__in=services, year__in=period.years())
              .aggregate(n=Count("person_id", distinct=True))["n"])
     else:
@@ -361,19 +403,32 @@ class _BitOr(Aggregate):
     output_field = IntegerField()
 
 
+def _person_months_rolled(services, period):
+    """{year: (persons met, [persons met in month 1..12])} from PersonYear (PostgreSQL, whole built
+    years), shared by persons_met and persons_met_by_month (memoised). A person met by one service
+    only in the year (not `shared`) is one row, counted as it is; the months of a `shared` person
+    over the scope are the OR of their rows' masks. Two passes over the scope's rows of the years:
+    a plain scan for most, a grouping by person for the few shared."""
+    def query():
+        rows = PersonYear.objects.filter(service__in=services, year__in=period.years()).order_by()
+        alone = rows.filter(shared=False).values("year", "person_id", mb=F("months"))
+        shared = rows.filter(shared=True).values("year", "person_id").annotate(mb=_BitOr("months"))
+        counts = ", ".join(f"count(*) FILTER (WHERE g.mb & {1 << i} <> 0)" for i in range(12))
+        out = {}
+        with connection.cursor() as cur:
+            for part in (alone, shared):
+                sql, params = part.query.sql_with_params()
+                cur.execute(f"SELECT g.year, count(*), {counts} FROM ({sql}) g GROUP BY g.year", params)  # noqa: S608
+                for year, n, *by_month in cur.fetchall():
+                    was_n, was = out.get(year, (0, [0] * 12))
+                    out[year] = (was_n + n, [a + b for a, b in zip(was, by_month, strict=True)])
+        return out
+    return _memoised("person_months", services, period, query)
+
+
 def _persons_met_by_month_rolled(services, period):
-    """Distinct persons per month from PersonYear (PostgreSQL, whole built years): the months of a
-    person over the scope are the OR of their rows' masks (one row per service met), then each
-    month counts the persons whose mask holds its bit. One pass over the scope's rows of the years."""
-    persons = (PersonYear.objects.filter(service__in=services, year__in=period.years()).order_by()
-               .values("year", "person_id").annotate(mb=_BitOr("months")))
-    sql, params = persons.query.sql_with_params()
-    counts = ", ".join(f"count(*) FILTER (WHERE g.mb & {1 << i} <> 0)" for i in range(12))
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT g.year, {counts} FROM ({sql}) g GROUP BY g.year", params)  # noqa: S608 — constants
-        rows = cur.fetchall()
     out = {k: 0 for k, _label in _month_keys(period)}
-    for year, *by_month in rows:
+    for year, (_n, by_month) in _person_months_rolled(services, period).items():
         for month, n in enumerate(by_month, start=1):
             key = f"{year:04d}-{month:02d}"
             if key in out:
@@ -409,8 +464,26 @@ def _events(code, spec, choices, services, period):
         rows = (EventMonth.objects.filter(indicator=code, service__in=services, month__gte=period.start,
                                           month__lte=period.end).values_list("key").annotate(n=Sum("n")))
     else:
-        rows = spec.rows(services, period)
+        rows = _family_rows(spec, services, period)
     return _table(choices, rows)
+
+
+def _family(spec):
+    """Event indicators that count the same records (same model, dates and filters) by different
+    keys form a family: within one compute_all they are counted by ONE query grouped by all their
+    keys (exits by reason and by destination, referrals by source and by status)."""
+    return (spec.model, spec.service_path, spec.date_field, spec.is_datetime, spec.filters)
+
+
+def _family_rows(spec, services, period):
+    keys = sorted({s.key for s in EVENT_SPECS.values() if _family(s) == _family(spec) and s.count == "pk"})
+    if spec.count != "pk" or len(keys) < 2 or _MEMO.get() is None:
+        return spec.rows(services, period)
+    rows = _memoised(("events", repr(_family(spec)), tuple(keys)), services, period, lambda: list(
+        spec.queryset(services).filter(_in_period(spec.date_field, period, spec.is_datetime)).order_by()
+        .values_list(*keys).annotate(n=Count("pk"))))
+    i = keys.index(spec.key)
+    return [(row[i], row[-1]) for row in rows]
 
 
 EVENT_SPECS = {}
@@ -440,15 +513,30 @@ DELAY_BANDS = (("0_2", _("2 days or less")), ("3_7", _("3 to 7 days")), ("8_30",
            _("accepted referral received in the period; first encounter of its follow-up"), _("delay"),
            DELAY_BANDS)
 def referral_to_first_contact(services, period):
+    first = Subquery(EncounterPerson.objects.filter(followup_id=OuterRef("followup_id")).order_by("occurred_at")
+                     .values("occurred_at")[:1])  # the first link of the follow-up, on its (follow-up, time) index
     rows = (Referral.objects.filter(_in_period("received_at", period, True), service__in=services,
                                     status=ReferralStatus.ACCEPTED).order_by()
-            .annotate(first=Min("followup__encounter_links__occurred_at")).values_list("received_at", "first"))
+            .annotate(first=first).values_list("received_at", "first"))
+    if connection.vendor == "postgresql":
+        # Banded in the database: five numbers come back instead of one row per referral. Whole
+        # days rounded down as timedelta.days below ("2 days or less" is a delay under 3 days).
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cur:
+            # MATERIALIZED: the first link is looked up once per referral, not once per CASE branch.
+            cur.execute(f"WITH r(received_at, first) AS MATERIALIZED ({sql}) "  # noqa: S608 — constants
+                        "SELECT CASE WHEN r.first IS NULL THEN 'no_contact' "
+                        "WHEN r.first - r.received_at < interval '3 days' THEN '0_2' "
+                        "WHEN r.first - r.received_at < interval '8 days' THEN '3_7' "
+                        "WHEN r.first - r.received_at < interval '31 days' THEN '8_30' ELSE '31_plus' END, "
+                        "count(*) FROM r GROUP BY 1", params)
+            return _table(DELAY_BANDS, cur.fetchall())
     out = {k: 0 for k, _label in DELAY_BANDS}
-    for received, first in rows:
-        if first is None:
+    for received, first_at in rows:
+        if first_at is None:
             out["no_contact"] += 1
             continue
-        days = max(0, (first - received).days)
+        days = max(0, (first_at - received).days)
         out["0_2" if days <= 2 else "3_7" if days <= 7 else "8_30" if days <= 30 else "31_plus"] += 1
     return out
 
@@ -556,6 +644,18 @@ def mean_followup_days(services, period):
            (("followed_days", _("days followed")), ("capacity_days", _("capacity × days")),
             ("rate_percent", _("occupancy (%)"))), has_total=False, suppressed=False, chart="", additive=False)
 def occupancy(services, period):
+    capacity = services.aggregate(c=Sum("capacity"))["c"] or 0
+    capacity_days = capacity * period.days
+    if _rollup_ready(services, period):
+        followed = (CaseloadYear.objects.filter(year__in=period.years(), service__in=services)
+                    .aggregate(n=Sum("followed_days"))["n"] or 0)
+    else:
+        followed = _followed_days(services, period)
+    rate = round(100 * followed / capacity_days, 1) if capacity_days else None
+    return {"followed_days": followed, "capacity_days": capacity_days, "rate_percent": rate}
+
+
+def _followed_days(services, period):
     lo = Greatest(F("opened_on"), Value(period.start))
     hi = Least(Coalesce(F("closed_on"), Value(period.end)), Value(period.end))
     span = ExpressionWrapper(hi - lo, output_field=DurationField())
@@ -565,10 +665,7 @@ def occupancy(services, period):
     for d, n in rows:
         days = d.days if isinstance(d, datetime.timedelta) else int(d or 0) // 86_400_000_000
         followed += (days + 1) * n
-    capacity = services.aggregate(c=Sum("capacity"))["c"] or 0
-    capacity_days = capacity * period.days
-    rate = round(100 * followed / capacity_days, 1) if capacity_days else None
-    return {"followed_days": followed, "capacity_days": capacity_days, "rate_percent": rate}
+    return followed
 
 
 # Staffing and budget (not about persons supported: no suppression) ------------------------------

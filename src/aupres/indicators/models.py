@@ -162,9 +162,43 @@ class PersonYear(models.Model):
     year = models.PositiveSmallIntegerField()
     person_id = models.BigIntegerField()
     months = models.IntegerField(default=0, db_default=0)
+    # The person has rows of more than one service in the year: only such persons need a DISTINCT
+    # when a scope is counted (the others are in one row). Kept by the triggers (migration 0006).
+    shared = models.BooleanField(default=False, db_default=False)
 
     class Meta:
+        indexes = [models.Index(fields=["person_id", "year"], name="person_year_person")]
         constraints = [models.UniqueConstraint(fields=["year", "service", "person_id"], name="person_year_once")]
+
+
+class CaseloadYear(models.Model):
+    """Rollup: the active caseload of a service in a year, one row per (year, service, person) with
+    a follow-up of the service open at some time in the year, and what the caseload indicators read
+    of the person AS AT THE END OF THAT YEAR (sex, year of birth, administrative situation, living
+    situation, health cover). Kept by PostgreSQL triggers on follow-ups, persons, living situations
+    and rights, which recompute every row of the persons concerned (rollup_sql.py); built for a year
+    by services.refresh_rollups. See docs/indicators.md, "Rollups"."""
+
+    year = models.PositiveSmallIntegerField()
+    service = models.ForeignKey("services.Service", on_delete=models.CASCADE, related_name="+", db_index=False)
+    person_id = models.BigIntegerField()
+    # Days of the year within the service's follow-ups of the person (occupancy), summed per follow-up.
+    followed_days = models.IntegerField()
+    # First opening of a follow-up of the person by this service, and by any service (new persons).
+    first_opened = models.DateField()
+    person_first_opened = models.DateField()
+    # The person has been followed by more than one service (ever): only such persons can appear
+    # in two rows of a year, so only they need a DISTINCT when a scope is counted.
+    shared = models.BooleanField()
+    sex = models.CharField(max_length=10)
+    born = models.IntegerField(null=True)
+    administrative_situation = models.CharField(max_length=20)
+    living_situation = models.CharField(max_length=24, null=True)
+    health_cover = models.CharField(max_length=20, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person_id"], name="caseload_year_person")]
+        constraints = [models.UniqueConstraint(fields=["year", "service", "person_id"], name="caseload_year_once")]
 
 
 class EventMonth(models.Model):

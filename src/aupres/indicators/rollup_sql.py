@@ -133,8 +133,10 @@ def _month_bit(col):
     return f"(1 << (extract(month FROM {col} AT TIME ZONE '{_tz()}')::int - 1))"
 
 
-def _person_year_functions():
-    """PersonYear (service, year, person, months) from encounters_encounterperson (migration 0004).
+def _person_year_functions(shared=False):
+    """PersonYear (service, year, person, months) from encounters_encounterperson (migration 0004);
+    with `shared` (migration 0006), also PersonYear.shared: whether the person has rows of more
+    than one service in the year.
 
     Insert: the statement's keys with the OR of their month bits, upserted in key order; a new
     month is OR-ed into an existing row (a row already holding it is locked without writing).
@@ -194,9 +196,76 @@ def _person_year_functions():
                      f"UNION ALL {changed_new}) u GROUP BY y, s, p")
               + recompute(changed_old))
     f = FUNCTIONS["encounters_encounterperson"]
-    return (_function(f"{f}_ins", upsert(keys("new_rows")), declare="")
-            + _function(f"{f}_del", lock + recompute(old_keys), declare="")
-            + _function(f"{f}_upd", update, declare=""))
+    if not shared:
+        return (_function(f"{f}_ins", upsert(keys("new_rows")), declare="")
+                + _function(f"{f}_del", lock + recompute(old_keys), declare="")
+                + _function(f"{f}_upd", update, declare=""))
+    changed = f"SELECT y, s, p FROM ({changed_old}) o UNION SELECT y, s, p FROM ({changed_new}) n"
+    return (_function(f"{f}_ins", _lock_persons(keys("new_rows")) + upsert(keys("new_rows"))
+                      + _mark_shared(keys("new_rows")), declare="")
+            + _function(f"{f}_del", _lock_persons(old_keys) + lock + recompute(old_keys) + _mark_shared(old_keys),
+                        declare="")
+            + _function(f"{f}_upd", _lock_persons(changed) + update + _mark_shared(changed), declare=""))
+
+
+# Advisory lock class of "the rollup rows of one person are being changed" (the second key is the
+# person): PersonYear.shared and CaseloadYear look at all the rows of a person, so two transactions
+# changing the same person's rows queue (in person order within a statement) instead of each
+# deciding from a snapshot without the other's rows. One class for both rollups, so that a
+# transaction writing a follow-up and an encounter of the same person takes one lock, not two.
+PERSON_LOCK_CLASS = 74120
+# Past this many persons in one transaction (a load, an import, a large merge), the transaction
+# locks the two rollup tables instead (SHARE ROW EXCLUSIVE: other writers of the rollups wait for its
+# commit): PostgreSQL sizes its lock table for max_locks_per_transaction (64) locks per
+# transaction, and a million advisory locks do not fit in it.
+PERSON_LOCKS_MAX = 64
+PERSON_LOCKS_SQL = f"""
+CREATE OR REPLACE FUNCTION indicators_lock_persons(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  held int := coalesce(nullif(current_setting('aupres.person_locks', true), ''), '0')::int;
+  locked bigint;
+BEGIN
+  IF ids IS NULL OR cardinality(ids) = 0 OR held < 0 THEN RETURN; END IF;  -- < 0: the tables are held
+  IF held + cardinality(ids) > {PERSON_LOCKS_MAX} THEN
+    LOCK TABLE indicators_personyear, indicators_caseloadyear IN SHARE ROW EXCLUSIVE MODE;
+    PERFORM set_config('aupres.person_locks', '-1', true);
+    RETURN;
+  END IF;
+  FOR locked IN SELECT DISTINCT u FROM unnest(ids) u ORDER BY u LOOP
+    PERFORM pg_advisory_xact_lock({PERSON_LOCK_CLASS}, (locked % 2147483647)::int);
+  END LOOP;
+  PERFORM set_config('aupres.person_locks', (held + cardinality(ids))::text, true);
+END $$;
+"""
+
+
+def _lock_persons(keys_sql):
+    """PL/pgSQL: the locks of the persons (column `p`) of `keys_sql` (indicators_lock_persons). The
+    statements after it take their snapshots once the locks are held, so they see the rows of any
+    transaction that held them before."""
+    return f"""
+  PERFORM indicators_lock_persons(ARRAY(SELECT DISTINCT k.p FROM ({keys_sql}) k WHERE k.p IS NOT NULL));"""
+
+
+def _mark_shared(keys_sql):
+    """PersonYear.shared of every row of the (year, person) of `keys_sql`: more than one row (more
+    than one service met the person that year). Rows whose flag is right are not written."""
+    return f"""
+  UPDATE indicators_personyear t SET shared = x.shared
+    FROM (SELECT u.year, u.person_id, count(*) > 1 AS shared FROM indicators_personyear u
+           WHERE (u.year, u.person_id) IN (SELECT k.y, k.p FROM ({keys_sql}) k)
+           GROUP BY u.year, u.person_id) x
+   WHERE t.year = x.year AND t.person_id = x.person_id AND t.shared <> x.shared;"""
+
+
+def person_year_shared_sql():
+    """Migration 0006: the PersonYear trigger functions that keep `shared` (the triggers stay)."""
+    return _person_year_functions(shared=True)
+
+
+def person_year_months_sql():
+    """Migration 0006 reversed: 0004's PersonYear trigger functions."""
+    return _person_year_functions(shared=False)
 
 
 def _person_year_functions_0003():
@@ -410,3 +479,105 @@ DROP FUNCTION IF EXISTS indicators_rollup_encounterperson();
 DROP FUNCTION IF EXISTS indicators_acts_add(bigint, timestamptz, text, int);
 DROP FUNCTION IF EXISTS indicators_eventmonth_add(bigint, timestamptz, text, text, int);
 """
+
+
+# The caseload rollup (migration 0005) ---------------------------------------------------------------
+
+CASELOAD_TABLE = "indicators_caseloadyear"
+CASELOAD_COLUMNS = ("year", "service_id", "person_id", "followed_days", "first_opened", "person_first_opened",
+                    "shared", "sex", "born", "administrative_situation", "living_situation", "health_cover")
+# Statement-level triggers: table -> {event: SQL of the persons concerned by the statement}.
+_PROFILE = "(o.sex, o.birth_year, o.estimated_age, o.estimated_on, o.administrative_situation)"
+CASELOAD_TRIGGERS = {
+    "followups_followup": {
+        "ins": "SELECT person_id FROM new_rows",
+        "del": "SELECT person_id FROM old_rows",
+        "upd": "SELECT unnest(ARRAY[o.person_id, n.person_id]) FROM old_rows o JOIN new_rows n ON n.id = o.id "
+               "WHERE (o.person_id, o.service_id, o.opened_on, o.closed_on) "
+               "IS DISTINCT FROM (n.person_id, n.service_id, n.opened_on, n.closed_on)"},
+    "persons_person": {
+        "del": "SELECT id FROM old_rows",
+        "upd": f"SELECT n.id FROM old_rows o JOIN new_rows n ON n.id = o.id "
+               f"WHERE {_PROFILE} IS DISTINCT FROM {_PROFILE.replace('o.', 'n.')}"},
+    "persons_livingsituation": {
+        "ins": "SELECT person_id FROM new_rows",
+        "del": "SELECT person_id FROM old_rows",
+        "upd": "SELECT unnest(ARRAY[o.person_id, n.person_id]) FROM old_rows o JOIN new_rows n ON n.id = o.id "
+               "WHERE (o.person_id, o.kind, o.started_on) IS DISTINCT FROM (n.person_id, n.kind, n.started_on)"},
+    "persons_rightstatus": {
+        "ins": "SELECT person_id FROM new_rows WHERE kind = 'health_cover'",
+        "del": "SELECT person_id FROM old_rows WHERE kind = 'health_cover'",
+        "upd": "SELECT unnest(ARRAY[o.person_id, n.person_id]) FROM old_rows o JOIN new_rows n ON n.id = o.id "
+               "WHERE 'health_cover' IN (o.kind, n.kind) AND (o.person_id, o.kind, o.value, o.started_on) "
+               "IS DISTINCT FROM (n.person_id, n.kind, n.value, n.started_on)"},
+}
+
+
+def caseload_rows_sql(where, years):
+    """SELECT of the CaseloadYear rows (CASELOAD_COLUMNS, in order) of the follow-ups matching
+    `where` (a condition on follow-up `f`) for the years that `years` (SQL, one column) gives. The
+    ONE definition of the rollup's content: the triggers, the rebuild and the check all use it.
+
+    Same rules as the live engine: a follow-up is in the caseload of a year when opened on or
+    before its last day and not closed before its first; the person is described as at the end of
+    the year (latest living situation and health cover started on or before 31 December, birth
+    year or estimated age as `engine._born`); followed days count each follow-up's days within the
+    year, both ends included."""
+    last = "make_date(y.year, 12, 31)"
+    return f"""
+SELECT y.year, f.service_id, f.person_id,
+  sum(least(coalesce(f.closed_on, {last}), {last}) - greatest(f.opened_on, make_date(y.year, 1, 1)) + 1)::int,
+  (SELECT min(g.opened_on) FROM followups_followup g WHERE g.person_id = f.person_id AND g.service_id = f.service_id),
+  (SELECT min(g.opened_on) FROM followups_followup g WHERE g.person_id = f.person_id),
+  (SELECT count(DISTINCT g.service_id) > 1 FROM followups_followup g WHERE g.person_id = f.person_id),
+  p.sex,
+  coalesce(p.birth_year, coalesce(extract(year FROM p.estimated_on)::int, y.year) - p.estimated_age),
+  p.administrative_situation,
+  (SELECT l.kind FROM persons_livingsituation l WHERE l.person_id = f.person_id AND l.started_on <= {last}
+    ORDER BY l.started_on DESC, l.id DESC LIMIT 1),
+  (SELECT r.value FROM persons_rightstatus r
+    WHERE r.person_id = f.person_id AND r.kind = 'health_cover' AND r.started_on <= {last}
+    ORDER BY r.started_on DESC, r.id DESC LIMIT 1)
+FROM followups_followup f
+JOIN ({years}) y(year) ON f.opened_on <= {last} AND (f.closed_on IS NULL OR f.closed_on >= make_date(y.year, 1, 1))
+JOIN persons_person p ON p.id = f.person_id
+WHERE {where}
+GROUP BY y.year, f.service_id, f.person_id, p.id"""
+
+
+def caseload_create_sql():
+    """The recomputation function and the statement-level triggers that call it."""
+    columns = ", ".join(CASELOAD_COLUMNS)
+    rows = caseload_rows_sql("f.person_id = ANY(ids)", "SELECT year::int FROM indicators_rollupstate")
+    functions = "".join(
+        _function(f"indicators_caseload_{table}_{ev}",
+                  f"\n  PERFORM indicators_caseload_recompute(ARRAY(SELECT DISTINCT x.p FROM ({sql}) x(p) "
+                  "WHERE x.p IS NOT NULL));", declare="")
+        for table, events in CASELOAD_TRIGGERS.items() for ev, sql in events.items())
+    triggers = "".join(
+        f"CREATE TRIGGER indicators_caseload_{ev} AFTER {EVENTS[ev][0]} ON {table} {EVENTS[ev][1]}\n"
+        f"  FOR EACH STATEMENT EXECUTE FUNCTION indicators_caseload_{table}_{ev}();\n"
+        for table, events in CASELOAD_TRIGGERS.items() for ev in events)
+    return PERSON_LOCKS_SQL + f"""
+CREATE OR REPLACE FUNCTION indicators_caseload_recompute(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF ids IS NULL OR cardinality(ids) = 0 THEN RETURN; END IF;
+  -- Waits for a rebuild in progress (it holds the rollup in EXCLUSIVE mode): the statements below
+  -- take their snapshots after this one, so they see the years it built and the rows it wrote.
+  LOCK TABLE {CASELOAD_TABLE} IN ROW EXCLUSIVE MODE;
+  -- One recomputation of a person at a time, taken in person order.
+  PERFORM indicators_lock_persons(ids);
+  -- Every row of the persons, for every built year, from their follow-ups and records now.
+  DELETE FROM {CASELOAD_TABLE} WHERE person_id = ANY(ids);
+  INSERT INTO {CASELOAD_TABLE} ({columns}) {rows};
+END $$;
+{functions}
+{triggers}"""
+
+
+CASELOAD_DROP_SQL = "".join(
+    f"DROP TRIGGER IF EXISTS indicators_caseload_{ev} ON {table};\n"
+    f"DROP FUNCTION IF EXISTS indicators_caseload_{table}_{ev}();\n"
+    for table, events in CASELOAD_TRIGGERS.items() for ev in events) + (
+    "DROP FUNCTION IF EXISTS indicators_caseload_recompute(bigint[]);\n"
+    "DROP FUNCTION IF EXISTS indicators_lock_persons(bigint[]);\n")

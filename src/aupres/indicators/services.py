@@ -9,7 +9,7 @@ import datetime
 import logging
 
 from django.db import connection, transaction
-from django.db.models import Count, DateField, F, Func, Max
+from django.db.models import Count, DateField, Exists, F, Func, Max, OuterRef
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_erro
 from aupres.core.models import StaleEdit
 from aupres.indicators import disclosure, engine
 from aupres.indicators.models import (
+    CaseloadYear,
     EventMonth,
     PersonYear,
     ReportSection,
@@ -375,8 +376,9 @@ def save_section(user, service_id, year, title, text, section_id=None, version=N
 
 def refresh_rollups(year, service_ids=None):
     """Rebuild the rollups of a year (all services, or some): PersonYear (each person met, with the
-    bitmask of the months met) from encounter participants,
-    EventMonth from the event indicators of engine.ROLLUP_CODES. Set-based; run the first time a year
+    bitmask of the months met, and whether other services met them) from encounter participants,
+    EventMonth from the event indicators of engine.ROLLUP_CODES, and on PostgreSQL CaseloadYear (the
+    caseload with the person as at the end of the year). Set-based; run the first time a year
     is needed (`maintain_rollups`, nightly), by operators (`manage.py rebuild_rollups`, the task
     `indicators.tasks.refresh_rollups_task`) and after a load written with triggers disabled.
     Between rebuilds, PostgreSQL triggers keep the rollups current (rollup_sql.py).
@@ -389,17 +391,66 @@ def refresh_rollups(year, service_ids=None):
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
-                cur.execute(f"LOCK TABLE {PersonYear._meta.db_table}, {EventMonth._meta.db_table} IN EXCLUSIVE MODE")
+                cur.execute(f"LOCK TABLE {PersonYear._meta.db_table}, {EventMonth._meta.db_table}, "
+                            f"{CaseloadYear._meta.db_table} IN EXCLUSIVE MODE")
         py = PersonYear.objects.filter(year=year)
         ev = EventMonth.objects.filter(month__gte=period.start, month__lte=period.end)
+        cy = CaseloadYear.objects.filter(year=year)
         if service_ids is not None:
             py, ev = py.filter(service_id__in=service_ids), ev.filter(service_id__in=service_ids)
+            cy = cy.filter(service_id__in=service_ids)
         py.delete()
         ev.delete()
+        cy.delete()
         _refresh_person_year(year, period, services)
         for code in engine.ROLLUP_CODES:
             _refresh_event_month(code, engine.EVENT_SPECS[code], period, services)
+        _refresh_caseload_year(year, service_ids)
         RollupState.objects.update_or_create(year=year, defaults={"refreshed_at": timezone.now()})
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:  # fresh statistics for the plans that read them (hashed grouping)
+            cur.execute(f"ANALYZE {PersonYear._meta.db_table}, {CaseloadYear._meta.db_table}")
+
+
+def _caseload_rows_sql(year, service_ids=None):
+    """(sql, params), PostgreSQL: the CaseloadYear rows of a year (rollup_sql.caseload_rows_sql,
+    the triggers' definition), of all services or some; for the rebuild and for the check alike."""
+    from aupres.indicators import rollup_sql
+
+    where, params = ("true", []) if service_ids is None else ("f.service_id = ANY(%s)", [list(service_ids)])
+    return rollup_sql.caseload_rows_sql(where, "SELECT %s::int"), [year, *params]
+
+
+def _refresh_caseload_year(year, service_ids=None):
+    """CaseloadYear rows of the year, on PostgreSQL (elsewhere the caseload is read live, not rolled up)."""
+    if connection.vendor != "postgresql":
+        return
+    from aupres.indicators import rollup_sql
+
+    sql, params = _caseload_rows_sql(year, service_ids)
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {CaseloadYear._meta.db_table} ({', '.join(rollup_sql.CASELOAD_COLUMNS)}) {sql}",
+                    params)
+
+
+def _caseload_mismatches(year):
+    """The services whose CaseloadYear rows of a year differ from the raw tables (a missing or extra
+    row, or any column different), PostgreSQL; compared in the database."""
+    if connection.vendor != "postgresql":
+        return set()
+    from aupres.indicators import rollup_sql
+
+    columns = rollup_sql.CASELOAD_COLUMNS
+    sql, params = _caseload_rows_sql(year)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT DISTINCT coalesce(r.service_id, t.service_id) FROM ({sql}) r({', '.join(columns)}) "  # noqa: S608
+            f"FULL JOIN (SELECT {', '.join(columns)} FROM {CaseloadYear._meta.db_table} WHERE year = %s) t "
+            "  ON t.service_id = r.service_id AND t.person_id = r.person_id "
+            f"WHERE r.service_id IS NULL OR t.service_id IS NULL OR ({', '.join(f'r.{c}' for c in columns)}) "
+            f"IS DISTINCT FROM ({', '.join(f't.{c}' for c in columns)})",
+            [*params, year])
+        return {row[0] for row in cur.fetchall()}
 
 
 class _LocalMonth(Func):
@@ -484,10 +535,24 @@ def _refresh_person_year(year, period, services):
         with connection.cursor() as cur:
             cur.execute(f"INSERT INTO {PersonYear._meta.db_table} (service_id, year, person_id, months) "  # noqa: S608
                         f"SELECT r.service_id, %s, r.person_id, r.months FROM ({sql}) r", [year, *params])
-        return
-    PersonYear.objects.bulk_create([PersonYear(service_id=s, year=year, person_id=p, months=m)
-                                    for (s, p), m in _raw_person_months(year, period, services).items()],
-                                   batch_size=5000)
+    else:
+        PersonYear.objects.bulk_create([PersonYear(service_id=s, year=year, person_id=p, months=m)
+                                        for (s, p), m in _raw_person_months(year, period, services).items()],
+                                       batch_size=5000)
+    _mark_shared(year)
+
+
+def _others_met(year):
+    """Whether another service met the person of a PersonYear row in its year (PersonYear.shared)."""
+    return Exists(PersonYear.objects.filter(year=year, person_id=OuterRef("person_id"))
+                  .exclude(service_id=OuterRef("service_id")))
+
+
+def _mark_shared(year):
+    """PersonYear.shared of every row of the year (a rebuild of some services changes the others')."""
+    rows = PersonYear.objects.filter(year=year)
+    rows.filter(shared=False).filter(_others_met(year)).update(shared=True)
+    rows.filter(shared=True).exclude(_others_met(year)).update(shared=False)
 
 
 def _person_year_mismatches(year, period):
@@ -530,7 +595,11 @@ def verify_rollups(year):
         if connection.vendor == "postgresql" and not outer:
             with connection.cursor() as cur:  # the first statement of the transaction
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        bad = _person_year_mismatches(year, period)
+        bad = _person_year_mismatches(year, period) | _caseload_mismatches(year)
+        bad |= set(PersonYear.objects.filter(year=year, shared=False).filter(_others_met(year))
+                   .values_list("service_id", flat=True).distinct())
+        bad |= set(PersonYear.objects.filter(year=year, shared=True).exclude(_others_met(year))
+                   .values_list("service_id", flat=True).distinct())
         services = Service.objects.all()
         raw = {(s, m, code, k): n for code in engine.ROLLUP_CODES
                for s, m, k, n in _event_month_rows(engine.EVENT_SPECS[code], period, services) if n}

@@ -65,7 +65,7 @@ def triggers_with_months(apps, schema_editor):
 
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(rollup_sql.DROP_SQL)
-            cursor.execute(rollup_sql.create_sql())
+            cursor.execute(rollup_sql.create_sql())  # PersonYear functions as of 0004 (no `shared`)
 
 
 def triggers_of_0003(apps, schema_editor):

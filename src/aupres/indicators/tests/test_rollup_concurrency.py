@@ -251,3 +251,64 @@ def test_the_nightly_job_verifies_without_waiting_for_writers(world):
         service, Encounter.objects.filter(service=service))
     assert RollupState.objects.filter(year=2025).exists()
     assert not PersonYear.objects.exists() and not EncounterPerson.objects.exists()
+
+
+def _overlapping_writers(first, second):
+    """`first` writes in a transaction that stays open ~1 s; `second` writes the same person
+    meanwhile (it waits for `first`'s person lock, then sees its rows). Returns the errors."""
+    written = threading.Event()
+
+    def one():
+        with transaction.atomic():
+            first()
+            written.set()
+            threading.Event().wait(1)
+
+    def two():
+        assert written.wait(30)
+        with transaction.atomic():
+            second()
+    return _in_threads(one, two)
+
+
+def test_two_services_meeting_a_new_person_at_once_both_see_the_person_shared(world):
+    """Without the per-person lock, each transaction would decide PersonYear.shared from a snapshot
+    without the other's row: both rows would stay unshared and the person counted twice over a
+    scope. With it, the second waits, then sees the first's row."""
+    person = Person.objects.create(first_name="Partagée")
+    followups = [FollowUp.objects.create(person=person, service=s, opened_on=datetime.date(2025, 1, 1))
+                 for s in (world.service_a, world.service_b)]
+    services.refresh_rollups(2025)
+
+    def meet(followup):
+        def run():
+            e = Encounter.objects.create(service=followup.service, occurred_at=at(2025, 4, 2), place_kind="street",
+                                         mode="visit")
+            EncounterPerson.objects.create(encounter=e, person_id=person.pk, followup=followup,
+                                           service=followup.service, occurred_at=e.occurred_at)
+        return run
+
+    errors = _overlapping_writers(meet(followups[0]), meet(followups[1]))
+    assert not errors, errors
+    assert set(PersonYear.objects.filter(person_id=person.pk).values_list("service_id", "shared")) == {
+        (world.service_a.pk, True), (world.service_b.pk, True)}
+    assert services.verify_rollups(2025) == []
+
+
+def test_two_services_opening_a_follow_up_of_one_person_at_once(world):
+    """The caseload rows of a person are recomputed whole: two transactions opening follow-ups of
+    the same person (two services) queue on the person's lock; the rows of both are there, shared,
+    and nothing collides on the rollup's unique key."""
+    from aupres.indicators.models import CaseloadYear
+
+    person = Person.objects.create(first_name="Suivie deux fois")
+    services.refresh_rollups(2025)
+
+    def open_at(service):
+        return lambda: FollowUp.objects.create(person=person, service=service, opened_on=datetime.date(2025, 2, 1))
+
+    errors = _overlapping_writers(open_at(world.service_a), open_at(world.service_b))
+    assert not errors, errors
+    assert set(CaseloadYear.objects.filter(person_id=person.pk).values_list("service_id", "shared")) == {
+        (world.service_a.pk, True), (world.service_b.pk, True)}
+    assert services.verify_rollups(2025) == []
