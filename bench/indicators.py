@@ -128,8 +128,11 @@ def measure(sizes, args):
     year = sizes["year"]
     period = engine.Period.year(year)
     with connection.cursor() as c:
-        c.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'indicators\\_rollup\\_%' AND tgenabled <> 'D'")
-        log(f"rollup triggers enabled: {c.fetchone()[0]} of 9 (statement-level)")
+        c.execute("SELECT count(*) FILTER (WHERE tgname LIKE 'indicators\\_rollup\\_%'), "
+                  "count(*) FILTER (WHERE tgname LIKE 'indicators\\_caseload\\_%') "
+                  "FROM pg_trigger WHERE tgenabled <> 'D'")
+        log("rollup triggers enabled (statement-level): {} of 9 on encounters, {} of 11 for the caseload".format(
+            *c.fetchone()))
     for y in (year - 1, year):
         if not RollupState.objects.filter(year=y).exists():
             t = time.time()

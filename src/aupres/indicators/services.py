@@ -548,8 +548,32 @@ def _others_met(year):
                   .exclude(service_id=OuterRef("service_id")))
 
 
+def _shared_mismatches(year):
+    """The services with a PersonYear row of the year whose `shared` flag is wrong."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT DISTINCT t.service_id FROM {PersonYear._meta.db_table} t JOIN ("  # noqa: S608
+                        f"  SELECT person_id, count(*) > 1 AS shared FROM {PersonYear._meta.db_table} "
+                        "   WHERE year = %s GROUP BY person_id) x ON x.person_id = t.person_id "
+                        "WHERE t.year = %s AND t.shared <> x.shared", [year, year])
+            return {row[0] for row in cur.fetchall()}
+    rows = PersonYear.objects.filter(year=year)
+    return set(rows.filter(shared=False).filter(_others_met(year)).values_list("service_id", flat=True)) | set(
+        rows.filter(shared=True).exclude(_others_met(year)).values_list("service_id", flat=True))
+
+
 def _mark_shared(year):
     """PersonYear.shared of every row of the year (a rebuild of some services changes the others')."""
+    if connection.vendor == "postgresql":  # one grouped pass (the portable form below probes row by row)
+        with connection.cursor() as cur:
+            # Statistics of the rows just written first: planned on an empty year's statistics, the
+            # join below becomes a nested loop over a million rows (minutes instead of seconds).
+            cur.execute(f"ANALYZE {PersonYear._meta.db_table}")
+            cur.execute(f"UPDATE {PersonYear._meta.db_table} t SET shared = x.shared FROM ("  # noqa: S608
+                        f"  SELECT person_id, count(*) > 1 AS shared FROM {PersonYear._meta.db_table} "
+                        "   WHERE year = %s GROUP BY person_id) x "
+                        "WHERE t.year = %s AND t.person_id = x.person_id AND t.shared <> x.shared", [year, year])
+        return
     rows = PersonYear.objects.filter(year=year)
     rows.filter(shared=False).filter(_others_met(year)).update(shared=True)
     rows.filter(shared=True).exclude(_others_met(year)).update(shared=False)
@@ -595,11 +619,7 @@ def verify_rollups(year):
         if connection.vendor == "postgresql" and not outer:
             with connection.cursor() as cur:  # the first statement of the transaction
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        bad = _person_year_mismatches(year, period) | _caseload_mismatches(year)
-        bad |= set(PersonYear.objects.filter(year=year, shared=False).filter(_others_met(year))
-                   .values_list("service_id", flat=True).distinct())
-        bad |= set(PersonYear.objects.filter(year=year, shared=True).exclude(_others_met(year))
-                   .values_list("service_id", flat=True).distinct())
+        bad = _person_year_mismatches(year, period) | _caseload_mismatches(year) | _shared_mismatches(year)
         services = Service.objects.all()
         raw = {(s, m, code, k): n for code in engine.ROLLUP_CODES
                for s, m, k, n in _event_month_rows(engine.EVENT_SPECS[code], period, services) if n}

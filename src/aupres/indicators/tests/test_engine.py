@@ -199,3 +199,13 @@ def test_periods():
     assert Period.year(2025).previous() == Period.year(2024)
     p = Period(Y2025.start, Y2025.start.replace(month=3, day=31))
     assert p.previous().end == Y2025.start.replace(year=2024, month=12, day=31) and p.previous().days == p.days
+
+
+@pytest.mark.parametrize("scope", [A, B, AB])
+def test_computed_together_or_alone_the_figures_are_the_same(data, scope):
+    """compute_all shares queries between indicators (the caseload profile, persons met by month,
+    one grouped query per family of event indicators: exits and lengths, referrals by source and
+    status); each figure equals the indicator computed alone."""
+    together = engine.compute_all(scope(data), Y2025)
+    assert together == {code: engine.compute(code, scope(data), Y2025) for code in engine.REGISTRY}
+    assert nonzero(together["followup_length"]) and nonzero(together["exits_by_reason"])

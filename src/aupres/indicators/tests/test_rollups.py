@@ -356,3 +356,16 @@ def test_the_rebuild_command_repairs_a_year(data, world):
     _tamper(data.a)
     call_command("rebuild_rollups", "--year", "2025", stdout=out)
     assert services.verify_rollups(2025) == [] and "rebuilt for every service" in out.getvalue()
+
+
+def test_verification_sees_a_wrong_shared_flag(data):
+    """PersonYear.shared (persons met by more than one service in the year) is checked by the
+    verification and recomputed for every service by any rebuild of the year (both databases)."""
+    services.refresh_rollups(2025)
+    assert not PersonYear.objects.filter(year=2025, shared=True).exists()  # nobody met by A and B in 2025
+    PersonYear.objects.filter(year=2025, person_id=data.p7.pk).update(shared=True)
+    assert services.verify_rollups(2025) == [data.b.pk]
+    services.refresh_rollups(2025, service_ids=[data.a.pk])
+    assert services.verify_rollups(2025) == []
+    PersonYear.objects.create(year=2025, service=data.a, person_id=data.p7.pk, months=1)  # now met by A too
+    assert services.verify_rollups(2025) == sorted([data.a.pk, data.b.pk])
