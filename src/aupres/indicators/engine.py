@@ -15,6 +15,7 @@ import datetime
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -205,7 +206,10 @@ def _memoised(name, services, period, fn):
     memo = _MEMO.get()
     if memo is None:
         return fn()
-    sql, params = services.query.sql_with_params()
+    try:
+        sql, params = services.query.sql_with_params()
+    except EmptyResultSet:  # Service.objects.none(): no SQL at all
+        sql, params = "", ()
     key = (name, sql, tuple(map(str, params)), period)
     if key not in memo:
         memo[key] = fn()
@@ -429,6 +433,8 @@ def _person_months_rolled(services, period):
     over the scope are the OR of their rows' masks. Two passes over the scope's rows of the years:
     a plain scan for most, a grouping by person for the few shared."""
     def query():
+        if not _service_ids(services, period):
+            return {}  # an operator or territory without services yet (an empty list compiles to no SQL)
         rows = PersonYear.objects.filter(service__in=_service_ids(services, period), year__in=period.years()).order_by()
         alone = rows.filter(shared=False).values("year", "person_id", mb=F("months"))
         shared = rows.filter(shared=True).values("year", "person_id").annotate(mb=_BitOr("months"))
@@ -545,7 +551,10 @@ def referral_to_first_contact(services, period):
     if connection.vendor == "postgresql":
         # Banded in the database: five numbers come back instead of one row per referral. Whole
         # days rounded down as timedelta.days below ("2 days or less" is a delay under 3 days).
-        sql, params = rows.query.sql_with_params()
+        try:
+            sql, params = rows.query.sql_with_params()
+        except EmptyResultSet:  # a scope without services
+            return _table(DELAY_BANDS, [])
         with connection.cursor() as cur:
             # MATERIALIZED: the first link is looked up once per referral, not once per CASE branch.
             cur.execute(f"WITH r(received_at, first) AS MATERIALIZED ({sql}) "  # noqa: S608 — constants

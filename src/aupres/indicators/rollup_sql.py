@@ -227,7 +227,7 @@ DECLARE
 BEGIN
   IF ids IS NULL OR cardinality(ids) = 0 OR held < 0 THEN RETURN; END IF;  -- < 0: the tables are held
   IF held + cardinality(ids) > {PERSON_LOCKS_MAX} THEN
-    LOCK TABLE indicators_personyear, indicators_caseloadyear IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE indicators_caseloadyear, indicators_personyear IN SHARE ROW EXCLUSIVE MODE;  -- writers' order
     PERFORM set_config('aupres.person_locks', '-1', true);
     RETURN;
   END IF;
@@ -562,11 +562,13 @@ def caseload_create_sql():
 CREATE OR REPLACE FUNCTION indicators_caseload_recompute(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF ids IS NULL OR cardinality(ids) = 0 THEN RETURN; END IF;
+  -- One recomputation of a person at a time, taken in person order. Before the table lock below:
+  -- a writer waiting for a person must not hold the rollup table, which a transaction holding
+  -- that person may come to lock whole (indicators_lock_persons, past PERSON_LOCKS_MAX persons).
+  PERFORM indicators_lock_persons(ids);
   -- Waits for a rebuild in progress (it holds the rollup in EXCLUSIVE mode): the statements below
   -- take their snapshots after this one, so they see the years it built and the rows it wrote.
   LOCK TABLE {CASELOAD_TABLE} IN ROW EXCLUSIVE MODE;
-  -- One recomputation of a person at a time, taken in person order.
-  PERFORM indicators_lock_persons(ids);
   -- Every row of the persons, for every built year, from their follow-ups and records now.
   DELETE FROM {CASELOAD_TABLE} WHERE person_id = ANY(ids);
   INSERT INTO {CASELOAD_TABLE} ({columns}) {rows};

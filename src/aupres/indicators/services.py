@@ -391,8 +391,10 @@ def refresh_rollups(year, service_ids=None):
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
-                cur.execute(f"LOCK TABLE {PersonYear._meta.db_table}, {EventMonth._meta.db_table}, "
-                            f"{CaseloadYear._meta.db_table} IN EXCLUSIVE MODE")
+                # In the order writers lock them (a follow-up, then an encounter, then its
+                # participants), so that a rebuild and a writer queue instead of deadlocking.
+                cur.execute(f"LOCK TABLE {CaseloadYear._meta.db_table}, {EventMonth._meta.db_table}, "
+                            f"{PersonYear._meta.db_table} IN EXCLUSIVE MODE")
         py = PersonYear.objects.filter(year=year)
         ev = EventMonth.objects.filter(month__gte=period.start, month__lte=period.end)
         cy = CaseloadYear.objects.filter(year=year)

@@ -151,6 +151,7 @@ def test_persons_met_in_opposite_orders_never_deadlock(world):
 
 def _waiting_on_locks():
     with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction the view is read once, then cached
         cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND wait_event_type = 'Lock'")
         return cur.fetchone()[0]
@@ -311,4 +312,46 @@ def test_two_services_opening_a_follow_up_of_one_person_at_once(world):
     assert not errors, errors
     assert set(CaseloadYear.objects.filter(person_id=person.pk).values_list("service_id", "shared")) == {
         (world.service_a.pk, True), (world.service_b.pk, True)}
+    assert services.verify_rollups(2025) == []
+
+
+def test_a_load_locking_the_rollups_while_a_writer_waits_for_one_of_its_persons(world):
+    """A load has locked some persons one by one, then passes PERSON_LOCKS_MAX and locks the rollup
+    tables whole, while another writer waits for one of its persons. The waiting writer holds no
+    rollup table while it waits (person locks come first), so the load's table lock does not wait
+    for it: they queue, no deadlock (with the table lock taken first, they deadlocked)."""
+    from aupres.indicators.models import CaseloadYear
+    from aupres.indicators.rollup_sql import PERSON_LOCKS_MAX
+
+    services.refresh_rollups(2025)
+    persons = Person.objects.bulk_create([Person(first_name=f"Lot {i}") for i in range(PERSON_LOCKS_MAX + 10)])
+    first, rest = persons[:PERSON_LOCKS_MAX - 4], persons[PERSON_LOCKS_MAX - 4:]
+    target = first[0]
+    started = threading.Event()
+
+    def opened(people, service, on):
+        return [FollowUp(person=p, service=service, opened_on=on) for p in people]
+
+    def load():
+        with transaction.atomic():
+            FollowUp.objects.bulk_create(opened(first, world.service_a, datetime.date(2025, 2, 1)))
+            started.set()
+            for _i in range(300):  # until the other writer waits for the target's lock
+                if _waiting_on_locks() >= 1:
+                    break
+                threading.Event().wait(0.1)
+            assert _waiting_on_locks() >= 1, "the other writer did not wait"
+            FollowUp.objects.bulk_create(opened(rest, world.service_a, datetime.date(2025, 2, 1)))
+
+    def writer():
+        assert started.wait(30)
+        FollowUp.objects.create(person=target, service=world.service_b, opened_on=datetime.date(2025, 3, 1))
+
+    errors = _in_threads(load, writer)
+    deadlocks = [e for e in errors if any(isinstance(c, psycopg.errors.DeadlockDetected) for c in _causes(e))]
+    assert not deadlocks, f"{len(deadlocks)} deadlocks: {deadlocks[0]}"
+    assert not errors, errors
+    assert set(CaseloadYear.objects.filter(person_id=target.pk).values_list("service_id", "shared")) == {
+        (world.service_a.pk, True), (world.service_b.pk, True)}
+    assert CaseloadYear.objects.filter(person_id__in=[p.pk for p in persons]).count() == len(persons) + 1
     assert services.verify_rollups(2025) == []

@@ -369,3 +369,14 @@ def test_verification_sees_a_wrong_shared_flag(data):
     assert services.verify_rollups(2025) == []
     PersonYear.objects.create(year=2025, service=data.a, person_id=data.p7.pk, months=1)  # now met by A too
     assert services.verify_rollups(2025) == sorted([data.a.pk, data.b.pk])
+
+
+def test_a_scope_without_services_counts_nothing(data):
+    """An operator or a territory without services yet: every indicator is empty or zero, on the
+    rollups (PostgreSQL, built year) as on the raw tables."""
+    services.refresh_rollups(2025)
+    for empty in (Service.objects.none(), Service.objects.filter(operator__name="Sans dispositif")):
+        figures_ = engine.compute_all(empty, Y2025)
+        assert figures_["caseload"] == {"all": 0} and figures_["persons_met"] == {"all": 0}
+        assert not any(figures_["persons_met_by_month"].values()) and figures_["new_persons"] == {"all": 0}
+        assert figures_["occupancy"]["followed_days"] == 0 and not any(figures_["encounters_by_place"].values())
