@@ -201,15 +201,21 @@ def caseload_persons(services, period):
 _MEMO = contextvars.ContextVar("indicators_memo", default=None)
 
 
+def _compiled(qs):
+    """(sql, params) of a queryset for raw SQL around it, or None when it matches nothing by
+    construction (`.none()`, `__in=[]`: Django then compiles no SQL at all)."""
+    try:
+        return qs.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
 def _memoised(name, services, period, fn):
     """Within one compute_all, a result shared by several indicators is computed once."""
     memo = _MEMO.get()
     if memo is None:
         return fn()
-    try:
-        sql, params = services.query.sql_with_params()
-    except EmptyResultSet:  # Service.objects.none(): no SQL at all
-        sql, params = "", ()
+    sql, params = _compiled(services) or ("", ())
     key = (name, sql, tuple(map(str, params)), period)
     if key not in memo:
         memo[key] = fn()
@@ -342,7 +348,9 @@ def _rollup_ready(services, period, months=False, min_services=None):
     whole = period.is_whole_months() if months else period.is_whole_years()
     if connection.vendor != "postgresql" or not whole:
         return False
-    if RollupState.objects.filter(year__in=period.years()).count() != len(period.years()):
+    built = _memoised("built_years", services, period,
+                      lambda: RollupState.objects.filter(year__in=period.years()).count())
+    if built != len(period.years()):
         return False
     return min_services <= 1 or services.count() >= min_services
 
@@ -385,7 +393,7 @@ def _new_persons_rolled(services, period):
 def persons_met(services, period):
     if _rollup_ready(services, period) and period.start.year == period.end.year:
         n = _person_months_rolled(services, period).get(period.end.year, (0,))[0]
-    elif _rollup_ready(services, period):
+    elif _rollup_ready(services, period):  # several years: a person met in two of them counts once
         n = (PersonYear.objects.filter(service__in=services, year__in=period.years())
              .aggregate(n=Count("person_id", distinct=True))["n"])
     else:
@@ -433,16 +441,14 @@ def _person_months_rolled(services, period):
     over the scope are the OR of their rows' masks. Two passes over the scope's rows of the years:
     a plain scan for most, a grouping by person for the few shared."""
     def query():
-        if not _service_ids(services, period):
-            return {}  # an operator or territory without services yet (an empty list compiles to no SQL)
         rows = PersonYear.objects.filter(service__in=_service_ids(services, period), year__in=period.years()).order_by()
         alone = rows.filter(shared=False).values("year", "person_id", mb=F("months"))
         shared = rows.filter(shared=True).values("year", "person_id").annotate(mb=_BitOr("months"))
         counts = ", ".join(f"count(*) FILTER (WHERE g.mb & {1 << i} <> 0)" for i in range(12))
         out = {}
         with connection.cursor() as cur:
-            for part in (alone, shared):
-                sql, params = part.query.sql_with_params()
+            for compiled in filter(None, map(_compiled, (alone, shared))):  # none: a scope without services
+                sql, params = compiled
                 cur.execute(f"SELECT g.year, count(*), {counts} FROM ({sql}) g GROUP BY g.year", params)  # noqa: S608
                 for year, n, *by_month in cur.fetchall():
                     was_n, was = out.get(year, (0, [0] * 12))
@@ -551,10 +557,10 @@ def referral_to_first_contact(services, period):
     if connection.vendor == "postgresql":
         # Banded in the database: five numbers come back instead of one row per referral. Whole
         # days rounded down as timedelta.days below ("2 days or less" is a delay under 3 days).
-        try:
-            sql, params = rows.query.sql_with_params()
-        except EmptyResultSet:  # a scope without services
+        compiled = _compiled(rows)
+        if compiled is None:  # a scope without services
             return _table(DELAY_BANDS, [])
+        sql, params = compiled
         with connection.cursor() as cur:
             # MATERIALIZED: the first link is looked up once per referral, not once per CASE branch.
             cur.execute(f"WITH r(received_at, first) AS MATERIALIZED ({sql}) "  # noqa: S608 — constants
@@ -660,9 +666,8 @@ event_indicator("followup_length", _("Length of follow-up or stay"), FOLLOWUPS, 
 
 
 def mean_followup_days(services, period):
-    length = ExpressionWrapper(F("closed_on") - F("opened_on"), output_field=DurationField())
     rows = (FollowUp.objects.filter(service__in=services, closed_on__gte=period.start, closed_on__lte=period.end)
-            .order_by().annotate(length=length).values_list("length").annotate(n=Count("pk")))
+            .order_by().annotate(length=_LENGTH).values_list("length").annotate(n=Count("pk")))
     total = count = 0
     for d, n in rows:
         days = d.days if isinstance(d, datetime.timedelta) else int(d or 0) // 86_400_000_000

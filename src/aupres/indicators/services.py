@@ -18,7 +18,7 @@ from aupres.accounts.models import AccountKind
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import StaleEdit
-from aupres.indicators import disclosure, engine
+from aupres.indicators import disclosure, engine, rollup_sql
 from aupres.indicators.models import (
     CaseloadYear,
     EventMonth,
@@ -417,8 +417,6 @@ def refresh_rollups(year, service_ids=None):
 def _caseload_rows_sql(year, service_ids=None):
     """(sql, params), PostgreSQL: the CaseloadYear rows of a year (rollup_sql.caseload_rows_sql,
     the triggers' definition), of all services or some; for the rebuild and for the check alike."""
-    from aupres.indicators import rollup_sql
-
     where, params = ("true", []) if service_ids is None else ("f.service_id = ANY(%s)", [list(service_ids)])
     return rollup_sql.caseload_rows_sql(where, "SELECT %s::int"), [year, *params]
 
@@ -427,8 +425,6 @@ def _refresh_caseload_year(year, service_ids=None):
     """CaseloadYear rows of the year, on PostgreSQL (elsewhere the caseload is read live, not rolled up)."""
     if connection.vendor != "postgresql":
         return
-    from aupres.indicators import rollup_sql
-
     sql, params = _caseload_rows_sql(year, service_ids)
     with connection.cursor() as cur:
         cur.execute(f"INSERT INTO {CaseloadYear._meta.db_table} ({', '.join(rollup_sql.CASELOAD_COLUMNS)}) {sql}",
@@ -440,8 +436,6 @@ def _caseload_mismatches(year):
     row, or any column different), PostgreSQL; compared in the database."""
     if connection.vendor != "postgresql":
         return set()
-    from aupres.indicators import rollup_sql
-
     columns = rollup_sql.CASELOAD_COLUMNS
     sql, params = _caseload_rows_sql(year)
     with connection.cursor() as cur:
@@ -550,13 +544,18 @@ def _others_met(year):
                   .exclude(service_id=OuterRef("service_id")))
 
 
+# PostgreSQL: what PersonYear.shared of each person of a year (parameter) should be, in one grouped
+# pass; for the rebuild and the check alike.
+_SHARED_BY_PERSON = (f"SELECT person_id, count(*) > 1 AS shared FROM {PersonYear._meta.db_table} "  # noqa: S608
+                     "WHERE year = %s GROUP BY person_id")
+
+
 def _shared_mismatches(year):
     """The services with a PersonYear row of the year whose `shared` flag is wrong."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute(f"SELECT DISTINCT t.service_id FROM {PersonYear._meta.db_table} t JOIN ("  # noqa: S608
-                        f"  SELECT person_id, count(*) > 1 AS shared FROM {PersonYear._meta.db_table} "
-                        "   WHERE year = %s GROUP BY person_id) x ON x.person_id = t.person_id "
+            cur.execute(f"SELECT DISTINCT t.service_id FROM {PersonYear._meta.db_table} t "  # noqa: S608
+                        f"JOIN ({_SHARED_BY_PERSON}) x ON x.person_id = t.person_id "
                         "WHERE t.year = %s AND t.shared <> x.shared", [year, year])
             return {row[0] for row in cur.fetchall()}
     rows = PersonYear.objects.filter(year=year)
@@ -571,9 +570,8 @@ def _mark_shared(year):
             # Statistics of the rows just written first: planned on an empty year's statistics, the
             # join below becomes a nested loop over a million rows (minutes instead of seconds).
             cur.execute(f"ANALYZE {PersonYear._meta.db_table}")
-            cur.execute(f"UPDATE {PersonYear._meta.db_table} t SET shared = x.shared FROM ("  # noqa: S608
-                        f"  SELECT person_id, count(*) > 1 AS shared FROM {PersonYear._meta.db_table} "
-                        "   WHERE year = %s GROUP BY person_id) x "
+            cur.execute(f"UPDATE {PersonYear._meta.db_table} t SET shared = x.shared "  # noqa: S608
+                        f"FROM ({_SHARED_BY_PERSON}) x "
                         "WHERE t.year = %s AND t.person_id = x.person_id AND t.shared <> x.shared", [year, year])
         return
     rows = PersonYear.objects.filter(year=year)
@@ -607,9 +605,10 @@ def rollups_maintained():
 
 def verify_rollups(year):
     """Compare the rollups of a year with the raw tables, per service, WITHOUT locking anything:
-    PersonYear key by key (a row per service and person met, with the months of its links) and the
-    counts of every (month, indicator, key) of engine.ROLLUP_CODES. Returns the sorted ids of the services whose
-    rollups differ.
+    PersonYear key by key (a row per service and person met, with the months of its links) and its
+    `shared` flags, CaseloadYear row by row and column by column (PostgreSQL), and the counts of
+    every (month, indicator, key) of engine.ROLLUP_CODES. Returns the sorted ids of the services
+    whose rollups differ.
 
     On PostgreSQL, when called outside a transaction, both sides are read in ONE REPEATABLE READ,
     READ ONLY snapshot: triggers change the rollups in the writer's transaction, so any snapshot
