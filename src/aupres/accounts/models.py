@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from aupres.core.validators import validate_adeli, validate_rpps
+
 
 class AccountKind(models.TextChoices):
     # Team members reach persons through their memberships; the other kinds never reach a person.
@@ -31,6 +33,13 @@ class User(AbstractUser):
         on_delete=models.PROTECT, related_name="+",
         help_text=_("For regulator and funder accounts."),
     )
+    # Health professionals' identifiers (issue #11): a profession that opens the health compartment is
+    # granted only to an account holding one of them (core.validators checks the format and the key).
+    rpps = models.CharField(_("RPPS number"), max_length=11, blank=True,
+                            validators=[validate_rpps],
+                            help_text=_("11 digits (Répertoire partagé des professionnels de santé)."))
+    adeli = models.CharField(_("ADELI number"), max_length=9, blank=True,
+                             validators=[validate_adeli], help_text=_("9 characters."))
     # Raised by "sign out everywhere": every session opened before no longer matches its hash.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
     # Second-factor lock-out (accounts.services.check_second_factor): wrong codes in a row, and the
@@ -41,6 +50,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @property
+    def health_professional_id(self):
+        return self.rpps or self.adeli
 
     @property
     def is_team_member(self):

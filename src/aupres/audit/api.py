@@ -87,3 +87,38 @@ def person_export(request, person_id: int):
     services.record(request.user, person, Action.EXPORT, gdpr_export.ALL_COMPARTMENTS, Channel.API,
                     services.route_of(request))
     return data
+
+
+class MembershipEventOut(Schema):
+    id: int
+    at: datetime.datetime
+    user_id: int | None
+    username: str
+    member_id: int | None
+    member_username: str
+    membership_id: int
+    service_id: int
+    operator_id: int
+    action: str
+    before: dict
+    after: dict
+    opens_health: bool
+    heads_notified: int
+    mails_sent: int
+
+
+class MembershipEventPage(Schema):
+    count: int
+    items: list[MembershipEventOut]
+
+
+class MembershipJournalQuery(Schema):
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10**7)
+
+
+@router.get("/audit/memberships", response=MembershipEventPage,
+            summary="Team memberships given, changed or ended in your operator (head of service)")
+def list_membership_events(request, query: Query[MembershipJournalQuery]):
+    qs = services.membership_journal(request.user)
+    return {"count": qs.count(), "items": list(qs[query.offset: query.offset + query.limit])}

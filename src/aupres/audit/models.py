@@ -105,3 +105,56 @@ class RectificationEntry(models.Model):
         verbose_name_plural = _("rectifications")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["person", "-at"], name="rectification_person_at")]
+
+
+class MembershipAction(models.TextChoices):
+    CREATE = "create", _("Membership created")
+    UPDATE = "update", _("Membership changed")
+    END = "end", _("Membership ended")
+
+
+class MembershipEvent(models.Model):
+    """Who gave whom which place in a team, before and after (issue #11): the journal of access grants.
+    Append-only like AccessEvent; written, then notified to the operator's heads of service, before the
+    membership starts (Membership.notified_at)."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True,
+                             on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    username = models.CharField(_("account"), max_length=150, blank=True)
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("team member"), null=True, blank=True,
+                               on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    member_username = models.CharField(_("team member's account"), max_length=150, blank=True)
+    membership_id = models.BigIntegerField(_("membership"))
+    service_id = models.BigIntegerField(_("service"))
+    operator_id = models.BigIntegerField(_("operator"))
+    action = models.CharField(_("action"), max_length=10, choices=MembershipAction.choices)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    opens_health = models.BooleanField(_("opens the health compartment"), default=False)
+    heads_notified = models.PositiveIntegerField(_("heads of service notified"), default=0)
+    mails_sent = models.PositiveIntegerField(_("e-mails sent"), default=0)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership event")
+        verbose_name_plural = _("membership events")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["operator_id", "-at"], name="membership_event_operator_at")]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("Audit records cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("Audit records cannot be deleted.")
+
+    def changes(self):
+        """[(field, before, after)] of the fields that differ."""
+        names = [n for n in MEMBERSHIP_FIELDS if self.before.get(n) != self.after.get(n)]
+        return [(n, self.before.get(n), self.after.get(n)) for n in names]
+
+
+MEMBERSHIP_FIELDS = ("profession", "etp", "is_coordinating", "is_on_call", "start_date", "end_date")

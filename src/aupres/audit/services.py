@@ -164,3 +164,99 @@ def exportable_person(user, person_id):
         raise Forbidden(_("Only the head of a service following this person can export their record."),
                         code="head_of_service_only")
     return person
+
+
+# Team memberships: the journal of access grants (issue #11) ---------------------------------------
+
+def _plain(snapshot):
+    import decimal
+
+    def plain(value):
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        if isinstance(value, decimal.Decimal):
+            return f"{value:.2f}"
+        return value if isinstance(value, (bool, type(None))) else str(value)
+
+    return {k: plain(v) for k, v in (snapshot or {}).items()}
+
+
+def _membership_action(before, after):
+    from aupres.audit.models import MembershipAction
+
+    if before is None:
+        return MembershipAction.CREATE
+    old_end, new_end = before.get("end_date"), after.get("end_date")
+    only_end = all(before.get(k) == after.get(k) for k in after if k != "end_date")
+    if only_end and new_end is not None and (old_end is None or new_end < old_end):
+        return MembershipAction.END
+    return MembershipAction.UPDATE
+
+
+def operator_heads(operator_id):
+    """The active heads of service of the operator's services (accounts, once each)."""
+    from aupres.services.models import Membership, Profession
+
+    memberships = (Membership.objects.active().filter(service__operator_id=operator_id,
+                                                      profession=Profession.HEAD_OF_SERVICE)
+                   .select_related("user").order_by("user_id"))
+    heads = {}
+    for m in memberships:
+        if m.user.is_active:
+            heads.setdefault(m.user_id, m.user)
+    return list(heads.values())
+
+
+def record_membership_change(user, membership, before, after, base_url=""):
+    """Journal one membership created, changed or ended (who, whom, before/after), and tell the operator's
+    heads of service by e-mail, one message each, with no personal content (a link to the journal)."""
+    import logging
+    import smtplib
+
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from aupres.audit.models import MembershipEvent
+    from aupres.services.models import opens_health
+
+    operator_id = membership.service.operator_id
+    action = _membership_action(before, after)
+    health = opens_health(after["profession"]) or (before is not None and opens_health(before["profession"]))
+    heads = operator_heads(operator_id)
+    link = base_url.rstrip("/") + reverse("audit:journal") + "#equipes"
+    subject = _("Auprès: a team of your operator changed")
+    body = _("A team membership of one of your operator's services was created, changed or ended.\n"
+             "Check it in the access journal: %(link)s\n\n"
+             "This message contains no personal information.") % {"link": link}
+    if health:
+        body = _("A profession giving access to health information is concerned.") + "\n" + body
+    mails = 0
+    for email in sorted({h.email for h in heads if h.email}):
+        try:
+            mails += send_mail(subject, body, None, [email])
+        except (OSError, smtplib.SMTPException):
+            logging.getLogger(__name__).warning("membership %s: an e-mail to a head of service failed",
+                                                membership.pk)
+    actor = user if getattr(user, "is_authenticated", False) else None
+    return MembershipEvent.objects.create(
+        user=actor, username=actor.get_username() if actor else "", member=membership.user,
+        member_username=membership.user.get_username(), membership_id=membership.pk,
+        service_id=membership.service_id, operator_id=operator_id, action=action,
+        before=_plain(before), after=_plain(after), opens_health=health, heads_notified=len(heads),
+        mails_sent=mails)
+
+
+def membership_journal(user):
+    """The membership events of the operators the user heads a service of (or every one, for an
+    administrator)."""
+    from aupres.audit.models import MembershipEvent
+
+    if getattr(user, "is_superuser", False):
+        return MembershipEvent.objects.all()
+    operators = access.managed_operator_ids(user)
+    if not operators:
+        from django.utils.translation import gettext as _
+
+        raise Forbidden(_("Only a head of service reads the access journal."), code="head_of_service_only")
+    return MembershipEvent.objects.filter(operator_id__in=operators)

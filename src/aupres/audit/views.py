@@ -31,10 +31,25 @@ def journal(request):
     names = services.person_names(request.user, [e.person_id for e in page])
     for event in page:
         event.person_name = names.get(event.person_id)
+    team_changes = _team_changes(request.user)
     return render(request, "audit/journal.html", {
-        "page": page, "filters": filters, "actions": Action.choices,
+        "page": page, "filters": filters, "actions": Action.choices, "team_changes": team_changes,
         "compartments": [("identity", "Identity"), *Compartment.choices],
     })
+
+
+def _team_changes(user, limit=50):
+    from aupres.services.models import Profession, Service
+
+    events = list(services.membership_journal(user).select_related("user", "member")[:limit])
+    names = dict(Service.objects.filter(pk__in={e.service_id for e in events}).values_list("pk", "name"))
+    labels = dict(Profession.choices)
+    for event in events:
+        event.service_name = names.get(event.service_id, f"#{event.service_id}")
+        event.change_list = [(field, labels.get(old, old) if field == "profession" else old,
+                              labels.get(new, new) if field == "profession" else new)
+                             for field, old, new in event.changes()]
+    return events
 
 
 def person_export_pdf(request, person_id):

@@ -171,6 +171,14 @@ class Demo:
                     Membership.objects.get_or_create(user=user, service=service, defaults={
                         "profession": role, "etp": Decimal("0.10"), "start_date": start,
                         "is_coordinating": role == Profession.DOCTOR})
+        # The demo doctor holds both operators' medical responsibility: the one who grants health access.
+        doctor = self.staff.get("medecin")
+        if doctor is not None:
+            if not doctor.rpps:
+                doctor.rpps = "10003380671"  # a made-up number with a valid check key
+                doctor.save(update_fields=["rpps"])
+            Operator.objects.filter(pk__in=[self.op_assoc.pk, self.op_landlord.pk], medical_lead__isnull=True) \
+                .update(medical_lead=doctor)
         for i, (first, last, profession) in enumerate(EXTRA_STAFF):
             username = f"{first}.{last}".lower().replace("é", "e")
             user, created = User.objects.get_or_create(username=username, defaults={

@@ -21,8 +21,17 @@ class ServiceKindAdmin(admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Read only: teams change through the configuration screens or the API, which check who grants health
+    access, journal the change and notify the heads of service (issue #11)."""
+
     model = Membership
     extra = 0
+    can_delete = False
+    readonly_fields = ["user", "profession", "etp", "is_coordinating", "is_on_call", "start_date", "end_date",
+                       "notified_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Service)

@@ -242,13 +242,15 @@ class MembershipOut(Schema):
 
 
 class MembershipIn(Schema):
-    user: int
+    user: int = Field(ge=1, le=2**62)
     profession: Profession
     etp: Decimal = Field(gt=0, le=1, max_digits=4, decimal_places=2)
     is_coordinating: bool = False
     is_on_call: bool = False
     start_date: datetime.date
     end_date: datetime.date | None = None
+    rpps: str | None = Field(None, max_length=11, description="The professional's RPPS number (health professions)")
+    adeli: str | None = Field(None, max_length=9, description="The professional's ADELI number (health professions)")
 
 
 class MembershipUpdate(Schema):
@@ -263,18 +265,20 @@ class MembershipUpdate(Schema):
 @router.get("/services/{int:service_id}/memberships", response=list[MembershipOut],
             summary="The team of a service you manage")
 def list_memberships(request, service_id: int):
-    service = services.get_manageable_service(request.user, service_id)
+    service = services.get_team_service(request.user, service_id)
     return list(service.memberships.select_related("user"))
 
 
 @router.post("/services/{int:service_id}/memberships", response={201: MembershipOut})
 def add_membership(request, service_id: int, payload: MembershipIn):
-    service = services.get_manageable_service(request.user, service_id)
+    service = services.get_team_service(request.user, service_id)
     member = get_user_model().objects.filter(pk=payload.user, is_active=True).first()
     if member is None:
         raise DomainError(_("Unknown account."), field="user")
-    values = payload.model_dump(exclude={"user"})
-    return Status(201, services.add_membership(request.user, service, member, values))
+    values = payload.model_dump(exclude={"user", "rpps", "adeli"})
+    return Status(201, services.add_membership(request.user, service, member, values,
+                                               {"rpps": payload.rpps, "adeli": payload.adeli},
+                                               base_url=request.build_absolute_uri("/")))
 
 
 @router.patch("/memberships/{int:membership_id}", response=MembershipOut)
@@ -282,9 +286,10 @@ def update_membership(request, membership_id: int, payload: MembershipUpdate):
     membership = Membership.objects.select_related("service", "user").filter(pk=membership_id).first()
     if membership is None:
         raise NotFound()
-    services.get_manageable_service(request.user, membership.service_id)
+    services.get_team_service(request.user, membership.service_id)
     values = payload.model_dump(exclude_unset=True, exclude={"version"})
     for name in ("profession", "etp", "is_coordinating", "is_on_call"):
         if name in values and values[name] is None:
             raise DomainError(_("This field cannot be empty."), field=name)
-    return services.update_membership(request.user, membership, values, payload.version)
+    return services.update_membership(request.user, membership, values, payload.version,
+                                      base_url=request.build_absolute_uri("/"))

@@ -78,10 +78,18 @@ class MembershipForm(VersionedForm):
         fields = ["user", "profession", "etp", "is_coordinating", "is_on_call", "start_date", "end_date"]
         widgets = {"start_date": date_input(), "end_date": date_input()}
 
+    rpps = forms.CharField(label=_("RPPS number"), max_length=11, required=False,
+                           help_text=_("For a health profession: the professional's RPPS (11 digits) or ADELI "
+                                       "number, if their account does not hold it yet."))
+    adeli = forms.CharField(label=_("ADELI number"), max_length=9, required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            del self.fields["user"]
+            del self.fields["user"], self.fields["rpps"], self.fields["adeli"]
 
     def values(self):
-        return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "user")}
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "user", "rpps", "adeli")}
+
+    def identifiers(self):
+        return {k: self.cleaned_data.get(k) for k in ("rpps", "adeli")}

@@ -60,6 +60,13 @@ class Operator(VersionedModel):
     address = models.TextField(_("address"), blank=True)
     territory = models.ForeignKey(Territory, verbose_name=_("territory"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="operators")
+    # The health professional holding the operator's medical responsibility: with the operator
+    # administrators (superusers), the only one who grants a profession opening the health compartment
+    # (issue #11, docs/security.md). Set by an administrator only, never through the heads' screens.
+    medical_lead = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("medical lead"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="medical_lead_of",
+                                     help_text=_("Health professional holding the operator's medical "
+                                                 "responsibility: grants health access to its teams."))
 
     class Meta:
         verbose_name = _("operator")
@@ -299,7 +306,8 @@ def compartments_of(profession):
 class MembershipQuerySet(models.QuerySet):
     def active(self, on=None):
         on = on or timezone.localdate()
-        return self.filter(start_date__lte=on).filter(
+        # A membership starts only once its grant was journaled and notified (notified_at set).
+        return self.filter(start_date__lte=on, notified_at__isnull=False).filter(
             models.Q(end_date__isnull=True) | models.Q(end_date__gte=on)
         ).filter(service__is_active=True)
 
@@ -315,6 +323,9 @@ class Membership(VersionedModel):
     is_on_call = models.BooleanField(_("on call"), default=False)
     start_date = models.DateField(_("from"), default=timezone.localdate)
     end_date = models.DateField(_("until"), null=True, blank=True)
+    # Set once the grant (or its last change) was written to the journal and notified to the operator's
+    # heads of service; until then the membership gives no access (MembershipQuerySet.active).
+    notified_at = models.DateTimeField(_("notified"), null=True, blank=True, default=timezone.now)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -337,3 +348,11 @@ class Membership(VersionedModel):
     @property
     def compartments(self):
         return compartments_of(self.profession)
+
+    @property
+    def opens_health(self):
+        return opens_health(self.profession)
+
+
+def opens_health(profession):
+    return Compartment.HEALTH in compartments_of(profession)

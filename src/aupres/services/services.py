@@ -2,11 +2,12 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
-from aupres.core.models import StaleEdit
+from aupres.core.models import Compartment, StaleEdit
 from aupres.services.models import Membership, Operator, Service, ServiceKind, Territory, TerritoryLevel
 
 
@@ -88,25 +89,131 @@ def update_operator(user, operator, values, version):
     return operator
 
 
-def add_membership(user, service, member, values):
-    if service.operator_id not in access.managed_operator_ids(user):
+# Teams: who may grant what (issue #11, docs/security.md "Who grants health access") ------------------
+
+def team_operator_ids(user):
+    """Operators whose teams the user may change: as their head of service (or administrator), or as the
+    health professional holding their medical responsibility (Operator.medical_lead)."""
+    ids = set(access.managed_operator_ids(user))
+    if getattr(user, "is_authenticated", False):
+        ids |= _medical_lead_operator_ids(user)
+    return ids
+
+
+def _medical_lead_operator_ids(user):
+    """Operators whose medical lead the user is, while they hold health in one of its services."""
+    health_services = access.service_ids(user, Compartment.HEALTH)
+    if not health_services:
+        return set()
+    return set(Operator.objects.filter(medical_lead=user, services__pk__in=health_services)
+               .values_list("pk", flat=True))
+
+
+def get_team_service(user, service_id):
+    service = Service.objects.filter(pk=service_id, operator_id__in=team_operator_ids(user)).first()
+    if service is None:
+        raise NotFound()
+    return service
+
+
+def can_grant_health(user, operator_id):
+    """An administrator, or the operator's medical lead while a health professional of the operator."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser) or operator_id in _medical_lead_operator_ids(user)
+
+
+def _check_grantor(user, membership, member, before):
+    if member.pk == user.pk:
+        raise Forbidden(_("No one may create or change their own place in a team: ask another head of "
+                          "service."), field="user", code="self_grant")
+    if membership.service.operator_id not in team_operator_ids(user):
         raise Forbidden(_("Only a head of service of this operator may change its teams."))
+    if membership.opens_health and _widens(before, membership):
+        if not can_grant_health(user, membership.service.operator_id):
+            raise Forbidden(
+                _("Only the operator's medical lead or an administrator may give a profession that opens "
+                  "health information."), field="profession", code="health_grant_forbidden")
+        if not member.health_professional_id:
+            raise DomainError(_("A health profession needs the professional's RPPS or ADELI number."),
+                              field="rpps", code="health_id_required")
+    elif membership.profession != (before or {}).get("profession") and \
+            membership.service.operator_id not in access.managed_operator_ids(user):
+        # The medical lead grants health professions; the other professions are the heads' call.
+        raise Forbidden(_("Only a head of service of this operator may give this profession."),
+                        field="profession", code="head_of_service_only")
+
+
+def _widens(before, membership):
+    """Whether the change gives health access it did not give: a new membership, a new profession, an
+    earlier start or a later (or removed) end. Shortening it or changing the ETP widens nothing."""
+    if before is None or before["profession"] != membership.profession:
+        return True
+    if membership.start_date < before["start_date"]:
+        return True
+    old_end, new_end = before["end_date"], membership.end_date
+    return old_end is not None and (new_end is None or new_end > old_end)
+
+
+def _identifiers(member, identifiers):
+    """RPPS / ADELI typed with a grant: checked, then kept on the account."""
+    changed = []
+    for name in ("rpps", "adeli"):
+        value = (identifiers.get(name) or "").strip().upper()
+        if value and value != getattr(member, name):
+            try:
+                member._meta.get_field(name).run_validators(value)
+            except ValidationError as exc:
+                raise DomainError(exc.messages[0], field=name, code=f"invalid_{name}") from None
+            setattr(member, name, value)
+            changed.append(name)
+    return changed
+
+
+def _snapshot(membership):
+    return {"profession": membership.profession, "etp": membership.etp,
+            "is_coordinating": membership.is_coordinating, "is_on_call": membership.is_on_call,
+            "start_date": membership.start_date, "end_date": membership.end_date}
+
+
+@transaction.atomic
+def add_membership(user, service, member, values, identifiers=None, base_url=""):
     if not member.is_team_member:
         raise DomainError(_("Only team member accounts can join a team."), field="user")
     membership = Membership(service=service, user=member, **values)
+    changed = _identifiers(member, identifiers or {}) if membership.opens_health else []
+    _check_grantor(user, membership, member, None)
     _validate(membership)
+    if changed:
+        member.save(update_fields=changed)
+    membership.notified_at = None  # no access before the grant is journaled and notified
     membership.save()
+    _journal_and_notify(user, membership, None, base_url)
     return membership
 
 
-def update_membership(user, membership, values, version):
-    if membership.service.operator_id not in access.managed_operator_ids(user):
-        raise Forbidden(_("Only a head of service of this operator may change its teams."))
+@transaction.atomic
+def update_membership(user, membership, values, version, base_url=""):
+    before = _snapshot(membership)
     for name, value in values.items():
         setattr(membership, name, value)
+    _check_grantor(user, membership, membership.user, before)
     _validate(membership)
-    _save(membership, version, list(values))
+    membership.notified_at = None
+    _save(membership, version, [*values, "notified_at"])
+    _journal_and_notify(user, membership, before, base_url)
+    access.forget(membership.user)
     return membership
+
+
+def _journal_and_notify(user, membership, before, base_url=""):
+    """Write the change to the journal, tell the operator's heads of service (an e-mail with no personal
+    content), and only then let the membership start."""
+    from aupres.audit.services import record_membership_change
+
+    record_membership_change(user, membership, before, _snapshot(membership), base_url)
+    membership.notified_at = timezone.now()
+    Membership.objects.filter(pk=membership.pk).update(notified_at=membership.notified_at)
 
 
 def add_commune(user, code, name, departement_code):

@@ -29,7 +29,7 @@ def service_detail(request, service_id):
     service = services.visible_services(request.user).filter(pk=service_id).first()
     if service is None:
         raise Http404
-    can_manage = service.operator_id in access.managed_operator_ids(request.user)
+    can_manage = service.operator_id in services.team_operator_ids(request.user)
     team = service.memberships.select_related("user") if can_manage else None
     return render(request, "services/service_detail.html",
                   {"service": service, "can_manage": can_manage, "team": team})
@@ -93,11 +93,12 @@ def service_edit(request, service_id):
 
 @require_http_methods(["GET", "POST"])
 def membership_add(request, service_id):
-    service = _or_404(services.get_manageable_service, request.user, service_id)
+    service = _or_404(services.get_team_service, request.user, service_id)
     form = MembershipForm(request.POST or None)
     return _edit(
         request, form,
-        lambda f: services.add_membership(request.user, service, f.cleaned_data["user"], f.values()),
+        lambda f: services.add_membership(request.user, service, f.cleaned_data["user"], f.values(),
+                                          f.identifiers(), base_url=request.build_absolute_uri("/")),
         lambda: f"/configuration/dispositifs/{service.pk}/",
         _("Add a team member to %(name)s") % {"name": service.name}, "services:home",
     )
@@ -108,13 +109,13 @@ def membership_edit(request, membership_id):
     membership = Membership.objects.select_related("service").filter(pk=membership_id).first()
     if membership is None:
         raise Http404
-    service = _or_404(services.get_manageable_service, request.user, membership.service_id)
+    service = _or_404(services.get_team_service, request.user, membership.service_id)
     form = MembershipForm(request.POST or None, instance=membership)
     return _edit(
         request, form,
         lambda f: services.update_membership(
             request.user, membership, {k: v for k, v in f.values().items() if k in f.changed_data},
-            f.cleaned_data["version"] or 0),
+            f.cleaned_data["version"] or 0, base_url=request.build_absolute_uri("/")),
         lambda: f"/configuration/dispositifs/{service.pk}/",
         _("Team member: %(name)s") % {"name": membership.user}, "services:home",
     )
