@@ -4,7 +4,7 @@ from ninja import Field, Query, Router, Schema
 
 from aupres.audit import export as gdpr_export
 from aupres.audit import services
-from aupres.audit.models import Action, Channel
+from aupres.audit.models import IDENTITY, Action, Channel
 from aupres.core import access
 
 router = Router(tags=["audit"])
@@ -59,7 +59,10 @@ class AccessOut(Schema):
             summary="Who consulted or changed this person's record, latest first")
 def person_accesses(request, person_id: int, limit: int = Query(50, ge=1, le=500)):
     person = access.get_visible_person(request.user, person_id)
-    return services.person_accesses(request.user, person, limit)
+    events = services.person_accesses(request.user, person, limit)
+    # Who consulted the record is part of what is read about the person (identity: who works with them).
+    services.record(request.user, person, Action.READ, {IDENTITY}, Channel.API, services.route_of(request))
+    return events
 
 
 class RectificationOut(Schema):
@@ -76,7 +79,10 @@ class RectificationOut(Schema):
             summary="Rectification history, in the compartments you hold")
 def person_rectifications(request, person_id: int):
     person = access.get_visible_person(request.user, person_id)
-    return list(services.rectifications(request.user, person)[:500])
+    entries = list(services.rectifications(request.user, person)[:500])
+    services.record(request.user, person, Action.READ, {IDENTITY, *{e.compartment for e in entries}},
+                    Channel.API, services.route_of(request))
+    return entries
 
 
 @router.get("/persons/{int:person_id}/export", response=dict,

@@ -18,8 +18,28 @@ COMPARTMENT_ORDER = (IDENTITY, "administrative", "social", "health")
 
 
 def route_of(request):
+    """The URL name of the route; for an API path that several operations share (GET and POST
+    /encounters), the name of the operation that answered this method."""
     match = getattr(request, "resolver_match", None)
-    return (match.view_name if match else request.path[:100])[:100]
+    if match is None:
+        return request.path[:100]
+    path_view = _ninja_path_view(match.func)
+    if path_view is not None and len(path_view.operations) > 1:
+        operation = path_view._find_operation(request)
+        name = getattr(operation, "url_name", None) or getattr(operation.view_func, "__name__", None) \
+            if operation is not None else None
+        if name:
+            return (f"{match.namespace}:{name}" if match.namespace else name)[:100]
+    return match.view_name[:100]
+
+
+def _ninja_path_view(view):
+    """django-ninja serves every operation of one path through one view (a closure over its PathView)."""
+    for cell in getattr(view, "__closure__", None) or ():
+        candidate = cell.cell_contents
+        if hasattr(candidate, "_find_operation") and hasattr(candidate, "operations"):
+            return candidate
+    return None
 
 
 def _ids(persons):

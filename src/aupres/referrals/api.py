@@ -388,6 +388,8 @@ def referral_candidates(request, referral_id: int):
     values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year")}
     values["phone"] = referral.phone if Compartment.ADMINISTRATIVE in referral.compartments else ""
     found = duplicates.candidates_for(request.user, values)
+    # The referral's identity was read to search (its person, once linked), and every candidate listed.
+    _audit(request, referral.person_id, "read", {IDENTITY}, service_id=referral.service_id)
     _audit(request, [c.person for c in found], "list", {IDENTITY})
     return _candidates_out(found)
 
