@@ -89,8 +89,9 @@ def person_rectifications(request, person_id: int):
             summary="Everything held about the person, for an access request (head of service)")
 def person_export(request, person_id: int):
     person = services.exportable_person(request.user, person_id)
-    data = gdpr_export.as_json(person, gdpr_export.collect(person))
-    services.record(request.user, person, Action.EXPORT, gdpr_export.ALL_COMPARTMENTS, Channel.API,
+    scope = gdpr_export.Scope(request.user, person)
+    data = gdpr_export.as_json(person, gdpr_export.collect(person, scope))
+    services.record(request.user, person, Action.EXPORT, scope.compartments(), Channel.API,
                     services.route_of(request))
     return data
 

@@ -174,15 +174,18 @@ def person_names(user, person_ids):
 
 
 def exportable_person(user, person_id):
-    """The GDPR export is produced by the head of a service that gives access to the person: others
-    get 403 (or 404 when the person is not visible to them at all)."""
+    """The GDPR export is assembled by the head of a service following the person, or by one of its
+    health professionals (who alone give the health part); others get 403 (404 when the person is not
+    visible to them at all). What each may put in it: export.Scope."""
     from django.utils.translation import gettext as _
 
     person = access.get_visible_person(user, person_id)
+    following = set(access.following_services_of(user, person))
     managed = set(managed_service_ids(user))
-    if not managed.intersection(access.following_services_of(user, person)):
-        raise Forbidden(_("Only the head of a service following this person can export their record."),
-                        code="head_of_service_only")
+    health = set(access.service_ids(user, "health"))
+    if not following & (managed | health):
+        raise Forbidden(_("Only the head or a health professional of a service following this person can "
+                          "export their record."), code="head_of_service_only")
     return person
 
 

@@ -59,9 +59,10 @@ def person_export_pdf(request, person_id):
         raise Http404 from None
     except Forbidden as error:
         return render(request, "403.html", {"message": error.message}, status=403)
-    data = gdpr_export.collect(person)
+    scope = gdpr_export.Scope(request.user, person)
+    data = gdpr_export.collect(person, scope)
     pdf = gdpr_export.render_pdf(request, person, data)
-    services.record(request.user, person, Action.EXPORT, gdpr_export.ALL_COMPARTMENTS, Channel.EXPORT,
+    services.record(request.user, person, Action.EXPORT, scope.compartments(), Channel.EXPORT,
                     services.route_of(request))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="aupres-personne-{person.pk}.pdf"'

@@ -143,7 +143,7 @@ SCREEN_RULES = {
     "services:membership_edit": Rule(ok=HEAD),
     # Audit and GDPR
     "audit:journal": Rule(ok=HEAD),
-    "audit:person_export_pdf": Rule(ok=HEAD),
+    "audit:person_export_pdf": Rule(ok=HEAD + HEALTH),
 }
 
 API_RULES = {
@@ -199,7 +199,7 @@ API_RULES = {
     "GET /audit/memberships": Rule(ok=HEAD),
     "GET /persons/{person_id}/accesses": Rule(ok=PROFESSIONS),
     "GET /persons/{person_id}/rectifications": Rule(ok=PROFESSIONS),
-    "GET /persons/{person_id}/export": Rule(ok=HEAD),
+    "GET /persons/{person_id}/export": Rule(ok=HEAD + HEALTH),
 }
 
 
