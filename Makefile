@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export AUPRES_VAR_DIR ?= $(CURDIR)/var
 PORT ?= 8000
 
-.PHONY: demo worker test lint install migrate messages clean
+.PHONY: demo demo-reset worker test lint install migrate messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,25 @@ migrate: install
 # The demo runs without the second factor (AUPRES_REQUIRE_2FA=0; the sign-in page says so): docs/security.md.
 # The background worker (report PDFs, periodic jobs) runs beside the server and stops with it.
 demo: migrate
-	AUPRES_DEMO=1 AUPRES_REQUIRE_2FA=0 $(BIN)/python manage.py load_demo
+	AUPRES_DEMO=1 AUPRES_REQUIRE_2FA=0 $(BIN)/python manage.py load_demo --port $(PORT)
 	AUPRES_DEMO=1 AUPRES_REQUIRE_2FA=0 $(BIN)/python manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	AUPRES_DEMO=1 AUPRES_REQUIRE_2FA=0 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Start the demo afresh: wipes the data directory (SQLite database, uploaded files) after a confirmation
+# (type « oui », or run `make demo-reset CONFIRM=oui`). Running `make demo` again after use keeps your changes.
+demo-reset:
+	@if [ -n "$$AUPRES_DATABASE_URL" ]; then \
+	  echo "AUPRES_DATABASE_URL est défini : la base n'est pas dans $(AUPRES_VAR_DIR), rien n'est effacé."; exit 1; fi
+	@case "$(AUPRES_VAR_DIR)" in ""|/|"$(HOME)"|"$(HOME)/") echo "Dossier de données refusé : « $(AUPRES_VAR_DIR) »."; exit 1;; esac
+	@if [ ! -e "$(AUPRES_VAR_DIR)" ]; then echo "Rien à effacer : $(AUPRES_VAR_DIR) n'existe pas. Lancez « make demo »."; exit 0; fi; \
+	answer="$(CONFIRM)"; \
+	if [ -z "$$answer" ]; then \
+	  printf "Effacer toutes les données de %s (base SQLite, fichiers déposés) ? Tapez « oui » pour confirmer : " "$(AUPRES_VAR_DIR)"; \
+	  read answer || answer=""; fi; \
+	if [ "$$answer" != "oui" ]; then echo "Rien n'a été effacé."; exit 1; fi; \
+	rm -rf "$(AUPRES_VAR_DIR)"; \
+	echo "Données effacées. Lancez « make demo » pour repartir d'une démo neuve."
 
 # The embedded worker alone, for a development server started by hand (README.md, "Background work").
 worker: migrate

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aupres.accounts.models import AccountKind
 from aupres.demo import names
@@ -66,18 +67,38 @@ LIVING_WEIGHTS = [
 ]
 
 
+def _operator(*, name, siret, **values):
+    """The demo operator, found by its SIRET, else its name (a user may have renamed or duplicated it)."""
+    operator = (Operator.objects.filter(siret=siret).order_by("pk").first()
+                or Operator.objects.filter(name=name).order_by("pk").first())
+    return operator or Operator.objects.create(name=name, siret=siret, **values)
+
+
+def _member(user, service, **values):
+    """A demo membership unless the user is already in that team, in any profession, ended or not:
+    users add themselves to teams (several professions), end memberships; the demo keeps that."""
+    if not Membership.objects.filter(user=user, service=service).exists():
+        Membership.objects.create(user=user, service=service, **values)
+
+
 def _weighted(rng, pairs):
     return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
 
 
 class Demo:
-    def __init__(self, seed=2026, persons=300, today=None):
+    def __init__(self, seed=2026, persons=300, today=None, base_url="http://127.0.0.1:8000/"):
+        self.base_url = base_url  # where the demo is served (links in the demo's notification e-mails)
+        self.was_loaded = False
         self.rng = random.Random(seed)
         self.n_persons = persons
         self.today = today or timezone.localdate()
 
     @transaction.atomic
     def load(self):
+        """Adds what is missing and keeps what is there, whatever users did in the demo meanwhile
+        (memberships, persons, referrals, services edited or added): loading twice never fails."""
+        # Persons are the first thing loaded: if some exist, the demo was loaded (and maybe used) before.
+        self.was_loaded = Person.objects.exists()
         # The reference data of the migrations, again: a flushed test database has lost it.
         load_kinds(ServiceKind)
         load_territories(Territory)
@@ -95,9 +116,10 @@ class Demo:
         return self.summary()
 
     def summary(self):
-        return {"operators": Operator.objects.count(), "services": Service.objects.count(),
-                "persons": Person.objects.count(), "households": Household.objects.count(),
-                "followups": FollowUp.objects.count()}
+        """What the database holds now, as (French label, count) pairs for the console."""
+        return {_("operators"): Operator.objects.count(), _("services"): Service.objects.count(),
+                _("persons"): Person.objects.count(), _("households"): Household.objects.count(),
+                _("follow-ups"): FollowUp.objects.count()}
 
     def territories(self):
         region, _c = Territory.objects.get_or_create(level="region", code="32",
@@ -114,18 +136,16 @@ class Demo:
         self.region = region
 
     def operators_and_services(self):
-        self.op_assoc, _c = Operator.objects.get_or_create(
-            name="Association Abri Nord", defaults={"kind": "association", "siret": "44306184100047",
-                                                    "territory": self.departements["59"],
-                                                    "address": "12 rue des Postes, 59000 Lille"})
-        self.op_landlord, _c = Operator.objects.get_or_create(
-            name="Habitat Solidaire Hauts-de-France", defaults={
-                "kind": "social_landlord", "siret": "47512339900021", "territory": self.region,
-                "address": "3 boulevard de Strasbourg, 62000 Arras"})
+        self.op_assoc = _operator(
+            name="Association Abri Nord", kind="association", siret="44306184100047",
+            territory=self.departements["59"], address="12 rue des Postes, 59000 Lille")
+        self.op_landlord = _operator(
+            name="Habitat Solidaire Hauts-de-France", kind="social_landlord", siret="47512339900021",
+            territory=self.region, address="3 boulevard de Strasbourg, 62000 Arras")
         self.services = {}
         for kind in ServiceKind.objects.order_by("code"):
             operator = self.op_landlord if kind.code in ("landlord_team", "act", "act_outreach") else self.op_assoc
-            service = Service.objects.filter(operator=operator, kind=kind).first()
+            service = Service.objects.filter(operator=operator, kind=kind).order_by("pk").first()
             if service is None:
                 service = Service(operator=operator, kind=kind, name=f"{kind.name} — {operator.name.split()[-1]}")
                 service.apply_kind_template()
@@ -135,7 +155,7 @@ class Demo:
                 service.territories.set([self.departements["59" if operator == self.op_assoc else "62"]])
             self.services[kind.code] = service
         # A second service of a common kind, to show that a person may be followed by two services.
-        extra = Service.objects.filter(operator=self.op_landlord, kind__code="emsp").first()
+        extra = Service.objects.filter(operator=self.op_landlord, kind__code="emsp").order_by("pk").first()
         if extra is None:
             extra = Service(operator=self.op_landlord, kind=self.services["emsp"].kind, name="EMSP Artois")
             extra.apply_kind_template()
@@ -161,16 +181,12 @@ class Demo:
             if kind == AccountKind.STAFF:
                 self.staff[username] = user
                 # The demo logins work in the association's services, so that each login shows a caseload.
+                # (The demo's services only: not those users added.)
                 for code, service in self.services.items():
-                    if service.operator_id == self.op_assoc.pk or code == "emsp_artois":
+                    if code == "emsp_artois":
                         continue
-                    Membership.objects.get_or_create(user=user, service=service, defaults={
-                        "profession": role, "etp": Decimal("0.10"), "start_date": start,
-                        "is_coordinating": role == Profession.DOCTOR})
-                for service in Service.objects.filter(operator=self.op_assoc):
-                    Membership.objects.get_or_create(user=user, service=service, defaults={
-                        "profession": role, "etp": Decimal("0.10"), "start_date": start,
-                        "is_coordinating": role == Profession.DOCTOR})
+                    _member(user, service, profession=role, etp=Decimal("0.10"), start_date=start,
+                            is_coordinating=role == Profession.DOCTOR)
         # The demo doctor holds both operators' medical responsibility: the one who grants health access.
         doctor = self.staff.get("medecin")
         if doctor is not None:
@@ -187,9 +203,8 @@ class Demo:
                 user.set_unusable_password()
                 user.save()
             for service in list(self.services.values())[i::3]:
-                Membership.objects.get_or_create(user=user, service=service, defaults={
-                    "profession": profession, "etp": Decimal(self.rng.choice(["0.50", "0.80", "1.00"])),
-                    "start_date": start})
+                etp = Decimal(self.rng.choice(["0.50", "0.80", "1.00"]))  # drawn every time: same sequence
+                _member(user, service, profession=profession, etp=etp, start_date=start)
 
     def _birth(self, person, age):
         kind = self.rng.random()

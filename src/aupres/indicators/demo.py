@@ -3,6 +3,9 @@ sections, and last year's indicators submitted for the association's services.""
 
 from decimal import Decimal
 
+from django.db import transaction
+
+from aupres.core.errors import DomainError
 from aupres.indicators import services as indicator_services
 from aupres.indicators.engine import Period
 from aupres.indicators.models import ReportSection, ServiceYearBudget, StaffingEntry, Submission
@@ -29,17 +32,24 @@ def load(demo):
                 ServiceYearBudget.objects.get_or_create(service=service, year=year, funder=funder, defaults={
                     "amount": Decimal(round(base * share * (1.03 if year == today.year else 1), 2))})
         if code in ("emsp", "lhss_mobile", "act_outreach"):
-            StaffingEntry.objects.get_or_create(
-                service=service, year=years[0], profession="driver",
-                                                defaults={"etp": Decimal("0.50"), "note": "Chauffeur mutualisé"})
+            # Users add entries and sections of their own (several per profession or position are allowed):
+            # add the demo ones only where there are none, never fail on what is there.
+            if not StaffingEntry.objects.filter(service=service, year=years[0], profession="driver").exists():
+                StaffingEntry.objects.create(service=service, year=years[0], profession="driver",
+                                             etp=Decimal("0.50"), note="Chauffeur mutualisé")
             for position, (title, text) in enumerate(SECTIONS, start=1):
-                ReportSection.objects.get_or_create(service=service, year=years[0], position=position,
-                                                    defaults={"title": title, "text": text})
+                if not ReportSection.objects.filter(service=service, year=years[0], position=position).exists():
+                    ReportSection.objects.create(service=service, year=years[0], position=position,
+                                                 title=title, text=text)
     head = demo.staff.get("chef")
     last_year = Period.year(years[0])
     for code in ("emsp", "lhss_mobile", "pass_mobile", "empp"):
         service = demo.services[code]
         if head is None or Submission.objects.filter(service=service, period_start=last_year.start).exists():
             continue
-        indicator_services.submit(head, service.pk, last_year, comment="Transmission annuelle")
+        try:
+            with transaction.atomic():
+                indicator_services.submit(head, service.pk, last_year, comment="Transmission annuelle")
+        except DomainError:
+            continue  # the head of service left that team in the demo meanwhile: nothing to submit for them
 

@@ -50,7 +50,7 @@ def load(demo):
                 services.open_emergency_access(
                     doctor.user, person_id=followup.person_id, service_id=doctor.service_id,
                     reason="Appel des urgences : personne hospitalisée inconsciente, besoin des antécédents.",
-                    base_url="http://127.0.0.1:8000/")
+                    base_url=getattr(demo, "base_url", "http://127.0.0.1:8000/"))
             except DomainError:
                 continue
             return
