@@ -8,6 +8,7 @@
 
 import dataclasses
 import datetime
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -41,6 +42,7 @@ from aupres.followups.models import (
     Satisfaction,
     objective_compartment,
 )
+from aupres.services.models import load_rule_changes
 
 S = FollowUpState
 
@@ -496,6 +498,7 @@ def attach_alerts(followups, today=None):
     followups = list(followups)
     annotated = all(hasattr(f, "last_encounter_at") for f in followups)
     last = {} if annotated else last_encounter_on(followups)
+    load_rule_changes([f.service for f in followups])
     for f in followups:
         due = f.plan_review_due if hasattr(f, "plan_review_due") else (
             getattr(current_plan(f), "review_due_on", None))
@@ -503,8 +506,18 @@ def attach_alerts(followups, today=None):
             f.last_encounter = timezone.localtime(f.last_encounter_at).date() if f.last_encounter_at else None
         else:
             f.last_encounter = last.get(f.pk)
-        f.alerts = alerts_for(f, f.service, today, f.last_encounter, due)
+        f.alerts = alerts_for(f, alert_rules(f, today), today, f.last_encounter, due)
     return followups
+
+
+def alert_rules(followup, today):
+    """The rules a follow-up's alerts read: the lengths in force at its admission (a stay admitted for up to
+    60 days keeps that length when the rule changes later), the no-encounter delay in force today."""
+    service = followup.service
+    return SimpleNamespace(
+        usual_length_max_days=service.rule_on("usual_length_max_days", followup.opened_on),
+        max_length_days=service.rule_on("max_length_days", followup.opened_on),
+        no_encounter_alert_days=service.rule_on("no_encounter_alert_days", today))
 
 
 # Caseload ---------------------------------------------------------------------------------------

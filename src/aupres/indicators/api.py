@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from aupres.core.errors import NotFound
-from aupres.indicators import exports, reports, services
+from aupres.indicators import changes, exports, reports, services
 from aupres.indicators.engine import REGISTRY
 from aupres.indicators.models import FunderKind, ServiceYearBudget
 
@@ -91,7 +91,8 @@ def submission(request, submission_id: int):
     sub = services.visible_submissions(request.user).filter(pk=submission_id).first()
     if sub is None:
         raise NotFound()
-    return services.submission_out(sub)
+    # A re-submission says what it changed against the version before it (published cells only).
+    return {**services.submission_out(sub), "changes_from_previous_version": changes.from_previous_version(sub)}
 
 
 class SubmissionIn(Schema):

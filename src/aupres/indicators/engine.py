@@ -105,6 +105,10 @@ class Period:
         """The period of the same length just before; a whole year gives the previous year."""
         if self.is_whole_years():
             return Period(self.start.replace(year=self.start.year - 1), self.end.replace(year=self.end.year - 1))
+        if (self.start.month, self.start.day) == (1, 1) and self.end.year == self.start.year:
+            # A year to date: the same dates of the year before (29 February -> 28 February).
+            end = self.end.replace(year=self.end.year - 1, day=min(self.end.day, 28 if self.end.month == 2 else 31))
+            return Period(self.start.replace(year=self.start.year - 1), end)
         end = self.start - datetime.timedelta(days=1)
         return Period(end - datetime.timedelta(days=self.days - 1), end)
 
@@ -680,8 +684,7 @@ def mean_followup_days(services, period):
            (("followed_days", _("days followed")), ("capacity_days", _("capacity × days")),
             ("rate_percent", _("occupancy (%)"))), has_total=False, suppressed=False, chart="", additive=False)
 def occupancy(services, period):
-    capacity = services.aggregate(c=Sum("capacity"))["c"] or 0
-    capacity_days = capacity * period.days
+    capacity_days = _capacity_days(services, period)
     if _rollup_ready(services, period):
         followed = (CaseloadYear.objects.filter(year__in=period.years(), service__in=_service_ids(services, period))
                     .aggregate(n=Sum("followed_days"))["n"] or 0)
@@ -742,15 +745,28 @@ def budget_by_funder(services, period):
     return {k: float(round(v, 2)) for k, v in _budget(services, period).items()}
 
 
-@indicator("cost_per_place", _("Cost per place"), EUROS, _("budget of the period ÷ capacity of the services"),
-           _("measure"), (("budget", _("budget")), ("capacity", _("capacity")),
+def _capacity_days(services, period):
+    """Capacity × days of the period, each capacity counted for the days it was in force (dated rules)."""
+    def compute():
+        flat = services.filter(has_rule_changes=False).aggregate(c=Sum("capacity"))["c"] or 0
+        dated = sum(s.capacity_days(period.start, period.end)
+                    for s in services.filter(has_rule_changes=True).prefetch_related("rule_changes"))
+        return flat * period.days + dated
+    return _memoised("capacity_days", services, period, compute)
+
+
+@indicator("cost_per_place", _("Cost per place"), EUROS,
+           _("budget of the period ÷ places of the period (capacity × days ÷ days, each capacity for the days it "
+             "was in force)"),
+           _("measure"), (("budget", _("budget")), ("capacity", _("places (mean over the period)")),
                           ("cost_per_place", _("cost per place"))),
            has_total=False, suppressed=False, chart="", additive=False)
 def cost_per_place(services, period):
     total = sum(_budget(services, period).values(), Decimal("0"))
-    capacity = services.aggregate(c=Sum("capacity"))["c"] or 0
+    places = Decimal(_capacity_days(services, period)) / period.days
+    capacity = int(places) if places == int(places) else float(round(places, 2))
     return {"budget": float(round(total, 2)), "capacity": capacity,
-            "cost_per_place": float(round(total / capacity, 2)) if capacity else None}
+            "cost_per_place": float(round(total / places, 2)) if places else None}
 
 
 # Entry points -----------------------------------------------------------------------------------

@@ -8,8 +8,10 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext as _
 
-SMALL_LABEL = "< 5"
-HIDDEN_LABEL = "s"
+from aupres.indicators import formats
+
+SMALL_LABEL = formats.SMALL_LABEL
+HIDDEN_LABEL = formats.HIDDEN_LABEL
 
 
 def cell_text(value, hidden_kind):
@@ -44,14 +46,27 @@ def rows_of(report):
 HEADER = ["indicator", "label", "scope", "category", "value"]
 
 
+def _csv_value(v):
+    """French spreadsheets read `;`-separated files with a decimal comma: 0.1 -> "0,1" (no thousands
+    separator, so that the cell stays a number)."""
+    if isinstance(v, float):
+        return formats.number(v).replace(formats.THOUSANDS, "")
+    return v
+
+
 def to_csv(report):
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([f"# {report['label']} {report['from']} – {report['to']}"])
+    writer.writerow([f"# {report['label']} {formats.date(report['from'])} – {formats.date(report['to'])}"])
     writer.writerow(HEADER)
     for row in rows_of(report):
-        writer.writerow(row)
+        writer.writerow([_csv_value(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+# Spreadsheet number formats are written in the file's neutral syntax and shown with the reader's
+# separators: in French, `1 234` and `1 234,5`.
+XLSX_INTEGER, XLSX_DECIMAL = "#,##0", "#,##0.0#"
 
 
 def to_xlsx(report):
@@ -60,10 +75,13 @@ def to_xlsx(report):
     wb = Workbook()
     ws = wb.active
     ws.title = "indicateurs"
-    ws.append([str(report["label"]), str(report["from"]), str(report["to"])])
+    ws.append([str(report["label"]), formats.date(report["from"]), formats.date(report["to"])])
     ws.append(HEADER)
     for row in rows_of(report):
         ws.append([str(v) if not isinstance(v, int | float) else v for v in row])
+        value = ws.cell(row=ws.max_row, column=len(row))
+        if isinstance(value.value, int | float) and not isinstance(value.value, bool):
+            value.number_format = XLSX_INTEGER if float(value.value).is_integer() else XLSX_DECIMAL
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

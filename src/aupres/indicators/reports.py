@@ -2,6 +2,7 @@
 generated as a background task whose progress the screen polls. Built only from published
 (disclosure-controlled) tables, the service's identity, its budget and the head's free-text sections."""
 
+import datetime
 import logging
 import secrets
 
@@ -13,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aupres.core.errors import NotFound
-from aupres.indicators import charts, engine, services
+from aupres.indicators import charts, engine, formats, services
 from aupres.indicators.models import GenerationStatus, ReportGeneration
-from aupres.services.models import Service
+from aupres.services.models import CapacityUnit, Service
 
 logger = logging.getLogger(__name__)
 
@@ -71,26 +72,91 @@ def open_file(gen):
     return default_storage.open(gen.file_path, "rb")
 
 
+def report_period(year, today=None):
+    """The year of the report; the current year is reported to date (never with days still to come)."""
+    today = today or timezone.localdate()
+    period = engine.Period.year(year)
+    if period.start <= today < period.end:
+        period = engine.Period(period.start, today)
+    return period
+
+
+def rules_in_force(service, period):
+    """The dated rules of the service over the period, in words: [(label, [(from, to, text)])]."""
+    from aupres.services.models import WEEKDAYS
+
+    weekday = dict(zip(WEEKDAYS, (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")),
+                       strict=True))
+    unit = dict(CapacityUnit.choices)
+
+    def days(value):
+        return _("not set") if value is None else f"{formats.number(value)} {_('days')}"
+
+    def capacity(lo):
+        return f"{formats.number(service.rule_on('capacity', lo))} {unit.get(service.rule_on('capacity_unit', lo), '')}"
+
+    rows = [(_("Capacity"), "capacity", capacity),
+            (_("Usual length, up to"), "usual_length_max_days", lambda lo: days(service.rule_on(
+                "usual_length_max_days", lo))),
+            (_("Maximum length"), "max_length_days", lambda lo: days(service.rule_on("max_length_days", lo))),
+            (_("Opening days"), "opening_days", lambda lo: ", ".join(
+                str(weekday[d]) for d in service.rule_on("opening_days", lo) or ""))]
+    out = []
+    for label, rule, text in rows:
+        bounds = sorted({lo for lo, _hi, _v in service.rule_segments(rule, period.start, period.end)}
+                        | ({lo for lo, _hi, _v in service.rule_segments("capacity_unit", period.start, period.end)}
+                           if rule == "capacity" else set()))
+        segments = []
+        for i, lo in enumerate(bounds):
+            hi = bounds[i + 1] - datetime.timedelta(days=1) if i + 1 < len(bounds) else period.end
+            segments.append({"from": lo, "to": hi, "text": text(lo), "whole": len(bounds) == 1})
+        out.append({"label": label, "segments": segments})
+    return out
+
+
 def context(service, year, progress=None):
     """Everything the report shows, disclosure-controlled."""
-    period = engine.Period.year(year)
+    period = report_period(year)
     report = services.publish_services(Service.objects.filter(pk=service.pk), service.name, period,
                                        progress=progress)
     by_code = {t["code"]: t for t in report["tables"]}
+    today = timezone.localdate()
+    series = charts.series_names(period.start, period.end, report["previous_from"], report["previous_to"])
     for table in by_code.values():
-        table["svg"] = charts.for_table(table)
+        table["svg"] = charts.for_table(table, today=today, period_end=period.end, series=series)
         table["cells"] = [
             {"label": c["label"], "value": table["values"].get(c["key"]), "hidden": table["hidden"].get(c["key"]),
              "previous": table["previous"]["values"].get(c["key"]),
              "previous_hidden": table["previous"]["hidden"].get(c["key"])}
             for c in table["columns"]]
         table["total_hidden"] = table["hidden"].get("__total__")
+        table["previous_total_hidden"] = table["previous"]["hidden"].get("__total__")
     groups = [{"title": title, "tables": [by_code[c] for c in codes if c in by_code]} for title, codes in GROUPS]
     team = [c for c in by_code["staffing_etp"]["cells"] if c["value"]]
     return {"service": service, "year": year, "period": period, "report": report, "groups": groups,
             "sections": list(services.sections(service.pk, year)), "team": team,
             "territories": list(service.territories.all()), "generated_at": timezone.now(),
+            "running": period.end >= today and period.end < engine.Period.year(year).end,
+            "rules": rules_in_force(service, period), "submission": _last_submission(service, year),
+            "submission_changed": _submission_changed(by_code, _last_submission(service, year)),
             "mean_followup_days": report["extra"].get("mean_followup_days")}
+
+
+def _submission_changed(by_code, submission):
+    """Whether the figures computed today differ from the submitted (frozen) ones."""
+    from aupres.indicators import changes
+
+    if submission is None:
+        return False
+    return bool(changes.between(submission.tables, {code: {"values": t["values"], "hidden": t["hidden"],
+                                                           "total": t["total"]} for code, t in by_code.items()}))
+
+
+def _last_submission(service, year):
+    from aupres.indicators.models import Submission
+
+    return (Submission.objects.filter(service=service, period_start=datetime.date(year, 1, 1),
+                                      period_end=datetime.date(year, 12, 31)).order_by("-version").first())
 
 
 def render_html(service, year, for_pdf=False, progress=None):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.forms import add_domain_error, date_input
-from aupres.indicators import charts, exports, reports, services
+from aupres.indicators import changes, charts, exports, reports, services
 from aupres.indicators.models import FunderKind, ServiceYearBudget, StaffingEntry, Submission
 from aupres.services.models import Operator, Profession, Service
 
@@ -29,9 +29,9 @@ def _period(request):
     start = end = None
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    if start is None and end is None:
+    if start is None and end is None:  # dashboards open on the current year to date (issue #19)
         today = timezone.localdate()
-        start, end = datetime.date(today.year - 1, 1, 1), datetime.date(today.year - 1, 12, 31)
+        start, end = datetime.date(today.year, 1, 1), today
     try:
         period = services.make_period(start, end)
     except DomainError as error:
@@ -44,8 +44,10 @@ def _period(request):
 
 
 def _decorate(report):
+    today = timezone.localdate()
+    series = charts.series_names(report["from"], report["to"], report["previous_from"], report["previous_to"])
     for table in report["tables"]:
-        table["svg"] = charts.for_table(table)
+        table["svg"] = charts.for_table(table, today=today, period_end=report["to"], series=series)
         prev = table.get("previous")
         table["cells"] = [
             {"key": c["key"], "label": c["label"], "value": table["values"].get(c["key"]),
@@ -77,7 +79,19 @@ def _dashboard(request, scope, scope_id, extra):
     exports_links = [(fmt.upper(), reverse("indicators:export", args=[scope, scope_id, fmt]) + query)
                      for fmt in exports.FORMATS]
     return render(request, "indicators/dashboard.html", {
-        "report": _decorate(report), "form": form, "period": period, "exports": exports_links, **extra})
+        "report": _decorate(report), "form": form, "period": period, "exports": exports_links,
+        "quick_periods": quick_periods(period), **extra})
+
+
+def quick_periods(period):
+    """One click to the current year to date and to each of the two years before: (label, query, current)."""
+    today = timezone.localdate()
+    out = [(_("This year, to %(date)s") % {"date": today.strftime("%d/%m/%Y")},
+            datetime.date(today.year, 1, 1), today)]
+    for year in (today.year - 1, today.year - 2):
+        out.append((str(year), datetime.date(year, 1, 1), datetime.date(year, 12, 31)))
+    return [{"label": label, "query": f"?start={a.isoformat()}&end={b.isoformat()}",
+             "current": (a, b) == (period.start, period.end)} for label, a, b in out]
 
 
 def service_dashboard(request, service_id):
@@ -85,7 +99,9 @@ def service_dashboard(request, service_id):
     if service is None:
         raise Http404
     is_head = access.is_head_of_service(request.user, service_id)
-    subs = Submission.objects.filter(service=service).order_by("-submitted_at")[:10]
+    subs = list(Submission.objects.filter(service=service).order_by("-submitted_at")[:10])
+    for sub in subs:  # a re-submission shows what it changed
+        sub.changes = changes.from_previous_version(sub)
     return _dashboard(request, services.SERVICE, service_id, {
         "service": service, "is_head": is_head, "submissions": subs,
         "report_year": timezone.localdate().year - 1})
@@ -111,7 +127,8 @@ def funder_view(request):
     for table in report["tables"]:
         if table.get("region"):
             region = {**table, **table["region"]}
-            table["svg"] = charts.for_table({**region, "previous": None})
+            table["svg"] = charts.for_table({**region, "previous": None}, today=timezone.localdate(),
+                                            period_end=period.end)
     query = f"?start={period.start.isoformat()}&end={period.end.isoformat()}"
     exports_links = [(fmt.upper(), reverse("indicators:export", args=["territory", 0, fmt]) + query)
                      for fmt in exports.FORMATS]

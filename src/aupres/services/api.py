@@ -124,10 +124,17 @@ class ServiceCreate(RuleFields):
 class ServiceUpdate(RuleFields):
     version: int
     name: str | None = Field(None, min_length=1, max_length=200)
+    effective_from: datetime.date | None = Field(
+        None, ge=datetime.date(2000, 1, 1), le=datetime.date(2100, 12, 31),
+        description="From when the dated rules given here apply (capacity and its unit, usual and maximum "
+                    "lengths, opening days, no-encounter delay): today by default; never in the future. "
+                    "A past date corrects the figures from that date on and needs correction_note.")
+    correction_note: str = Field("", max_length=500, description="Why a past date: kept in the rule history.")
 
 
 def _rule_values(payload):
-    values = payload.model_dump(exclude_unset=True, exclude={"version", "operator", "kind", "territories"})
+    values = payload.model_dump(exclude_unset=True, exclude={"version", "operator", "kind", "territories",
+                                                             "effective_from", "correction_note"})
     for name, value in values.items():
         if value is None and name not in NULLABLE:
             raise DomainError(_("This field cannot be empty."), field=name)
@@ -192,7 +199,26 @@ def create_service(request, payload: ServiceCreate):
 def update_service(request, service_id: int, payload: ServiceUpdate):
     service = services.get_manageable_service(request.user, service_id)
     return services.update_service(request.user, service, _rule_values(payload), payload.version,
-                                   _territories(payload.territories))
+                                   _territories(payload.territories), effective_from=payload.effective_from,
+                                   correction_note=payload.correction_note)
+
+
+class RuleChangeOut(Schema):
+    rule: str
+    value: int | str | None
+    previous_value: int | str | None
+    valid_from: datetime.date
+    correction: bool
+    note: str
+    recorded_at: datetime.datetime
+    recorded_by: str | None = Field(None, alias="recorded_by.username")
+
+
+@router.get("/services/{int:service_id}/rule-history", response=list[RuleChangeOut],
+            summary="The history of the service's dated rules (heads of service of its operator)")
+def rule_history(request, service_id: int):
+    service = services.get_manageable_service(request.user, service_id)
+    return list(services.rule_history(service)[:500])
 
 
 class OperatorOut(Schema):

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aupres.core.forms import VersionedForm, date_input
@@ -31,6 +32,15 @@ class ServiceForm(VersionedForm):
         label=_("Needs the service takes"),
         help_text=_("A referral naming none of these needs does not fit the service. None ticked: any need."))
 
+    effective_from = forms.DateField(
+        label=_("The changed rules apply from"), required=False, widget=date_input(),
+        help_text=_("Capacity and its unit, lengths, opening days and the no-encounter delay keep their history: "
+                    "the figures of earlier dates keep the earlier values. Today by default; a past date "
+                    "corrects the figures from that date on."))
+    correction_note = forms.CharField(
+        label=_("Why a past date (correction)"), required=False, max_length=500,
+        help_text=_("Required for a past date: kept in the history of the rules."))
+
     class Meta:
         model = Service
         fields = SERVICE_FIELDS
@@ -43,7 +53,8 @@ class ServiceForm(VersionedForm):
         if creating:
             self.fields["kind"].required = True
             for name in list(self.fields):
-                if name not in ("kind", "name", "territories", "capacity"):
+                if name not in ("kind", "name", "territories", "capacity") or name in (
+                        "effective_from", "correction_note"):
                     del self.fields[name]
             self.fields["capacity"].required = False
             self.fields["name"].required = False
@@ -53,10 +64,12 @@ class ServiceForm(VersionedForm):
             del self.fields["kind"]
             if self.instance.pk and not self.is_bound:
                 self.initial["opening_days"] = list(self.instance.opening_days)
+                self.initial["effective_from"] = timezone.localdate()
 
     def values(self):
         values = {k: v for k, v in self.cleaned_data.items()
-                  if k not in ("version", "territories", "kind") and k in self.changed_data}
+                  if k not in ("version", "territories", "kind", "effective_from", "correction_note")
+                  and k in self.changed_data}
         if "opening_days" in values:
             values["opening_days"] = "".join(values["opening_days"])
         return {k: v for k, v in values.items() if not (k in ("name", "capacity") and v in (None, ""))}

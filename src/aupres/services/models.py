@@ -4,6 +4,8 @@ Every rule that differs from one service to another (capacity, length, prescript
 eligibility, opening) is a field here, so that a head of service sets it without code.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -243,6 +245,8 @@ class Service(ServiceRules, VersionedModel):
                     "texts are removed; dated facts are kept for statistics."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Set once a dated rule changed (ServiceRuleChange): services without history read no history at all.
+    has_rule_changes = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("service")
@@ -268,6 +272,118 @@ class Service(ServiceRules, VersionedModel):
     def apply_kind_template(self):
         for name, value in self.kind.rules().items():
             setattr(self, name, value)
+
+    # Dated rules (issue #19): see ServiceRuleChange. The columns above hold the values in force today;
+    # a period's indicators, reports and alerts read the values in force on their own dates.
+    def _changes(self, rule):
+        changes = getattr(self, "_rule_changes_cache", None)
+        if self.pk is None or not self.has_rule_changes:
+            return []
+        if changes is None:
+            # Prefetched (prefetch_related("rule_changes")) or read once per instance.
+            changes = sorted(self.rule_changes.all(), key=lambda c: (c.valid_from, c.pk))
+            self._rule_changes_cache = changes
+        return [c for c in changes if c.rule == rule]
+
+    def forget_rule_changes(self):
+        self.__dict__.pop("_rule_changes_cache", None)
+        getattr(self, "_prefetched_objects_cache", {}).pop("rule_changes", None)
+
+    def rule_on(self, rule, day):
+        """The value of a dated rule in force on `day`: the last change from that day or before; before the
+        first change, the value the first change replaced; without any change, the service's own value."""
+        changes = self._changes(rule)
+        if not changes:
+            return getattr(self, rule)
+        value = changes[0].previous_value
+        for change in changes:
+            if change.valid_from > day:
+                break
+            value = change.value
+        return value
+
+    def rules_on(self, day):
+        """The service as its dated rules stood on `day` (any other attribute: the service's own)."""
+        return RulesOn(self, day)
+
+    def rule_segments(self, rule, start, end):
+        """[(from, to, value)] covering start..end (inclusive), one segment per value in force."""
+        bounds = sorted({start} | {c.valid_from for c in self._changes(rule) if start < c.valid_from <= end})
+        out = []
+        for i, lo in enumerate(bounds):
+            hi = bounds[i + 1] - datetime.timedelta(days=1) if i + 1 < len(bounds) else end
+            value = self.rule_on(rule, lo)
+            if out and out[-1][2] == value:
+                out[-1] = (out[-1][0], hi, value)
+            else:
+                out.append((lo, hi, value))
+        return out
+
+    def capacity_days(self, start, end):
+        """Capacity × days over start..end, summed over the capacities in force (a change mid-period
+        counts each capacity for its own days). Readable by every indicator of capacity."""
+        return sum((value or 0) * ((hi - lo).days + 1) for lo, hi, value in self.rule_segments("capacity", start, end))
+
+
+def load_rule_changes(services):
+    """Read the rule changes of many service instances in one query (rule_on then reads no more)."""
+    services = [s for s in services if s is not None and s.pk is not None and s.has_rule_changes]
+    if not services:
+        return services
+    by_id = {}
+    for change in ServiceRuleChange.objects.filter(service_id__in={s.pk for s in services}).order_by(
+            "valid_from", "pk"):
+        by_id.setdefault(change.service_id, []).append(change)
+    for s in services:
+        s._rule_changes_cache = by_id.get(s.pk, [])
+    return services
+
+
+class RulesOn:
+    """A service seen on one day: dated rules as they stood then, everything else from the service."""
+
+    def __init__(self, service, day):
+        self._service, self.day = service, day
+        for rule in DATED_RULES:
+            setattr(self, rule, service.rule_on(rule, day))
+
+    def __getattr__(self, name):
+        return getattr(self._service, name)
+
+    def get_capacity_unit_display(self):
+        return dict(CapacityUnit.choices).get(self.capacity_unit, self.capacity_unit)
+
+
+# The rules whose history is kept: indicators, reports and alerts of a period read the values of that period.
+DATED_RULES = ("capacity", "capacity_unit", "usual_length_min_days", "usual_length_max_days", "max_length_days",
+               "opening_days", "no_encounter_alert_days")
+
+
+class ServiceRuleChange(models.Model):
+    """One change of a dated rule of a service: `value` holds from `valid_from` until the next change of the
+    same rule (the latest recorded wins on the same day). Append-only: the history is the journal of who
+    changed what, when, from when, and why when it corrects the past."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="rule_changes")
+    rule = models.CharField(_("rule"), max_length=40)
+    value = models.JSONField(_("value"), null=True)
+    previous_value = models.JSONField(_("value before"), null=True)
+    valid_from = models.DateField(_("applies from"))
+    correction = models.BooleanField(_("correction of the past"), default=False)
+    note = models.CharField(_("reason"), max_length=500, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("change of a service rule")
+        verbose_name_plural = _("changes of service rules")
+        ordering = ["service", "valid_from", "pk"]
+        indexes = [models.Index(fields=["service", "rule", "valid_from"], name="service_rule_from")]
+
+    @property
+    def rule_label(self):
+        return Service._meta.get_field(self.rule).verbose_name
 
 
 class Profession(models.TextChoices):

@@ -1,5 +1,7 @@
 """Configuration of operators, services and teams: heads of service do it, without code."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -8,7 +10,16 @@ from django.utils.translation import gettext as _
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import Compartment, StaleEdit
-from aupres.services.models import Membership, Operator, Service, ServiceKind, Territory, TerritoryLevel
+from aupres.services.models import (
+    DATED_RULES,
+    Membership,
+    Operator,
+    Service,
+    ServiceKind,
+    ServiceRuleChange,
+    Territory,
+    TerritoryLevel,
+)
 
 
 def manageable_operators(user):
@@ -67,16 +78,58 @@ def create_service(user, operator, kind, values, territories=()):
 
 
 @transaction.atomic
-def update_service(user, service, values, version, territories=None):
+def update_service(user, service, values, version, territories=None, effective_from=None, correction_note=""):
+    """Change a service. A dated rule (DATED_RULES: capacity and its unit, lengths, opening days, the
+    no-encounter delay) changes from `effective_from`, today by default, and keeps its history: the
+    indicators, reports and alerts of earlier dates keep reading the earlier value. A date in the past
+    corrects the figures from that date on: it needs a reason, kept in the history with who recorded it.
+    A date to come is refused (record the change on its day)."""
     if service.operator_id not in access.managed_operator_ids(user):
         raise Forbidden(_("Only a head of service of this operator may change this service."))
+    today = timezone.localdate()
+    effective_from = effective_from or today
+    note = (correction_note or "").strip()
+    rules = [k for k in values if k in DATED_RULES]
+    in_force = {k: service.rule_on(k, effective_from) for k in rules}
+    before = {k: service.rule_on(k, effective_from - datetime.timedelta(days=1)) for k in rules}
     for name, value in values.items():
         setattr(service, name, value)
-    _validate(service)
+    _validate(service)  # normalises (opening days sorted…): the history keeps the normalised value
+    dated = {k: getattr(service, k) for k in rules if getattr(service, k) != in_force[k]}
+    if dated and effective_from > today:
+        raise DomainError(_("A rule changes from today at the latest: record a change to come on its day."),
+                          field="effective_from", code="rule_date_in_future")
+    if dated and effective_from < today and not note:
+        raise DomainError(
+            _("This change applies from %(date)s, in the past: it corrects the indicators, reports and alerts "
+              "from that day on. Say why; the correction is kept in the service's history. Indicators already "
+              "submitted stay as they were submitted.") % {"date": effective_from.strftime("%d/%m/%Y")},
+            field="correction_note", code="correction_reason_required")
+    for rule, value in dated.items():
+        ServiceRuleChange.objects.create(
+            service=service, rule=rule, value=value, previous_value=before[rule], valid_from=effective_from,
+            correction=effective_from < today, note=note[:500], recorded_by=user)
+    if dated and not service.has_rule_changes:
+        service.has_rule_changes = True
+        values = {**values, "has_rule_changes": True}
+    service.forget_rule_changes()
+    for rule in dated:  # the columns hold the values in force today (a later change may already exist)
+        setattr(service, rule, service.rule_on(rule, today))
     _save(service, version, list(values))
     if territories is not None:
         service.territories.set(territories)
     return service
+
+
+def rule_history(service):
+    """The changes of a service's dated rules, newest first."""
+    return service.rule_changes.select_related("recorded_by").order_by("-valid_from", "-pk")
+
+
+def capacity_days(services, start, end):
+    """Capacity × days of a set of services over start..end (inclusive), each capacity counted for the days
+    it was in force: one query for the services and one for their rule changes."""
+    return sum(s.capacity_days(start, end) for s in services.prefetch_related("rule_changes"))
 
 
 def update_operator(user, operator, values, version):

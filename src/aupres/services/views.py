@@ -31,8 +31,9 @@ def service_detail(request, service_id):
         raise Http404
     can_manage = service.operator_id in services.team_operator_ids(request.user)
     team = service.memberships.select_related("user") if can_manage else None
+    history = list(services.rule_history(service)[:50]) if can_manage else None
     return render(request, "services/service_detail.html",
-                  {"service": service, "can_manage": can_manage, "team": team})
+                  {"service": service, "can_manage": can_manage, "team": team, "rule_history": history})
 
 
 def _edit(request, form, save, success_url, title, back):
@@ -85,7 +86,9 @@ def service_edit(request, service_id):
     return _edit(
         request, form,
         lambda f: services.update_service(request.user, service, f.values(), f.cleaned_data["version"] or 0,
-                                          f.cleaned_data["territories"]),
+                                          f.cleaned_data["territories"],
+                                          effective_from=f.cleaned_data.get("effective_from"),
+                                          correction_note=f.cleaned_data.get("correction_note", "")),
         lambda: f"/configuration/dispositifs/{service.pk}/", _("Service: %(name)s") % {"name": service.name},
         "services:home",
     )

@@ -161,6 +161,7 @@ API_RULES = {
                            data=lambda w: {"operator": w.operator.pk, "kind": "lhss_mobile", "name": "Nouvelle"}),
     "GET /services/{service_id}": Rule(ok=SIGNED_IN),
     "PATCH /services/{service_id}": Rule(method="PATCH", ok=HEAD, data=lambda w: {"version": w.service_a.version}),
+    "GET /services/{service_id}/rule-history": Rule(ok=HEAD, note="who changed a rule, and why"),
     "GET /operators": Rule(ok=SIGNED_IN, note="lists the operators you manage: empty for most"),
     "PATCH /operators/{operator_id}": Rule(method="PATCH", ok=HEAD, data=lambda w: {"version": w.operator.version}),
     "GET /services/{service_id}/memberships": Rule(ok=HEAD),

@@ -1,21 +1,27 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from aupres.indicators import formats
+
 register = template.Library()
 
 
 @register.filter
 def cell(value, hidden):
-    """A published value: the number, "< 5" for a small count, "s" for a complementary hidden one."""
-    if hidden == "small":
-        return "< 5"
-    if hidden:
-        return "s"
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",").removesuffix(",00")
-    return value
+    """A published value in French format (`1 234,5`), "< 5" for a small count, "s" for a complementary
+    hidden one."""
+    return formats.cell(value, hidden)
+
+
+@register.filter
+def frnum(value):
+    """A number in French format: `1 234,5`."""
+    return formats.number(value)
+
+
+@register.filter
+def frdate(value):
+    return formats.date(value)
 
 
 @register.simple_tag

@@ -1,5 +1,7 @@
 """Each indicator against the hand-built dataset (tests/dataset.py); expected counts written here."""
 
+import datetime
+
 import pytest
 
 from aupres.indicators import engine
@@ -197,8 +199,12 @@ def test_cost_per_place(data):
 
 def test_periods():
     assert Period.year(2025).previous() == Period.year(2024)
-    p = Period(Y2025.start, Y2025.start.replace(month=3, day=31))
-    assert p.previous().end == Y2025.start.replace(year=2024, month=12, day=31) and p.previous().days == p.days
+    p = Period(Y2025.start.replace(month=2), Y2025.start.replace(month=3, day=31))
+    assert p.previous().end == Y2025.start.replace(month=1, day=31) and p.previous().days == p.days
+    # A year to date is compared with the same dates of the year before (issue #19).
+    ytd = Period(Y2025.start, Y2025.start.replace(month=3, day=31))
+    assert ytd.previous() == Period(datetime.date(2024, 1, 1), datetime.date(2024, 3, 31))
+    assert Period(datetime.date(2024, 1, 1), datetime.date(2024, 2, 29)).previous().end == datetime.date(2023, 2, 28)
 
 
 @pytest.mark.parametrize("scope", [A, B, AB])
