@@ -180,3 +180,16 @@ def test_an_alert_uses_the_length_in_force_at_admission(world, monkeypatch):
     assert "beyond_max_length" in [x.code for x in rows[late.pk].alerts]
     # 70 days in, beyond its own 60 days: the message names the length in force at its admission.
     assert [x.message for x in rows[early.pk].alerts if x.code == "beyond_max_length"][0].count("60") == 1
+
+
+def test_the_dashboard_opens_on_the_year_to_date_with_last_year_one_click_away(data, world, client_as):
+    client = client_as(world.users["social_worker"])
+    today = timezone.localdate()
+    html = client.get(f"/indicateurs/dispositifs/{data.a.pk}/").content.decode()
+    assert f'value="{today.year}-01-01"' in html and f'value="{today.isoformat()}"' in html
+    nav = html.split('data-testid="quick-periods"')[1].split("</nav>")[0]
+    last_year = f"?start={today.year - 1}-01-01&amp;end={today.year - 1}-12-31"
+    assert last_year in nav and 'aria-current="page"' in nav.split(last_year)[0]  # this year is the one shown
+    assert f"Cette année, au {today.strftime('%d/%m/%Y')}" in nav
+    html = client.get(f"/indicateurs/dispositifs/{data.a.pk}/{last_year.replace('&amp;', '&')}").content.decode()
+    assert f"01/01/{today.year - 1} – 31/12/{today.year - 1}" in html
