@@ -57,11 +57,12 @@ def _placeholder(x, y, w, h, hidden, size=9):
             f'text-anchor="middle">{escape(label)}</text></g>')
 
 
-def _legend(series, x, y):
-    """Two swatches and their labels, on one line."""
+def _legend(series, x, y, partial=False):
+    """Two swatches and their labels, on one line (the current one drawn as its bars are: dashed when partial)."""
     parts, cx = ['<g class="legend">'], x
-    for colour, label in zip((CURRENT, PREVIOUS), series, strict=False):
-        parts.append(f'<rect x="{cx:.1f}" y="{y - 8:.1f}" width="10" height="8" fill="{colour}"/>')
+    for i, (colour, label) in enumerate(zip((CURRENT, PREVIOUS), series, strict=False)):
+        style = (f' stroke="{CURRENT}" stroke-dasharray="3 2" fill-opacity="0.55"' if partial and i == 0 else "")
+        parts.append(f'<rect x="{cx:.1f}" y="{y - 8:.1f}" width="10" height="8" fill="{colour}"{style}/>')
         parts.append(f'<text x="{cx + 14:.1f}" y="{y:.1f}" font-size="9" fill="{INK}">{escape(str(label))}</text>')
         cx += 14 + _text_width(str(label), 9) + 14
     parts.append("</g>")
@@ -90,7 +91,7 @@ def bar_chart(title, items, previous=None, width=340, unit=None, series=None, pa
         names = series or (_("period"), _("previous period"))
         if partial:
             names = (f"{names[0]} ({_('running')})", names[1])
-        parts += _legend(names, 0, 11)
+        parts += _legend(names, 0, 11, partial)
 
     def bar(x, y, h, value, hidden, colour, size, dashed):
         if hidden:
