@@ -75,7 +75,7 @@ def bar_chart(title, items, previous=None, width=340, unit=None, series=None, pa
     uid = f"c{next(_ids)}"
     two = bool(previous)
     row_h = 40 if two else 28
-    top = 20 if two else 6
+    top = 20 if (two or partial) else 6  # a legend for two series, or to say the one drawn is running
     height = top + row_h * len(items) + 4
     values = [_num(v) for _l, v, h in items if not h] + [_num(v) for _l, v, h in (previous or []) if not h]
     longest = max([_text_width(_value_text(v, h, unit), 9) for _l, v, h in [*items, *(previous or [])]] or [0])
@@ -87,11 +87,11 @@ def bar_chart(title, items, previous=None, width=340, unit=None, series=None, pa
         desc += " — " + _("%(series)s: %(values)s") % {"series": series[1] if series else _("previous period"),
                                                        "values": _describe(previous, unit)}
     parts = _svg_open(uid, width, height, title, desc)
-    if two:
+    if two or partial:
         names = series or (_("period"), _("previous period"))
         if partial:
             names = (f"{names[0]} ({_('running')})", names[1])
-        parts += _legend(names, 0, 11, partial)
+        parts += _legend(names if two else names[:1], 0, 11, partial)
 
     def bar(x, y, h, value, hidden, colour, size, dashed):
         if hidden:
@@ -278,4 +278,4 @@ def for_table(table, today=None, period_end=None, series=None):
         return bar_chart(table["label"], items, items_prev, unit=unit, series=series,
                          partial=partial) if items else None
     items = [it for it in items if it[1] or it[2]]
-    return bar_chart(table["label"], items, unit=unit, partial=partial) if items else None
+    return bar_chart(table["label"], items, unit=unit, partial=partial, series=series) if items else None

@@ -155,3 +155,14 @@ def test_the_report_pdf_has_french_numbers_rules_in_force_and_no_empty_chart(wor
     assert "350 000" in flat  # the 2025 budget (300 000 + 50 000), French grouping
     assert "350000" not in flat and not re.search(r"\d\.\d", flat.split("Produit le")[1])
     assert "< 5" in flat
+
+
+def test_a_single_running_series_says_so_in_its_legend():
+    table = {"code": "staffing_etp", "label": "ETP", "unit": "etp", "chart": "bar",
+             "columns": [{"key": "nurse", "label": "Infirmier·e"}], "values": {"nurse": 0.5}, "hidden": {}}
+    root = parse(charts.for_table(table, today=datetime.date(2026, 11, 30), period_end=datetime.date(2026, 11, 30),
+                                  series=("2026", "2025")))
+    legend = [g for g in root.iter(f"{SVG}g") if g.get("class") == "legend"]
+    assert texts(legend[0]) == ["2026 (en cours)"] and "0,5" in texts(root)
+    closed = parse(charts.for_table(table, today=datetime.date(2026, 11, 30), period_end=datetime.date(2025, 12, 31)))
+    assert not [g for g in closed.iter(f"{SVG}g") if g.get("class") == "legend"]

@@ -50,6 +50,10 @@ def test_capacity_changed_mid_year_counts_the_capacity_days_of_each_part(data, w
     monkeypatch.undo()
     service = Service.objects.get(pk=data.a.pk)
     assert service.capacity == 14 and service.rule_on("capacity", D(2025, 6, 30)) == 10
+    then = service.rules_on(D(2025, 6, 30))  # the service as it stood that day, for other readers (#14)
+    assert (then.capacity, then.name, service.rules_on(D(2025, 7, 1)).capacity) == (10, service.name, 14)
+    assert service.rule_segments("capacity", Y2025.start, Y2025.end) == [
+        (D(2025, 1, 1), D(2025, 6, 30), 10), (D(2025, 7, 1), D(2025, 12, 31), 14)]
     capacity_days = 10 * (D(2025, 6, 30) - D(2025, 1, 1)).days + 10 + 14 * ((D(2025, 12, 31) - D(2025, 7, 1)).days + 1)
     assert service.capacity_days(Y2025.start, Y2025.end) == capacity_days == 10 * 181 + 14 * 184
     after = figures(data.a, Y2025)
