@@ -115,6 +115,8 @@ def _register():
     api.add_router("/", sharing_router)
     from aupres.indicators.api import router as indicators_router
     api.add_router("/", indicators_router)
+    from aupres.places.api import router as places_router
+    api.add_router("/", places_router)
 
 
 _register()

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "aupres.demo",
     "aupres.indicators",
     "aupres.background",
+    "aupres.places",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("indicateurs/", include("aupres.indicators.urls")),
     path("journal/", include("aupres.audit.urls")),
     path("partage/", include("aupres.sharing.urls")),
+    path("places/", include("aupres.places.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,282 @@
+"""Places, stays, the occupancy board and the regional free places, under /api/v1/."""
+
+import datetime
+
+from ninja import Field, Router, Schema
+from ninja.responses import Status as Reply
+
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record, route_of
+from aupres.core.errors import NotFound
+from aupres.core.models import Compartment
+from aupres.followups.models import ExitDestination, ExitReason
+from aupres.places import services
+from aupres.places.models import FamilyRestriction, OutOfServiceReason, PlaceKind, SexRestriction
+
+router = Router(tags=["places"])
+
+ID = {"ge": 1, "le": 2**62}
+STAY_COMPARTMENTS = (IDENTITY, Compartment.ADMINISTRATIVE)
+
+
+def _audit(request, persons, action):
+    record(request.user, persons, action, STAY_COMPARTMENTS, "api", route_of(request))
+
+
+class PlaceOut(Schema):
+    id: int
+    service_id: int
+    label: str
+    kind: PlaceKind
+    persons: int
+    wheelchair: bool
+    ground_floor: bool
+    sex: SexRestriction
+    family: FamilyRestriction
+    address: str
+    is_active: bool
+    version: int
+
+
+class PlaceIn(Schema):
+    service: int = Field(..., **ID)
+    label: str = Field(..., max_length=80)
+    kind: PlaceKind
+    persons: int = Field(1, ge=1, le=30)
+    wheelchair: bool = False
+    ground_floor: bool = False
+    sex: SexRestriction = SexRestriction.ANY
+    family: FamilyRestriction = FamilyRestriction.ANY
+    address: str = Field("", max_length=500)
+
+
+class PlacePatch(Schema):
+    version: int = Field(..., ge=1, le=2**31)
+    label: str | None = Field(None, max_length=80)
+    kind: PlaceKind | None = None
+    persons: int | None = Field(None, ge=1, le=30)
+    wheelchair: bool | None = None
+    ground_floor: bool | None = None
+    sex: SexRestriction | None = None
+    family: FamilyRestriction | None = None
+    address: str | None = Field(None, max_length=500)
+    is_active: bool | None = None
+
+
+class OutOfServiceIn(Schema):
+    start_date: datetime.date
+    end_date: datetime.date | None = None
+    reason: OutOfServiceReason
+    note: str = Field("", max_length=300)
+
+
+class OutOfServiceOut(Schema):
+    id: int
+    place_id: int
+    start_date: datetime.date
+    end_date: datetime.date | None
+    reason: OutOfServiceReason
+    note: str
+
+
+class StayOut(Schema):
+    id: int
+    place_id: int
+    service_id: int
+    person_id: int
+    household_id: int | None
+    occupants: int
+    followup_id: int | None
+    referral_id: int | None
+    start_date: datetime.date
+    planned_end: datetime.date | None
+    end_date: datetime.date | None
+    exit_reason: str
+    exit_destination: str
+    transferred_from_id: int | None
+    version: int
+
+
+class AdmitIn(Schema):
+    place: int = Field(..., **ID)
+    person: int = Field(..., **ID)
+    start_date: datetime.date | None = None
+    planned_end: datetime.date | None = None
+    household: int | None = Field(None, **ID)
+
+
+class ExtendIn(Schema):
+    version: int = Field(..., ge=1, le=2**31)
+    new_end: datetime.date
+    reason: str = Field(..., max_length=2000)
+
+
+class TransferIn(Schema):
+    version: int = Field(..., ge=1, le=2**31)
+    to_place: int = Field(..., **ID)
+    on: datetime.date | None = None
+
+
+class EndIn(Schema):
+    version: int = Field(..., ge=1, le=2**31)
+    on: datetime.date | None = None
+    exit_reason: ExitReason
+    exit_destination: ExitDestination
+
+
+class BoardStayOut(Schema):
+    id: int
+    person_id: int | None
+    person: str
+    occupants: int
+    start_date: datetime.date
+    planned_end: datetime.date | None
+
+
+class BoardPlaceOut(Schema):
+    place: PlaceOut
+    free: int
+    out_of_service: bool
+    stays: list[BoardStayOut]
+    free_next_days: list[int]
+
+
+class BoardOut(Schema):
+    service_id: int
+    day: datetime.date
+    free_now: int
+    free_by_day: list[tuple[datetime.date, int]]
+    places: list[BoardPlaceOut]
+
+
+class RouteToPlaceIn(Schema):
+    version: int = Field(..., ge=1, le=2**31)
+    place: int = Field(..., **ID)
+    note: str = Field("", max_length=2000)
+
+
+def _place_out(request, place):
+    out = PlaceOut.from_orm(place)
+    out.address = services.place_address(request.user, place)
+    return out
+
+
+@router.get("/places", response=list[PlaceOut], summary="The places of one of my services")
+def list_places(request, service: int = Field(..., **ID)):
+    svc = services.team_service(request.user, service)
+    return [_place_out(request, p) for p in svc.places.order_by("label", "pk")[:2000]]
+
+
+@router.post("/places", response={201: PlaceOut}, summary="Add a place (head of service)")
+def create_place(request, payload: PlaceIn):
+    services.team_service(request.user, payload.service)
+    values = payload.dict(exclude={"service"})
+    return Reply(201, _place_out(request, services.create_place(request.user, payload.service, values)))
+
+
+@router.patch("/places/{int:place_id}", response=PlaceOut, summary="Change a place (head of service)")
+def update_place(request, place_id: int, payload: PlacePatch):
+    place = services.get_place(request.user, place_id)
+    values = {k: v for k, v in payload.dict(exclude={"version"}).items() if v is not None}
+    return _place_out(request, services.update_place(request.user, place, values, payload.version))
+
+
+@router.post("/places/{int:place_id}/out-of-service", response={201: OutOfServiceOut},
+             summary="Take a place out of service for a period, with the reason (head of service)")
+def out_of_service(request, place_id: int, payload: OutOfServiceIn):
+    place = services.get_place(request.user, place_id)
+    return Reply(201, services.add_out_of_service(request.user, place, start_date=payload.start_date,
+                                                  end_date=payload.end_date, reason=payload.reason,
+                                                  note=payload.note))
+
+
+@router.get("/services/{int:service_id}/occupancy", response=BoardOut,
+            summary="Occupancy board: who is where tonight, free places now and over the next 30 nights")
+def occupancy(request, service_id: int):
+    svc = services.team_service(request.user, service_id)
+    b = services.board(request.user, svc)
+    shown = [s.person for row in b.rows for s in row.stays if s.person_visible]
+    _audit(request, shown, "list")
+    return {
+        "service_id": svc.pk, "day": b.day, "free_now": b.free_now, "free_by_day": b.free_by_day,
+        "places": [{
+            "place": _place_out(request, row.place), "free": row.free, "out_of_service": row.out_of_service,
+            "free_next_days": row.free_by_day,
+            "stays": [{"id": s.id, "person_id": s.person_id if s.person_visible else None,
+                       "person": str(s.person) if s.person_visible else "", "occupants": s.occupants,
+                       "start_date": s.start_date, "planned_end": s.planned_end} for s in row.stays],
+        } for row in b.rows],
+    }
+
+
+@router.post("/stays", response={201: StayOut}, summary="Admit a person on a place")
+def admit(request, payload: AdmitIn):
+    place = services.get_place(request.user, payload.place)
+    stay = services.admit(request.user, place, payload.person, start_date=payload.start_date,
+                          household_id=payload.household, planned_end=payload.planned_end)
+    _audit(request, stay.person, "create")
+    return Reply(201, stay)
+
+
+@router.get("/stays/{int:stay_id}", response=StayOut, summary="One stay")
+def get_stay(request, stay_id: int):
+    stay = services.get_stay(request.user, stay_id)
+    _audit(request, stay.person, "read")
+    return stay
+
+
+@router.post("/stays/{int:stay_id}/extend", response=StayOut, summary="Extend a stay, with the reason")
+def extend(request, stay_id: int, payload: ExtendIn):
+    stay = services.extend(request.user, services.get_stay(request.user, stay_id), payload.version,
+                           new_end=payload.new_end, reason=payload.reason)
+    _audit(request, stay.person, "update")
+    return stay
+
+
+@router.post("/stays/{int:stay_id}/transfer", response={201: StayOut},
+             summary="Transfer to another place of the service: ends this stay, returns the new one")
+def transfer(request, stay_id: int, payload: TransferIn):
+    stay = services.transfer(request.user, services.get_stay(request.user, stay_id), payload.version,
+                             to_place_id=payload.to_place, on=payload.on)
+    _audit(request, stay.person, "update")
+    return Reply(201, stay)
+
+
+@router.post("/stays/{int:stay_id}/end", response=StayOut, summary="End a stay: exit reason and destination")
+def end(request, stay_id: int, payload: EndIn):
+    stay = services.end_stay(request.user, services.get_stay(request.user, stay_id), payload.version,
+                             on=payload.on, exit_reason=payload.exit_reason,
+                             exit_destination=payload.exit_destination)
+    _audit(request, stay.person, "update")
+    return stay
+
+
+class RegionalOut(Schema):
+    day: datetime.date
+    total: int
+    kinds: list[str]
+    by_territory: list[dict]
+    by_service: list[dict]
+
+
+@router.get("/regional/free-places", response=RegionalOut,
+            summary="Free places tonight by kind and territory (regulators; no person, no place named)")
+def regional(request):
+    from aupres.accounts.models import AccountKind
+
+    if request.user.kind != AccountKind.REGULATOR:
+        raise NotFound()
+    return services.regional_free_places(request.user)
+
+
+@router.post("/referrals/{int:referral_id}/route-to-place", response=PlaceOut,
+             summary="Route a referral to a free place of a service (regulators)")
+def route_to_place(request, referral_id: int, payload: RouteToPlaceIn):
+    from aupres.referrals.services import visible_referrals
+
+    referral = visible_referrals(request.user).filter(pk=referral_id).first()
+    if referral is None or request.user.kind != "regulator":
+        raise NotFound()
+    place = services.route_to_place(request.user, referral, payload.version, place_id=payload.place,
+                                    note=payload.note)
+    return _place_out(request, place)

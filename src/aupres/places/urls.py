@@ -1,0 +1,17 @@
+from django.urls import path
+
+from aupres.places import views
+
+app_name = "places"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("service/<int:service_id>/", views.board, name="board"),
+    path("service/<int:service_id>/nouvelle-place/", views.place_new, name="place_new"),
+    path("service/<int:service_id>/admission/", views.admit, name="admit"),
+    path("place/<int:place_id>/", views.place_calendar, name="place_calendar"),
+    path("place/<int:place_id>/modifier/", views.place_edit, name="place_edit"),
+    path("sejour/<int:stay_id>/", views.stay_detail, name="stay"),
+    path("sejour/<int:stay_id>/<str:action>/", views.stay_action, name="stay_action"),
+    path("regional/", views.regional, name="regional"),
+]

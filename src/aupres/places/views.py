@@ -1,0 +1,210 @@
+"""Screens: the team's places, the occupancy board, admissions and stays, the regulator's free places."""
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aupres.accounts.models import AccountKind
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record, route_of
+from aupres.core import access
+from aupres.core.errors import DomainError, NotFound
+from aupres.core.forms import add_domain_error
+from aupres.core.models import Compartment
+from aupres.followups.models import FollowUp
+from aupres.persons.models import HouseholdMember
+from aupres.places import services
+from aupres.places.forms import AdmitForm, EndForm, ExtendForm, OutOfServiceForm, PlaceForm, TransferForm
+from aupres.places.models import Place, Stay
+from aupres.services.models import Service
+
+STAY_COMPARTMENTS = (IDENTITY, Compartment.ADMINISTRATIVE)
+
+
+def _audit(request, persons, action):
+    record(request.user, persons, action, STAY_COMPARTMENTS, "screen", route_of(request))
+
+
+def _or_404(fn, *args):
+    try:
+        return fn(*args)
+    except NotFound:
+        raise Http404 from None
+
+
+def index(request):
+    """The team's services with places (members), or the regional view (regulators)."""
+    if request.user.kind == AccountKind.REGULATOR:
+        return redirect("places:regional")
+    ids = services.team_service_ids(request.user)
+    heads = set(services.head_service_ids(request.user))
+    rows = []
+    for service in Service.objects.filter(pk__in=ids).order_by("name"):
+        free = services.free_places(service)
+        rows.append({"service": service, "places": service.places.filter(is_active=True).count(),
+                     "free": sum(n for _p, n in free), "is_head": service.pk in heads})
+    return render(request, "places/index.html", {"rows": rows})
+
+
+def board(request, service_id):
+    service = _or_404(services.team_service, request.user, service_id)
+    b = services.board(request.user, service)
+    _audit(request, [s.person for row in b.rows for s in row.stays if s.person_visible], "list")
+    return render(request, "places/board.html", {
+        "service": service, "board": b, "is_head": service.pk in services.head_service_ids(request.user),
+        "week": b.free_by_day[:7], "later": b.free_by_day[7:]})
+
+
+@require_http_methods(["GET", "POST"])
+def place_new(request, service_id):
+    service = _or_404(services.team_service, request.user, service_id)
+    if service.pk not in services.head_service_ids(request.user):
+        raise Http404
+    form = PlaceForm(request.POST or None, initial={"kind": "bed", "persons": 1, "is_active": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_place(request.user, service.pk, form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The place is added."))
+            return redirect("places:board", service.pk)
+    return render(request, "places/place_form.html", {"form": form, "service": service})
+
+
+@require_http_methods(["GET", "POST"])
+def place_edit(request, place_id):
+    place = _or_404(services.get_place, request.user, place_id)
+    if place.service_id not in services.head_service_ids(request.user):
+        raise Http404
+    form = PlaceForm(request.POST if request.POST.get("form") == "place" else None, instance=place)
+    oos_form = OutOfServiceForm(request.POST if request.POST.get("form") == "oos" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "oos" and oos_form.is_valid():
+                services.add_out_of_service(request.user, place, **oos_form.cleaned_data)
+                messages.success(request, _("The out-of-service period is recorded."))
+                return redirect("places:place_calendar", place.pk)
+            if request.POST.get("form") == "place" and form.is_valid():
+                values = {k: form.cleaned_data[k] for k in services.PLACE_FIELDS}
+                services.update_place(request.user, place, values, form.cleaned_data.get("version") or 0)
+                messages.success(request, _("The place is saved."))
+                return redirect("places:board", place.service_id)
+        except DomainError as error:
+            add_domain_error(oos_form if request.POST.get("form") == "oos" else form, error)
+    return render(request, "places/place_edit.html", {"form": form, "oos_form": oos_form, "place": place})
+
+
+def place_calendar(request, place_id):
+    place = _or_404(services.get_place, request.user, place_id)
+    cal = services.calendar(request.user, place)
+    _audit(request, [s.person for s in cal["stays"] if s.person_visible], "list")
+    return render(request, "places/calendar.html", {
+        "place": place, "cal": cal, "is_head": place.service_id in services.head_service_ids(request.user)})
+
+
+def _admittable(user, service):
+    """Persons of the service's open follow-ups who have no current stay in it."""
+    staying = Stay.objects.filter(service=service, end_date__isnull=True).values("person_id")
+    followups = (FollowUp.objects.open().filter(service=service).exclude(person_id__in=staying)
+                 .select_related("person").order_by("person__last_name", "person__alias"))
+    visible = set(access.visible_persons(user).filter(
+        pk__in=[f.person_id for f in followups]).values_list("pk", flat=True))
+    return [f.person for f in followups if f.person_id in visible]
+
+
+@require_http_methods(["GET", "POST"])
+def admit(request, service_id):
+    service = _or_404(services.team_service, request.user, service_id)
+    today = timezone.localdate()
+    places = [p for p, _n in services.free_places(service)]
+    persons = _admittable(request.user, service)
+    households = {m.household for m in HouseholdMember.objects.select_related("household")
+                  .filter(person__in=persons).filter(Q(until__isnull=True) | Q(until__gt=today))}
+    initial = {"start_date": today}
+    if request.GET.get("place"):
+        initial["place"] = request.GET["place"]
+    form = AdmitForm(request.POST or None, initial=initial, places=places, persons=persons,
+                     households=sorted(households, key=lambda h: h.label))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            place = services.get_place(request.user, data["place"])
+            stay = services.admit(request.user, place, data["person"], start_date=data["start_date"],
+                                  household_id=data["household"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            _audit(request, stay.person, "create")
+            messages.success(request, _("The person is admitted on %(place)s.") % {"place": place.label})
+            return redirect("places:board", service.pk)
+    _audit(request, persons, "list")
+    return render(request, "places/admit.html", {"form": form, "service": service, "persons": persons})
+
+
+def _stay_forms(request, stay, bound=None):
+    data = request.POST if bound else None
+    others = [p for p, _n in services.free_places(stay.service) if p.pk != stay.place_id]
+    initial = {"version": stay.version, "on": timezone.localdate()}
+    return {
+        "extend_form": ExtendForm(data if bound == "extend" else None, initial=initial),
+        "transfer_form": TransferForm(data if bound == "transfer" else None, initial=initial, places=others),
+        "end_form": EndForm(data if bound == "end" else None, initial=initial),
+    }
+
+
+def _stay_context(request, stay, forms):
+    return {"stay": stay, "extensions": stay.extensions.select_related("decided_by"),
+            "address": services.place_address(request.user, stay.place), **forms}
+
+
+def stay_detail(request, stay_id):
+    stay = _or_404(services.get_stay, request.user, stay_id)
+    _audit(request, stay.person, "read")
+    return render(request, "places/stay.html", _stay_context(request, stay, _stay_forms(request, stay)))
+
+
+@require_POST
+def stay_action(request, stay_id, action):
+    stay = _or_404(services.get_stay, request.user, stay_id)
+    if action not in ("extend", "transfer", "end"):
+        raise Http404
+    forms = _stay_forms(request, stay, bound=action)
+    form = forms[f"{action}_form"]
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "extend":
+                services.extend(request.user, stay, data["version"], new_end=data["new_end"], reason=data["reason"])
+                messages.success(request, _("The stay is extended."))
+            elif action == "transfer":
+                stay = services.transfer(request.user, stay, data["version"], to_place_id=data["to_place"],
+                                         on=data["on"])
+                messages.success(request, _("The person is transferred to %(place)s.") % {"place": stay.place.label})
+            else:
+                services.end_stay(request.user, stay, data["version"], on=data["on"],
+                                  exit_reason=data["exit_reason"], exit_destination=data["exit_destination"])
+                messages.success(request, _("The stay has ended."))
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            _audit(request, stay.person, "update")
+            return redirect("places:board", stay.service_id)
+    _audit(request, stay.person, "read")
+    return render(request, "places/stay.html", _stay_context(request, stay, forms), status=400)
+
+
+def regional(request):
+    if request.user.kind != AccountKind.REGULATOR:
+        raise Http404
+    view = services.regional_free_places(request.user)
+    labels = dict(Place._meta.get_field("kind").choices)
+    for row in view["by_territory"]:
+        row["kind_label"] = labels.get(row["kind"], row["kind"])
+    for row in view["by_service"]:
+        row["kind_labels"] = [(labels.get(k, k), n) for k, n in sorted(row["kinds"].items())]
+    return render(request, "places/regional.html", {"view": view})
