@@ -162,7 +162,7 @@ def _place_out(request, place):
 
 
 @router.get("/places", response=list[PlaceOut], summary="The places of one of my services")
-def list_places(request, service: int = Field(..., **ID)):
+def list_places(request, service: int):
     svc = services.team_service(request.user, service)
     return [_place_out(request, p) for p in svc.places.order_by("label", "pk")[:2000]]
 

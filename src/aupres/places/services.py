@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -282,6 +282,8 @@ def free_places(service, on=None, fit=None):
     result = []
     for place in places:
         free = free_count(place.kind, place.persons, used.get(place.pk, 0), place.pk in closed)
+        if fit is not None and not place.exclusive and free < fit.persons:
+            continue
         if free and (fit is None or not fit_reasons(place, fit)):
             result.append((place, free))
     return result
@@ -372,7 +374,7 @@ def _insert_stay(stay):
 @_retrying_sqlite_lock
 @transaction.atomic
 def admit(user, place, person_id, *, start_date=None, household_id=None, referral=None, followup=None,
-          planned_end=None, fit_override=False):
+          planned_end=None, fit_override=False, occupants=None):
     """Put the person (with their household, on a family place) on the place from `start_date`.
 
     The person needs an open follow-up in the place's service (given, or found). Refused when the place
@@ -395,6 +397,8 @@ def admit(user, place, person_id, *, start_date=None, household_id=None, referra
     person = followup.person
     household = _household_of(person, household_id, start_date)
     fit = fit_of_person(person, household, start_date)
+    if household is None and occupants and occupants > 1:  # a family known from the referral only
+        fit = Fit(sex=person.sex, family=True, persons=min(int(occupants), 30))
     occupants = fit.persons
     reasons = fit_reasons(place, fit)
     if reasons and not fit_override:
@@ -562,7 +566,8 @@ def board(user, service, day=None, days=BOARD_DAYS):
             free = free_count(place.kind, place.persons, used)
             per_day.append(free)
             totals[i] += free
-        tonight = [s for s in by_place.get(place.pk, []) if s.start_date <= day and (s.end_date is None or s.end_date > day)]
+        tonight = [s for s in by_place.get(place.pk, [])
+                   if s.start_date <= day and (s.end_date is None or s.end_date > day)]
         rows.append(BoardRow(place=place, stays=tonight, free=per_day[0], out_of_service=bool(
             [o for o in closed.get(place.pk, []) if o.start_date <= day]), free_by_day=per_day,
             address=place.address))
@@ -687,6 +692,10 @@ def route_to_place(user, referral, version, *, place_id, note=""):
 
 # Acceptance of a referral (called by referrals.services.accept) --------------------------------------
 
+def service_has_places(service):
+    return service is not None and Place.objects.filter(service=service, is_active=True).exists()
+
+
 def places_for_acceptance(referral):
     """Free places of the referral's service that fit it (empty when the service has none)."""
     return [p for p, _n in free_places(referral.service, fit=fit_of_referral(referral))]
@@ -697,7 +706,7 @@ def admit_on_acceptance(user, referral, followup, *, place_id=None, override_jus
     chosen, or the one the regulator routed to); when none is free, the acceptance is refused unless the
     head of service overrides with a justification (then no stay is opened: the place is found later)."""
     service = referral.service
-    if not Place.objects.filter(service=service, is_active=True).exists():
+    if not service_has_places(service):
         return None
     fitting = places_for_acceptance(referral)
     if place_id in (None, "") and not fitting:
@@ -710,5 +719,10 @@ def admit_on_acceptance(user, referral, followup, *, place_id=None, override_jus
     place = get_place(user, place_id)
     if place.service_id != service.pk:
         raise NotFound(field="place")
-    return admit(user, place, followup.person_id, followup=followup, referral=referral,
-                 fit_override=bool(override_justification) and access.is_head_of_service(user, service.pk))
+    fit = fit_of_referral(referral)
+    overridden = bool((override_justification or "").strip()) and access.is_head_of_service(user, service.pk)
+    if fit_reasons(place, fit) and not overridden:
+        check_override(user, referral, "place_does_not_fit", " ".join(str(m) for _c, m in fit_reasons(place, fit)),
+                       override_justification)
+    return admit(user, place, followup.person_id, followup=followup, referral=referral, fit_override=True,
+                 occupants=fit.persons)

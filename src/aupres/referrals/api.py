@@ -268,6 +268,8 @@ class AcceptIn(Schema):
                                "creating one from the referral.")
     override_justification: str = Field("", max_length=2000, description="Head of service only: accept despite "
                                         "the eligibility or capacity rules.")
+    place: int | None = Field(None, ge=1, le=2**62, description="For a service with places: the free place to "
+                              "admit the person on (default: the first free place that fits).")
 
 
 class DeclineIn(Schema):
@@ -304,7 +306,7 @@ def accept_referral(request, referral_id: int, payload: AcceptIn):
     referral = _staff_referral(request, referral_id)
     new_person = not referral.person_id and payload.person is None
     services.accept(request.user, referral, payload.version, person_id=payload.person,
-                    override_justification=payload.override_justification)
+                    override_justification=payload.override_justification, place_id=payload.place)
     if new_person:  # the person is created from the referral: identity, phone, on the street since
         return _after(request, referral, "create", (IDENTITY, Compartment.ADMINISTRATIVE, Compartment.SOCIAL))
     return _after(request, referral)

@@ -71,9 +71,12 @@ class AcceptForm(forms.Form):
     override_justification = forms.CharField(
         label=_("Exception to the rules: justification (head of service)"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}))
+    place = forms.TypedChoiceField(label=_("Place"), coerce=int, required=False, empty_value=None,
+                                   widget=forms.RadioSelect)
 
-    def __init__(self, *args, candidates=(), **kwargs):
+    def __init__(self, *args, candidates=(), places=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["place"].choices = [(p.pk, f"{p.label} ({p.get_kind_display()})") for p in places]
         self.fields["person"].choices = [("", _("Create a new person from the referral"))] + [
             (c.person.pk, c.person.display_name) for c in candidates]
 

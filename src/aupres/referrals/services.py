@@ -436,7 +436,8 @@ def _new_person(user, referral):
 
 
 @transaction.atomic
-def accept(user, referral, version, *, person_id=None, override_justification="", meeting=None, strategy=""):
+def accept(user, referral, version, *, person_id=None, override_justification="", meeting=None, strategy="",
+           place_id=None):
     """Accept: open a follow-up in the service (state intake) and start the referral-to-contact clock.
 
     Refused, with the reasons, when the referral does not fit the service or the service is full,
@@ -469,6 +470,11 @@ def accept(user, referral, version, *, person_id=None, override_justification=""
     now = timezone.now()
     followup = FollowUp.objects.create(person=person, service=service, opened_on=timezone.localdate(),
                                        state=FollowUpState.INTAKE)
+    # A service with places puts the person on a free place that fits (aupres.places), or refuses.
+    from aupres.places.services import admit_on_acceptance
+
+    admit_on_acceptance(user, referral, followup, place_id=place_id, override_justification=override_justification,
+                        check_override=_check_override)
     referral.person, referral.followup = person, followup
     referral.status, referral.accepted_at, referral.decided_at, referral.decided_by = (
         Status.ACCEPTED, now, now, user)

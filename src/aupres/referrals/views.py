@@ -153,6 +153,10 @@ def _detail_context(request, referral, forms=None):
     version = {"version": referral.version}
     forms = forms or {}
     is_head = access.is_head_of_service(request.user, referral.service_id)
+    from aupres.places.services import places_for_acceptance, service_has_places
+
+    has_places = referral.is_open and service_has_places(referral.service)
+    places = places_for_acceptance(referral) if has_places else []
     merge_cands = []
     if referral.person_id and Compartment.ADMINISTRATIVE in comps:
         # Records that may be the same person as the one linked: each opens the merge screen.
@@ -176,7 +180,8 @@ def _detail_context(request, referral, forms=None):
         "hidden_attachments": referral.attachments.count() - len(services.readable_attachments(request.user, referral)),
         "position": services.waiting_positions([referral.service_id]).get(referral.pk),
         "events": referral.events.select_related("by", "service"),
-        "accept_form": forms.get("accept") or AcceptForm(initial=version, candidates=cands),
+        "accept_form": forms.get("accept") or AcceptForm(initial=version, candidates=cands, places=places),
+        "places": places, "has_places": has_places,
         "decline_form": forms.get("decline") or DeclineForm(initial=version),
         "wait_form": forms.get("wait") or WaitForm(initial=version),
         "forward_form": forms.get("forward") or ForwardForm(initial=version),
@@ -204,7 +209,10 @@ def decide(request, referral_id, action):
     referral = _or_404(services.get_referral, request.user, referral_id)
     if action == "accept":
         values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year")}
-        form = AcceptForm(request.POST, candidates=duplicates.candidates_for(request.user, values))
+        from aupres.places.services import places_for_acceptance
+
+        form = AcceptForm(request.POST, candidates=duplicates.candidates_for(request.user, values),
+                          places=places_for_acceptance(referral) if referral.is_open else [])
     else:
         form = ACTIONS[action](request.POST)
     if form.is_valid():
@@ -213,7 +221,7 @@ def decide(request, referral_id, action):
         try:
             if action == "accept":
                 services.accept(request.user, referral, data["version"], person_id=data["person"],
-                                override_justification=data["override_justification"])
+                                override_justification=data["override_justification"], place_id=data["place"])
             elif action == "decline":
                 services.decline(request.user, referral, data["version"], reason=data["reason"], note=data["note"])
             elif action == "wait":
@@ -446,11 +454,18 @@ def regulation_detail(request, referral_id):
     error = None
     if request.method == "POST":
         service_id, version = request.POST.get("service", ""), request.POST.get("version", "")
+        place_id = request.POST.get("place", "")
         try:
-            if not (service_id.isdigit() and version.isdigit()):
+            if place_id.isdigit() and version.isdigit():  # routed to one place of a service (aupres.places)
+                from aupres.places.services import route_to_place
+
+                route_to_place(request.user, referral, int(version), place_id=int(place_id),
+                               note=request.POST.get("note", "")[:2000])
+            elif not (service_id.isdigit() and version.isdigit()):
                 raise DomainError(_("Choose a service."), field="service")
-            services.route(request.user, referral, int(version), service_id=int(service_id),
-                           note=request.POST.get("note", "")[:2000])
+            else:
+                services.route(request.user, referral, int(version), service_id=int(service_id),
+                               note=request.POST.get("note", "")[:2000])
         except DomainError as exc:
             error = exc.message
         else:
@@ -458,6 +473,11 @@ def regulation_detail(request, referral_id):
             messages.success(request, _("Referral routed."))
             return redirect("referrals:regulation")
     _audit(request, referral.person_id, "read", {IDENTITY})
+    from aupres.places.services import routable_places
+
+    suggestions = services.suggest_services(referral, limit=8)
+    free_places = [(s.service, places) for s in suggestions
+                   if (places := routable_places(request.user, referral, s.service))]
     return render(request, "referrals/regulation_detail.html", {
-        "referral": referral, "suggestions": services.suggest_services(referral, limit=8), "error": error,
-        "age": referral.age()})
+        "referral": referral, "suggestions": suggestions, "error": error,
+        "age": referral.age(), "free_places": free_places})

@@ -82,7 +82,23 @@ PARAMS = {
     "fmt": lambda w: "csv",
     "consent_id": lambda w: _matrix_consent(w).pk,
     "other_person_id": lambda w: _matrix_twin(w).pk,
+    "place_id": lambda w: _matrix_stay(w).place_id,
+    "stay_id": lambda w: _matrix_stay(w).pk,
 }
+
+
+def _matrix_stay(w):
+    """World.person stays on a bed of service A since ten days (places, issue #14)."""
+    from aupres.places.models import Place, Stay
+
+    place, _created = Place.objects.get_or_create(service=w.service_a, label="Lit matrice",
+                                                  defaults={"kind": "bed", "address": "12 rue Secrète"})
+    stay = Stay.objects.filter(place=place).first()
+    if stay is None:
+        stay = Stay.objects.create(place=place, service=w.service_a, person=w.person, start_date=datetime.date.today()
+                                   - datetime.timedelta(days=10), followup=w.person.followups.first())
+    return stay
+
 
 
 def _matrix_consent(w):
@@ -407,6 +423,42 @@ API_RULES |= {
                                    data=lambda w: {"reason": EMERGENCY_REASON, "person": w.person.pk},
                                    note="A's health professionals already follow the person (409)"),
     "GET /emergency-access": Rule(ok=SIGNED_IN),
+}
+
+# Places and stays (issue #14, aupres.places)
+SCREEN_RULES |= {
+    "places:index": Rule(ok=STAFF + PARTNER + FUNDER, redirect=REGULATOR, note="regulators go to the regional view"),
+    "places:board": Rule(ok=PROFESSIONS),
+    "places:place_new": Rule(ok=HEAD),
+    "places:admit": Rule(ok=PROFESSIONS),
+    "places:place_calendar": Rule(ok=PROFESSIONS),
+    "places:place_edit": Rule(ok=HEAD),
+    "places:stay": Rule(ok=PROFESSIONS),
+    "places:stay_action": Rule(method="POST", invalid=PROFESSIONS, params={"action": lambda w: "extend"},
+                               note="an empty form: refused on its content"),
+    "places:regional": Rule(ok=REGULATOR),
+}
+API_RULES |= {
+    "GET /places": Rule(ok=PROFESSIONS, query=lambda w: f"service={w.service_a.pk}"),
+    "POST /places": Rule(method="POST", ok=HEAD, data=lambda w: {"service": w.service_a.pk, "label": "Lit X",
+                                                                 "kind": "bed"}),
+    "PATCH /places/{place_id}": Rule(method="PATCH", ok=HEAD, data=lambda w: {"version": 1, "label": "Lit Y"}),
+    "POST /places/{place_id}/out-of-service": Rule(method="POST", invalid=HEAD, data=lambda w: {
+        "start_date": IN_90_DAYS, "reason": "works"}, note="someone stays there: 409"),
+    "GET /services/{service_id}/occupancy": Rule(ok=PROFESSIONS),
+    "POST /stays": Rule(method="POST", invalid=PROFESSIONS, data=lambda w: {
+        "place": _matrix_stay(w).place_id, "person": w.person.pk}, note="already staying: 409"),
+    "GET /stays/{stay_id}": Rule(ok=PROFESSIONS),
+    "POST /stays/{stay_id}/extend": Rule(method="POST", ok=PROFESSIONS, data=lambda w: {
+        "version": 1, "new_end": IN_90_DAYS, "reason": "Soins"}),
+    "POST /stays/{stay_id}/transfer": Rule(method="POST", invalid=PROFESSIONS, data=lambda w: {
+        "version": 1, "to_place": _matrix_stay(w).place_id}, note="to the same place: 400"),
+    "POST /stays/{stay_id}/end": Rule(method="POST", ok=PROFESSIONS, data=lambda w: {
+        "version": 1, "exit_reason": "oriented", "exit_destination": "lam"}),
+    "GET /regional/free-places": Rule(ok=REGULATOR),
+    "POST /referrals/{referral_id}/route-to-place": Rule(
+        method="POST", invalid=REGULATOR, params={"referral_id": lambda w: w.unrouted.pk},
+        data=lambda w: {"version": 1, "place": _matrix_stay(w).place_id}, note="the bed is taken: 409"),
 }
 
 # Routes whose rules are still to be written: a route that is neither here nor in the rules fails the suite.

@@ -24,7 +24,7 @@ class Residence:
         self.bed1 = Place.objects.create(service=self.service, label="Lit 1", kind="bed", address="1 rue du Lit")
         self.bed2 = Place.objects.create(service=self.service, label="Lit 2", kind="bed", wheelchair=True)
         self.shared = Place.objects.create(service=self.service, label="Appartement B", kind="shared_apartment",
-                                           persons=3)
+                                           persons=3, family="singles")
         self.family = Place.objects.create(service=self.service, label="Unité famille", kind="family_unit",
                                            persons=4, family="families")
 
