@@ -34,7 +34,7 @@ from aupres.services.models import Membership, Operator, Profession, Service, Se
 from aupres.services.territories import load_territories
 
 DEMO_EXTENSIONS = ["aupres.followups.demo", "aupres.referrals.demo", "aupres.encounters.demo",
-                   "aupres.indicators.demo", "aupres.sharing.demo"]
+                   "aupres.indicators.demo", "aupres.sharing.demo", "aupres.places.demo"]
 
 DEMO_PASSWORD = "demo"  # noqa: S105 — demo accounts only, created only when AUPRES_DEMO=1
 
