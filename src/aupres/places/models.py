@@ -134,8 +134,9 @@ class Stay(VersionedModel):
         verbose_name_plural = _("stays")
         ordering = ["-start_date", "-pk"]
         constraints = [
+            # A stay may end on its admission day (no night: a same-day transfer or exit).
             models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gt=models.F("start_date")),
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
                 name="stay_ends_after_start"),
             models.CheckConstraint(condition=models.Q(occupants__gte=1), name="stay_occupants_positive"),
             # On PostgreSQL, migration 0002 adds the exclusion constraints (btree_gist): no two stays of

@@ -473,7 +473,7 @@ def transfer(user, stay, version, *, to_place_id, on=None):
     _lock_place(first)
     _lock_place(second)
     stay = _editing(user, stay, version)
-    if on <= stay.start_date:
+    if on < stay.start_date:
         raise DomainError(_("The transfer comes after the admission."), field="on", code="dates_order")
     _check_stay_dates(on, field="on")
     if not target.is_active:
@@ -501,8 +501,8 @@ def end_stay(user, stay, version, *, on=None, exit_reason, exit_destination):
         raise DomainError(_("Give the destination."), field="exit_destination", code="exit_destination_required")
     _lock_place(stay.place)
     stay = _editing(user, stay, version)
-    if on <= stay.start_date:
-        raise DomainError(_("The exit comes after the admission."), field="on", code="dates_order")
+    if on < stay.start_date:
+        raise DomainError(_("The exit comes before the admission."), field="on", code="dates_order")
     _check_stay_dates(on, field="on")
     stay.end_date, stay.exit_reason, stay.exit_destination = on, exit_reason, exit_destination
     _save(stay, version, ["end_date", "exit_reason", "exit_destination"])
