@@ -1,8 +1,9 @@
 """Places, stays, the occupancy board and the regional free places, under /api/v1/."""
 
 import datetime
+from decimal import Decimal
 
-from ninja import Field, Router, Schema
+from ninja import Field, File, Router, Schema, UploadedFile
 from ninja.responses import Status as Reply
 
 from aupres.audit.models import IDENTITY
@@ -10,8 +11,16 @@ from aupres.audit.services import record, route_of
 from aupres.core.errors import NotFound
 from aupres.core.models import Compartment
 from aupres.followups.models import ExitDestination, ExitReason
-from aupres.places import services
-from aupres.places.models import FamilyRestriction, OutOfServiceReason, PlaceKind, SexRestriction
+from aupres.places import park, services
+from aupres.places.models import (
+    FamilyRestriction,
+    IncidentKind,
+    IncidentStatus,
+    InventoryKind,
+    OutOfServiceReason,
+    PlaceKind,
+    SexRestriction,
+)
 
 router = Router(tags=["places"])
 
@@ -280,3 +289,210 @@ def route_to_place(request, referral_id: int, payload: RouteToPlaceIn):
     place = services.route_to_place(request.user, referral, payload.version, place_id=payload.place,
                                     note=payload.note)
     return _place_out(request, place)
+
+
+class AttendanceIn(Schema):
+    person: int = Field(..., **ID)
+    on: datetime.date | None = None
+    care: list[str] = Field(default_factory=list, max_length=20)
+
+
+class AttendanceOut(Schema):
+    id: int
+    person_id: int
+    person: str
+    on: datetime.date
+    care: list[str]
+
+
+@router.get("/services/{int:service_id}/attendance", response=list[AttendanceOut],
+            summary="The attendance register of a day service for one day (care shown by compartment)")
+def attendance(request, service_id: int, on: datetime.date | None = None):
+    from django.utils import timezone
+
+    svc = services.team_service(request.user, service_id)
+    rows = services.register(request.user, svc, on or timezone.localdate())
+    _audit(request, [a.person for a, _shown in rows], "list")
+    return [{"id": a.pk, "person_id": a.person_id, "person": str(a.person), "on": a.on, "care": shown}
+            for a, shown in rows]
+
+
+@router.post("/services/{int:service_id}/attendance", response={201: AttendanceOut},
+             summary="Record a person received by a day service on an opening day")
+def record_attendance(request, service_id: int, payload: AttendanceIn):
+    svc = services.team_service(request.user, service_id)
+    a = services.record_attendance(request.user, svc, payload.person, on=payload.on, care=payload.care)
+    _audit(request, a.person, "create")
+    return Reply(201, {"id": a.pk, "person_id": a.person_id, "person": str(a.person), "on": a.on, "care": a.care})
+
+
+# The housing park ----------------------------------------------------------------------------------
+
+class ApartmentIn(Schema):
+    label: str = Field(..., max_length=80)
+    address: str = Field(..., max_length=500)
+    service: int | None = Field(None, **ID)
+    rooms: int = Field(1, ge=1, le=30)
+    owner: str = Field("", max_length=200)
+    owner_contact: str = Field("", max_length=200)
+    lease_start: datetime.date | None = None
+    lease_end: datetime.date | None = None
+    rent: Decimal = Field(Decimal("0"), ge=0, lt=10_000_000, decimal_places=2)
+    charges: Decimal = Field(Decimal("0"), ge=0, lt=10_000_000, decimal_places=2)
+    insurer: str = Field("", max_length=200)
+
+
+class IncidentOut(Schema):
+    id: int
+    apartment_id: int
+    kind: IncidentKind
+    occurred_on: datetime.date
+    status: IncidentStatus
+    description: str
+    owner_contact: str
+    insurer_contact: str
+    contractor_contact: str
+    cost: Decimal
+    version: int
+
+
+class PhotoOut(Schema):
+    id: int
+    content_type: str
+    size: int
+
+
+class InventoryOut(Schema):
+    id: int
+    apartment_id: int
+    kind: InventoryKind
+    done_on: datetime.date
+    rooms: list[dict]
+    signed_by_occupant: bool
+    signed_by_operator: bool
+    photos: list[PhotoOut] = []
+
+    @staticmethod
+    def resolve_photos(obj):
+        return list(obj.photos.all())
+
+
+class ApartmentOut(Schema):
+    id: int
+    operator_id: int
+    service_id: int | None
+    label: str
+    address: str
+    rooms: int
+    owner: str
+    owner_contact: str
+    lease_start: datetime.date | None
+    lease_end: datetime.date | None
+    rent: Decimal
+    charges: Decimal
+    insurer: str
+    version: int
+
+
+class ApartmentDetailOut(ApartmentOut):
+    incidents: list[IncidentOut]
+    inventories: list[InventoryOut]
+
+    @staticmethod
+    def resolve_incidents(obj):
+        return list(obj.incidents.all())
+
+    @staticmethod
+    def resolve_inventories(obj):
+        return list(obj.inventories.all())
+
+
+class IncidentIn(Schema):
+    kind: IncidentKind
+    occurred_on: datetime.date
+    status: IncidentStatus = IncidentStatus.OPEN
+    description: str = Field("", max_length=2000)
+    owner_contact: str = Field("", max_length=200)
+    insurer_contact: str = Field("", max_length=200)
+    contractor_contact: str = Field("", max_length=200)
+    cost: Decimal = Field(Decimal("0"), ge=0, lt=10_000_000, decimal_places=2)
+
+
+class IncidentPatch(Schema):
+    version: int = Field(..., ge=1, le=2**31)
+    status: IncidentStatus | None = None
+    cost: Decimal | None = Field(None, ge=0, lt=10_000_000, decimal_places=2)
+    description: str | None = Field(None, max_length=2000)
+    insurer_contact: str | None = Field(None, max_length=200)
+    contractor_contact: str | None = Field(None, max_length=200)
+
+
+class RoomIn(Schema):
+    room: str = Field(..., max_length=80)
+    condition: str = Field("", max_length=40)
+    note: str = Field("", max_length=500)
+
+
+class InventoryIn(Schema):
+    kind: InventoryKind
+    done_on: datetime.date
+    rooms: list[RoomIn] = Field(..., max_length=50)
+    signed_by_occupant: bool = False
+    signed_by_operator: bool = False
+
+
+def _park_user(request):
+    if not park.is_park_user(request.user):
+        raise NotFound()
+
+
+@router.get("/park/apartments", response=list[ApartmentOut], summary="The housing park I manage")
+def park_apartments(request):
+    _park_user(request)
+    return list(park.visible_apartments(request.user)[:2000])
+
+
+@router.post("/park/apartments", response={201: ApartmentOut}, summary="Add an apartment to the park")
+def park_create(request, payload: ApartmentIn):
+    _park_user(request)
+    values = payload.dict(exclude={"service"})
+    values["service_id"] = payload.service
+    return Reply(201, park.create_apartment(request.user, values))
+
+
+@router.get("/park/apartments/{int:apartment_id}", response=ApartmentDetailOut,
+            summary="An apartment with its incidents and inventories")
+def park_apartment(request, apartment_id: int):
+    return park.get_apartment(request.user, apartment_id)
+
+
+@router.post("/park/apartments/{int:apartment_id}/incidents", response={201: IncidentOut},
+             summary="Record an incident (sinistre, lost keys, repair)")
+def park_incident(request, apartment_id: int, payload: IncidentIn):
+    flat = park.get_apartment(request.user, apartment_id)
+    return Reply(201, park.record_incident(request.user, flat, payload.dict()))
+
+
+@router.patch("/park/incidents/{int:incident_id}", response=IncidentOut, summary="Follow an incident up")
+def park_incident_update(request, incident_id: int, payload: IncidentPatch):
+    incident = park.get_incident(request.user, incident_id)
+    values = {k: v for k, v in payload.dict(exclude={"version"}).items() if v is not None}
+    return park.update_incident(request.user, incident, values, payload.version)
+
+
+@router.post("/park/apartments/{int:apartment_id}/inventories", response={201: InventoryOut},
+             summary="Record a check-in or check-out inventory (photos: POST them to the inventory)")
+def park_inventory(request, apartment_id: int, payload: InventoryIn):
+    flat = park.get_apartment(request.user, apartment_id)
+    inventory = park.record_inventory(request.user, flat, kind=payload.kind, done_on=payload.done_on,
+                                      rooms=[r.dict() for r in payload.rooms],
+                                      signed_by_occupant=payload.signed_by_occupant,
+                                      signed_by_operator=payload.signed_by_operator)
+    return Reply(201, inventory)
+
+
+@router.post("/park/inventories/{int:inventory_id}/photos", response={201: PhotoOut},
+             summary="Attach a photo (JPEG, PNG or PDF, 10 MB at most) to an inventory")
+def park_photo(request, inventory_id: int, photo: UploadedFile = File(...)):  # noqa: B008
+    inventory = park.get_inventory(request.user, inventory_id)
+    return Reply(201, park.add_photo(request.user, inventory, photo))

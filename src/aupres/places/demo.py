@@ -10,7 +10,18 @@ import datetime
 
 from aupres.followups.models import ExitDestination, ExitReason, FollowUp, FollowUpState
 from aupres.persons.models import Household, HouseholdMember, Person, Sex
-from aupres.places.models import Extension, OutOfService, Place, Stay
+from aupres.places.models import (
+    Apartment,
+    Attendance,
+    Extension,
+    Incident,
+    Inventory,
+    InventoryPhoto,
+    OutOfService,
+    Place,
+    PropertyAccess,
+    Stay,
+)
 
 D = datetime.timedelta
 
@@ -57,6 +68,102 @@ def load(demo):
                                         reason="works", note="Peinture et sols")
         OutOfService.objects.create(place=places[-1], start_date=today - D(days=300), end_date=today - D(days=293),
                                     reason="damage", note="Dégât des eaux")
+    _register(demo)
+    _park(demo)
+
+
+CARE = [["nursing_care"], ["wound_care", "social_interview"], ["medical_consultation"], ["social_interview"],
+        ["rights_application"], ["material_aid"], ["health_check", "social_interview"], ["screening"]]
+
+
+def _register(demo):
+    """The LHSS de jour's attendance register: about 4 persons a day over the last year's opening days."""
+    service = demo.services.get("lhss_day")
+    if service is None:
+        return
+    rng, today = demo.rng, demo.today
+    start = today - D(days=365)
+    regulars = []
+    for i in range(40):
+        person = demo._person(rng.choice([Sex.MALE, Sex.MALE, Sex.FEMALE]), rng.randint(20, 70))
+        FollowUp.objects.create(person=person, service=service, opened_on=start - D(days=i), referent=None,
+                                state=FollowUpState.MONITORING)
+        regulars.append(person)
+    rows, day = [], start
+    deciders = list(demo.staff.values())
+    while day <= today:
+        if str(day.isoweekday()) in service.opening_days:
+            for person in rng.sample(regulars, min(len(regulars), max(1, int(rng.gauss(4, 1.3))))):
+                rows.append(Attendance(service=service, person=person, on=day, care=rng.choice(CARE),
+                                       recorded_by=rng.choice(deciders)))
+        day += D(days=1)
+    Attendance.objects.bulk_create(rows)
+
+
+OWNERS = ["SCI Les Tilleuls", "Lille Métropole Habitat", "M. et Mme Deschamps", "Vilogia", "Partenord Habitat"]
+INCIDENTS = [("water_damage", "Fuite sous l'évier, plafond du voisin taché", 380),
+             ("lost_keys", "Double des clés refait, serrure changée", 145),
+             ("owner_repair", "Chaudière en panne, à la charge du propriétaire", 0),
+             ("operator_repair", "Porte de placard arrachée", 90), ("pests", "Punaises de lit, désinsectisation", 420),
+             ("break_in", "Porte d'entrée forcée", 610)]
+ROOMS = ["Entrée", "Séjour", "Cuisine", "Chambre", "Salle d'eau", "WC"]
+CONDITIONS = ["neuf", "bon", "bon", "usé", "à réparer"]
+# A tiny valid PNG (1×1, grey): the inventories' photos in the demo.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010800000000"
+                    "3a7e9b550000000a49444154789c63680000000401010024f8fb0d0000000049454e44ae426082")
+
+
+def _park(demo):
+    """The operators' housing park: the apartments of ACT and the shelter (and their places), leases, rents,
+    incidents over the year, check-in and check-out inventories with a photo; a property manager account."""
+    from django.core.files.base import ContentFile
+
+    rng, today = demo.rng, demo.today
+    flats = []
+    for place in Place.objects.filter(kind__in=["apartment", "shared_apartment", "family_unit", "room"],
+                                      service__kind__code__in=["act", "violence_shelter", "lhss_paediatric"]) \
+            .select_related("service").order_by("pk"):
+        start = today - D(days=rng.randint(200, 2000))
+        flats.append(Apartment(
+            operator_id=place.service.operator_id, service=place.service, place=place,
+            label=f"{place.service.kind.code.upper()} · {place.label}",
+            address=place.address or f"{rng.randint(1, 180)} {rng.choice(STREETS)}, Lille",
+            rooms=max(1, place.persons), owner=rng.choice(OWNERS), owner_contact="03 20 00 00 00",
+            lease_start=start, lease_end=start + D(days=3 * 365), rent=rng.choice([420, 480, 540, 610, 690]),
+            charges=rng.choice([40, 60, 80]), insurer=rng.choice(["MAIF", "MACIF", "SMACL"])))
+    Apartment.objects.bulk_create(flats)
+    deciders = list(demo.staff.values())
+    for flat in flats:
+        for _i in range(rng.choice([0, 0, 1, 1, 2])):
+            kind, text, cost = rng.choice(INCIDENTS)
+            on = today - D(days=rng.randint(0, 360))
+            Incident.objects.create(apartment=flat, kind=kind, occurred_on=on, description=text, cost=cost,
+                                    status="closed" if on < today - D(days=60) else rng.choice(["open", "in_progress"]),
+                                    insurer_contact=f"{flat.insurer} sinistres" if kind in ("water_damage", "fire",
+                                                                                            "break_in") else "",
+                                    contractor_contact=rng.choice(["Plomberie Martin", "Serrurerie du Nord", ""]),
+                                    recorded_by=rng.choice(deciders))
+        for kind, days in (("check_in", rng.randint(100, 360)), ("check_out", rng.randint(0, 90))):
+            if kind == "check_out" and rng.random() < 0.6:
+                continue
+            inventory = Inventory.objects.create(
+                apartment=flat, kind=kind, done_on=today - D(days=days), signed_by_occupant=True,
+                signed_by_operator=True, recorded_by=rng.choice(deciders),
+                rooms=[{"room": r, "condition": rng.choice(CONDITIONS), "note": ""} for r in ROOMS[:3 + flat.rooms]])
+            InventoryPhoto.objects.create(inventory=inventory, file=ContentFile(PNG, name="photo.png"),
+                                          content_type="image/png", size=len(PNG))
+    if flats and "chef" in demo.staff:
+        from aupres.accounts.models import User
+        from aupres.demo.loader import DEMO_PASSWORD
+
+        manager, created = User.objects.get_or_create(username="gestion.locative", defaults={
+            "first_name": "Hélène", "last_name": "Roussel", "email": "gestion.locative@demo.invalid"})
+        if created:  # the property role: a demo login that sees the park and no person
+            manager.set_password(DEMO_PASSWORD)
+            manager.save()
+        for operator_id in {f.operator_id for f in flats}:
+            PropertyAccess.objects.get_or_create(user=manager, operator_id=operator_id,
+                                                 defaults={"granted_by": demo.staff["chef"]})
 
 
 def _household(demo, mother, start):

@@ -175,3 +175,145 @@ class PlaceRouting(models.Model):
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="routings")
     routed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     routed_at = models.DateTimeField(auto_now_add=True)
+
+
+class Attendance(models.Model):
+    """A person received by a day service (LHSS de jour) on an opening day, with the care given.
+
+    That the person came is administrative; each care kind takes its act's compartment
+    (encounters.models.ACT_COMPARTMENT): a nurse's care is shown to the health professionals only."""
+
+    compartment = Compartment.ADMINISTRATIVE
+    service = models.ForeignKey("services.Service", on_delete=models.PROTECT, related_name="attendances")
+    person = models.ForeignKey("persons.Person", on_delete=models.CASCADE, related_name="attendances")
+    on = models.DateField(_("day"))
+    care = models.JSONField(_("care given"), default=list, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "pk"]
+        constraints = [models.UniqueConstraint(fields=["service", "person", "on"], name="attendance_once_a_day")]
+        indexes = [models.Index(fields=["service", "on"], name="attendance_service_day")]
+
+
+# The housing park (the operator's property department) -------------------------------------------------
+# Buildings, leases, incidents and inventories: no person's social or health data lives here (no link to a
+# person or a stay), so that the property role (PropertyAccess) reads it without reaching anyone's record.
+
+
+class PropertyAccess(models.Model):
+    """The property role: this account manages the housing park of this operator (apartments, incidents,
+    inventories), and sees no person. Granted by a head of service of the operator."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="property_accesses")
+    operator = models.ForeignKey("services.Operator", on_delete=models.CASCADE, related_name="property_accesses")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "operator"], name="property_access_once")]
+
+
+class Apartment(VersionedModel):
+    operator = models.ForeignKey("services.Operator", verbose_name=_("operator"), on_delete=models.PROTECT,
+                                 related_name="apartments")
+    service = models.ForeignKey("services.Service", verbose_name=_("service using it"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="apartments")
+    place = models.OneToOneField(Place, verbose_name=_("place"), null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="apartment")
+    label = models.CharField(_("name"), max_length=80)
+    address = models.TextField(_("address"))
+    rooms = models.PositiveSmallIntegerField(_("rooms"), default=1)
+    owner = models.CharField(_("owner"), max_length=200, blank=True)
+    owner_contact = models.CharField(_("owner's contact"), max_length=200, blank=True)
+    lease_start = models.DateField(_("lease from"), null=True, blank=True)
+    lease_end = models.DateField(_("lease until"), null=True, blank=True)
+    rent = models.DecimalField(_("monthly rent (€)"), max_digits=9, decimal_places=2, default=0)
+    charges = models.DecimalField(_("monthly charges (€)"), max_digits=9, decimal_places=2, default=0)
+    insurer = models.CharField(_("insurer"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["operator_id", "label", "pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(rent__gte=0) & models.Q(charges__gte=0),
+                                              name="apartment_amounts_positive")]
+
+    def __str__(self):
+        return self.label
+
+
+class IncidentKind(models.TextChoices):
+    WATER_DAMAGE = "water_damage", _("Water damage")
+    FIRE = "fire", _("Fire")
+    BREAK_IN = "break_in", _("Break-in")
+    LOST_KEYS = "lost_keys", _("Lost keys")
+    OWNER_REPAIR = "owner_repair", _("Repair owed by the owner")
+    OPERATOR_REPAIR = "operator_repair", _("Repair owed by the operator")
+    PESTS = "pests", _("Pests")
+    OTHER = "other", _("Other")
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSED = "closed", _("Closed")
+
+
+class Incident(VersionedModel):
+    """A sinistre or a repair. Its description is about the building, never about the occupant."""
+
+    apartment = models.ForeignKey(Apartment, on_delete=models.CASCADE, related_name="incidents")
+    kind = models.CharField(_("kind"), max_length=20, choices=IncidentKind.choices)
+    occurred_on = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=12, choices=IncidentStatus.choices,
+                              default=IncidentStatus.OPEN)
+    description = models.TextField(_("what happened (the building, not the occupant)"), blank=True)
+    owner_contact = models.CharField(_("owner contact"), max_length=200, blank=True)
+    insurer_contact = models.CharField(_("insurer contact"), max_length=200, blank=True)
+    contractor_contact = models.CharField(_("contractor contact"), max_length=200, blank=True)
+    cost = models.DecimalField(_("cost (€)"), max_digits=9, decimal_places=2, default=0)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(cost__gte=0), name="incident_cost_positive")]
+
+
+class InventoryKind(models.TextChoices):
+    CHECK_IN = "check_in", _("Check-in inventory")
+    CHECK_OUT = "check_out", _("Check-out inventory")
+
+
+class Inventory(models.Model):
+    """An état des lieux: rooms and their condition, signatures recorded, photos attached."""
+
+    apartment = models.ForeignKey(Apartment, on_delete=models.CASCADE, related_name="inventories")
+    kind = models.CharField(_("kind"), max_length=10, choices=InventoryKind.choices)
+    done_on = models.DateField(_("done on"))
+    rooms = models.JSONField(_("rooms"), default=list)  # [{"room", "condition", "note"}]
+    signed_by_occupant = models.BooleanField(_("signed by the occupant"), default=False)
+    signed_by_operator = models.BooleanField(_("signed by the operator"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-done_on", "-pk"]
+
+
+def _photo_path(instance, filename):
+    import secrets
+
+    from django.utils import timezone
+
+    ext = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(instance.content_type, "bin")
+    return f"park/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{ext}"
+
+
+class InventoryPhoto(models.Model):
+    inventory = models.ForeignKey(Inventory, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to=_photo_path, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)

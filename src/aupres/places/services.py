@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -726,3 +726,87 @@ def admit_on_acceptance(user, referral, followup, *, place_id=None, override_jus
                        override_justification)
     return admit(user, place, followup.person_id, followup=followup, referral=referral, fit_override=True,
                  occupants=fit.persons)
+
+
+# Day services: the attendance register (LHSS de jour) ----------------------------------------------
+
+def is_day_service(service):
+    from aupres.services.models import CapacityUnit
+
+    return service.capacity_unit == CapacityUnit.PERSONS_PER_DAY
+
+
+def opening_days_between(service, start, end):
+    """The service's opening days in [start, end] (Service.opening_days, ISO weekdays)."""
+    days, d = [], start
+    while d <= end:
+        if str(d.isoweekday()) in service.opening_days:
+            days.append(d)
+        d += datetime.timedelta(days=1)
+    return days
+
+
+def _care_compartments(care):
+    from aupres.encounters.models import ACT_COMPARTMENT
+
+    return {kind: ACT_COMPARTMENT.get(kind, Compartment.SOCIAL) for kind in care}
+
+
+def record_attendance(user, service, person_id, *, on=None, care=()):
+    """The person came to the day service on `on` (an opening day), with the care given."""
+    from aupres.encounters.models import ActKind
+    from aupres.places.models import Attendance
+
+    if service.pk not in team_service_ids(user):
+        raise NotFound()
+    if not is_day_service(service):
+        raise DomainError(_("This service does not keep an attendance register."), code="not_a_day_service")
+    on = on or timezone.localdate()
+    _check_stay_dates(on, field="on")
+    if on > timezone.localdate():
+        raise DomainError(_("The day has not come yet."), field="on", code="future_day")
+    if str(on.isoweekday()) not in service.opening_days:
+        raise DomainError(_("The service is closed on that day."), field="on", code="closed_day")
+    care = sorted(set(care or []))
+    if set(care) - set(ActKind.values):
+        raise DomainError(_("Unknown kind of care."), field="care", code="invalid_choice")
+    held = access.compartments_by_service(user).get(service.pk, frozenset())
+    if any(comp not in held for comp in _care_compartments(care).values()):
+        raise Forbidden(_("Health care is recorded by the health professionals of the team."), field="care",
+                        code="compartment_forbidden")
+    person = access.visible_persons(user).filter(pk=person_id).first()
+    if person is None or not FollowUp.objects.filter(person=person, service=service).giving_access(on).exists():
+        raise NotFound(field="person")
+    try:
+        with transaction.atomic():
+            return Attendance.objects.create(service=service, person=person, on=on, care=care, recorded_by=user)
+    except IntegrityError:
+        raise Conflict(_("This person is already in the register of that day."), field="person",
+                       code="already_recorded") from None
+
+
+def register(user, service, on):
+    """[(attendance, care shown)] of one day: the care kinds the user may read in that service."""
+    from aupres.places.models import Attendance
+
+    held = access.compartments_by_service(user).get(service.pk, frozenset())
+    rows = list(Attendance.objects.filter(service=service, on=on).select_related("person"))
+    out = []
+    for a in rows:
+        shown = [k for k, comp in _care_compartments(a.care).items() if comp in held]
+        out.append((a, shown))
+    return out
+
+
+def persons_per_opening_day(service_ids, start, end):
+    """(distinct persons received per opening day, averaged over the opening days of the period; days)."""
+    from aupres.places.models import Attendance
+
+    total_days = total = 0
+    counts = dict(Attendance.objects.filter(service_id__in=service_ids, on__gte=start, on__lte=end).order_by()
+                  .values_list("service_id").annotate(n=Count("pk")))
+    for service in Service.objects.filter(pk__in=service_ids):
+        days = len(opening_days_between(service, start, end))
+        total_days += days
+        total += counts.get(service.pk, 0)
+    return (round(total / total_days, 1) if total_days else None), total_days, total

@@ -18,7 +18,15 @@ from aupres.core.models import Compartment
 from aupres.followups.models import FollowUp
 from aupres.persons.models import HouseholdMember
 from aupres.places import services
-from aupres.places.forms import AdmitForm, EndForm, ExtendForm, OutOfServiceForm, PlaceForm, TransferForm
+from aupres.places.forms import (
+    AdmitForm,
+    AttendanceForm,
+    EndForm,
+    ExtendForm,
+    OutOfServiceForm,
+    PlaceForm,
+    TransferForm,
+)
 from aupres.places.models import Place, Stay
 from aupres.services.models import Service
 
@@ -46,8 +54,11 @@ def index(request):
     for service in Service.objects.filter(pk__in=ids).order_by("name"):
         free = services.free_places(service)
         rows.append({"service": service, "places": service.places.filter(is_active=True).count(),
-                     "free": sum(n for _p, n in free), "is_head": service.pk in heads})
-    return render(request, "places/index.html", {"rows": rows})
+                     "free": sum(n for _p, n in free), "is_head": service.pk in heads,
+                     "day_service": services.is_day_service(service)})
+    from aupres.places import park
+
+    return render(request, "places/index.html", {"rows": rows, "park_user": park.is_park_user(request.user)})
 
 
 def board(request, service_id):
@@ -208,3 +219,131 @@ def regional(request):
     for row in view["by_service"]:
         row["kind_labels"] = [(labels.get(k, k), n) for k, n in sorted(row["kinds"].items())]
     return render(request, "places/regional.html", {"view": view})
+
+
+@require_http_methods(["GET", "POST"])
+def attendance(request, service_id):
+    """The attendance register of a day service, one opening day at a time (?jour=YYYY-MM-DD)."""
+    import datetime
+
+    from aupres.encounters.models import ACT_COMPARTMENT, ActKind
+
+    service = _or_404(services.team_service, request.user, service_id)
+    if not services.is_day_service(service):
+        return render(request, "places/attendance.html", {"service": service, "not_a_day_service": True})
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("jour", "")) if request.GET.get("jour") else None
+    except ValueError:
+        day = None
+    day = day or timezone.localdate()
+    held = access.compartments_by_service(request.user).get(service.pk, frozenset())
+    care_choices = [(k, label) for k, label in ActKind.choices if ACT_COMPARTMENT.get(k, Compartment.SOCIAL) in held]
+    followed = (FollowUp.objects.giving_access(day).filter(service=service).select_related("person")
+                .order_by("person__last_name", "person__alias"))
+    visible = set(access.visible_persons(request.user).filter(
+        pk__in=[f.person_id for f in followed]).values_list("pk", flat=True))
+    persons = list({f.person_id: f.person for f in followed if f.person_id in visible}.values())
+    form = AttendanceForm(request.POST or None, persons=persons, care_choices=care_choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.record_attendance(request.user, service, form.cleaned_data["person"], on=day,
+                                               care=form.cleaned_data["care"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            _audit(request, entry.person, "create")
+            messages.success(request, _("Recorded in the register."))
+            return redirect(f"{request.path}?jour={day.isoformat()}")
+    rows = services.register(request.user, service, day)
+    labels = dict(ActKind.choices)
+    _audit(request, [a.person for a, _shown in rows], "list")
+    mean, days, total = services.persons_per_opening_day(
+        [service.pk], day.replace(day=1), min(timezone.localdate(), day))
+    return render(request, "places/attendance.html", {
+        "service": service, "day": day, "form": form, "open_day": str(day.isoweekday()) in service.opening_days,
+        "rows": [(a, [labels.get(k, k) for k in shown]) for a, shown in rows],
+        "previous": day - datetime.timedelta(days=1), "next": day + datetime.timedelta(days=1),
+        "month_mean": mean, "month_days": days, "month_total": total, "is_today": day == timezone.localdate()})
+
+
+# The housing park ----------------------------------------------------------------------------------
+
+def _park_services(user):
+    from aupres.places import park
+
+    operators = park.property_operator_ids(user)
+    return Service.objects.filter(Q(operator_id__in=operators) | Q(pk__in=services.head_service_ids(user))).order_by(
+        "name")
+
+
+def park_index(request):
+    from aupres.places import park
+
+    if not park.is_park_user(request.user):
+        raise Http404
+    apartments = park.visible_apartments(request.user).select_related("service").prefetch_related("incidents")
+    rows = [{"apartment": a, "open_incidents": sum(1 for i in a.incidents.all() if i.status != "closed")}
+            for a in apartments]
+    return render(request, "places/park.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+def apartment_new(request):
+    from aupres.places import park
+    from aupres.places.forms import ApartmentForm
+
+    if not park.is_park_user(request.user):
+        raise Http404
+    form = ApartmentForm(request.POST or None, services=_park_services(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            apartment = park.create_apartment(request.user, form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The apartment is added."))
+            return redirect("places:apartment", apartment.pk)
+    return render(request, "places/apartment_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def apartment(request, apartment_id):
+    from aupres.places import park
+    from aupres.places.forms import IncidentForm, InventoryForm
+
+    flat = _or_404(park.get_apartment, request.user, apartment_id)
+    which = request.POST.get("form")
+    incident_form = IncidentForm(request.POST if which == "incident" else None,
+                                 initial={"occurred_on": timezone.localdate(), "status": "open", "cost": 0})
+    inventory_form = InventoryForm(request.POST if which == "inventory" else None,
+                                   request.FILES if which == "inventory" else None,
+                                   initial={"done_on": timezone.localdate()})
+    if request.method == "POST":
+        try:
+            if which == "incident" and incident_form.is_valid():
+                park.record_incident(request.user, flat, incident_form.cleaned_data)
+                messages.success(request, _("The incident is recorded."))
+                return redirect("places:apartment", flat.pk)
+            if which == "inventory" and inventory_form.is_valid():
+                data = inventory_form.cleaned_data
+                park.record_inventory(request.user, flat, kind=data["kind"], done_on=data["done_on"],
+                                      rooms=inventory_form.rooms_list(), signed_by_occupant=data["signed_by_occupant"],
+                                      signed_by_operator=data["signed_by_operator"],
+                                      photos=request.FILES.getlist("photos"))
+                messages.success(request, _("The inventory is recorded."))
+                return redirect("places:apartment", flat.pk)
+        except DomainError as error:
+            add_domain_error(incident_form if which == "incident" else inventory_form, error)
+    return render(request, "places/apartment.html", {
+        "apartment": flat, "incidents": flat.incidents.all(),
+        "inventories": flat.inventories.prefetch_related("photos"),
+        "incident_form": incident_form, "inventory_form": inventory_form})
+
+
+def photo(request, photo_id):
+    from django.http import FileResponse
+
+    from aupres.places import park
+
+    item = _or_404(park.get_photo, request.user, photo_id)
+    return FileResponse(item.file.open("rb"), content_type=item.content_type)

@@ -84,15 +84,41 @@ PARAMS = {
     "other_person_id": lambda w: _matrix_twin(w).pk,
     "place_id": lambda w: _matrix_stay(w).place_id,
     "stay_id": lambda w: _matrix_stay(w).pk,
+    "apartment_id": lambda w: _matrix_park(w).pk,
+    "incident_id": lambda w: _matrix_park(w).incidents.first().pk,
+    "inventory_id": lambda w: _matrix_park(w).inventories.first().pk,
+    "photo_id": lambda w: _matrix_park(w).inventories.first().photos.first().pk,
 }
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
+
+
+def _matrix_park(w):
+    """An apartment used by service A, with an incident and an inventory with a photo (housing park)."""
+    from django.core.files.base import ContentFile
+
+    from aupres.places.models import Apartment, Incident, Inventory, InventoryPhoto
+
+    flat, created = Apartment.objects.get_or_create(operator=w.operator, service=w.service_a, label="Appt matrice",
+                                                    defaults={"address": "3 rue du Parc"})
+    if created:
+        Incident.objects.create(apartment=flat, kind="lost_keys", occurred_on=datetime.date.today())
+        inventory = Inventory.objects.create(apartment=flat, kind="check_in", done_on=datetime.date.today(),
+                                             rooms=[{"room": "Séjour", "condition": "bon", "note": ""}])
+        InventoryPhoto.objects.create(inventory=inventory, file=ContentFile(PNG, name="p.png"),
+                                      content_type="image/png", size=len(PNG))
+    return flat
+
 
 
 def _matrix_stay(w):
     """World.person stays on a bed of service A since ten days (places, issue #14)."""
     from aupres.places.models import Place, Stay
 
-    place, _created = Place.objects.get_or_create(service=w.service_a, label="Lit matrice",
-                                                  defaults={"kind": "bed", "address": "12 rue Secrète"})
+    place, created = Place.objects.get_or_create(service=w.service_a, label="Lit matrice",
+                                                 defaults={"kind": "bed", "address": "12 rue Secrète"})
+    if created:  # and a free bed, where accepting a referral to service A puts the person
+        Place.objects.create(service=w.service_a, label="Lit libre", kind="bed")
     stay = Stay.objects.filter(place=place).first()
     if stay is None:
         stay = Stay.objects.create(place=place, service=w.service_a, person=w.person, start_date=datetime.date.today()
@@ -437,6 +463,11 @@ SCREEN_RULES |= {
     "places:stay_action": Rule(method="POST", invalid=PROFESSIONS, params={"action": lambda w: "extend"},
                                note="an empty form: refused on its content"),
     "places:regional": Rule(ok=REGULATOR),
+    "places:attendance": Rule(ok=PROFESSIONS, note="service A keeps no register: the page says so"),
+    "places:park": Rule(ok=HEAD, note="the housing park: heads of the using service and the property role"),
+    "places:apartment_new": Rule(ok=HEAD),
+    "places:apartment": Rule(ok=HEAD),
+    "places:photo": Rule(ok=HEAD),
 }
 API_RULES |= {
     "GET /places": Rule(ok=PROFESSIONS, query=lambda w: f"service={w.service_a.pk}"),
@@ -456,6 +487,21 @@ API_RULES |= {
     "POST /stays/{stay_id}/end": Rule(method="POST", ok=PROFESSIONS, data=lambda w: {
         "version": 1, "exit_reason": "oriented", "exit_destination": "lam"}),
     "GET /regional/free-places": Rule(ok=REGULATOR),
+    "GET /services/{service_id}/attendance": Rule(ok=PROFESSIONS),
+    "GET /park/apartments": Rule(ok=HEAD),
+    "POST /park/apartments": Rule(method="POST", ok=HEAD, data=lambda w: {
+        "label": "Appt X", "address": "1 rue X", "service": w.service_a.pk}),
+    "GET /park/apartments/{apartment_id}": Rule(ok=HEAD),
+    "POST /park/apartments/{apartment_id}/incidents": Rule(method="POST", ok=HEAD, data=lambda w: {
+        "kind": "water_damage", "occurred_on": TODAY, "cost": "120.50"}),
+    "PATCH /park/incidents/{incident_id}": Rule(method="PATCH", ok=HEAD, data=lambda w: {
+        "version": 1, "status": "closed"}),
+    "POST /park/apartments/{apartment_id}/inventories": Rule(method="POST", ok=HEAD, data=lambda w: {
+        "kind": "check_out", "done_on": TODAY, "rooms": [{"room": "Cuisine", "condition": "usé"}]}),
+    "POST /park/inventories/{inventory_id}/photos": Rule(method="POST", ok=HEAD, multipart=True, data=lambda w: {
+        "photo": SimpleUploadedFile("p.png", PNG, content_type="image/png")}),
+    "POST /services/{service_id}/attendance": Rule(method="POST", invalid=PROFESSIONS, data=lambda w: {
+        "person": w.person.pk}, note="service A is not a day service: 400"),
     "POST /referrals/{referral_id}/route-to-place": Rule(
         method="POST", invalid=REGULATOR, params={"referral_id": lambda w: w.unrouted.pk},
         data=lambda w: {"version": 1, "place": _matrix_stay(w).place_id}, note="the bed is taken: 409"),

@@ -5,7 +5,7 @@ import pytest
 from aupres.demo.loader import Demo
 from aupres.places import services
 from aupres.places.demo import LAYOUT
-from aupres.places.models import Extension, Place, Stay
+from aupres.places.models import Apartment, Attendance, Extension, Incident, Inventory, InventoryPhoto, Place, Stay
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,11 @@ def test_demo_has_places_and_a_year_of_stays_for_every_residential_kind():
             assert used <= place.persons and (not place.exclusive or count <= 1), (place, day)
     for stay in Stay.objects.all():
         assert stay.followup.service_id == stay.service_id and stay.followup.opened_on == stay.start_date
+    register = Attendance.objects.filter(service__kind__code="lhss_day")
+    days = register.values("on").distinct().count()
+    assert days > 200 and 3 <= register.count() / days <= 5
+    assert Apartment.objects.count() >= 20 and Incident.objects.exists() and InventoryPhoto.objects.exists()
+    assert Inventory.objects.filter(kind="check_out").exists()
     before = Stay.objects.count()
     Demo(persons=30).load()
     assert Stay.objects.count() == before
