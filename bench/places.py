@@ -81,8 +81,8 @@ def build():
     from aupres.services.models import Membership, Operator, Service, ServiceKind, Territory
 
     t0 = time.time()
-    region = Territory.objects.create(level="region", code="98", name="Région des places")
-    departements = [Territory.objects.create(level="departement", code=f"9{i}", name=f"Département {i}",
+    region = Territory.objects.create(level="region", code="P", name="Région des places")
+    departements = [Territory.objects.create(level="departement", code=f"P{i}", name=f"Département {i}",
                                              parent=region) for i in range(5)]
     kinds = {k.code: k for k in ServiceKind.objects.filter(code__in=KINDS)}
     operators = Operator.objects.bulk_create([Operator(name=f"Opérateur {i}", kind="association") for i in range(100)])
@@ -124,17 +124,17 @@ def build():
             "place_id": "p.id", "service_id": "p.service_id", "person_id": "1 + ((p.id * 3 + sl) * 7 + k) % 100000",
             "occupants": "CASE WHEN p.kind = 'family_unit' THEN 3 ELSE 1 END",
             "exclusive": "p.kind <> 'shared_apartment'",
-            "start_date": "current_date - 365 + k * 62 + (p.id % 30)",
-            "planned_end": "current_date - 365 + k * 62 + (p.id % 30) + 60",
-            "end_date": "CASE WHEN current_date - 365 + k * 62 + (p.id % 30) + 60 >= current_date "
-                        "AND p.id % 5 <> 0 THEN NULL ELSE LEAST(current_date - 365 + k * 62 + (p.id % 30) + 60, "
+            "start_date": "current_date - 365 + k * 62 + (p.id % 30)::int",
+            "planned_end": "current_date - 365 + k * 62 + (p.id % 30)::int + 60",
+            "end_date": "CASE WHEN current_date - 365 + k * 62 + (p.id % 30)::int + 60 >= current_date "
+                        "AND p.id % 5 <> 0 THEN NULL ELSE LEAST(current_date - 365 + k * 62 + (p.id % 30)::int + 60, "
                         "current_date) END",
             "exit_reason": "''", "exit_destination": "''", "version": "1", "created_at": "now()"})
         c.execute(f"""INSERT INTO places_stay ({cols})
                       SELECT {vals} FROM places_place p
                       CROSS JOIN generate_series(0, 2) sl CROSS JOIN generate_series(0, 5) k
                       WHERE (sl = 0 OR p.kind = 'shared_apartment')
-                        AND current_date - 365 + k * 62 + (p.id % 30) < current_date""")
+                        AND current_date - 365 + k * 62 + (p.id % 30)::int < current_date""")
         log(f"stays: {c.rowcount}")
         cols, vals = not_null_fill(c, "places_outofservice", {
             "place_id": "g * 40", "start_date": "current_date - 5", "end_date": "current_date + 10",

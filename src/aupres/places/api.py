@@ -262,6 +262,7 @@ def end(request, stay_id: int, payload: EndIn):
 
 class RegionalOut(Schema):
     day: datetime.date
+    services: int = 0
     total: int
     kinds: list[str]
     by_territory: list[dict]

@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -606,60 +606,64 @@ def regional_services(user):
     return Service.objects.filter(is_active=True, territories__in=ids).distinct()
 
 
-def regional_free_places(user, on=None):
+def regional_free_places(user, on=None, service_rows=None):
     """Free places tonight by kind and territory, and by service, for the regulator's territory.
 
     No person and no place is named: counts per (territory, kind) and per service only, so that a
-    confidential service is shown as the service, never its places or address. Set-based: one
-    grouped query over places, one over tonight's stays, one over out-of-service periods."""
-    on = on or timezone.localdate()
-    services = regional_services(user)
-    service_ids = list(services.values_list("pk", flat=True))
-    if not service_ids:
-        return {"by_territory": [], "by_service": [], "kinds": [], "total": 0, "day": on}
-    places = Place.objects.filter(service_id__in=service_ids, is_active=True)
-    busy = (Stay.objects.filter(place_id__in=places.values("pk"), start_date__lte=on)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gt=on)).order_by().values("place_id")
-            .annotate(n=Sum("occupants")))
-    used = {r["place_id"]: r["n"] for r in busy}
-    closed = set(OutOfService.objects.filter(place_id__in=places.values("pk"), start_date__lte=on)
-                 .filter(Q(end_date__isnull=True) | Q(end_date__gt=on)).values_list("place_id", flat=True))
-    free_by_service_kind = {}
-    for pk, service_id, kind, persons in places.values_list("pk", "service_id", "kind", "persons"):
-        n = used.get(pk, 0)
-        free = free_count(kind, persons, n, pk in closed)
-        key = (service_id, kind)
-        total, free_sum = free_by_service_kind.get(key, (0, 0))
-        free_by_service_kind[key] = (total + 1, free_sum + free)
-    names = dict(services.values_list("pk", "name"))
-    territories = {}
+    confidential service is shown as the service, never its places or address. One grouped query over the
+    places (tonight's occupants and out-of-service as correlated subqueries on indexed columns), then
+    the services' names and territories (about a thousand rows). `service_rows`: keep the services with the
+    most free places only (the page shows a hundred; the API all)."""
+    from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce, Greatest
+
     from aupres.services.models import Territory
 
+    on = on or timezone.localdate()
+    if not getattr(user, "is_authenticated", False) or user.kind != AccountKind.REGULATOR or not user.territory_id:
+        return {"by_territory": [], "by_service": [], "kinds": [], "total": 0, "day": on}
     scope = set(user.territory.self_and_descendant_ids())
-    for sid, tid in Service.territories.through.objects.filter(service_id__in=service_ids,
-                                                                  territory_id__in=scope).values_list(
-            "service_id", "territory_id"):
+    links = list(Service.territories.through.objects.filter(territory_id__in=scope, service__is_active=True)
+                 .values_list("service_id", "territory_id"))
+    territories = {}
+    for sid, tid in links:
         territories.setdefault(sid, []).append(tid)
+    tonight = (Stay.objects.filter(place_id=OuterRef("pk"), start_date__lte=on)
+               .filter(Q(end_date__isnull=True) | Q(end_date__gt=on)).order_by().values("place_id")
+               .annotate(n=Sum("occupants")).values("n"))
+    closed = OutOfService.objects.filter(place_id=OuterRef("pk"), start_date__lte=on).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=on))
+    exclusive = list(EXCLUSIVE_KINDS)
+    free = Case(When(closed=True, then=Value(0)), When(kind__in=exclusive, used__gt=0, then=Value(0)),
+                When(kind__in=exclusive, then=Value(1)), default=Greatest(F("persons") - F("used"), Value(0)),
+                output_field=IntegerField())
+    rows = (Place.objects.filter(service_id__in=list(territories), is_active=True)
+            .annotate(used=Coalesce(Subquery(tonight), Value(0)), closed=Exists(closed))
+            .annotate(free=free).order_by().values("service_id", "kind")
+            .annotate(count=Count("pk"), free_sum=Sum("free")))
+    free_by_service_kind = {(r["service_id"], r["kind"]): (r["count"], r["free_sum"] or 0) for r in rows}
+    names = dict(Service.objects.filter(pk__in={sid for sid, _k in free_by_service_kind}).values_list("pk", "name"))
     territory_names = dict(Territory.objects.filter(pk__in=scope).values_list("pk", "name"))
     by_territory, by_service = {}, {}
-    for (sid, kind), (count, free) in free_by_service_kind.items():
+    for (sid, kind), (count, free_n) in free_by_service_kind.items():
         for tid in territories.get(sid, []):
             cell = by_territory.setdefault((tid, kind), [0, 0])
             cell[0] += count
-            cell[1] += free
+            cell[1] += free_n
         row = by_service.setdefault(sid, {"service_id": sid, "service": names.get(sid, ""), "places": 0, "free": 0,
                                           "kinds": {}})
         row["places"] += count
-        row["free"] += free
-        row["kinds"][kind] = row["kinds"].get(kind, 0) + free
-    kinds = sorted({k for _s, k in free_by_service_kind})
+        row["free"] += free_n
+        row["kinds"][kind] = row["kinds"].get(kind, 0) + free_n
+    ranked = sorted(by_service.values(), key=lambda r: (-r["free"], r["service"]))
     return {
         "day": on,
-        "kinds": kinds,
+        "kinds": sorted({k for _s, k in free_by_service_kind}),
         "by_territory": sorted(({"territory_id": tid, "territory": territory_names.get(tid, ""), "kind": kind,
                                  "places": c, "free": f} for (tid, kind), (c, f) in by_territory.items()),
                                key=lambda r: (r["territory"], r["kind"])),
-        "by_service": sorted(by_service.values(), key=lambda r: (-r["free"], r["service"])),
+        "by_service": ranked[:service_rows] if service_rows else ranked,
+        "services": len(ranked),
         "total": sum(f for _c, f in free_by_service_kind.values()),
     }
 

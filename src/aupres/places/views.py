@@ -212,7 +212,7 @@ def stay_action(request, stay_id, action):
 def regional(request):
     if request.user.kind != AccountKind.REGULATOR:
         raise Http404
-    view = services.regional_free_places(request.user)
+    view = services.regional_free_places(request.user, service_rows=100)
     labels = dict(Place._meta.get_field("kind").choices)
     for row in view["by_territory"]:
         row["kind_label"] = labels.get(row["kind"], row["kind"])

@@ -36,7 +36,9 @@ def nonzero(table):
 
 
 def test_every_indicator_of_the_registry_is_tested():
-    tested = {name[len("test_"):] for name in globals() if name.startswith("test_")}
+    from aupres.places.tests import test_day_and_indicators as places  # the places' indicators (issue #14)
+
+    tested = {name[len("test_"):] for name in [*globals(), *vars(places)] if name.startswith("test_")}
     assert set(engine.REGISTRY) <= tested, set(engine.REGISTRY) - tested
 
 

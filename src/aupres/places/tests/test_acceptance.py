@@ -88,3 +88,28 @@ def test_accepting_on_screen_offers_the_places(res, client_as):
                                         {"version": r.version, "place": res.bed2.pk})
     assert response.status_code == 302
     assert Stay.objects.get(referral=r).place == res.bed2
+
+
+def test_the_regional_view_counts_free_places_by_territory_and_kind_and_routes_to_a_place(res, world):
+    regulator = world.users["regulator"]
+    regulator.territory = world.territory
+    regulator.save()
+    services.admit(res.nurse, res.bed1, res.person("A").pk)
+    services.admit(res.nurse, res.shared, res.person("B").pk)
+    view = services.regional_free_places(regulator)
+    cells = {(r["territory"], r["kind"]): (r["places"], r["free"]) for r in view["by_territory"]}
+    assert cells == {("Nord", "bed"): (2, 1), ("Nord", "shared_apartment"): (1, 2), ("Nord", "family_unit"): (1, 1)}
+    assert view["total"] == 4
+    assert [r for r in view["by_service"] if r["service_id"] == res.service.pk][0]["free"] == 4
+    # As stays change, the view follows.
+    services.admit(res.nurse, res.bed2, res.person("C").pk)
+    assert services.regional_free_places(regulator)["total"] == 3
+    assert services.regional_free_places(world.users["funder"])["total"] == 0  # regulators only
+    # Routing a referral (addressed to no service) to a free place that fits.
+    r = Referral.objects.create(service=None, door=Door.PARTNER, source=Source.SHELTER, alias="Sans toit",
+                                needs=["health"], status=Status.PENDING, sex="male", territory=world.territory)
+    with pytest.raises(services.Conflict):
+        services.route_to_place(regulator, r, r.version, place_id=res.bed1.pk)  # taken
+    services.route_to_place(regulator, r, r.version, place_id=res.shared.pk)
+    r.refresh_from_db()
+    assert r.service == res.service and PlaceRouting.objects.get(referral=r).place == res.shared

@@ -73,7 +73,8 @@ def test_the_register_counts_persons_received_per_opening_day(day_service, world
     assert len(week) == 5
 
 
-def test_persons_per_opening_day_indicator_hides_a_handful(day_service):
+def test_persons_per_opening_day(day_service):
+    """The indicator hides a handful of visits."""
     service, nurse, social, persons = day_service
     monday = last_weekday(1)
     for p in persons:
@@ -97,7 +98,8 @@ def res(world):
     return r
 
 
-def test_occupancy_counts_nights_and_leaves_out_of_service_nights_out(res):
+def test_place_occupancy(res):
+    """Nights occupied ÷ nights available, out-of-service nights left out."""
     today = datetime.date.today()
     period = engine.Period(today - D(days=40), today - D(days=11))  # 30 days
     stay = services.admit(res.nurse, res.bed1, res.person("A").pk, start_date=today - D(days=45))
@@ -111,16 +113,16 @@ def test_occupancy_counts_nights_and_leaves_out_of_service_nights_out(res):
     assert table == {"occupied_nights": 10, "available_nights": 55, "rate_percent": 18.2}
 
 
-def test_length_exits_over_max_and_extensions_are_published_suppressed(res):
+LENGTHS = [10, 20, 30, 40, 50, 70, 100]
+
+
+@pytest.fixture
+def exits(res):
+    """Seven stays ended over the last year (one extended), six to ordinary housing, one to the street."""
     today = datetime.date.today()
-    period = engine.Period(today - D(days=365), today)
-    qs = type(res.service).objects.filter(pk=res.service.pk)
-    max_days = res.service.max_length_days or 60
-    res.service.max_length_days = max_days
+    res.service.max_length_days = res.service.max_length_days or 60
     res.service.save()
-    Place.objects.filter(pk__in=[res.shared.pk]).update(is_active=True)
-    lengths = [10, 20, 30, 40, 50, 70, 100]
-    for i, length in enumerate(lengths):
+    for i, length in enumerate(LENGTHS):
         start = today - D(days=300 - i * 30)
         person = res.person(f"L{i}")
         stay = Stay.objects.create(place=res.bed1 if i % 2 else res.bed2, service=res.service, person=person,
@@ -129,16 +131,48 @@ def test_length_exits_over_max_and_extensions_are_published_suppressed(res):
                                    followup=person.followups.first())
         if i == 0:
             services.Extension.objects.create(stay=stay, new_end=start, reason="x", decided_on=start - D(days=3))
+    return type(res.service).objects.filter(pk=res.service.pk), engine.Period(today - D(days=365), today)
+
+
+def test_stay_length(exits):
+    qs, period = exits
     assert engine.compute("stay_length", qs, period) == {
         "lt_15d": 1, "15d_2m": 4, "2_6m": 2, "6_12m": 0, "12_24m": 0, "24m_plus": 0}
-    assert engine.compute("stay_mean_length", qs, period) == {"mean_days": round(sum(lengths) / 7, 1)}
-    exits = engine.compute("stay_exits_by_destination", qs, period)
-    assert exits["ordinary_housing"] == 6 and exits["street"] == 1
-    over = engine.compute("stays_over_max", qs, period)
-    assert over == {"over_max": sum(1 for n in lengths if n > max_days),
-                    "within": sum(1 for n in lengths if n <= max_days)}
+
+
+def test_stay_length_counts_a_chain_of_transfers_from_its_first_admission(res):
+    today = datetime.date.today()
+    stay = services.admit(res.nurse, res.bed1, res.person("T").pk, start_date=today - D(days=40))
+    moved = services.transfer(res.nurse, stay, stay.version, to_place_id=res.bed2.pk, on=today - D(days=20))
+    services.end_stay(res.nurse, moved, moved.version, on=today, exit_reason="oriented", exit_destination="act")
+    qs = type(res.service).objects.filter(pk=res.service.pk)
+    assert engine.compute("stay_length", qs, engine.Period(today - D(days=5), today))["15d_2m"] == 1  # 40 days
+
+
+def test_stay_mean_length(exits, res):
+    qs, period = exits
+    assert engine.compute("stay_mean_length", qs, period) == {"mean_days": round(sum(LENGTHS) / 7, 1)}
+    short = engine.Period(period.end - D(days=100), period.end)  # fewer than five exits: not given
+    assert engine.compute("stay_mean_length", qs, short) == {"mean_days": None}
+
+
+def test_stays_over_max(exits, res):
+    qs, period = exits
+    limit = res.service.max_length_days
+    assert engine.compute("stays_over_max", qs, period) == {"over_max": sum(1 for n in LENGTHS if n > limit),
+                                                            "within": sum(1 for n in LENGTHS if n <= limit)}
+
+
+def test_stay_extensions(exits):
+    qs, period = exits
     assert engine.compute("stay_extensions", qs, period) == {"extensions": 1}
-    # Disclosure control: the single exit to the street is not published, nor a cell that would give it away.
-    published = publish_one("stay_exits_by_destination", exits)
+    assert publish_one("stay_extensions", {"extensions": 1})["values"]["extensions"] is None  # suppressed
+
+
+def test_stay_exits_by_destination(exits):
+    qs, period = exits
+    table = engine.compute("stay_exits_by_destination", qs, period)
+    assert table["ordinary_housing"] == 6 and table["street"] == 1 and sum(table.values()) == 7
+    # Disclosure control: the single exit to the street is not published.
+    published = publish_one("stay_exits_by_destination", table)
     assert published["values"]["street"] is None and "street" in published["hidden"]
-    assert publish_one("stay_extensions", {"extensions": 1})["values"]["extensions"] is None
