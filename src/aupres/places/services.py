@@ -43,16 +43,16 @@ BOARD_DAYS = 30
 PLACE_FIELDS = ("label", "kind", "persons", "wheelchair", "ground_floor", "sex", "family", "address", "is_active")
 
 
-# Service rules read through functions (issue #19 makes service rules dated: point these at the dated value).
+# Service rules, as dated rules (issue #19: Service.rule_on reads the value in force on a day).
 
 def usual_length_days(service, on=None):
-    """The service's usual length of stay in days, as at `on` (None: open)."""
-    return service.usual_length_max_days
+    """The service's usual length of stay in days, in force on `on` (None: open)."""
+    return service.rule_on("usual_length_max_days", on or timezone.localdate())
 
 
 def max_length_days(service, on=None):
-    """The service's maximum length of stay in days, as at `on` (None: open)."""
-    return service.max_length_days
+    """The service's maximum length of stay in days, in force on `on` (None: open)."""
+    return service.rule_on("max_length_days", on or timezone.localdate())
 
 
 # Who may do what ----------------------------------------------------------------------------------
