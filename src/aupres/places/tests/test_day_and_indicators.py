@@ -122,8 +122,9 @@ def exits(res):
     today = datetime.date.today()
     res.service.max_length_days = res.service.max_length_days or 60
     res.service.save()
+    cursor = today - D(days=360)  # one after the other (the PostgreSQL constraint refuses overlaps)
     for i, length in enumerate(LENGTHS):
-        start = today - D(days=300 - i * 30)
+        start, cursor = cursor + D(days=length), cursor + D(days=length + 1)
         person = res.person(f"L{i}")
         stay = Stay.objects.create(place=res.bed1 if i % 2 else res.bed2, service=res.service, person=person,
                                    start_date=start - D(days=length), end_date=start, exit_reason="oriented",
