@@ -117,6 +117,8 @@ def _register():
     api.add_router("/", indicators_router)
     from aupres.places.api import router as places_router
     api.add_router("/", places_router)
+    from aupres.field.api import router as field_router
+    api.add_router("/", field_router)
 
 
 _register()

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "aupres.indicators",
     "aupres.background",
     "aupres.places",
+    "aupres.field",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +165,8 @@ STORAGES = {
 }
 
 SESSION_COOKIE_AGE = int(os.environ.get("AUPRES_SESSION_IDLE_SECONDS", 30 * 60))
+# The field app (issue #12) wipes the caseload it cached on the phone after this long without use.
+AUPRES_FIELD_IDLE_MINUTES = int(os.environ.get("AUPRES_FIELD_IDLE_MINUTES", 8 * 60))
 SESSION_SAVE_EVERY_REQUEST = True  # the age above becomes an inactivity timeout
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

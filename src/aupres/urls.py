@@ -16,6 +16,7 @@ urlpatterns = [
     path("journal/", include("aupres.audit.urls")),
     path("partage/", include("aupres.sharing.urls")),
     path("places/", include("aupres.places.urls")),
+    path("terrain/", include("aupres.field.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

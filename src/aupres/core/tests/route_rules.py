@@ -331,6 +331,11 @@ API_RULES |= {
     }),
     "GET /encounters/{encounter_id}": Rule(ok=SOCIAL_TEAM),
     "GET /persons/{person_id}/timeline": Rule(ok=PROFESSIONS, note="cut to the compartments held"),
+    # The field app (issue #12).
+    "GET /field/caseload": Rule(ok=SIGNED_IN, note="my open follow-ups, cut to my compartments (none for non-team)"),
+    "GET /field/key": Rule(note="browser session only: never to a token (the matrix calls the API with tokens)"),
+    "POST /sync": Rule(ok=SIGNED_IN, method="POST", data=lambda w: {"items": []},
+                       note="each capture is checked alone by the rules of what it records"),
     "GET /orientations": Rule(ok=SIGNED_IN),
     "POST /orientations": Rule(ok=HEALTH, method="POST", data=lambda w: {
         "person": w.person.pk, "kind": "orientation", "target": "general_practitioner"
@@ -415,6 +420,9 @@ SCREEN_RULES |= {
     "encounters:rights_application": Rule(ok=PROFESSIONS),
     "encounters:rights_create": Rule(ok=PROFESSIONS),
     "encounters:collective_actions": Rule(ok=SIGNED_IN),
+    "field:app": Rule(ok=SIGNED_IN, note="the app shell: no personal data"),
+    "field:service_worker": Rule(ok=ROLES, note="public: the service worker script"),
+    "field:manifest": Rule(ok=ROLES, note="public: the web app manifest"),
     # Indicators
     "indicators:home": Rule(ok=STAFF + PARTNER + REGULATOR, redirect=FUNDER, note="funders are sent to their view"),
     "indicators:service": Rule(ok=PROFESSIONS),

@@ -1,0 +1,335 @@
+"""The field app (issue #12): what the phone caches, the session key that encrypts it, and the sync.
+
+- `field_caseload(user)`: my caseload today (persons of my services' open follow-ups), each with the
+  service that follows them, their version (to detect edits made meanwhile) and a short card cut to the
+  compartments the user reads (no health content without the health compartment); per service the
+  defaults of the quick encounter (place and mode last used, the team's most frequent act).
+- `session_key(session)`: a random AES-256 key kept in the server session; dropped with it (sign-out,
+  idle expiry). The phone keeps it only wrapped under the user's offline code (docs/decisions.md).
+- `apply_capture(user, item)`: one capture, in one transaction with its receipt: created, already
+  applied (same UUID), conflict (a person changed since the phone cached it) or refused (French reason).
+"""
+
+import base64
+import datetime
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aupres.core import access
+from aupres.core.errors import DomainError
+from aupres.core.models import Compartment
+from aupres.encounters.models import (
+    ACT_COMPARTMENT,
+    ENCOUNTER_COMPARTMENT,
+    Act,
+    ActKind,
+    Encounter,
+    EncounterPerson,
+    Mode,
+    PlaceKind,
+)
+from aupres.field.models import CaptureKind, SyncReceipt
+from aupres.followups.models import FollowUp
+
+SESSION_KEY = "aupres_field_key"
+MAX_BATCH = 500
+FREQUENT_ACT_DAYS = 90
+DEFAULT_PLACE, DEFAULT_MODE = PlaceKind.STREET, Mode.STREET_ROUND
+# Acts offered when the team has recorded none yet, in this order (the first the user may record).
+FALLBACK_ACTS = (ActKind.SOCIAL_INTERVIEW, ActKind.MATERIAL_AID, ActKind.HEALTH_CHECK)
+
+
+def idle_minutes():
+    """After this long without use, the phone wipes its cached caseload (settings.AUPRES_FIELD_IDLE_MINUTES)."""
+    return int(getattr(settings, "AUPRES_FIELD_IDLE_MINUTES", 8 * 60))
+
+
+# The session key ---------------------------------------------------------------------------------
+
+def session_key(session):
+    """(kid, key bytes) of this session, created on first use. It lives in the server session only."""
+    found = session.get(SESSION_KEY)
+    if not found:
+        found = {"kid": uuid.uuid4().hex, "key": base64.b64encode(secrets.token_bytes(32)).decode()}
+        session[SESSION_KEY] = found
+    return found["kid"], base64.b64decode(found["key"])
+
+
+# The cached caseload -----------------------------------------------------------------------------
+
+def _age(person, today):
+    try:
+        return person.age(today)
+    except Exception:  # noqa: BLE001 - an odd estimate never breaks the caseload
+        return None
+
+
+def service_defaults(user, service_ids):
+    """{service_id: {place_kind, mode, act}}: place and mode of the user's last encounter in the service
+    (else the team's last, else a street round in the street); the team's most frequent act over the
+    last FREQUENT_ACT_DAYS days among those the user may record there."""
+    by_service = access.compartments_by_service(user)
+    since = timezone.now() - datetime.timedelta(days=FREQUENT_ACT_DAYS)
+    out = {}
+    for sid in service_ids:
+        comps = by_service.get(sid, frozenset())
+        last = (Encounter.objects.filter(service_id=sid, recorded_by=user).order_by("-occurred_at", "-pk")
+                .values("place_kind", "mode").first()
+                or Encounter.objects.filter(service_id=sid).order_by("-occurred_at", "-pk")
+                .values("place_kind", "mode").first()
+                or {"place_kind": DEFAULT_PLACE, "mode": DEFAULT_MODE})
+        allowed = [k for k in ActKind if ACT_COMPARTMENT[k] in comps]
+        frequent = (Act.objects.filter(encounter__service_id=sid, encounter__occurred_at__gte=since,
+                                       kind__in=allowed)
+                    .values("kind").annotate(n=Count("pk")).order_by("-n", "kind").first())
+        act = frequent["kind"] if frequent else next((k.value for k in FALLBACK_ACTS if k in allowed),
+                                                     allowed[0].value if allowed else None)
+        out[sid] = {"place_kind": last["place_kind"], "mode": last["mode"], "act": act,
+                    "acts": [k.value for k in allowed]}
+    return out
+
+
+def field_caseload(user, today=None):
+    """The persons of my open follow-ups, with what my compartments allow, for the phone's cache.
+
+    Returns (data, persons_listed, compartments_shown) so the caller journals the read."""
+    from aupres.followups.services import caseload_persons
+    from aupres.persons.models import LivingSituation, MedicalProfile
+
+    today = today or timezone.localdate()
+    mine = access.service_ids(user)
+    recorders = set(access.service_ids(user, ENCOUNTER_COMPARTMENT))
+    persons = list(caseload_persons(user))
+    ids = [p.pk for p in persons]
+    grants = access.compartments_by_person(user, persons) if persons else {}
+    followups = {}
+    for f in (FollowUp.objects.open().filter(service_id__in=mine, person_id__in=ids)
+              .order_by("person_id", "-opened_on", "-pk").values("person_id", "service_id", "opened_on")):
+        followups.setdefault(f["person_id"], []).append(f["service_id"])
+    by_service = access.compartments_by_service(user)
+    social = {p for p in ids if Compartment.SOCIAL in grants.get(p, ())}
+    health = {p for p in ids if Compartment.HEALTH in grants.get(p, ())}
+    living = {}
+    if social:
+        for s in (LivingSituation.objects.filter(person_id__in=social, ended_on__isnull=True)
+                  .order_by("person_id", "-started_on", "-pk")):
+            living.setdefault(s.person_id, f"{s.get_kind_display()}{' — ' + s.place if s.place else ''}")
+    medical = {m.person_id: m for m in MedicalProfile.objects.filter(person_id__in=health)} if health else {}
+    last_seen = {}
+    if social:
+        for link in (EncounterPerson.objects.filter(person_id__in=social, service_id__in=mine)
+                     .order_by("person_id", "-occurred_at").values("person_id", "occurred_at")):
+            last_seen.setdefault(link["person_id"], timezone.localtime(link["occurred_at"]).date().isoformat())
+    shown = {"identity"}
+    rows = []
+    for p in persons:
+        comps = grants.get(p.pk, frozenset())
+        following = followups.get(p.pk, [])
+        recording = [sid for sid in following if sid in recorders]
+        card = {}
+        if Compartment.SOCIAL in comps:
+            card["languages"] = p.languages
+            card["living"] = living.get(p.pk, "")
+            card["last_seen"] = last_seen.get(p.pk)
+            shown.add(Compartment.SOCIAL)
+        if Compartment.ADMINISTRATIVE in comps:
+            card["phone"] = p.phone
+            shown.add(Compartment.ADMINISTRATIVE)
+        if Compartment.HEALTH in comps:
+            m = medical.get(p.pk)
+            card["allergies"] = m.allergies if m else ""
+            card["treatments"] = m.current_treatments if m else ""
+            shown.add(Compartment.HEALTH)
+        writable = set()
+        for sid in following:
+            writable |= set(by_service.get(sid, ()))
+        rows.append({
+            "id": p.pk, "version": p.version, "name": p.display_name, "alias": p.alias,
+            "sex": p.get_sex_display(), "age": _age(p, today), "services": following,
+            "service": recording[0] if recording else None, "card": card,
+            "note_compartments": sorted(str(c) for c in writable & set(comps)),
+        })
+    services = access.compartments_by_service(user)
+    from aupres.services.models import Service
+
+    names = dict(Service.objects.filter(pk__in=list(services)).values_list("pk", "name"))
+    defaults = service_defaults(user, sorted(recorders))
+    data = {
+        "generated_at": timezone.now().isoformat(), "idle_minutes": idle_minutes(),
+        "services": [{"id": sid, "name": names.get(sid, ""), "records": sid in recorders,
+                      **defaults.get(sid, {"place_kind": None, "mode": None, "act": None, "acts": []})}
+                     for sid in sorted(services, key=lambda s: names.get(s, ""))],
+        "persons": rows,
+    }
+    return data, ids, shown
+
+
+# Sync --------------------------------------------------------------------------------------------
+
+class Refused(Exception):
+    def __init__(self, message, field=None, code="refused"):
+        super().__init__(message)
+        self.message, self.field, self.code = str(message), field, code
+
+
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise Refused(_("The capture has no valid identifier."), "client_uuid") from None
+
+
+def _seen_versions(item, person_ids):
+    seen = {}
+    for entry in item.get("persons_seen") or []:
+        try:
+            seen[int(entry["id"])] = int(entry["version"])
+        except (KeyError, TypeError, ValueError):
+            raise Refused(_("The capture is incomplete; record it again."), "persons_seen") from None
+    missing = [pid for pid in person_ids if pid not in seen]
+    if missing:
+        raise Refused(_("The capture is incomplete; record it again."), "persons_seen")
+    return seen
+
+
+def conflicts_of(user, seen):
+    """The persons of the capture changed on the server since the phone cached them (those visible)."""
+    from aupres.persons.models import Person
+
+    changed = []
+    current = dict(Person.objects.filter(pk__in=list(seen)).values_list("pk", "version"))
+    for pid, version in seen.items():
+        if pid in current and current[pid] != version:
+            changed.append(pid)
+    if not changed:
+        return []
+    visible = {p.pk: p for p in access.visible_persons(user).filter(pk__in=changed)}
+    return [{"id": pid, "version": visible[pid].version, "name": visible[pid].display_name}
+            for pid in changed if pid in visible]
+
+
+def _encounter_args(user, data, client_uuid):
+    from aupres.field.schemas import CaptureEncounter
+
+    try:
+        e = CaptureEncounter.model_validate(data or {})
+    except Exception:  # noqa: BLE001 - pydantic's ValidationError: refused with one French reason
+        raise Refused(_("Some fields of the capture are not valid; correct it."), "encounter") from None
+    d = e.model_dump()
+    return dict(client_uuid=client_uuid, service_id=d["service"], occurred_at=d["occurred_at"],
+                place_kind=d["place_kind"], mode=d["mode"], persons=d["persons"], new_persons=d["new_persons"],
+                anonymous_contacts=d["anonymous_contacts"], acts=d["acts"], orientations=d["orientations"])
+
+
+def _note_args(data):
+    from aupres.field.schemas import CaptureNote
+
+    try:
+        return CaptureNote.model_validate(data or {}).model_dump()
+    except Exception:  # noqa: BLE001
+        raise Refused(_("Some fields of the capture are not valid; correct it."), "note") from None
+
+
+def apply_capture(user, item):
+    """Apply one capture exactly once. Returns (result dict, written) where written is None or
+    (person ids, compartments, service id) for the journal."""
+    from aupres.encounters.services import create_encounter
+    from aupres.persons import services as person_services
+
+    if not isinstance(item, dict):
+        raise Refused(_("Some fields of the capture are not valid; correct it."))
+    client_uuid = _uuid(item.get("client_uuid"))
+    result = {"client_uuid": str(client_uuid)}
+    receipt = SyncReceipt.objects.filter(client_uuid=client_uuid).first()
+    if receipt is not None:
+        if receipt.user_id != user.pk:
+            raise Refused(_("This identifier is already used by another capture."), "client_uuid",
+                          "duplicate_client_uuid")
+        return {**result, "status": "already_applied", "record": receipt.encounter_id or receipt.note_id}, None
+    kind = item.get("kind")
+    if kind == CaptureKind.ENCOUNTER:
+        args = _encounter_args(user, item.get("encounter"), client_uuid)
+        seen = _seen_versions(item, args["persons"])
+    elif kind == CaptureKind.NOTE:
+        args = _note_args(item.get("note"))
+        seen = _seen_versions(item, [args["person"]])
+    else:
+        raise Refused(_("Unknown kind of capture."), "kind")
+    changed = conflicts_of(user, seen)
+    if changed:
+        return {**result, "status": "conflict", "code": "person_changed",
+                "message": _("This person's record was changed on the server since your phone loaded it: "
+                             "check it, then record the capture again or discard it."),
+                "persons": changed}, None
+    captured_at = item.get("captured_at")
+    try:
+        with transaction.atomic():
+            if kind == CaptureKind.ENCOUNTER:
+                encounter, created = create_encounter(user, **args)
+                if not created:  # recorded by the encounter form with the same UUID
+                    return {**result, "status": "already_applied", "record": encounter.pk}, None
+                SyncReceipt.objects.create(client_uuid=client_uuid, user=user, kind=kind, encounter=encounter,
+                                           captured_at=_moment(captured_at))
+                from aupres.encounters.api import encounter_written
+
+                persons, comps = encounter_written(encounter)
+                return ({**result, "status": "created", "record": encounter.pk},
+                        (persons, comps, encounter.service_id))
+            person = access.get_visible_person(user, args["person"])
+            note = person_services.add_note(user, person, compartment=args["compartment"], text=args["text"],
+                                            service_id=args.get("service"))
+            SyncReceipt.objects.create(client_uuid=client_uuid, user=user, kind=kind, note=note,
+                                       captured_at=_moment(captured_at))
+            return ({**result, "status": "created", "record": note.pk},
+                    ([person.pk], {args["compartment"]}, note.service_id))
+    except IntegrityError:
+        # The same UUID applied meanwhile by a concurrent request: its transaction won, ours rolled back.
+        receipt = SyncReceipt.objects.filter(client_uuid=client_uuid, user=user).first()
+        if receipt is None:
+            raise Refused(_("The capture could not be saved; try again.")) from None
+        return {**result, "status": "already_applied", "record": receipt.encounter_id or receipt.note_id}, None
+
+
+def _moment(value):
+    if not value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def sync(user, items, journal):
+    """Apply a batch of captures, each in its own transaction: a failing one refuses only itself.
+    `journal(persons, action, compartments, service_id)` records each write (audit)."""
+    from django.db import DataError
+
+    results = []
+    for item in items[:MAX_BATCH]:
+        try:
+            result, written = apply_capture(user, item)
+        except Refused as error:
+            result, written = {"client_uuid": str(item.get("client_uuid", "")) if isinstance(item, dict) else "",
+                               "status": "refused", "code": error.code, "message": error.message,
+                               "field": error.field}, None
+        except DomainError as error:
+            result, written = {"client_uuid": str(item.get("client_uuid", "")), "status": "refused",
+                               "code": error.code, "message": str(error.message), "field": error.field}, None
+        except DataError:
+            result, written = {"client_uuid": str(item.get("client_uuid", "")), "status": "refused",
+                               "code": "invalid_data",
+                               "message": _("Some values contain characters or numbers that cannot be stored."),
+                               "field": None}, None
+        if written is not None:
+            journal(written[0], "create", written[1], written[2])
+        elif result["status"] == "conflict":
+            journal([p["id"] for p in result["persons"]], "read", {"identity"}, None)
+        results.append(result)
+    return results
