@@ -48,6 +48,9 @@ def _choices(choices):
 
 @require_GET
 def app(request):
+    # The session key is made here, before the page's own requests: with SESSION_SAVE_EVERY_REQUEST, a
+    # request that read the session before the key was added would save it back without the key.
+    services.session_key(request.session)
     config = {
         "user": request.user.pk,
         "idle_minutes": services.idle_minutes(),
