@@ -59,7 +59,7 @@ class OrientationInlineForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Kind"), choices=OrientationKind.choices, required=False)
     target = forms.ChoiceField(label=_("To"), choices=[("", "—"), *OrientationTarget.choices], required=False)
-    partner_name = forms.CharField(label=_("Partner"), max_length=160, required=False)
+    partner_name = forms.CharField(label=_("Partner organisation"), max_length=160, required=False)
     appointment_on = forms.DateField(label=_("Appointment on"), required=False, widget=date_input())
 
     def values(self):
@@ -74,7 +74,7 @@ class OrientationForm(ServiceChoiceMixin, forms.Form):
     service = forms.TypedChoiceField(label=_("Service"), coerce=int)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrientationKind.choices)
     target = forms.ChoiceField(label=_("To"), choices=OrientationTarget.choices)
-    partner_name = forms.CharField(label=_("Partner"), max_length=160, required=False)
+    partner_name = forms.CharField(label=_("Partner organisation"), max_length=160, required=False)
     sent_on = forms.DateField(label=_("Sent on"), initial=timezone.localdate, widget=date_input())
     appointment_on = forms.DateField(label=_("Appointment on"), required=False, widget=date_input())
     note = forms.CharField(label=_("Note"), max_length=500, required=False)

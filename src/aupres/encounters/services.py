@@ -16,7 +16,7 @@ import datetime
 import uuid as uuid_module
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,6 +260,19 @@ def create_encounter(user, *, occurred_at, place_kind, mode, service_id=None, pe
             k: o.get(k) for k in ("kind", "target", "partner_name", "appointment_on", "note")})
     Act.objects.bulk_create(act_rows)
     return encounter, True
+
+
+def default_service_for(user, persons):
+    """The service an encounter with these persons is recorded for by default: among the user's services
+    that may record it, the one following the first person (its most recent open follow-up first), so
+    that the form does not default to the first service alphabetically and then refuse it."""
+    if not persons:
+        return None
+    recorders = access.service_ids(user, ENCOUNTER_COMPARTMENT)
+    found = (FollowUp.objects.giving_access(_today()).filter(person=persons[0], service_id__in=recorders)
+             .order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk").values_list("service_id", flat=True)
+             .first())
+    return found
 
 
 def visible_encounters(user):

@@ -99,13 +99,15 @@ def encounter_create(request):
         messages.error(request, _("You may not record encounters."))
         return redirect("encounters:index")
     post = request.POST if request.method == "POST" else None
-    form = EncounterForm(post, services=my_services)
-    orientation_form = OrientationInlineForm(post, prefix="orientation")
     if post is not None:
         person_ids = [_int(p) for p in post.getlist("person")]
     else:
         person_ids = [_int(request.GET.get("personne", ""))]
     persons = _picked_persons(user, person_ids)
+    default_service = services.default_service_for(user, persons) if post is None else None
+    form = EncounterForm(post, services=my_services,
+                         initial={"service": default_service} if default_service else None)
+    orientation_form = OrientationInlineForm(post, prefix="orientation")
     rows = []
     if post is not None:
         rows = [{"kind": k, "person": _int(p), "details": d} for k, p, d in zip(
