@@ -187,11 +187,17 @@ def _uuid(value):
 
 def _seen_versions(item, person_ids):
     seen = {}
-    for entry in item.get("persons_seen") or []:
+    entries = item.get("persons_seen") or []
+    if not isinstance(entries, list):
+        raise Refused(_("The capture is incomplete; record it again."), "persons_seen")
+    for entry in entries:
         try:
-            seen[int(entry["id"])] = int(entry["version"])
+            pid, version = int(entry["id"]), int(entry["version"])
         except (KeyError, TypeError, ValueError):
             raise Refused(_("The capture is incomplete; record it again."), "persons_seen") from None
+        if not (0 < pid < 2**62 and 0 <= version < 2**31):
+            raise Refused(_("The capture is incomplete; record it again."), "persons_seen")
+        seen[pid] = version
     missing = [pid for pid in person_ids if pid not in seen]
     if missing:
         raise Refused(_("The capture is incomplete; record it again."), "persons_seen")

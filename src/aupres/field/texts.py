@@ -17,6 +17,7 @@ def texts():
         "age": _('Age'),
         "alias": _('Alias or nickname'),
         "allergies": _('Allergies'),
+        "already_sent": _('This capture was already sent: complete it from the full record.'),
         "anonymous_contacts": _('Anonymous contacts'),
         "app_title": _('In the field'),
         "appointment_on": _('Appointment on'),

@@ -214,3 +214,29 @@ def test_the_cache_is_encrypted_at_rest_and_sign_out_wipes_it(world, page):
     page.wait_for_url("**/compte/connexion/**")
     names = page.evaluate("indexedDB.databases().then(l => l.map(d => d.name))")
     assert not [n for n in names if n.startswith("aupres-field-")]
+
+
+def test_the_quick_encounter_can_be_completed_on_the_detail_screen(world, page):
+    mina = world.person
+    sign_in(page, "social_worker")
+    open_field(page)
+    page.context.set_offline(True)
+    page.click(f"[data-testid=quick-{mina.pk}]")
+    page.click("[data-testid=quick-details]")
+    # The detail screen shows the same capture: the person and the usual act, then more.
+    expect(page.get_by_test_id(f"enc-person-{mina.pk}")).to_be_visible()
+    expect(page.locator("#enc-act-0")).to_have_value("social_interview")
+    page.click("[data-testid=add-act]")
+    page.select_option("#enc-act-1", "material_aid")
+    page.click("[data-testid=add-orientation]")
+    page.select_option("#enc-or-target", "siao")
+    expect(page.locator("label[for=enc-or-partner]")).to_have_text("Structure partenaire (nom)")
+    page.fill("#enc-or-partner", "115 du Nord")
+    page.click("[data-testid=save-encounter]")
+    expect(page.locator("#field-status [data-testid=pending-count]")).to_have_text("1 saisie en attente")
+    page.context.set_offline(False)
+    expect(page.locator("#field-status [data-testid=pending-count]")).to_have_text(
+        "Aucune saisie en attente", timeout=30_000)
+    encounter = Encounter.objects.get()
+    assert sorted(encounter.acts.values_list("kind", flat=True)) == ["material_aid", "orientation", "social_interview"]
+    assert encounter.orientations.get().partner_name == "115 du Nord"

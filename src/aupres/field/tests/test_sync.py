@@ -212,3 +212,13 @@ def test_the_key_is_given_to_the_browser_session_only_and_changes_with_it(world,
     assert other["kid"] != first.json()["kid"] and other["key"] != first.json()["key"]
     browser.post("/compte/deconnexion/")
     assert browser.get("/api/v1/field/key").status_code == 401
+
+
+def test_odd_persons_seen_are_refused_not_crashing(world, api_as):
+    client = api_as(world.users["social_worker"])
+    for odd in (5, "abc", {"id": 1}, [{"id": 2**70, "version": 1}], [{"id": "x", "version": 1}], [None]):
+        item = encounter_capture(world)
+        item["persons_seen"] = odd
+        result = sync(client, [item])[0]
+        assert result["status"] == "refused" and result["field"] == "persons_seen", (odd, result)
+    assert not Encounter.objects.exists()

@@ -302,9 +302,12 @@
       state.caseload = caseload;
       return refreshCaptures();
     }).then(function () {
-      window.addEventListener("hashchange", route);
-      window.addEventListener("online", function () { renderStatus(); refreshCaseload().then(sync); });
-      window.addEventListener("offline", renderStatus);
+      if (!state.listening) {
+        state.listening = true;
+        window.addEventListener("hashchange", route);
+        window.addEventListener("online", function () { renderStatus(); refreshCaseload().then(sync); });
+        window.addEventListener("offline", renderStatus);
+      }
       route();
       if (navigator.onLine) refreshCaseload().then(sync);
     });
@@ -391,6 +394,7 @@
 
   // Saves a capture (new, or the correction of one kept on the phone) and plans a sync.
   function saveCapture(kind, data, ids, summary, existing) {
+    state.editing = null;
     var id = existing ? existing.uuid : uuid4();
     var payload = {client_uuid: id, kind: kind, captured_at: new Date().toISOString(), persons_seen: seen(ids)};
     payload[kind] = data;
@@ -412,7 +416,8 @@
 
   function sync(manual) {
     if (state.syncing) return Promise.resolve();
-    var todo = state.captures.filter(function (c) { return c.status === "pending" && c.body; });
+    // A capture being completed on screen is sent once saved, not half-way.
+    var todo = state.captures.filter(function (c) { return c.status === "pending" && c.body && c.uuid !== state.editing; });
     if (!todo.length) { if (manual) { state.error = ""; renderStatus(); } return Promise.resolve(); }
     if (!navigator.onLine) { state.error = T.no_network; renderStatus(); return Promise.resolve(); }
     state.syncing = true; state.error = ""; renderStatus();
@@ -482,6 +487,9 @@
     renderStatus();
     var hash = location.hash.replace(/^#/, "");
     var parts = hash.split("/");
+    var wasEditing = state.editing;
+    state.editing = parts[0] === "corriger" ? parts[1] : null;
+    if (wasEditing && !state.editing) planSync();
     if (!state.caseload && ["attente", "corriger"].indexOf(parts[0]) < 0) return noCaseload();
     var screen = {
       "": caseloadScreen, p: personScreen, rencontre: encounterScreen, maraude: roundScreen,
@@ -879,7 +887,10 @@
 
   function correctScreen(id) {
     var c = captureById(id);
-    if (!c || !c.body) { location.hash = "#attente"; return; }
+    if (!c || !c.body) {  // already sent: it can be completed from the full record
+      main.replaceChildren(h("p", {class: "msg", text: T.already_sent}), h("a", {href: "#", text: T.caseload_title}));
+      return;
+    }
     if (c.kind === "note") return noteScreen(null, c);
     return encounterScreen(null, c);
   }
