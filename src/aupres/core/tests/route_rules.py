@@ -332,7 +332,7 @@ API_RULES |= {
     "GET /encounters/{encounter_id}": Rule(ok=SOCIAL_TEAM),
     "GET /persons/{person_id}/timeline": Rule(ok=PROFESSIONS, note="cut to the compartments held"),
     # The field app (issue #12).
-    "GET /field/caseload": Rule(ok=SIGNED_IN, note="my open follow-ups, cut to my compartments (none for non-team)"),
+    "GET /field/caseload": Rule(ok=STAFF, note="my open follow-ups, cut to my compartments; 403 without a team"),
     "GET /field/key": Rule(note="browser session only: never to a token (the matrix calls the API with tokens)"),
     "POST /sync": Rule(ok=SIGNED_IN, method="POST", data=lambda w: {"items": []},
                        note="each capture is checked alone by the rules of what it records"),

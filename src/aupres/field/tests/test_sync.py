@@ -175,9 +175,12 @@ def test_the_cached_caseload_has_no_health_content_without_the_health_compartmen
     assert "allergies" in nurse_row["card"] and "health" in nurse_row["note_compartments"]
     # The administrative compartment (phone) only for those who hold it.
     assert ("phone" in row["card"]) == ("administrative" in _comps(world, "social_worker"))
-    # Outsiders and partners get nobody; the read is journalled.
+    # An outsider's team does not follow the person; accounts without a team are refused; reads journalled.
     assert api_as(world.outsider).get("/field/caseload").json()["persons"] == []
-    assert api_as(world.users["partner"]).get("/field/caseload").json()["persons"] == []
+    for kind in ("partner", "funder", "regulator"):
+        refused = api_as(world.users[kind]).get("/field/caseload")
+        assert refused.status_code == 403 and refused.json()["code"] == "no_team"
+        assert "persons" not in refused.json()
     assert AccessEvent.objects.filter(action="list", person_id=world.person.pk, route="api:field_caseload").exists()
 
 

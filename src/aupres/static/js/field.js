@@ -325,7 +325,10 @@
   function refreshCaseload() {
     if (!state.currentKid) return Promise.resolve();
     return fetch(config.urls.caseload, {credentials: "same-origin", cache: "no-store"}).then(function (r) {
-      if (r.status === 401 || r.status === 403 || r.redirected) { state.sessionLost = true; renderStatus(); return null; }
+      if (r.status === 403) {  // no team: say so (the server's French message)
+        return r.json().then(function (body) { state.error = body.message; renderStatus(); return null; });
+      }
+      if (r.status === 401 || r.redirected) { state.sessionLost = true; renderStatus(); return null; }
       return r.ok ? r.json() : null;
     }).then(function (data) {
       if (!data) return;
