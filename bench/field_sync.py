@@ -99,7 +99,8 @@ def anchor(service_id, user_id, rows, method):
                 c.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", data)
     elapsed = time.perf_counter() - t
     with transaction.atomic(), connection.cursor() as c:  # keep the data as it was
-        c.execute("DELETE FROM field_syncreceipt WHERE encounter_id = ANY(%s)", [ids])
+        for table in ("field_syncreceipt", "encounters_act", "encounters_encounterperson", "encounters_encounter_staff"):
+            c.execute(f"DELETE FROM {table} WHERE encounter_id = ANY(%s)", [ids])
         c.execute("DELETE FROM encounters_encounter WHERE id = ANY(%s)", [ids])
     return elapsed
 
