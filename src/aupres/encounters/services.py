@@ -16,7 +16,7 @@ import datetime
 import uuid as uuid_module
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,9 @@ from aupres.encounters.models import (
     TARGET_COMPARTMENT,
     Act,
     ActKind,
+    Audience,
     CollectiveAction,
+    CollectiveActionKind,
     Encounter,
     EncounterPerson,
     Mode,
@@ -52,6 +54,12 @@ from aupres.encounters.models import (
     RightsStatusChange,
 )
 from aupres.followups.models import FollowUp
+from aupres.followups.services import (  # noqa: F401  (last_encounter_*: re-exported for the encounters' callers)
+    create_person,
+    last_encounter_dates,
+    last_encounter_subquery,
+)
+from aupres.persons.models import Person, RightStatus
 from aupres.services.models import Membership, Service
 
 MAX_ANONYMOUS_CONTACTS = 1000
@@ -199,8 +207,6 @@ def create_encounter(user, *, occurred_at, place_kind, mode, service_id=None, pe
         _check_choice(o.get("target"), OrientationTarget, "orientations")
         _require_compartment(user, service_id, TARGET_COMPARTMENT[o["target"]], "orientations")
 
-    from aupres.persons.services import create_person
-
     created_persons = []
     for values in new_persons:
         person = create_person(user, dict(values), service_id)
@@ -297,7 +303,6 @@ def get_encounter(user, encounter_id):
 
 def encounter_persons(user, encounter):
     """The persons met that the encounter's service still follows (others are not named)."""
-    from aupres.persons.models import Person
 
     return Person.objects.filter(encounter_links__encounter=encounter).filter(
         Exists(FollowUp.objects.giving_access(_today()).filter(person=OuterRef("pk"),
@@ -311,25 +316,6 @@ def encounter_acts(user, encounter, person_ids=None):
         encounter_persons(user, encounter).values_list("pk", flat=True))
     return encounter.acts.filter(compartment__in=sorted(comps)).filter(
         Q(person_id__in=ids) | Q(person__isnull=True))
-
-
-def last_encounter_subquery(followup="pk"):
-    """The moment of the last encounter of the follow-up OuterRef(followup), as an annotation: per
-    follow-up one backward probe (LIMIT 1) of the (followup, occurred_at) index, whatever the number
-    of its encounters. Computed, not stored: nothing to keep in step when encounters are deleted."""
-    return Subquery(EncounterPerson.objects.filter(followup_id=OuterRef(followup)).order_by("-occurred_at")
-                    .values("occurred_at")[:1])
-
-
-def last_encounter_dates(followup_ids):
-    """{followup_id: date of the last encounter of that follow-up} (absent when none), in one query.
-
-    The follow-up is the one the encounter was recorded through, so only encounters of that person
-    in that service since it opened count.
-    """
-    rows = (FollowUp.objects.filter(pk__in=list(followup_ids)).order_by()
-            .annotate(last=last_encounter_subquery()).values_list("pk", "last"))
-    return {pk: timezone.localtime(last).date() for pk, last in rows if last is not None}
 
 
 # Orientations and admission requests ------------------------------------------------------------
@@ -483,7 +469,6 @@ def create_rights_application(user, person, *, kind, status=RightsStatus.TO_DO, 
 def _record_granted_right(user, application):
     if application.kind not in GRANTED_RIGHT:
         return
-    from aupres.persons.models import RightStatus
 
     right_kind, value = GRANTED_RIGHT[application.kind]
     RightStatus.objects.create(person_id=application.person_id, kind=right_kind, value=value,
@@ -593,7 +578,6 @@ def get_collective_action(user, action_id):
 @transaction.atomic
 def create_collective_action(user, *, occurred_on, kind, title, audience, service_id=None, place="",
                              staff=(), **counts):
-    from aupres.encounters.models import Audience, CollectiveActionKind
 
     service_id = _member_service(user, service_id)
     _check_choice(kind, CollectiveActionKind, "kind")

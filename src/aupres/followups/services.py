@@ -7,7 +7,6 @@
 """
 
 import dataclasses
-import datetime
 from types import SimpleNamespace
 
 from django.db import transaction
@@ -42,6 +41,8 @@ from aupres.followups.models import (
     Satisfaction,
     objective_compartment,
 )
+from aupres.persons.models import Person
+from aupres.persons.services import new_person
 from aupres.services.models import load_rule_changes
 
 S = FollowUpState
@@ -462,18 +463,34 @@ def alerts_for(followup, rules, today, last_encounter=None, plan_review_due=None
     return alerts
 
 
+def last_encounter_subquery(followup="pk"):
+    """The moment of the last encounter of the follow-up OuterRef(followup), as an annotation: per
+    follow-up one backward probe (LIMIT 1) of the (followup, occurred_at) index, whatever the number
+    of its encounters. Computed, not stored: nothing to keep in step when encounters are deleted.
+
+    Encounters point at the follow-up they were recorded through; the follow-up reads them through
+    that foreign key's reverse relation (`FollowUp.encounter_links`), so that this module does not
+    import the encounters app, which sits above it (docs/architecture.md, "Layers")."""
+    links = FollowUp.encounter_links.rel.related_model
+    return Subquery(links.objects.filter(followup_id=OuterRef(followup)).order_by("-occurred_at")
+                    .values("occurred_at")[:1])
+
+
+def last_encounter_dates(followup_ids):
+    """{followup_id: date of the last encounter of that follow-up} (absent when none), in one query.
+
+    The follow-up is the one the encounter was recorded through, so only encounters of that person
+    in that service since it opened count.
+    """
+    rows = (FollowUp.objects.filter(pk__in=list(followup_ids)).order_by()
+            .annotate(last=last_encounter_subquery()).values_list("pk", "last"))
+    return {pk: timezone.localtime(last).date() for pk, last in rows if last is not None}
+
+
 def last_encounter_on(followups):
-    """{followup_id: date of the last encounter} from the encounters app; a follow-up without
-    encounter (or while the encounters app does not provide the function) is absent."""
+    """{followup_id: date of the last encounter} of these follow-ups; one without encounter is absent."""
     ids = [f.pk for f in followups]
-    if not ids:
-        return {}
-    try:
-        from aupres.encounters.services import last_encounter_dates
-    except (ImportError, AttributeError):
-        return {}
-    dates = last_encounter_dates(ids)
-    return {k: (v.date() if isinstance(v, datetime.datetime) else v) for k, v in dates.items() if v}
+    return last_encounter_dates(ids) if ids else {}
 
 
 def plan_review_due_annotation():
@@ -484,9 +501,7 @@ def plan_review_due_annotation():
 
 def last_encounter_annotation():
     """Annotate follow-ups with the moment of their last encounter (`last_encounter_at`): one indexed
-    probe per follow-up, in the query that lists them (aupres.encounters.services)."""
-    from aupres.encounters.services import last_encounter_subquery
-
+    probe per follow-up, in the query that lists them."""
     return last_encounter_subquery()
 
 
@@ -520,13 +535,51 @@ def alert_rules(followup, today):
         no_encounter_alert_days=service.rule_on("no_encounter_alert_days", today))
 
 
+# A new person, followed at once -------------------------------------------------------------------
+
+@transaction.atomic
+def create_person(user, values, service_id=None):
+    """Create a person and open a follow-up in one of the user's services, so that the team sees them."""
+    person, service_id = new_person(user, values, service_id)
+    FollowUp.objects.create(person=person, service_id=service_id, opened_on=timezone.localdate())
+    access.forget(user)
+    person.compartments = access.compartments_on(user, person)
+    return person
+
+
 # Caseload ---------------------------------------------------------------------------------------
+
+class Caseload:
+    """The caseload as a lazy, sliceable sequence (for Paginator) of persons, one row per person:
+    counting runs one query; a page is fetched with one more query for its follow-ups (services,
+    plan review dates, last encounters) and gets its alerts."""
+
+    def __init__(self, user, queryset, today=None):
+        self.user = user
+        self.queryset = queryset
+        self.today = today
+
+    def count(self):
+        return self.queryset.count()
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return attach_caseload_followups(self.user, self.queryset[index], self.today)
+        return attach_caseload_followups(self.user, [self.queryset[index]], self.today)[0]
+
+
+def caseload(user, today=None):
+    """My active caseload (file active): the persons with an open follow-up in my services, each once,
+    with those follow-ups (`.caseload_followups`) and their alerts (`.alerts`)."""
+    return Caseload(user, caseload_persons(user), today)
+
 
 def caseload_persons(user):
     """The persons of my active caseload (file active): an open follow-up in one of my services.
     One row per person, however many of my services follow them (D15)."""
-    from aupres.persons.models import Person
-
     services = access.service_ids(user)
     if not services:
         return Person.objects.none()

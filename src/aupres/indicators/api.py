@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from aupres.core.errors import NotFound
-from aupres.indicators import changes, exports, reports, services
+from aupres.indicators import changes, exports, reports, services, tasks
 from aupres.indicators.engine import REGISTRY
 from aupres.indicators.models import FunderKind, ServiceYearBudget
 
@@ -147,7 +147,7 @@ def _generation_out(request, gen):
 @router.post("/reports/{int:service_id}/{int:year}", response={202: dict})
 def start_report(request, service_id: int, year: int):
     """Start generating the activity report (PDF) of a service's year."""
-    gen = reports.start(request.user, service_id, _year(year))
+    gen = tasks.start_report(request.user, service_id, _year(year))
     return Status(202, _generation_out(request, gen))
 
 

@@ -38,15 +38,11 @@ def _check(user, service_id):
         raise NotFound()
 
 
-def start(user, service_id, year):
+def new_generation(user, service_id, year):
+    """A queued generation of the report, once the user may read the service's indicators; the caller
+    queues its task (aupres.indicators.tasks.start_report)."""
     _check(user, service_id)
-    from aupres.indicators.tasks import generate_report
-
-    gen = ReportGeneration.objects.create(service_id=service_id, year=year, requested_by=user)
-    # Requests run in autocommit: the row is committed before a worker looks for it.
-    generate_report.enqueue(gen.pk)
-    gen.refresh_from_db()
-    return gen
+    return ReportGeneration.objects.create(service_id=service_id, year=year, requested_by=user)
 
 
 def latest(user, service_id, year, done=False):

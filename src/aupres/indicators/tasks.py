@@ -1,14 +1,25 @@
 """Background tasks (django.tasks): report generation and the indicator rollups (docs/indicators.md)."""
 
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
+
+from aupres.core.tasks import enqueue_on_commit
+from aupres.indicators import reports, services
 
 
 @task
 def generate_report(generation_id):
-    from aupres.indicators import reports
-
     reports.run(generation_id)
+
+
+def start_report(user, service_id, year):
+    """Queue the generation of a service's activity report, after the row is committed."""
+    with transaction.atomic():
+        gen = reports.new_generation(user, service_id, year)
+        enqueue_on_commit(generate_report, gen.pk)
+    gen.refresh_from_db()  # an inline backend has already run it
+    return gen
 
 
 @task
@@ -16,8 +27,6 @@ def maintain_current_rollups():
     """Nightly (aupres.background.schedule): the rollups of the current year, and in January of the
     last one too (late entries of December), are built if they never were, else verified without
     locking (services.maintain_rollups). Returns one report per year (ids and counts only)."""
-    from aupres.indicators import services
-
     today = timezone.localdate()
     years = [today.year - 1, today.year] if today.month == 1 else [today.year]
     return [services.maintain_rollups(year) for year in years]
@@ -27,6 +36,4 @@ def maintain_current_rollups():
 def refresh_rollups_task(year, service_ids=None):
     """The locked rebuild of a year (all services or some), for operators and after loads written
     with triggers disabled; `manage.py rebuild_rollups` runs the same in the foreground."""
-    from aupres.indicators import services
-
     services.refresh_rollups(year, service_ids)

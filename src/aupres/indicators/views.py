@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.forms import add_domain_error, date_input
-from aupres.indicators import changes, charts, exports, reports, services
+from aupres.indicators import changes, charts, exports, reports, services, tasks
 from aupres.indicators.models import FunderKind, ServiceYearBudget, StaffingEntry, Submission
 from aupres.services.models import Operator, Profession, Service
 
@@ -258,7 +258,7 @@ def report_preview(request, service_id, year):
 @require_POST
 def report_generate(request, service_id, year):
     try:
-        gen = reports.start(request.user, service_id, year)
+        gen = tasks.start_report(request.user, service_id, year)
     except NotFound:
         raise Http404 from None
     return render(request, "indicators/_generation.html", {"generation": gen})

@@ -10,6 +10,7 @@ from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.models import Compartment
+from aupres.followups import services as followup_services
 from aupres.persons import services
 from aupres.persons.models import (
     AdministrativeSituation,
@@ -170,7 +171,7 @@ def search_persons(request, payload: PersonSearch):
 @persons_router.post("", response={201: PersonOut}, summary="Create a person, followed by one of your services")
 def create_person(request, payload: PersonCreate):
     values = _clean_values(payload)
-    person = services.create_person(request.user, values, payload.service)
+    person = followup_services.create_person(request.user, values, payload.service)
     _audit(request, person, "create", _compartments_of(values))
     return Status(201, person_out(person))
 

@@ -34,11 +34,6 @@ class AdministrativeSituation(models.TextChoices):
 
 
 class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from aupres.core import access
-
-        return access.visible_persons(user, self)
-
     def search(self, text):
         key = search_key(text)
         if not key:

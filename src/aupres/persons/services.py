@@ -10,7 +10,6 @@ from aupres.audit.services import record_rectifications
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import Compartment, StaleEdit
-from aupres.followups.models import FollowUp
 from aupres.persons.models import (
     RIGHT_VALUES_BY_KIND,
     Household,
@@ -70,9 +69,10 @@ def _choose_service(user, service_id, compartment=None):
     return int(service_id)
 
 
-@transaction.atomic
-def create_person(user, values, service_id=None):
-    """Create a person and open a follow-up in one of the user's services, so that the team sees them."""
+def new_person(user, values, service_id=None):
+    """Check and save a new person on behalf of one of the user's services (`service_id`, or the only
+    one), and return (person, service_id). Nobody sees a person nobody follows: callers open the
+    follow-up in the same transaction (aupres.followups.services.create_person does both)."""
     service_id = _choose_service(user, service_id)
     compartments = access.compartments_by_service(user)[service_id]
     allowed = set(editable_person_fields(compartments))
@@ -85,10 +85,7 @@ def create_person(user, values, service_id=None):
     if person.estimated_age is not None and not person.estimated_on:
         person.estimated_on = timezone.localdate()
     person.save()
-    FollowUp.objects.create(person=person, service_id=service_id, opened_on=timezone.localdate())
-    access.forget(user)
-    person.compartments = access.compartments_on(user, person)
-    return person
+    return person, service_id
 
 
 @transaction.atomic
@@ -266,35 +263,3 @@ def rename_household(user, household, label, version):
     except StaleEdit:
         raise stale_edit_error() from None
     return household
-
-
-class Caseload:
-    """The caseload as a lazy, sliceable sequence (for Paginator) of persons, one row per person:
-    counting runs one query; a page is fetched with one more query for its follow-ups (services,
-    plan review dates, last encounters) and gets its alerts (aupres.followups.services)."""
-
-    def __init__(self, user, queryset, today=None):
-        self.user = user
-        self.queryset = queryset
-        self.today = today
-
-    def count(self):
-        return self.queryset.count()
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, index):
-        from aupres.followups.services import attach_caseload_followups
-
-        if isinstance(index, slice):
-            return attach_caseload_followups(self.user, self.queryset[index], self.today)
-        return attach_caseload_followups(self.user, [self.queryset[index]], self.today)[0]
-
-
-def caseload(user, today=None):
-    """My active caseload (file active): the persons with an open follow-up in my services, each once,
-    with those follow-ups (`.caseload_followups`) and their alerts (`.alerts`)."""
-    from aupres.followups.services import caseload_persons
-
-    return Caseload(user, caseload_persons(user), today)

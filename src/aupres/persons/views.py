@@ -12,6 +12,7 @@ from aupres.core import access
 from aupres.core.errors import DomainError, NotFound
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
+from aupres.followups import services as followup_services
 from aupres.persons import services
 from aupres.persons.forms import (
     HouseholdForm,
@@ -37,7 +38,7 @@ def _person_or_404(request, person_id):
 
 
 def caseload(request):
-    rows = services.caseload(request.user)
+    rows = followup_services.caseload(request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     _audit(request, list(page), "list")
     return render(request, "persons/caseload.html", {
@@ -116,7 +117,7 @@ def person_create(request):
     form = PersonForm(request.POST or None, compartments=compartments, services=my_services)
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.create_person(request.user, form.values(), form.cleaned_data["service"].pk)
+            person = followup_services.create_person(request.user, form.values(), form.cleaned_data["service"].pk)
         except DomainError as error:
             add_domain_error(form, error)
         else:

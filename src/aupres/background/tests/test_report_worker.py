@@ -16,9 +16,12 @@ def polls(html):
     return 'hx-trigger="every' in html and re.search(r'hx-get="/indicateurs/rapports/\d+/etat/"', html)
 
 
-def test_the_report_screen_polls_while_the_worker_makes_the_pdf(database_tasks, world, client_as):
+def test_the_report_screen_polls_while_the_worker_makes_the_pdf(database_tasks, world, client_as,
+                                                                 django_capture_on_commit_callbacks):
     head = client_as(world.users["head_of_service"])
-    r = head.post(f"/indicateurs/dispositifs/{world.service_a.pk}/rapport/2025/generer/")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = head.post(f"/indicateurs/dispositifs/{world.service_a.pk}/rapport/2025/generer/")
+        assert not DBTaskResult.objects.exists()  # queued only once the request's transaction commits
     assert r.status_code == 200
     gen = ReportGeneration.objects.get()
     html = r.content.decode()

@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from aupres.followups import services
 from aupres.followups.models import FollowUp, Plan
 from aupres.followups.tests.helpers import followup_of, put_in_state
 
@@ -93,20 +92,6 @@ def test_lighten_via_api(world, api_as):
     api = api_as(world.users["head_of_service"])
     r = api.post(f"/followups/{f.pk}/lighten", {"version": f.version})
     assert r.status_code == 200 and r.json()["lightened_on"] == TODAY.isoformat()
-
-
-def test_last_encounter_falls_back_when_the_encounters_app_has_no_function(world, monkeypatch):
-    import aupres.encounters as encounters_app
-
-    f = followup_of(world)
-    # Whatever the encounters app provides, a provided function is used and datetimes become dates.
-    fake = type("M", (), {"last_encounter_dates": staticmethod(
-        lambda ids: {i: datetime.datetime(2026, 3, 1, 10) for i in ids})})
-    monkeypatch.setitem(__import__("sys").modules, "aupres.encounters.services", fake)
-    assert services.last_encounter_on([f]) == {f.pk: datetime.date(2026, 3, 1)}
-    monkeypatch.setitem(__import__("sys").modules, "aupres.encounters.services", object())
-    assert services.last_encounter_on([f]) == {}
-    assert encounters_app is not None
 
 
 def test_caseload_shows_the_alerts(world, client_as):

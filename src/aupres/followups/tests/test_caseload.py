@@ -14,8 +14,8 @@ from aupres.core import access
 from aupres.encounters import services as encounters
 from aupres.followups import services
 from aupres.followups.models import FollowUp
+from aupres.followups.services import caseload
 from aupres.persons.models import Person
-from aupres.persons.services import caseload
 from aupres.services.models import Membership, Profession
 
 pytestmark = pytest.mark.django_db

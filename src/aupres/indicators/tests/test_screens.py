@@ -73,7 +73,7 @@ def test_only_the_head_enters_the_budget(data, world, client_as):
     assert ServiceYearBudget.objects.get(year=2026).amount == 1200.5
 
 
-def test_report_sections_generation_and_pdf(data, world, client_as):
+def test_report_sections_generation_and_pdf(data, world, client_as, django_capture_on_commit_callbacks):
     head = client_as(world.users["head_of_service"])
     url = f"/indicateurs/dispositifs/{data.a.pk}/rapport/2025/"
     assert head.post(url, {"title": "Faits marquants", "text": "Une année de maraudes."}).status_code == 302
@@ -82,11 +82,14 @@ def test_report_sections_generation_and_pdf(data, world, client_as):
     assert ReportSection.objects.get().title == "Faits marquants"  # stale edit refused
     html = head.get(url + "apercu/").content.decode()
     assert "Faits marquants" in html and "EMSP A" in html and "<svg" in html and "Ulrika" not in html
-    r = head.post(url + "generer/")
-    assert r.status_code == 200
+    # The task is queued once the request's transaction commits (here, at the end of the block).
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        r = head.post(url + "generer/")
+        assert r.status_code == 200 and 'data-status="queued"' in r.content.decode()
+    assert len(queued) == 1
     gen = ReportGeneration.objects.get()
     assert gen.status == "done" and gen.progress == 100, gen.error
-    assert 'data-testid="download-pdf"' in r.content.decode()
+    assert 'data-testid="download-pdf"' in head.get(f"/indicateurs/rapports/{gen.pk}/etat/").content.decode()
     pdf = head.get(f"/indicateurs/rapports/{gen.pk}/fichier/")
     content = b"".join(pdf.streaming_content)
     assert content.startswith(b"%PDF")
@@ -98,10 +101,11 @@ def test_report_sections_generation_and_pdf(data, world, client_as):
         assert len(list(Path(tmp).glob("p-*.png"))) >= 2
 
 
-def test_report_api_starts_then_gives_status_and_file(data, world, api_as):
+def test_report_api_starts_then_gives_status_and_file(data, world, api_as, django_capture_on_commit_callbacks):
     nurse = api_as(world.users["nurse"])
-    r = nurse.post(f"/reports/{data.a.pk}/2025")
-    assert r.status_code == 202 and r.json()["status"] == "done"
+    with django_capture_on_commit_callbacks(execute=True):
+        r = nurse.post(f"/reports/{data.a.pk}/2025")
+        assert r.status_code == 202 and r.json()["status"] == "queued"
     status = nurse.get(f"/reports/{data.a.pk}/2025").json()
     assert status["progress"] == 100 and status["download_url"].endswith("/file")
     f = nurse.client.get(status["download_url"], headers=nurse.headers)
