@@ -49,10 +49,12 @@ worker: migrate
 
 test: install
 	$(BIN)/ruff check src bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check src bench
+	$(BIN)/lint-imports
 
 # Regenerate the French catalogue after changing texts (needs Debian's gettext).
 messages: install

@@ -12,8 +12,17 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
+from aupres.accounts.api import router as accounts_router
 from aupres.accounts.models import ApiToken, hash_token
+from aupres.audit.api import router as audit_router
 from aupres.core.errors import DomainError
+from aupres.encounters.api import router as encounters_router
+from aupres.followups.api import router as followups_router
+from aupres.indicators.api import router as indicators_router
+from aupres.persons.api import households_router, persons_router
+from aupres.referrals.api import router as referrals_router
+from aupres.services.api import router as services_router
+from aupres.sharing.api import router as sharing_router
 
 
 class BearerToken(HttpBearer):
@@ -94,13 +103,6 @@ def on_http_error(request, exc):
 
 
 def _register():
-    from aupres.accounts.api import router as accounts_router
-    from aupres.audit.api import router as audit_router
-    from aupres.encounters.api import router as encounters_router
-    from aupres.followups.api import router as followups_router
-    from aupres.persons.api import households_router, persons_router
-    from aupres.referrals.api import router as referrals_router
-    from aupres.services.api import router as services_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/", services_router)
@@ -111,9 +113,7 @@ def _register():
     api.add_router("/", followups_router)
     api.add_router("/", encounters_router)
     api.add_router("/", audit_router)
-    from aupres.sharing.api import router as sharing_router
     api.add_router("/", sharing_router)
-    from aupres.indicators.api import router as indicators_router
     api.add_router("/", indicators_router)
     from aupres.places.api import router as places_router
     api.add_router("/", places_router)

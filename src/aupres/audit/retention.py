@@ -21,6 +21,9 @@ from aupres.audit.export import ALL_COMPARTMENTS, related_records
 from aupres.audit.models import AccessEvent, Action, Channel
 from aupres.audit.services import record
 from aupres.core.text import search_key
+from aupres.followups.models import FollowUp
+from aupres.persons.models import Household, HouseholdMember, Person
+from aupres.referrals.models import Referral
 
 ALIAS = "Anonymisé·e #{pk}"
 PERSON_BLANKED = {"first_name": "", "last_name": "", "birth_date": None, "birth_place": "", "nationality": "",
@@ -34,8 +37,6 @@ def already_anonymised():
 def expired_person_ids(today=None):
     """Persons whose every follow-up is closed, each longer ago than its service's retention period,
     with no open referral, not yet anonymised."""
-    from aupres.followups.models import FollowUp
-    from aupres.persons.models import Person
 
     today = today or timezone.localdate()
     candidates = (Person.objects.filter(followups__isnull=False)
@@ -53,10 +54,6 @@ def expired_person_ids(today=None):
 
 
 def _open_referral_person_ids():
-    try:
-        from aupres.referrals.models import Referral
-    except ImportError:  # pragma: no cover - the referrals app is always installed
-        return []
     return Referral.objects.open().filter(person__isnull=False).values("person_id")
 
 
@@ -85,7 +82,6 @@ def _upload_metadata_fields(model):
 @transaction.atomic
 def anonymise(person):
     """Anonymise one person's record; returns the number of related rows blanked."""
-    from aupres.persons.models import Person
 
     Person._base_manager.filter(pk=person.pk).update(
         alias=ALIAS.format(pk=person.pk), search_text=search_key(ALIAS.format(pk=person.pk)),
@@ -107,7 +103,6 @@ def anonymise(person):
 
 
 def _rename_households(person):
-    from aupres.persons.models import Household, HouseholdMember
 
     for household in Household.objects.filter(members__person=person).distinct():
         others = HouseholdMember.objects.filter(household=household).exclude(person=person).exclude(
@@ -119,7 +114,6 @@ def _rename_households(person):
 
 def purge_expired(today=None, dry_run=False):
     """Anonymise every expired record; returns the report (counts only, never names)."""
-    from aupres.persons.models import Person
 
     today = today or timezone.localdate()
     ids = expired_person_ids(today)

@@ -1,6 +1,5 @@
 """Recording and reading the audit trail. Every app calls `record` after it read or changed a person.
 
-    from aupres.audit.services import record
     record(request.user, person, "read", person.compartments, channel="screen", route=route_of(request))
     record(request.user, page_of_persons, "list")            # a list: one event per person listed
 
@@ -10,9 +9,20 @@ Events carry ids and names of compartments only: never what was read or written.
 from django.db.models import Q
 from django.utils import timezone
 
-from aupres.audit.models import IDENTITY, AccessEvent, Action, Channel, RectificationEntry
+from aupres.audit.models import (
+    IDENTITY,
+    AccessEvent,
+    Action,
+    Channel,
+    MembershipAction,
+    MembershipEvent,
+    RectificationEntry,
+)
 from aupres.core import access
 from aupres.core.errors import Forbidden
+from aupres.followups.models import FollowUp
+from aupres.persons.models import Person
+from aupres.services.models import Membership, Profession, opens_health
 
 COMPARTMENT_ORDER = (IDENTITY, "administrative", "social", "health")
 
@@ -68,7 +78,6 @@ def _service_for(user, person_ids):
     if len(services) == 1:
         return services[0]
     if len(person_ids) == 1 and services:
-        from aupres.persons.models import Person
 
         following = access.following_services_of(user, Person(pk=person_ids[0]))
         return following[0] if following else None
@@ -135,7 +144,6 @@ def person_accesses(user, person, limit=20):
 
 
 def managed_service_ids(user):
-    from aupres.services.models import Membership, Profession
 
     if not getattr(user, "is_authenticated", False):
         return []
@@ -145,7 +153,6 @@ def managed_service_ids(user):
 
 def journal(user, *, person_id=None, user_id=None, action=None, compartment=None):
     """The events on the persons the user's services follow or followed, for a head of service."""
-    from aupres.followups.models import FollowUp
 
     services = managed_service_ids(user)
     if not services:
@@ -167,7 +174,6 @@ def journal(user, *, person_id=None, user_id=None, action=None, compartment=None
 
 def person_names(user, person_ids):
     """Names of the persons the user may see; the others are shown by their number only."""
-    from aupres.persons.models import Person
 
     visible = access.visible_persons(user, Person.objects.filter(pk__in=set(person_ids)))
     return {p.pk: p.display_name for p in visible}
@@ -205,7 +211,6 @@ def _plain(snapshot):
 
 
 def _membership_action(before, after):
-    from aupres.audit.models import MembershipAction
 
     if before is None:
         return MembershipAction.CREATE
@@ -218,7 +223,6 @@ def _membership_action(before, after):
 
 def operator_heads(operator_id):
     """The active heads of service of the operator's services (accounts, once each)."""
-    from aupres.services.models import Membership, Profession
 
     memberships = (Membership.objects.active().filter(service__operator_id=operator_id,
                                                       profession=Profession.HEAD_OF_SERVICE)
@@ -240,8 +244,6 @@ def record_membership_change(user, membership, before, after, base_url=""):
     from django.urls import reverse
     from django.utils.translation import gettext as _
 
-    from aupres.audit.models import MembershipEvent
-    from aupres.services.models import opens_health
 
     operator_id = membership.service.operator_id
     action = _membership_action(before, after)
@@ -273,7 +275,6 @@ def record_membership_change(user, membership, before, after, base_url=""):
 def membership_journal(user):
     """The membership events of the operators the user heads a service of (or every one, for an
     administrator)."""
-    from aupres.audit.models import MembershipEvent
 
     if getattr(user, "is_superuser", False):
         return MembershipEvent.objects.all()

@@ -9,6 +9,7 @@ from aupres.audit import services
 from aupres.audit.models import Action, Channel
 from aupres.core.errors import Forbidden, NotFound
 from aupres.core.models import Compartment
+from aupres.services.models import Profession, Service
 
 
 def _int(value):
@@ -39,7 +40,6 @@ def journal(request):
 
 
 def _team_changes(user, limit=50):
-    from aupres.services.models import Profession, Service
 
     events = list(services.membership_journal(user).select_related("user", "member")[:limit])
     names = dict(Service.objects.filter(pk__in={e.service_id for e in events}).values_list("pk", "name"))

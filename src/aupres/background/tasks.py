@@ -2,10 +2,11 @@
 
 from django.tasks import task
 
+from aupres.background import services
+
 
 @task
 def housekeeping():
-    from aupres.background import services
 
     return services.housekeeping()
 

@@ -25,6 +25,17 @@ from django.utils import timezone
 from aupres.accounts.models import AccountKind
 from aupres.core.errors import Forbidden, NotFound
 from aupres.core.models import Compartment
+from aupres.followups.models import FollowUp
+from aupres.persons.models import Person
+from aupres.referrals.models import Referral
+from aupres.services.models import Membership, Operator, Profession, compartments_of
+from aupres.sharing.models import (
+    EMERGENCY_COMPARTMENTS,
+    SCOPE_COMPARTMENTS,
+    EmergencyAccess,
+    SharingConsent,
+    scopes_with,
+)
 
 _CACHE_ATTR = "_aupres_compartments_by_service"
 
@@ -36,7 +47,6 @@ def compartments_by_service(user):
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from aupres.services.models import Membership, compartments_of
 
     result = {}
     for service_id, profession in Membership.objects.active().filter(user=user).values_list(
@@ -59,13 +69,11 @@ def service_ids(user, compartment=None):
 
 
 def _access_followups(services):
-    from aupres.followups.models import FollowUp
 
     return FollowUp.objects.giving_access(timezone.localdate()).filter(service_id__in=services)
 
 
 def _open_referrals(services):
-    from aupres.referrals.models import Referral
 
     return Referral.objects.open().filter(service_id__in=services, person__isnull=False)
 
@@ -79,7 +87,6 @@ def _giving_access(services, person):
 
 def _active_consents(services, compartment=None):
     """Consents not withdrawn, to these services (sharing the compartment, when one is given)."""
-    from aupres.sharing.models import SharingConsent, scopes_with
 
     qs = SharingConsent.objects.active().filter(to_service_id__in=services)
     if compartment is not None:
@@ -89,7 +96,6 @@ def _active_consents(services, compartment=None):
 
 def _active_emergencies(user, compartment=None):
     """The user's emergency accesses not yet expired, opened from a service where they still hold health."""
-    from aupres.sharing.models import EMERGENCY_COMPARTMENTS, EmergencyAccess
 
     if compartment is not None and compartment not in EMERGENCY_COMPARTMENTS:
         return EmergencyAccess.objects.none()
@@ -121,7 +127,6 @@ def _grant_rows(user, services, **person_filter):
 
 def _grant(by_service, service_id, how):
     """(compartments read, compartments written) that one row grants."""
-    from aupres.sharing.models import EMERGENCY_COMPARTMENTS, SCOPE_COMPARTMENTS
 
     held = by_service.get(service_id, frozenset())
     if how == _FOLLOW:
@@ -156,7 +161,6 @@ def compartments_by_person(user, persons):
 def visible_persons(user, queryset=None, compartment=None):
     from django.db.models import Exists, OuterRef
 
-    from aupres.persons.models import Person
 
     qs = Person.objects.all() if queryset is None else queryset
     services = service_ids(user, compartment)
@@ -185,7 +189,6 @@ def get_visible_person(user, person_id):
     """The person, with `.compartments` (readable) and `.writable_compartments` set, or NotFound (also when
     it exists but is not visible). Two queries: the grants (any grant makes the person visible, as in
     visible_persons), then the person; the grants are kept on the person for readable_services."""
-    from aupres.persons.models import Person
 
     try:
         person_id = int(person_id)
@@ -273,8 +276,6 @@ def readable_services(user, person):
         else:
             add(source, _grant(by_service, service_id, how)[0])
     if emergency:
-        from aupres.followups.models import FollowUp
-        from aupres.sharing.models import EMERGENCY_COMPARTMENTS
 
         for sid in set(FollowUp.objects.filter(person=person).values_list("service_id", flat=True)):
             add(sid, EMERGENCY_COMPARTMENTS)
@@ -290,7 +291,6 @@ def active_emergency_person_ids(user, person_ids):
 
 
 def is_head_of_service(user, service_id=None):
-    from aupres.services.models import Membership, Profession
 
     if not getattr(user, "is_authenticated", False):
         return False
@@ -302,12 +302,10 @@ def is_head_of_service(user, service_id=None):
 
 def managed_operator_ids(user):
     """Operators whose services a user may configure: as head of one of their services."""
-    from aupres.services.models import Membership, Profession
 
     if not getattr(user, "is_authenticated", False):
         return set()
     if user.is_superuser:
-        from aupres.services.models import Operator
 
         return set(Operator.objects.values_list("pk", flat=True))
     return set(

@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from aupres.core.access import is_head_of_service, service_ids
+from aupres.core.models import Compartment
+from aupres.sharing.services import unread_count
+
 
 def aupres(request):
-    from aupres.core.access import is_head_of_service
 
     return {
         "AUPRES_DEMO": settings.DEMO,
@@ -16,13 +19,10 @@ def aupres(request):
 
 def _holds_health(request):
     """A health professional of some service: may open an emergency access (sharing app)."""
-    from aupres.core.access import service_ids
-    from aupres.core.models import Compartment
 
     return bool(service_ids(getattr(request, "user", None), Compartment.HEALTH))
 
 
 def _emergency_unread(request):
-    from aupres.sharing.services import unread_count
 
     return unread_count(getattr(request, "user", None))

@@ -1,5 +1,7 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 
+from aupres.core.errors import Forbidden, NotFound
+
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
     """Every screen needs a login, except those marked `login_not_required`.
@@ -27,7 +29,6 @@ class DomainErrorMiddleware:
         from django.http import Http404
         from django.views import defaults
 
-        from aupres.core.errors import Forbidden, NotFound
 
         if request.path.startswith("/api/"):
             return None

@@ -42,14 +42,6 @@ def _audit(request, persons, action, compartments=(), service_id=None, channel="
     record(request.user, persons, action, compartments, channel, route_of(request), service_id=service_id)
 
 
-def encounter_written(encounter):
-    """The persons met and the compartments written by recording this encounter (ids and names only)."""
-    persons = list(encounter.participants.values_list("person_id", flat=True))
-    comps = {IDENTITY, ENCOUNTER_COMPARTMENT, *encounter.acts.values_list("compartment", flat=True),
-             *encounter.orientations.values_list("compartment", flat=True)}
-    return persons, comps
-
-
 class Page(Schema):
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=10_000_000)
@@ -157,7 +149,7 @@ def create_encounter(request, payload: EncounterIn):
         acts=data["acts"], orientations=data["orientations"])
     out = encounter_out(request.user, encounter)
     if created:
-        persons, comps = encounter_written(encounter)
+        persons, comps = services.encounter_written(encounter)
         _audit(request, persons, "create", comps, service_id=encounter.service_id)
     else:  # a retry: the encounter already recorded is read back
         _audit(request, [p["id"] for p in out["persons"]], "read", _encounter_shown([out]),

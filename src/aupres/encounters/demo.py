@@ -9,6 +9,7 @@ from aupres.encounters.models import (
     ACT_COMPARTMENT,
     TARGET_COMPARTMENT,
     Act,
+    CollectiveAction,
     Encounter,
     EncounterPerson,
     Orientation,
@@ -195,7 +196,6 @@ def _orientations_and_rights(demo, followups, today, start):
 
 
 def _collective_actions(demo, staff_of, today, start):
-    from aupres.encounters.models import CollectiveAction
 
     rng = demo.rng
     rows = []

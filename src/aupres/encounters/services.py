@@ -726,3 +726,11 @@ def timeline(user, person, limit=TIMELINE_PAGE, before=None):
 
 def new_client_uuid():
     return uuid_module.uuid4()
+
+
+def encounter_written(encounter):
+    """The persons met and the compartments written by recording this encounter (ids and names only)."""
+    persons = list(encounter.participants.values_list("person_id", flat=True))
+    comps = {"identity", ENCOUNTER_COMPARTMENT, *encounter.acts.values_list("compartment", flat=True),
+             *encounter.orientations.values_list("compartment", flat=True)}
+    return persons, comps

@@ -16,7 +16,6 @@ from aupres.core import access
 from aupres.core.errors import DomainError, NotFound
 from aupres.core.forms import add_domain_error
 from aupres.encounters import services
-from aupres.encounters.api import encounter_written
 from aupres.encounters.forms import (
     CollectiveActionForm,
     EncounterForm,
@@ -29,6 +28,7 @@ from aupres.encounters.forms import (
 from aupres.encounters.models import (
     ACT_COMPARTMENT,
     ENCOUNTER_COMPARTMENT,
+    OPEN_ORIENTATION_STATUSES,
     TARGET_COMPARTMENT,
     ActKind,
     Mode,
@@ -128,7 +128,7 @@ def encounter_create(request):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                met, written = encounter_written(encounter)
+                met, written = services.encounter_written(encounter)
                 _audit(request, met, "create", written, service_id=encounter.service_id)
                 messages.success(request, _("Encounter recorded."))
                 if len(persons) == 1:
@@ -228,7 +228,7 @@ def street_round(request):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                met, written = encounter_written(encounter)
+                met, written = services.encounter_written(encounter)
                 _audit(request, met, "create", written, service_id=encounter.service_id)
                 messages.success(request, _("Street round recorded: %(persons)d persons met, %(anonymous)d "
                                             "anonymous contacts.") % {
@@ -249,7 +249,6 @@ def orientation_list(request):
     qs = services.visible_orientations(request.user).select_related("person", "service")
     open_only = request.GET.get("tout") != "1"
     if open_only:
-        from aupres.encounters.models import OPEN_ORIENTATION_STATUSES
 
         qs = qs.filter(status__in=sorted(OPEN_ORIENTATION_STATUSES))
     shown = list(qs.order_by("-sent_on", "-pk")[:200])

@@ -18,6 +18,7 @@ from aupres.accounts.models import AccountKind
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import StaleEdit
+from aupres.encounters.models import EncounterPerson
 from aupres.indicators import disclosure, engine, rollup_sql
 from aupres.indicators.models import (
     CaseloadYear,
@@ -495,7 +496,6 @@ def _month_bit_sql():
 def _person_months_sql(period, service_ids=None):
     """(sql, params), PostgreSQL: the (service_id, person_id, months bitmask) of the period's links,
     the rows PersonYear holds; for the rebuild and for the check alike."""
-    from aupres.encounters.models import EncounterPerson
 
     start, end = period.bounds()
     sql = (f"SELECT service_id, person_id, bit_or({_month_bit_sql()}) AS months "  # noqa: S608
@@ -512,7 +512,6 @@ def _raw_person_months(year, period, services=None):
     SQLite; ExtractMonth reads the month in the current time zone, Europe/Paris)."""
     from django.db.models.functions import ExtractMonth
 
-    from aupres.encounters.models import EncounterPerson
 
     start, end = period.bounds()
     qs = EncounterPerson.objects.filter(occurred_at__gte=start, occurred_at__lt=end)

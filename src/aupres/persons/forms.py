@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aupres.core.forms import VersionedForm, date_input
+from aupres.core.models import Compartment
 from aupres.persons.models import (
     HouseholdRole,
     LivingSituation,
@@ -76,7 +77,6 @@ class NoteForm(forms.Form):
 
     def __init__(self, *args, compartments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        from aupres.core.models import Compartment
 
         self.fields["compartment"].choices = [(c.value, c.label) for c in Compartment if c in compartments]
 

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from aupres.accounts.models import AccountKind
+from aupres.demo.loader import DEMO_PASSWORD
 from aupres.followups.models import FollowUp, FollowUpState
 from aupres.persons.models import Sex
 from aupres.referrals.models import (
@@ -62,7 +63,6 @@ def _regulator(demo):
         "email": "regulateur@demo.invalid", "organisation": "ARS Hauts-de-France — régulation",
         "territory": demo.region})
     if created:
-        from aupres.demo.loader import DEMO_PASSWORD
 
         user.set_password(DEMO_PASSWORD)
         user.save()

@@ -29,7 +29,12 @@ from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import Compartment
 from aupres.core.text import search_key
+from aupres.encounters.models import Act, EncounterPerson
+from aupres.followups.models import FollowUp
 from aupres.persons.models import Person
+from aupres.persons.services import visible_notes
+from aupres.referrals.models import MergeLog
+from aupres.referrals.services import visible_referrals
 
 # A name "matches" from this combined score (0–1) on. Trigram similarity: one typo in a 6-letter name
 # gives about 0.55, an unrelated name of the same length below 0.2.
@@ -294,7 +299,6 @@ def merge_persons(user, keep, absorb, versions=None):
     a MergeLog keeps the absorbed identity. The user must hold the administrative compartment on both
     (check_merge). `versions` ({person id: version} as the user read them, from a screen): refused as a
     stale edit when either record changed since."""
-    from aupres.referrals.models import MergeLog
 
     check_merge(user, keep, absorb)
     keep = Person.objects.select_for_update().filter(pk=keep.pk).first()
@@ -369,10 +373,6 @@ def merge_side(user, person):
     with their state; other services as "followed by … since …", a confidential one unnamed — D8), and
     counts of the records the user may read (encounters, acts, referrals, notes, living situations,
     rights). Counts only, never content. `person` comes from access.get_visible_person."""
-    from aupres.encounters.models import Act, EncounterPerson
-    from aupres.followups.models import FollowUp
-    from aupres.persons.services import visible_notes
-    from aupres.referrals.services import visible_referrals
 
     mine = set(access.service_ids(user))
     followups = []

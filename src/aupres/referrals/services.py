@@ -25,6 +25,7 @@ from aupres.core.models import StaleEdit
 from aupres.followups.models import FollowUp, FollowUpState
 from aupres.persons.models import HouseholdMember, Person
 from aupres.referrals.models import (
+    DOCUMENT_COMPARTMENT,
     CommitteeMeeting,
     Consent,
     DeclineReason,
@@ -36,8 +37,9 @@ from aupres.referrals.models import (
     ReferralEvent,
     Source,
     Status,
+    new_receipt,
 )
-from aupres.services.models import CapacityUnit, Membership, Profession, Public, RequiredDocument, Service
+from aupres.services.models import CapacityUnit, Membership, Profession, Public, RequiredDocument, Service, Territory
 
 MAX_ATTACHMENT_BYTES = getattr(settings, "REFERRAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENT_SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
@@ -306,7 +308,6 @@ def create_referral(user, values, *, service_id=None, territory_id=None, person_
         referral.service = _target_service(service_id)
         referral.status = Status.COMMITTEE if referral.service.has_orientation_committee else Status.PENDING
     elif territory_id is not None:
-        from aupres.services.models import Territory
 
         referral.territory = Territory.objects.filter(pk=territory_id).first()
         if referral.territory is None:
@@ -374,7 +375,6 @@ def add_attachment(user, referral, kind, upload):
 
 
 def _doc_compartment(kind):
-    from aupres.referrals.models import DOCUMENT_COMPARTMENT
 
     return DOCUMENT_COMPARTMENT[kind]
 
@@ -715,7 +715,6 @@ def client_ip(request):
 
 def decoy_receipt():
     """What a bot filling the honeypot receives: a plausible receipt for nothing."""
-    from aupres.referrals.models import new_receipt
 
     return new_receipt()
 

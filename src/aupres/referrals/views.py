@@ -27,7 +27,7 @@ from aupres.referrals.forms import (
     ReferralForm,
     WaitForm,
 )
-from aupres.referrals.models import Referral, Status
+from aupres.referrals.models import DeclineReason, Referral, Status
 from aupres.services.models import Service
 
 
@@ -381,7 +381,6 @@ def committee(request, service_id):
                    {IDENTITY}, service_id=service.pk)
             messages.success(request, _("Committee meeting recorded."))
             return redirect("referrals:committee", service_id=service.pk)
-    from aupres.referrals.models import DeclineReason
 
     _audit(request, _named(waiting), "list", {IDENTITY}, service_id=service.pk)
     return render(request, "referrals/committee.html", {

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aupres.audit.services import record_membership_change
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import Compartment, StaleEdit
@@ -262,7 +263,6 @@ def update_membership(user, membership, values, version, base_url=""):
 def _journal_and_notify(user, membership, before, base_url=""):
     """Write the change to the journal, tell the operator's heads of service (an e-mail with no personal
     content), and only then let the membership start."""
-    from aupres.audit.services import record_membership_change
 
     record_membership_change(user, membership, before, _snapshot(membership), base_url)
     membership.notified_at = timezone.now()

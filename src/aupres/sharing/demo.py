@@ -4,13 +4,14 @@ import datetime
 
 from django.utils import timezone
 
+from aupres.core.errors import DomainError
+from aupres.followups.models import FollowUp
 from aupres.services.models import HEALTH_PROFESSIONS, Membership, Profession
+from aupres.sharing import services
+from aupres.sharing.models import GivenHow, Scope, SharingConsent
 
 
 def load(demo):
-    from aupres.followups.models import FollowUp
-    from aupres.sharing import services
-    from aupres.sharing.models import GivenHow, Scope, SharingConsent
 
     if SharingConsent.objects.exists():  # loaded already
         return
@@ -40,7 +41,6 @@ def load(demo):
         to_organisation="CCAS de Lille", scope=Scope.SOCIAL, given_on=demo.today, given_how=GivenHow.WRITTEN,
         recorded_by=recorder)
     # One emergency access, by a health professional of a service that does not follow the person.
-    from aupres.core.errors import DomainError
 
     doctors = list(Membership.objects.active().filter(profession__in=HEALTH_PROFESSIONS)
                    .exclude(profession=Profession.HEAD_OF_SERVICE).select_related("user").order_by("pk")[:20])

@@ -26,6 +26,9 @@ from django.utils.translation import gettext as _
 from aupres.core import access
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
+from aupres.followups.models import FollowUp
+from aupres.persons.models import Person
+from aupres.services.models import Membership, Profession, Service
 from aupres.sharing.models import (
     SCOPE_COMPARTMENTS,
     EmergencyAccess,
@@ -77,7 +80,6 @@ def person_consents(user, person):
 @transaction.atomic
 def record_consent(user, person, *, scope, given_on, given_how, from_service_id=None, to_service_id=None,
                    to_organisation="", note=""):
-    from aupres.services.models import Service
 
     if scope not in Scope.values:
         raise DomainError(_("Choose what is shared."), field="scope")
@@ -158,7 +160,6 @@ def emergency_services(user):
 def find_person_for_emergency(*, person_id=None, first_name="", last_name="", birth_year=None):
     """The one person the caller identified exactly: by number, or by first name, last name and birth year
     (all three, case-insensitive exact match). Nothing is listed: several matches ask for the number."""
-    from aupres.persons.models import Person
 
     if person_id:
         person = Person.objects.filter(pk=person_id).first()
@@ -222,8 +223,6 @@ def open_emergency_access(user, *, reason, person_id=None, first_name="", last_n
 def notify_heads(emergency, base_url=""):
     """An in-app notification to the head of every service that follows or followed the person, and an
     e-mail that says only that an emergency access was opened, with a link to the notification screen."""
-    from aupres.followups.models import FollowUp
-    from aupres.services.models import Membership, Profession
 
     services = set(FollowUp.objects.filter(person_id=emergency.person_id).values_list("service_id", flat=True))
     heads = list(Membership.objects.active().filter(service_id__in=services, profession=Profession.HEAD_OF_SERVICE)
