@@ -1,13 +1,13 @@
 """Screens: the access journal (heads of service) and the GDPR export of a person as PDF."""
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from aupres.audit import export as gdpr_export
 from aupres.audit import services
 from aupres.audit.models import Action, Channel
-from aupres.core.errors import Forbidden, NotFound
+from aupres.core.errors import Forbidden
 from aupres.core.models import Compartment
 from aupres.services.models import Profession, Service
 
@@ -55,8 +55,6 @@ def _team_changes(user, limit=50):
 def person_export_pdf(request, person_id):
     try:
         person = services.exportable_person(request.user, person_id)
-    except NotFound:
-        raise Http404 from None
     except Forbidden as error:
         return render(request, "403.html", {"message": error.message}, status=403)
     scope = gdpr_export.Scope(request.user, person)

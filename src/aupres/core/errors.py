@@ -36,9 +36,10 @@ class Conflict(DomainError):
     code = "stale_edit"
 
 
+STALE_EDIT_MESSAGE = _("Someone else changed this record after you opened it. Reload it to see their changes, "
+                       "then make yours again.")
+
+
 def stale_edit_error():
-    return Conflict(
-        _("Someone else changed this record after you opened it. Reload it to see their changes, "
-          "then make yours again."),
-        code="stale_edit",
-    )
+    """The 409 of an edit made on an old version; `save_versioned` raises it already (core.models.StaleEdit)."""
+    return Conflict(STALE_EDIT_MESSAGE, code="stale_edit")

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aupres.core.errors import STALE_EDIT_MESSAGE, Conflict
+
 
 class Compartment(models.TextChoices):
     """Every piece of personal information belongs to exactly one compartment (DOMAIN.md §5)."""
@@ -12,11 +14,13 @@ class Compartment(models.TextChoices):
     ADMINISTRATIVE = "administrative", _("Administrative")
 
 
-class StaleEdit(Exception):
-    """Raised when an edit was prepared from a version that someone else has since changed."""
+class StaleEdit(Conflict):
+    """Raised by `save_versioned` when an edit was prepared from a version that someone else has since
+    changed. It is the domain's 409 "stale_edit" (a `Conflict`): screens show its message on the form,
+    the API answers it; services let it through."""
 
     def __init__(self, current_version):
-        super().__init__(current_version)
+        super().__init__(STALE_EDIT_MESSAGE, code="stale_edit")
         self.current_version = current_version
 
 

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aupres.core import access
-from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound, stale_edit_error
-from aupres.core.models import Compartment, StaleEdit
+from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
+from aupres.core.models import Compartment
 from aupres.encounters.models import (
     ACT_COMPARTMENT,
     DEFAULT_RENEWAL_LEAD_DAYS,
@@ -401,10 +401,7 @@ def change_orientation(user, orientation, *, version, status=None, on=None, appo
     if note is not None:
         orientation.note = note.strip()[:500]
         fields.append("note")
-    try:
-        orientation.save_versioned(version, update_fields=fields or ["status"])
-    except StaleEdit:
-        raise stale_edit_error() from None
+    orientation.save_versioned(version, update_fields=fields or ["status"])
     if "status" in fields:
         OrientationStatusChange.objects.create(orientation=orientation, status=status, on=on, recorded_by=user)
     return orientation
@@ -531,10 +528,7 @@ def change_rights_application(user, application, *, version, status=None, on=Non
     if note is not None:
         application.note = note.strip()[:500]
         fields.append("note")
-    try:
-        application.save_versioned(version, update_fields=fields or ["status"])
-    except StaleEdit:
-        raise stale_edit_error() from None
+    application.save_versioned(version, update_fields=fields or ["status"])
     if "status" in fields:
         RightsStatusChange.objects.create(application=application, status=status, on=on, recorded_by=user)
         if status == RightsStatus.GRANTED:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aupres.audit.models import IDENTITY
 from aupres.audit.services import record, route_of
 from aupres.core import access
-from aupres.core.errors import DomainError, NotFound
+from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error
 from aupres.encounters import services
 from aupres.encounters.forms import (
@@ -256,16 +256,10 @@ def orientation_list(request):
     return render(request, "encounters/orientations.html", {"orientations": shown, "open_only": open_only})
 
 
-def _person_or_404(request, person_id):
-    try:
-        return access.get_visible_person(request.user, person_id)
-    except NotFound:
-        raise Http404 from None
-
 
 @require_http_methods(["GET", "POST"])
 def orientation_create(request, person_id):
-    person = _person_or_404(request, person_id)
+    person = access.get_visible_person(request.user, person_id)
     comps_services = access.following_services_of(request.user, person)
     form = OrientationForm(request.POST or None, services=Service.objects.filter(pk__in=comps_services))
     if request.method == "POST" and form.is_valid():
@@ -291,10 +285,7 @@ def orientation_create(request, person_id):
 
 @require_http_methods(["GET", "POST"])
 def orientation_detail(request, orientation_id):
-    try:
-        o = services.get_orientation(request.user, orientation_id)
-    except NotFound:
-        raise Http404 from None
+    o = services.get_orientation(request.user, orientation_id)
     form = StatusChangeForm(request.POST or None, statuses=services.allowed_orientation_statuses(o),
                             initial={"version": o.version})
     if request.method == "POST" and form.is_valid():
@@ -328,7 +319,7 @@ def rights_list(request):
 
 @require_http_methods(["GET", "POST"])
 def rights_create(request, person_id):
-    person = _person_or_404(request, person_id)
+    person = access.get_visible_person(request.user, person_id)
     following = access.following_services_of(request.user, person, "administrative")
     form = RightsApplicationForm(request.POST or None, services=Service.objects.filter(pk__in=following))
     if request.method == "POST" and form.is_valid():
@@ -351,10 +342,7 @@ def rights_create(request, person_id):
 
 @require_http_methods(["GET", "POST"])
 def rights_detail(request, application_id):
-    try:
-        a = services.get_rights_application(request.user, application_id)
-    except NotFound:
-        raise Http404 from None
+    a = services.get_rights_application(request.user, application_id)
     form = RightsStatusForm(request.POST or None, statuses=[a.status, *services.allowed_rights_statuses(a)],
                             initial={"version": a.version, "status": a.status, "valid_until": a.valid_until,
                                      "renewal_on": a.renewal_on})

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aupres.core import access
-from aupres.core.errors import DomainError, NotFound, stale_edit_error
-from aupres.core.models import Compartment, StaleEdit
+from aupres.core.errors import DomainError, NotFound
+from aupres.core.models import Compartment
 from aupres.followups.models import (
     DOMAIN_COMPARTMENT,
     SCREENINGS,
@@ -170,10 +170,7 @@ def transition(user, followup, to_state, version, *, on=None, note="", exit_reas
         fields += ["closed_on", "access_until", "exit_reason", "exit_destination"]
     else:
         followup.state = to_state
-    try:
-        followup.save_versioned(version, update_fields=fields)
-    except StaleEdit:
-        raise stale_edit_error() from None
+    followup.save_versioned(version, update_fields=fields)
     FollowUpTransition.objects.create(followup=followup, from_state=from_state, to_state=to_state, on=on,
                                       by=user, note=(note or "").strip()[:500])
     return followup
@@ -191,10 +188,7 @@ def lighten(user, followup, version, *, on=None, lightened=True):
         followup.lightened_on = on
     else:
         followup.lightened_on = None
-    try:
-        followup.save_versioned(version, update_fields=["lightened_on"])
-    except StaleEdit:
-        raise stale_edit_error() from None
+    followup.save_versioned(version, update_fields=["lightened_on"])
     return followup
 
 
@@ -298,10 +292,7 @@ def update_plan(user, followup, plan, values, version):
         setattr(plan, name, value)
     if plan.review_due_on <= plan.agreed_on:
         raise DomainError(_("The review comes after the plan is agreed."), field="review_due_on")
-    try:
-        plan.save_versioned(version, update_fields=list(values))
-    except StaleEdit:
-        raise stale_edit_error() from None
+    plan.save_versioned(version, update_fields=list(values))
     return plan
 
 
@@ -352,10 +343,7 @@ def update_objective(user, followup, objective, values, version):
     for name, value in values.items():
         setattr(objective, name, value.strip() if isinstance(value, str) and name in ("title", "actions")
                 else value)
-    try:
-        objective.save_versioned(version, update_fields=[*values, "updated_at"])
-    except StaleEdit:
-        raise stale_edit_error() from None
+    objective.save_versioned(version, update_fields=[*values, "updated_at"])
     return objective
 
 

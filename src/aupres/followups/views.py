@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aupres.audit.models import IDENTITY
 from aupres.audit.services import record, route_of
-from aupres.core.errors import DomainError, Forbidden, NotFound
+from aupres.core.errors import DomainError, Forbidden
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
 from aupres.followups import services
@@ -32,10 +32,7 @@ def _audit(request, f, action, compartments):
 
 
 def _followup(request, followup_id, compartment=None):
-    try:
-        followup = services.get_followup(request.user, followup_id)
-    except NotFound:
-        raise Http404 from None
+    followup = services.get_followup(request.user, followup_id)
     if compartment is not None and compartment not in followup.compartments:
         raise Http404
     return followup
@@ -195,10 +192,7 @@ def objective_add(request, followup_id):
 @require_http_methods(["GET", "POST"])
 def objective_edit(request, followup_id, objective_id):
     f = _followup(request, followup_id)
-    try:
-        objective = services.get_objective(request.user, f, objective_id)
-    except NotFound:
-        raise Http404 from None
+    objective = services.get_objective(request.user, f, objective_id)
     form = ObjectiveForm(request.POST or None, instance=objective)
 
     def save(form):

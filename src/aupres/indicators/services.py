@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 
 from aupres.accounts.models import AccountKind
 from aupres.core import access
-from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
-from aupres.core.models import StaleEdit
+from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.encounters.models import EncounterPerson
 from aupres.indicators import disclosure, engine, rollup_sql
 from aupres.indicators.models import (
@@ -366,10 +365,7 @@ def save_section(user, service_id, year, title, text, section_id=None, version=N
     if section is None:
         raise NotFound()
     section.title, section.text, section.updated_by = title, text, user
-    try:
-        section.save_versioned(version or 0, update_fields=["title", "text", "updated_by", "updated_at"])
-    except StaleEdit:
-        raise stale_edit_error() from None
+    section.save_versioned(version or 0, update_fields=["title", "text", "updated_by", "updated_at"])
     return section
 
 

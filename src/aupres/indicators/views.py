@@ -71,10 +71,7 @@ def home(request):
 
 def _dashboard(request, scope, scope_id, extra):
     form, period = _period(request)
-    try:
-        report = services.published_live(request.user, scope, scope_id, period)
-    except NotFound:
-        raise Http404 from None
+    report = services.published_live(request.user, scope, scope_id, period)
     query = f"?start={period.start.isoformat()}&end={period.end.isoformat()}"
     exports_links = [(fmt.upper(), reverse("indicators:export", args=[scope, scope_id, fmt]) + query)
                      for fmt in exports.FORMATS]
@@ -140,13 +137,10 @@ def export(request, scope, scope_id, fmt):
     if fmt not in exports.FORMATS or scope not in (services.SERVICE, services.OPERATOR, services.TERRITORY):
         raise Http404
     _form, period = _period(request)
-    try:
-        if services.is_funder(request.user) or (request.user.is_superuser and scope == services.TERRITORY):
-            report = services.regional_view(request.user, period)
-        else:
-            report = services.published_live(request.user, scope, scope_id, period)
-    except NotFound:
-        raise Http404 from None
+    if services.is_funder(request.user) or (request.user.is_superuser and scope == services.TERRITORY):
+        report = services.regional_view(request.user, period)
+    else:
+        report = services.published_live(request.user, scope, scope_id, period)
     render_, content_type = exports.FORMATS[fmt]
     response = HttpResponse(render_(report), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="indicateurs-{scope}-{scope_id}.{fmt}"'
@@ -162,7 +156,7 @@ def submit(request, service_id):
             period = services.make_period(datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
         sub = services.submit(request.user, service_id, period, request.POST.get("comment", "")[:500])
     except NotFound:
-        raise Http404 from None
+        raise  # never shown on the form: the middleware answers 404
     except Forbidden:
         raise PermissionDenied from None
     except (DomainError, ValueError) as error:
@@ -257,26 +251,17 @@ def report_preview(request, service_id, year):
 
 @require_POST
 def report_generate(request, service_id, year):
-    try:
-        gen = tasks.start_report(request.user, service_id, year)
-    except NotFound:
-        raise Http404 from None
+    gen = tasks.start_report(request.user, service_id, year)
     return render(request, "indicators/_generation.html", {"generation": gen})
 
 
 def report_status(request, generation_id):
-    try:
-        gen = reports.get_generation(request.user, generation_id)
-    except NotFound:
-        raise Http404 from None
+    gen = reports.get_generation(request.user, generation_id)
     return render(request, "indicators/_generation.html", {"generation": gen})
 
 
 def report_file(request, generation_id):
-    try:
-        gen = reports.get_generation(request.user, generation_id)
-    except NotFound:
-        raise Http404 from None
+    gen = reports.get_generation(request.user, generation_id)
     if gen.status != "done":
         raise Http404
     service = Service.objects.get(pk=gen.service_id)

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from aupres.audit.services import record_rectifications
 from aupres.core import access
-from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
-from aupres.core.models import Compartment, StaleEdit
+from aupres.core.errors import DomainError, Forbidden, NotFound
+from aupres.core.models import Compartment
 from aupres.persons.models import (
     RIGHT_VALUES_BY_KIND,
     Household,
@@ -102,10 +102,7 @@ def update_person(user, person, values, version):
         setattr(person, name, value)
     if "estimated_age" in values and values["estimated_age"] is not None and "estimated_on" not in values:
         person.estimated_on = timezone.localdate()
-    try:
-        person.save_versioned(version, update_fields=[*values, "estimated_on", "updated_at"])
-    except StaleEdit:
-        raise stale_edit_error() from None
+    person.save_versioned(version, update_fields=[*values, "estimated_on", "updated_at"])
     record_rectifications(user, person, "person", field_compartment, before, values)
     return person
 
@@ -157,10 +154,7 @@ def update_medical_profile(user, person, values, version):
     for name, value in values.items():
         setattr(profile, name, value)
     with transaction.atomic():
-        try:
-            profile.save_versioned(version, update_fields=[*values, "updated_at"])
-        except StaleEdit:
-            raise stale_edit_error() from None
+        profile.save_versioned(version, update_fields=[*values, "updated_at"])
         record_rectifications(user, person, "medical_profile", lambda _name: Compartment.HEALTH, before, values)
     return profile
 
@@ -234,8 +228,6 @@ def add_household_member(user, household, person_id, role, version):
         with transaction.atomic():
             household.save_versioned(version, update_fields=["label"])
             HouseholdMember.objects.create(household=household, person=person, role=role)
-    except StaleEdit:
-        raise stale_edit_error() from None
     except IntegrityError:
         raise DomainError(_("This person is already a member of this household."),
                           field="person") from None
@@ -243,14 +235,11 @@ def add_household_member(user, household, person_id, role, version):
 
 def remove_household_member(user, household, person_id, version, on=None):
     person = _social_person(user, person_id)
-    try:
-        with transaction.atomic():
-            household.save_versioned(version, update_fields=["label"])
-            HouseholdMember.objects.filter(household=household, person=person, until__isnull=True).update(
-                until=on or datetime.date.today()
-            )
-    except StaleEdit:
-        raise stale_edit_error() from None
+    with transaction.atomic():
+        household.save_versioned(version, update_fields=["label"])
+        HouseholdMember.objects.filter(household=household, person=person, until__isnull=True).update(
+            until=on or datetime.date.today()
+        )
 
 
 def rename_household(user, household, label, version):
@@ -258,8 +247,5 @@ def rename_household(user, household, label, version):
     if not label:
         raise DomainError(_("Give the household a name."), field="label")
     household.label = label
-    try:
-        household.save_versioned(version, update_fields=["label"])
-    except StaleEdit:
-        raise stale_edit_error() from None
+    household.save_versioned(version, update_fields=["label"])
     return household

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aupres.audit.services import record, route_of
 from aupres.core import access
-from aupres.core.errors import DomainError, NotFound
+from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
 from aupres.followups import services as followup_services
@@ -29,12 +29,6 @@ from aupres.services.models import Service
 def _audit(request, persons, action, compartments=()):
     record(request.user, persons, action, compartments, "screen", route_of(request))
 
-
-def _person_or_404(request, person_id):
-    try:
-        return access.get_visible_person(request.user, person_id)
-    except NotFound:
-        raise Http404 from None
 
 
 def caseload(request):
@@ -72,7 +66,7 @@ def household_member_row(request):
 
 
 def person_detail(request, person_id):
-    person = _person_or_404(request, person_id)
+    person = access.get_visible_person(request.user, person_id)
     comps = person.compartments
     writes = getattr(person, "writable_compartments", comps)
     context = {
@@ -129,7 +123,7 @@ def person_create(request):
 
 @require_http_methods(["GET", "POST"])
 def person_edit(request, person_id):
-    person = _person_or_404(request, person_id)
+    person = access.get_visible_person(request.user, person_id)
     form = PersonForm(request.POST or None, instance=person, compartments=person.compartments)
     if request.method == "POST" and form.is_valid():
         changed = {k: v for k, v in form.values().items() if k in form.changed_data}
@@ -152,7 +146,7 @@ def _compartments_of(values):
 
 
 def _history_add(request, person_id, form_class, action, title, compartment):
-    person = _person_or_404(request, person_id)
+    person = access.get_visible_person(request.user, person_id)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -180,7 +174,7 @@ def right_add(request, person_id):
 
 @require_http_methods(["GET", "POST"])
 def medical_profile_edit(request, person_id):
-    person = _person_or_404(request, person_id)
+    person = access.get_visible_person(request.user, person_id)
     try:
         profile = services.medical_profile(request.user, person)
     except DomainError:
@@ -204,7 +198,7 @@ def medical_profile_edit(request, person_id):
 
 @require_POST
 def note_add(request, person_id):
-    person = _person_or_404(request, person_id)
+    person = access.get_visible_person(request.user, person_id)
     form = NoteForm(request.POST, compartments=person.compartments)
     if form.is_valid():
         try:
@@ -260,10 +254,7 @@ def household_create(request):
 
 @require_http_methods(["GET", "POST"])
 def household_detail(request, household_id):
-    try:
-        household = services.get_visible_household(request.user, household_id)
-    except NotFound:
-        raise Http404 from None
+    household = services.get_visible_household(request.user, household_id)
     if request.method == "POST":
         try:
             version = int(request.POST.get("version", 0))

@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 
 from aupres.accounts.models import AccountKind
 from aupres.core import access
-from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound, stale_edit_error
-from aupres.core.models import StaleEdit
+from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.followups.models import FollowUp, FollowUpState
 from aupres.persons.models import HouseholdMember, Person
 from aupres.referrals.models import (
@@ -405,10 +404,7 @@ def _deciding(user, referral):
 
 
 def _save(referral, version, fields):
-    try:
-        referral.save_versioned(version, update_fields=fields)
-    except StaleEdit:
-        raise stale_edit_error() from None
+    referral.save_versioned(version, update_fields=fields)
 
 
 def _check_override(user, referral, code, message, justification, details=None):

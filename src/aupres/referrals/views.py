@@ -50,11 +50,8 @@ def _kind(request, *kinds):
         raise Http404
 
 
-def _or_404(fn, *args):
-    try:
-        return fn(*args)
-    except NotFound:
-        raise Http404 from None
+def fn(*args):
+    return fn(*args)
 
 
 def home(request):
@@ -192,7 +189,7 @@ def _detail_context(request, referral, forms=None):
 
 def detail(request, referral_id):
     _kind(request, AccountKind.STAFF)
-    referral = _or_404(services.get_referral, request.user, referral_id)
+    referral = services.get_referral(request.user, referral_id)
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
@@ -206,7 +203,7 @@ def decide(request, referral_id, action):
     _kind(request, AccountKind.STAFF)
     if action not in ACTIONS:
         raise Http404
-    referral = _or_404(services.get_referral, request.user, referral_id)
+    referral = services.get_referral(request.user, referral_id)
     if action == "accept":
         values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year")}
         from aupres.places.services import places_for_acceptance
@@ -230,7 +227,7 @@ def decide(request, referral_id, action):
                 services.forward(request.user, referral, data["version"], service_id=data["service"].pk,
                                  note=data["note"])
         except NotFound:
-            raise Http404 from None
+            raise  # never shown on the form: the middleware answers 404
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -280,7 +277,7 @@ def merge_pick(request, person_id):
     """"Merge with…": the records that may be the same person, among those whose administrative compartment
     the user holds; first by the person's own identity, then by what the user types (POST)."""
     _kind(request, AccountKind.STAFF)
-    person = _or_404(access.get_visible_person, request.user, person_id)
+    person = access.get_visible_person(request.user, person_id)
     if Compartment.ADMINISTRATIVE not in person.writable_compartments:
         return _merge_refused(request, Forbidden(_(
             "Merging needs the administrative compartment of both persons, through a team that follows each "
@@ -307,12 +304,12 @@ def merge(request, person_id, other_person_id):
     """Side by side, then the merge: the user picks the record to keep; every piece of history of both
     records ends on it (duplicates.merge_persons)."""
     _kind(request, AccountKind.STAFF)
-    first = _or_404(access.get_visible_person, request.user, person_id)
-    second = _or_404(access.get_visible_person, request.user, other_person_id)
+    first = access.get_visible_person(request.user, person_id)
+    second = access.get_visible_person(request.user, other_person_id)
     try:
         duplicates.check_merge(request.user, first, second)
     except NotFound:
-        raise Http404 from None
+        raise  # never shown on the form: the middleware answers 404
     except DomainError as error:
         return _merge_refused(request, error, first.pk)
     form = MergeForm(request.POST or None, first=first, second=second)
@@ -325,7 +322,7 @@ def merge(request, person_id, other_person_id):
                 duplicates.merge_persons(request.user, keep, absorb, versions={
                     first.pk: data["version_first"], second.pk: data["version_second"]})
             except NotFound:
-                raise Http404 from None
+                raise  # never shown on the form: the middleware answers 404
             except DomainError as error:
                 # Show the records as they are now, keep the choice, and ask again.
                 form = MergeForm({"keep": data["keep"], "version_first": first.version,
@@ -449,7 +446,7 @@ def regulation(request):
 @require_http_methods(["GET", "POST"])
 def regulation_detail(request, referral_id):
     _kind(request, AccountKind.REGULATOR)
-    referral = _or_404(services.get_referral, request.user, referral_id)
+    referral = services.get_referral(request.user, referral_id)
     error = None
     if request.method == "POST":
         service_id, version = request.POST.get("service", ""), request.POST.get("version", "")

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from aupres.audit.services import record_membership_change
 from aupres.core import access
-from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
-from aupres.core.models import Compartment, StaleEdit
+from aupres.core.errors import DomainError, Forbidden, NotFound
+from aupres.core.models import Compartment
 from aupres.services.models import (
     DATED_RULES,
     Membership,
@@ -55,10 +55,7 @@ def _validate(instance, exclude=()):
 
 
 def _save(instance, version, fields):
-    try:
-        instance.save_versioned(version, update_fields=fields)
-    except StaleEdit:
-        raise stale_edit_error() from None
+    instance.save_versioned(version, update_fields=fields)
 
 
 @transaction.atomic

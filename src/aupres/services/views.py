@@ -5,18 +5,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aupres.core import access
-from aupres.core.errors import DomainError, NotFound
+from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error
 from aupres.services import services
 from aupres.services.forms import MembershipForm, OperatorForm, ServiceForm
 from aupres.services.models import Membership
 
 
-def _or_404(fn, *args):
-    try:
-        return fn(*args)
-    except NotFound:
-        raise Http404 from None
+def fn(*args):
+    return fn(*args)
 
 
 def home(request):
@@ -50,7 +47,7 @@ def _edit(request, form, save, success_url, title, back):
 
 @require_http_methods(["GET", "POST"])
 def operator_edit(request, operator_id):
-    operator = _or_404(services.get_manageable_operator, request.user, operator_id)
+    operator = services.get_manageable_operator(request.user, operator_id)
     form = OperatorForm(request.POST or None, instance=operator)
     return _edit(
         request, form,
@@ -64,7 +61,7 @@ def operator_edit(request, operator_id):
 
 @require_http_methods(["GET", "POST"])
 def service_create(request, operator_id):
-    operator = _or_404(services.get_manageable_operator, request.user, operator_id)
+    operator = services.get_manageable_operator(request.user, operator_id)
     form = ServiceForm(request.POST or None, creating=True)
     created = {}
 
@@ -81,7 +78,7 @@ def service_create(request, operator_id):
 
 @require_http_methods(["GET", "POST"])
 def service_edit(request, service_id):
-    service = _or_404(services.get_manageable_service, request.user, service_id)
+    service = services.get_manageable_service(request.user, service_id)
     form = ServiceForm(request.POST or None, instance=service)
     return _edit(
         request, form,
@@ -96,7 +93,7 @@ def service_edit(request, service_id):
 
 @require_http_methods(["GET", "POST"])
 def membership_add(request, service_id):
-    service = _or_404(services.get_team_service, request.user, service_id)
+    service = services.get_team_service(request.user, service_id)
     form = MembershipForm(request.POST or None)
     return _edit(
         request, form,
@@ -112,7 +109,7 @@ def membership_edit(request, membership_id):
     membership = Membership.objects.select_related("service").filter(pk=membership_id).first()
     if membership is None:
         raise Http404
-    service = _or_404(services.get_team_service, request.user, membership.service_id)
+    service = services.get_team_service(request.user, membership.service_id)
     form = MembershipForm(request.POST or None, instance=membership)
     return _edit(
         request, form,

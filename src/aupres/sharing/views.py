@@ -1,7 +1,6 @@
 """Screens: record and withdraw a consent to sharing, open a record in an emergency, the heads' notifications."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -9,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aupres.audit.models import IDENTITY
 from aupres.audit.services import person_names, record, route_of
 from aupres.core import access
-from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
+from aupres.core.errors import Conflict, DomainError, Forbidden
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
 from aupres.services.models import Service
@@ -29,10 +28,7 @@ def _forbidden(request, error):
 
 @require_http_methods(["GET", "POST"])
 def consent_add(request, person_id):
-    try:
-        person = access.get_visible_person(request.user, person_id)
-    except NotFound:
-        raise Http404 from None
+    person = access.get_visible_person(request.user, person_id)
     allowed = services.recording_services(request.user, person)
     if not allowed:
         return _forbidden(request, Forbidden(_("Only the team following this person records a consent.")))
@@ -58,10 +54,7 @@ def consent_add(request, person_id):
 
 @require_http_methods(["GET", "POST"])
 def consent_withdraw(request, consent_id):
-    try:
-        consent = services.get_consent(request.user, consent_id)
-    except NotFound:
-        raise Http404 from None
+    consent = services.get_consent(request.user, consent_id)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
