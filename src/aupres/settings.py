@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "aupres.core.context.OriginMiddleware",
     "aupres.core.middleware.LoginRequiredMiddleware",
     "aupres.core.middleware.DomainErrorMiddleware",
     "aupres.accounts.middleware.SecondFactorMiddleware",

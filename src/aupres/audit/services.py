@@ -1,7 +1,7 @@
 """Recording and reading the audit trail. Every app calls `record` after it read or changed a person.
 
-    record(request.user, person, "read", person.compartments, channel="screen", route=route_of(request))
-    record(request.user, page_of_persons, "list")            # a list: one event per person listed
+    record(user, person, "read", person.compartments)   # channel and route: the request's or task's
+    record(user, page_of_persons, "list")                 # a list: one event per person listed
 
 Events carry ids and names of compartments only: never what was read or written.
 """
@@ -18,38 +18,14 @@ from aupres.audit.models import (
     MembershipEvent,
     RectificationEntry,
 )
-from aupres.core import access
+from aupres.core import access, context
+from aupres.core.context import route_of  # noqa: F401  (kept for the edges that still name it)
 from aupres.core.errors import Forbidden
 from aupres.followups.models import FollowUp
 from aupres.persons.models import Person
 from aupres.services.models import Membership, Profession, opens_health
 
 COMPARTMENT_ORDER = (IDENTITY, "administrative", "social", "health")
-
-
-def route_of(request):
-    """The URL name of the route; for an API path that several operations share (GET and POST
-    /encounters), the name of the operation that answered this method."""
-    match = getattr(request, "resolver_match", None)
-    if match is None:
-        return request.path[:100]
-    path_view = _ninja_path_view(match.func)
-    if path_view is not None and len(path_view.operations) > 1:
-        operation = path_view._find_operation(request)
-        name = getattr(operation, "url_name", None) or getattr(operation.view_func, "__name__", None) \
-            if operation is not None else None
-        if name:
-            return (f"{match.namespace}:{name}" if match.namespace else name)[:100]
-    return match.view_name[:100]
-
-
-def _ninja_path_view(view):
-    """django-ninja serves every operation of one path through one view (a closure over its PathView)."""
-    for cell in getattr(view, "__closure__", None) or ():
-        candidate = cell.cell_contents
-        if hasattr(candidate, "_find_operation") and hasattr(candidate, "operations"):
-            return candidate
-    return None
 
 
 def _ids(persons):
@@ -84,11 +60,19 @@ def _service_for(user, person_ids):
     return None
 
 
-def record(user, persons, action, compartments=(), channel=Channel.SCREEN, route="", service_id=None):
-    """Append one event per person (a list read records every person listed). Returns the count."""
+def record(user, persons, action, compartments=(), channel=None, route=None, service_id=None):
+    """Append one event per person (a list read records every person listed). Returns the count.
+
+    The channel and route default to the origin of the work (aupres.core.context: the request's screen or
+    API route, or the task), so that a service records what it reads or changes without being told."""
     ids = _ids(persons)
     if not ids:
         return 0
+    here = context.current()
+    if channel is None:
+        channel = here.channel if here is not None else Channel.TASK
+    if route is None:
+        route = here.route if here is not None else ""
     user = user if getattr(user, "is_authenticated", False) else None
     if service_id is None and user is not None:
         service_id = _service_for(user, ids)

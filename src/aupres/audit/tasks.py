@@ -2,9 +2,8 @@
 
 import logging
 
-from django.tasks import task
-
 from aupres.audit import retention
+from aupres.core.tasks import task
 
 log = logging.getLogger(__name__)
 

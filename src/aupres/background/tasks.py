@@ -1,8 +1,7 @@
 """Background tasks of the periodic jobs (aupres.background.schedule) and a probe for the worker."""
 
-from django.tasks import task
-
 from aupres.background import services
+from aupres.core.tasks import task
 
 
 @task

@@ -1,10 +1,9 @@
 """Background tasks (django.tasks): report generation and the indicator rollups (docs/indicators.md)."""
 
 from django.db import transaction
-from django.tasks import task
 from django.utils import timezone
 
-from aupres.core.tasks import enqueue_on_commit
+from aupres.core.tasks import enqueue_on_commit, task
 from aupres.indicators import reports, services
 
 
