@@ -14,6 +14,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aupres.audit.services import record
 from aupres.core import access
 from aupres.core.errors import DomainError, NotFound
 from aupres.core.models import Compartment
@@ -42,7 +43,7 @@ from aupres.followups.models import (
     objective_compartment,
 )
 from aupres.persons.models import Person
-from aupres.persons.services import new_person
+from aupres.persons.services import fields_compartments, new_person
 from aupres.services.models import load_rule_changes
 
 S = FollowUpState
@@ -532,6 +533,7 @@ def create_person(user, values, service_id=None):
     FollowUp.objects.create(person=person, service_id=service_id, opened_on=timezone.localdate())
     access.forget(user)
     person.compartments = access.compartments_on(user, person)
+    record(user, person, "create", fields_compartments(values))
     return person
 
 
@@ -554,9 +556,12 @@ class Caseload:
         return self.count()
 
     def __getitem__(self, index):
+        """A page of the caseload (journaled as listed), or one row."""
         if isinstance(index, slice):
-            return attach_caseload_followups(self.user, self.queryset[index], self.today)
-        return attach_caseload_followups(self.user, [self.queryset[index]], self.today)[0]
+            page = attach_caseload_followups(self.user, self.queryset[index], self.today)
+            record(self.user, page, "list")
+            return page
+        return self[index: index + 1][0]
 
 
 def caseload(user, today=None):

@@ -6,7 +6,6 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import field_validator
 
-from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.models import Compartment
@@ -20,11 +19,6 @@ from aupres.persons.models import (
     RightValue,
     Sex,
 )
-
-
-def _audit(request, persons, action, compartments=()):
-    record(request.user, persons, action, compartments, "api", route_of(request))
-
 
 persons_router = Router(tags=["persons"])
 households_router = Router(tags=["households"])
@@ -147,13 +141,7 @@ class PersonSearch(Page):
 
 
 def _person_page(request, qs, page):
-    user = request.user
-    total = qs.count()
-    items = list(qs[page.offset: page.offset + page.limit])
-    compartments = access.compartments_by_person(user, items)
-    for person in items:
-        person.compartments = compartments[person.pk]
-    _audit(request, items, "list", {"identity", *set().union(*(p.compartments for p in items))})
+    total, items = services.persons_page(request.user, qs, page.offset, page.limit)
     return {"count": total, "items": [person_out(p) for p in items]}
 
 
@@ -172,19 +160,12 @@ def search_persons(request, payload: PersonSearch):
 def create_person(request, payload: PersonCreate):
     values = _clean_values(payload)
     person = followup_services.create_person(request.user, values, payload.service)
-    _audit(request, person, "create", _compartments_of(values))
     return Status(201, person_out(person))
-
-
-def _compartments_of(values):
-    return {str(services.field_compartment(name)) for name in values} or {"identity"}
 
 
 @persons_router.get("/{int:person_id}", response=PersonOut)
 def read_person(request, person_id: int):
-    person = access.get_visible_person(request.user, person_id)
-    _audit(request, person, "read", {"identity", *person.compartments})
-    return person_out(person)
+    return person_out(services.read_person(request.user, person_id))
 
 
 @persons_router.patch("/{int:person_id}", response={200: PersonOut}, summary="Change a person")
@@ -192,7 +173,6 @@ def update_person(request, person_id: int, payload: PersonUpdate):
     person = access.get_visible_person(request.user, person_id)
     values = _clean_values(payload)
     person = services.update_person(request.user, person, values, payload.version)
-    _audit(request, person, "update", _compartments_of(values))
     return person_out(person)
 
 
@@ -211,17 +191,13 @@ class LivingSituationOut(LivingSituationIn):
 
 @persons_router.get("/{int:person_id}/living-situations", response=list[LivingSituationOut])
 def list_living_situations(request, person_id: int):
-    person = access.get_visible_person(request.user, person_id)
-    access.require(person, Compartment.SOCIAL)
-    _audit(request, person, "read", {Compartment.SOCIAL})
-    return list(person.living_situations.all())
+    return services.living_situations(request.user, access.get_visible_person(request.user, person_id))
 
 
 @persons_router.post("/{int:person_id}/living-situations", response={201: LivingSituationOut})
 def add_living_situation(request, person_id: int, payload: LivingSituationIn):
     person = access.get_visible_person(request.user, person_id)
     situation = services.add_living_situation(request.user, person, **payload.model_dump())
-    _audit(request, person, "create", {Compartment.SOCIAL})
     return Status(201, situation)
 
 
@@ -239,17 +215,13 @@ class RightOut(RightIn):
 
 @persons_router.get("/{int:person_id}/rights", response=list[RightOut])
 def list_rights(request, person_id: int):
-    person = access.get_visible_person(request.user, person_id)
-    access.require(person, Compartment.ADMINISTRATIVE)
-    _audit(request, person, "read", {Compartment.ADMINISTRATIVE})
-    return list(person.rights.all())
+    return services.rights(request.user, access.get_visible_person(request.user, person_id))
 
 
 @persons_router.post("/{int:person_id}/rights", response={201: RightOut})
 def add_right(request, person_id: int, payload: RightIn):
     person = access.get_visible_person(request.user, person_id)
     right = services.add_right(request.user, person, **payload.model_dump())
-    _audit(request, person, "create", {Compartment.ADMINISTRATIVE})
     return Status(201, right)
 
 
@@ -277,10 +249,7 @@ class MedicalProfileUpdate(MedicalProfileFields):
 @persons_router.get("/{int:person_id}/medical-profile", response=MedicalProfileOut,
                     summary="Health compartment: reserved to the health professionals of the team")
 def read_medical_profile(request, person_id: int):
-    person = access.get_visible_person(request.user, person_id)
-    profile = services.medical_profile(request.user, person)
-    _audit(request, person, "read", {Compartment.HEALTH})
-    return profile
+    return services.read_medical_profile(request.user, access.get_visible_person(request.user, person_id))
 
 
 @persons_router.patch("/{int:person_id}/medical-profile", response=MedicalProfileOut)
@@ -291,7 +260,6 @@ def update_medical_profile(request, person_id: int, payload: MedicalProfileUpdat
         if name != "pregnancy_due_date":
             values[name] = (values[name] or "").strip()
     profile = services.update_medical_profile(request.user, person, values, payload.version)
-    _audit(request, person, "update", {Compartment.HEALTH})
     return profile
 
 
@@ -313,10 +281,7 @@ class NoteOut(Schema):
 @persons_router.get("/{int:person_id}/notes", response=list[NoteOut],
                     summary="Notes in the compartments you hold")
 def list_notes(request, person_id: int):
-    person = access.get_visible_person(request.user, person_id)
-    notes = list(services.visible_notes(request.user, person))
-    _audit(request, person, "read", person.compartments)
-    return notes
+    return services.notes(request.user, access.get_visible_person(request.user, person_id))
 
 
 @persons_router.post("/{int:person_id}/notes", response={201: NoteOut})
@@ -324,7 +289,6 @@ def add_note(request, person_id: int, payload: NoteIn):
     person = access.get_visible_person(request.user, person_id)
     note = services.add_note(request.user, person, compartment=payload.compartment, text=payload.text,
                              service_id=payload.service)
-    _audit(request, person, "create", {payload.compartment})
     return Status(201, note)
 
 
@@ -368,10 +332,10 @@ class HouseholdUpdate(Schema):
 
 
 def household_out(household, user):
-    visible = set(access.visible_persons(user).filter(
-        household_memberships__household=household).values_list("pk", flat=True))
-    members = []
-    for m in household.members.filter(until__isnull=True).select_related("person"):
+    """The household as the user may read it (persons.services.household_view, which journals it)."""
+    view = services.household_view(user, household)
+    visible, members = view["visible"], []
+    for m in view["members"]:
         # A member the user's team does not follow is shown without a name.
         name = m.person.display_name if m.person_id in visible else _("(not followed by your team)")
         members.append({"person": m.person_id if m.person_id in visible else 0, "display_name": name,
@@ -383,9 +347,7 @@ def household_out(household, user):
 @households_router.get("", response=list[HouseholdOut])
 def list_households(request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=10_000_000)):
     qs = services.visible_households(request.user).order_by("label", "pk")[offset: offset + limit]
-    out = [household_out(h, request.user) for h in qs]
-    _audit(request, [m["person"] for h in out for m in h["members"] if m["person"]], "list", {Compartment.SOCIAL})
-    return out
+    return [household_out(h, request.user) for h in qs]
 
 
 @households_router.post("", response={201: HouseholdOut})
@@ -393,16 +355,12 @@ def create_household(request, payload: HouseholdIn):
     household = services.create_household(
         request.user, payload.label, [(m.person, m.role) for m in payload.members]
     )
-    out = household_out(household, request.user)
-    _audit(request, [m.person for m in payload.members], "update", {Compartment.SOCIAL})
-    return Status(201, out)
+    return Status(201, household_out(household, request.user))
 
 
 @households_router.get("/{int:household_id}", response=HouseholdOut)
 def read_household(request, household_id: int):
-    out = household_out(services.get_visible_household(request.user, household_id), request.user)
-    _audit(request, [m["person"] for m in out["members"] if m["person"]], "list", {Compartment.SOCIAL})
-    return out
+    return household_out(services.get_visible_household(request.user, household_id), request.user)
 
 
 @households_router.patch("/{int:household_id}", response=HouseholdOut)
@@ -411,7 +369,6 @@ def update_household(request, household_id: int, payload: HouseholdUpdate):
     with transaction.atomic():
         _apply_household_changes(request.user, household, payload)
     household.refresh_from_db()
-    _audit(request, [m.person for m in payload.add] + list(payload.remove), "update", {Compartment.SOCIAL})
     return household_out(household, request.user)
 
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aupres.audit.services import record_rectifications
+from aupres.audit.services import record, record_rectifications
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
@@ -23,10 +23,18 @@ from aupres.persons.models import (
 
 IDENTITY = "identity"
 
+# The access journal is written here, by the functions that read or change a person's data (issue #16):
+# the channel and route come from the request or task (aupres.core.context). Edges never write it.
+
 
 def field_compartment(name):
     """Identity fields are editable by anyone who sees the person; others by their compartment."""
     return Person.COMPARTMENT_OF_FIELD.get(name, IDENTITY)
+
+
+def fields_compartments(values):
+    """The compartments of these person fields, for the journal (identity when none)."""
+    return {str(field_compartment(name)) for name in values} or {IDENTITY}
 
 
 def editable_person_fields(compartments):
@@ -104,6 +112,7 @@ def update_person(user, person, values, version):
         person.estimated_on = timezone.localdate()
     person.save_versioned(version, update_fields=[*values, "estimated_on", "updated_at"])
     record_rectifications(user, person, "person", field_compartment, before, values)
+    record(user, person, "update", fields_compartments(values))
     return person
 
 
@@ -119,8 +128,10 @@ def add_living_situation(user, person, *, kind, started_on, place="", ended_on=N
             LivingSituation.objects.filter(
                 person=person, ended_on__isnull=True, started_on__lte=started_on
             ).update(ended_on=started_on)
-        return LivingSituation.objects.create(person=person, kind=kind, started_on=started_on,
-                                              ended_on=ended_on, place=place, recorded_by=user)
+        situation = LivingSituation.objects.create(person=person, kind=kind, started_on=started_on,
+                                                   ended_on=ended_on, place=place, recorded_by=user)
+        record(user, person, "create", {Compartment.SOCIAL})
+        return situation
 
 
 def add_right(user, person, *, kind, value, started_on, expires_on=None, note=""):
@@ -129,8 +140,78 @@ def add_right(user, person, *, kind, value, started_on, expires_on=None, note=""
         raise DomainError(_("This status does not apply to this kind of right."), field="value")
     if expires_on and expires_on < started_on:
         raise DomainError(_("The expiry date is before the start date."), field="expires_on")
-    return RightStatus.objects.create(person=person, kind=kind, value=value, started_on=started_on,
-                                      expires_on=expires_on, note=note, recorded_by=user)
+    right = RightStatus.objects.create(person=person, kind=kind, value=value, started_on=started_on,
+                                       expires_on=expires_on, note=note, recorded_by=user)
+    record(user, person, "create", {Compartment.ADMINISTRATIVE})
+    return right
+
+
+# Reads: each returns what the user may read and journals it --------------------------------------
+
+def read_person(user, person_id):
+    """The person, journaled as read in the identity and every compartment the user holds on them."""
+    person = access.get_visible_person(user, person_id)
+    record(user, person, "read", {IDENTITY, *person.compartments})
+    return person
+
+
+def read_identity(user, person_id):
+    """The person, for a page that shows who they are (their name) and nothing else: journaled as such."""
+    person = access.get_visible_person(user, person_id)
+    record(user, person, "read", {IDENTITY})
+    return person
+
+
+def persons_page(user, queryset, offset, limit):
+    """(count, a page of persons with `.compartments`), the page journaled as listed."""
+    total = queryset.count()
+    items = list(queryset[offset: offset + limit])
+    compartments = access.compartments_by_person(user, items)
+    for person in items:
+        person.compartments = compartments[person.pk]
+    record(user, items, "list", {IDENTITY, *set().union(*(p.compartments for p in items))})
+    return total, items
+
+
+def search_persons(user, text, limit=30):
+    """The persons I see whose name or alias contains these words, journaled as listed."""
+    found = list(access.visible_persons(user).search(text)[:limit])
+    record(user, found, "list")
+    return found
+
+
+def pick_social_persons(user, person_ids):
+    """The persons among these ids whose social compartment I hold (to make a household), journaled."""
+    ids = [int(p) for p in person_ids if str(p).isdigit()]
+    found = list(access.visible_persons(user, compartment=Compartment.SOCIAL).filter(pk__in=ids)) if ids else []
+    record(user, found, "list", {Compartment.SOCIAL})
+    return found
+
+
+def living_situations(user, person):
+    access.require(person, Compartment.SOCIAL)
+    found = list(person.living_situations.all())
+    record(user, person, "read", {Compartment.SOCIAL})
+    return found
+
+
+def rights(user, person):
+    access.require(person, Compartment.ADMINISTRATIVE)
+    found = list(person.rights.all())
+    record(user, person, "read", {Compartment.ADMINISTRATIVE})
+    return found
+
+
+def read_medical_profile(user, person):
+    profile = medical_profile(user, person)
+    record(user, person, "read", {Compartment.HEALTH})
+    return profile
+
+
+def notes(user, person):
+    found = list(visible_notes(user, person))
+    record(user, person, "read", person.compartments)
+    return found
 
 
 def current_rights(person):
@@ -156,6 +237,7 @@ def update_medical_profile(user, person, values, version):
     with transaction.atomic():
         profile.save_versioned(version, update_fields=[*values, "updated_at"])
         record_rectifications(user, person, "medical_profile", lambda _name: Compartment.HEALTH, before, values)
+        record(user, person, "update", {Compartment.HEALTH})
     return profile
 
 
@@ -169,8 +251,10 @@ def add_note(user, person, *, compartment, text, service_id=None):
         service_id = services[0]
     elif int(service_id) not in services:
         raise Forbidden(_("This service does not follow this person."), field="service")
-    return Note.objects.create(person=person, service_id=service_id, compartment=compartment,
+    note = Note.objects.create(person=person, service_id=service_id, compartment=compartment,
                                text=text, author=user)
+    record(user, person, "create", {compartment})
+    return note
 
 
 def visible_notes(user, person):
@@ -189,6 +273,26 @@ def visible_notes(user, person):
 def visible_households(user):
     persons = access.visible_persons(user, compartment=Compartment.SOCIAL)
     return Household.objects.filter(members__person__in=persons, members__until__isnull=True).distinct()
+
+
+def households(user, offset=0, limit=None):
+    """The households I see (members prefetched), their members I follow journaled as listed."""
+    qs = visible_households(user).order_by("label", "pk").prefetch_related("members__person")
+    found = list(qs[offset: offset + limit] if limit is not None else qs)
+    shown = {m.person_id for h in found for m in h.members.all()}
+    record(user, access.visible_persons(user).filter(pk__in=shown).values_list("pk", flat=True), "list",
+           {Compartment.SOCIAL})
+    return found
+
+
+def household_view(user, household):
+    """A household as the user may read it: current members, and the ids of those the user's team sees
+    (the others are shown without a name); those are journaled as listed."""
+    visible = set(access.visible_persons(user).filter(
+        household_memberships__household=household).values_list("pk", flat=True))
+    members = list(household.members.filter(until__isnull=True).select_related("person"))
+    record(user, visible, "list", {Compartment.SOCIAL})
+    return {"household": household, "members": members, "visible": visible}
 
 
 def get_visible_household(user, household_id):
@@ -219,6 +323,7 @@ def create_household(user, label, members):
     household = Household.objects.create(label=label, created_by=user)
     for person, role in persons:
         HouseholdMember.objects.create(household=household, person=person, role=role)
+    record(user, [p for p, _r in persons], "update", {Compartment.SOCIAL})
     return household
 
 
@@ -231,6 +336,7 @@ def add_household_member(user, household, person_id, role, version):
     except IntegrityError:
         raise DomainError(_("This person is already a member of this household."),
                           field="person") from None
+    record(user, person, "update", {Compartment.SOCIAL})
 
 
 def remove_household_member(user, household, person_id, version, on=None):
@@ -240,6 +346,7 @@ def remove_household_member(user, household, person_id, version, on=None):
         HouseholdMember.objects.filter(household=household, person=person, until__isnull=True).update(
             until=on or datetime.date.today()
         )
+    record(user, person, "update", {Compartment.SOCIAL})
 
 
 def rename_household(user, household, label, version):

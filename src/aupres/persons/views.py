@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error
@@ -26,15 +25,9 @@ from aupres.persons.models import HouseholdRole
 from aupres.services.models import Service
 
 
-def _audit(request, persons, action, compartments=()):
-    record(request.user, persons, action, compartments, "screen", route_of(request))
-
-
-
 def caseload(request):
     rows = followup_services.caseload(request.user)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    _audit(request, list(page), "list")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))  # the page journals itself
     return render(request, "persons/caseload.html", {
         "page": page, "total": page.paginator.count,
         "no_team": not access.service_ids(request.user),
@@ -46,8 +39,7 @@ def search(request):
     text = request.POST.get("q", "")[:100]
     results = []
     if text.strip():
-        results = list(access.visible_persons(request.user).search(text)[:30])
-        _audit(request, results, "list")
+        results = services.search_persons(request.user, text, limit=30)
     template = "persons/_search_results.html" if request.htmx else "persons/search.html"
     return render(request, template, {"results": results, "q": text, "searched": bool(text.strip()),
                                       "pick": request.POST.get("pick") == "1"})
@@ -56,17 +48,15 @@ def search(request):
 @require_POST
 def household_member_row(request):
     """One member row for the household form, added by htmx when a person is picked."""
-    person_id = request.POST.get("person", "")
-    person = access.visible_persons(request.user, compartment=Compartment.SOCIAL).filter(
-        pk=int(person_id) if person_id.isdigit() else 0).first()
-    if person is None:
+    found = services.pick_social_persons(request.user, [request.POST.get("person", "")])
+    if not found:
         raise Http404
-    _audit(request, person, "list")
+    person = found[0]
     return render(request, "persons/_member_row.html", {"p": person, "roles": HouseholdRole.choices})
 
 
 def person_detail(request, person_id):
-    person = access.get_visible_person(request.user, person_id)
+    person = services.read_person(request.user, person_id)
     comps = person.compartments
     writes = getattr(person, "writable_compartments", comps)
     context = {
@@ -91,7 +81,6 @@ def person_detail(request, person_id):
         context["rights"] = services.current_rights(person).values()
     if Compartment.HEALTH in comps:
         context["medical"] = getattr(person, "medical_profile", None)
-    _audit(request, person, "read", {"identity", *comps})
     return render(request, "persons/detail.html", context)
 
 
@@ -115,7 +104,6 @@ def person_create(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, person, "create", _compartments_of(form.values()))
             messages.success(request, _("Person created."))
             return redirect("persons:detail", person_id=person.pk)
     return render(request, "persons/form.html", {"form": form, "title": _("New person")})
@@ -123,7 +111,7 @@ def person_create(request):
 
 @require_http_methods(["GET", "POST"])
 def person_edit(request, person_id):
-    person = access.get_visible_person(request.user, person_id)
+    person = _shown_person(request, person_id)
     form = PersonForm(request.POST or None, instance=person, compartments=person.compartments)
     if request.method == "POST" and form.is_valid():
         changed = {k: v for k, v in form.values().items() if k in form.changed_data}
@@ -132,21 +120,22 @@ def person_edit(request, person_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, person, "update", _compartments_of(changed))
             messages.success(request, _("Changes saved."))
             return redirect("persons:detail", person_id=person.pk)
-    if request.method == "GET":
-        _audit(request, person, "read", {"identity", *person.compartments})
     return render(request, "persons/form.html", {"form": form, "person": person,
                                                  "title": _("Edit %(name)s") % {"name": person}})
 
 
-def _compartments_of(values):
-    return {str(services.field_compartment(name)) for name in values} or {"identity"}
+def _shown_person(request, person_id):
+    """The person of a form page: a GET shows them (journaled as read by the service); a POST changes
+    them (journaled as changed by the service that saves)."""
+    if request.method == "GET":
+        return services.read_person(request.user, person_id)
+    return access.get_visible_person(request.user, person_id)
 
 
-def _history_add(request, person_id, form_class, action, title, compartment):
-    person = access.get_visible_person(request.user, person_id)
+def _history_add(request, person_id, form_class, action, title):
+    person = _shown_person(request, person_id)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -154,7 +143,6 @@ def _history_add(request, person_id, form_class, action, title, compartment):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, person, "create", {compartment})
             messages.success(request, _("Saved."))
             return redirect("persons:detail", person_id=person.pk)
     return render(request, "persons/form.html", {"form": form, "person": person, "title": title})
@@ -163,25 +151,23 @@ def _history_add(request, person_id, form_class, action, title, compartment):
 @require_http_methods(["GET", "POST"])
 def living_situation_add(request, person_id):
     return _history_add(request, person_id, LivingSituationForm, services.add_living_situation,
-                        _("New living situation"), Compartment.SOCIAL)
+                        _("New living situation"))
 
 
 @require_http_methods(["GET", "POST"])
 def right_add(request, person_id):
-    return _history_add(request, person_id, RightForm, services.add_right, _("Rights: new status"),
-                        Compartment.ADMINISTRATIVE)
+    return _history_add(request, person_id, RightForm, services.add_right, _("Rights: new status"))
 
 
 @require_http_methods(["GET", "POST"])
 def medical_profile_edit(request, person_id):
     person = access.get_visible_person(request.user, person_id)
+    read = services.read_medical_profile if request.method == "GET" else services.medical_profile
     try:
-        profile = services.medical_profile(request.user, person)
+        profile = read(request.user, person)
     except DomainError:
         raise Http404 from None
     form = MedicalProfileForm(request.POST or None, instance=profile)
-    if request.method == "GET":
-        _audit(request, person, "read", {Compartment.HEALTH})
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data and k != "version"}
         try:
@@ -189,7 +175,6 @@ def medical_profile_edit(request, person_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, person, "update", {Compartment.HEALTH})
             messages.success(request, _("Changes saved."))
             return redirect("persons:detail", person_id=person.pk)
     return render(request, "persons/form.html", {"form": form, "person": person,
@@ -206,7 +191,6 @@ def note_add(request, person_id):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            _audit(request, person, "create", {form.cleaned_data["compartment"]})
             messages.success(request, _("Note added."))
     else:
         messages.error(request, _("The note could not be saved: %(errors)s") % {
@@ -217,17 +201,12 @@ def note_add(request, person_id):
 # Households ---------------------------------------------------------------------------------
 
 def household_list(request):
-    households = list(services.visible_households(request.user).prefetch_related("members__person"))
-    shown = [m.person_id for h in households for m in h.members.all()]
-    _audit(request, access.visible_persons(request.user).filter(pk__in=shown).values_list("pk", flat=True),
-           "list", {Compartment.SOCIAL})
-    return render(request, "persons/households.html", {"households": households})
+    return render(request, "persons/households.html", {"households": services.households(request.user)})
 
 
 @require_http_methods(["GET", "POST"])
 def household_create(request):
     form = HouseholdForm(request.POST or None)
-    candidates = access.visible_persons(request.user, compartment=Compartment.SOCIAL)
     members, chosen_ids = [], request.POST.getlist("member") if request.method == "POST" else []
     for pid in chosen_ids:
         members.append((pid, request.POST.get(f"role_{pid}", HouseholdRole.OTHER)))
@@ -238,14 +217,12 @@ def household_create(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, [m.person_id for m in household.members.all()], "update", {Compartment.SOCIAL})
             messages.success(request, _("Household created."))
             return redirect("persons:household_detail", household_id=household.pk)
     preselected = request.GET.get("avec")
-    chosen = list(candidates.filter(pk__in=[int(p) for p in chosen_ids if p.isdigit()]))
-    if preselected and preselected.isdigit() and not chosen:
-        chosen = list(candidates.filter(pk=int(preselected)))
-    _audit(request, chosen, "list", {Compartment.SOCIAL})
+    chosen = services.pick_social_persons(request.user, chosen_ids)
+    if preselected and not chosen:
+        chosen = services.pick_social_persons(request.user, [preselected])
     return render(request, "persons/household_form.html", {
         "form": form, "chosen": chosen, "roles": HouseholdRole.choices,
         "chosen_roles": dict(members),
@@ -266,15 +243,8 @@ def household_detail(request, household_id):
         except (DomainError, ValueError) as error:
             messages.error(request, getattr(error, "message", _("Invalid request.")))
         else:
-            changed = request.POST.get("remove") or request.POST.get("add") or ""
-            if changed.isdigit():
-                _audit(request, int(changed), "update", {Compartment.SOCIAL})
             messages.success(request, _("Household updated."))
         return redirect("persons:household_detail", household_id=household.pk)
-    visible = set(access.visible_persons(request.user).values_list("pk", flat=True).filter(
-        household_memberships__household=household))
-    members = household.members.filter(until__isnull=True).select_related("person")
-    _audit(request, visible, "list", {Compartment.SOCIAL})
     return render(request, "persons/household_detail.html", {
-        "household": household, "members": members, "visible": visible, "roles": HouseholdRole.choices,
+        **services.household_view(request.user, household), "roles": HouseholdRole.choices,
     })

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aupres.audit.services import record_membership_change
+from aupres.audit import services as audit_services
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
@@ -261,7 +261,7 @@ def _journal_and_notify(user, membership, before, base_url=""):
     """Write the change to the journal, tell the operator's heads of service (an e-mail with no personal
     content), and only then let the membership start."""
 
-    record_membership_change(user, membership, before, _snapshot(membership), base_url)
+    audit_services.record_membership_change(user, membership, before, _snapshot(membership), base_url)
     membership.notified_at = timezone.now()
     Membership.objects.filter(pk=membership.pk).update(notified_at=membership.notified_at)
 

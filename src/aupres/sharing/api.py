@@ -5,21 +5,13 @@ import datetime
 from ninja import Field, Router, Schema
 from ninja.responses import Status as Reply
 
-from aupres.audit.models import IDENTITY
-from aupres.audit.services import record, route_of
 from aupres.core import access
-from aupres.core.models import Compartment
 from aupres.sharing import services
 from aupres.sharing.models import GivenHow, Scope
 
 router = Router(tags=["sharing"])
 
-CONSENT_COMPARTMENTS = (IDENTITY, Compartment.ADMINISTRATIVE)
 ID = {"ge": 1, "le": 2**62}
-
-
-def _audit(request, persons, action, compartments):
-    record(request.user, persons, action, compartments, "api", route_of(request))
 
 
 class ConsentOut(Schema):
@@ -59,9 +51,7 @@ class WithdrawIn(Schema):
             summary="The person's consents to sharing (current and withdrawn)")
 def list_consents(request, person_id: int):
     person = access.get_visible_person(request.user, person_id)
-    consents = list(services.person_consents(request.user, person)[:200])
-    _audit(request, person, "read", CONSENT_COMPARTMENTS)
-    return consents
+    return services.consents_of(request.user, person)
 
 
 @router.post("/persons/{int:person_id}/consents", response={201: ConsentOut},
@@ -72,16 +62,13 @@ def create_consent(request, person_id: int, payload: ConsentIn):
         request.user, person, scope=payload.scope, given_on=payload.given_on, given_how=payload.given_how,
         from_service_id=payload.from_service, to_service_id=payload.to_service,
         to_organisation=payload.to_organisation, note=payload.note)
-    _audit(request, person, "create", CONSENT_COMPARTMENTS)
     return Reply(201, consent)
 
 
 @router.post("/consents/{int:consent_id}/withdraw", response=ConsentOut,
              summary="Withdraw a consent: the receiving team loses access at once")
 def withdraw_consent(request, consent_id: int, payload: WithdrawIn):
-    consent = services.withdraw_consent(request.user, consent_id, payload.note)
-    _audit(request, consent.person_id, "update", CONSENT_COMPARTMENTS)
-    return consent
+    return services.withdraw_consent(request.user, consent_id, payload.note)
 
 
 class EmergencyIn(Schema):
@@ -128,7 +115,6 @@ def open_emergency(request, payload: EmergencyIn):
         request.user, reason=payload.reason, person_id=payload.person, first_name=payload.first_name,
         last_name=payload.last_name, birth_year=payload.birth_year, service_id=payload.service,
         base_url=request.build_absolute_uri("/"))
-    _audit(request, emergency.person_id, "create", (IDENTITY,))
     return Reply(201, emergency)
 
 

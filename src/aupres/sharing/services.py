@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import person_names, record
 from aupres.core import access
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
@@ -45,6 +47,10 @@ MAX_LOOKUP_MATCHES = 1
 
 
 # Consent --------------------------------------------------------------------------------------------
+
+# What a consent shows and changes, for the access journal (written here, issue #16).
+CONSENT_COMPARTMENTS = (IDENTITY, Compartment.ADMINISTRATIVE)
+
 
 def recording_services(user, person, scope=None):
     """The user's services following the person in which they hold what the scope shares (any of social
@@ -112,10 +118,19 @@ def record_consent(user, person, *, scope, given_on, given_how, from_service_id=
         to_organisation=to_organisation, scope=scope)
     if duplicate.exists():
         raise Conflict(_("This consent is already recorded."), code="consent_exists")
-    return SharingConsent.objects.create(
+    consent = SharingConsent.objects.create(
         person=person, from_service_id=from_service_id, to_service_id=to_service_id or None,
         to_organisation=to_organisation, scope=scope, given_on=given_on, given_how=given_how,
         note=(note or "").strip(), recorded_by=user)
+    record(user, person, "create", CONSENT_COMPARTMENTS)
+    return consent
+
+
+def consents_of(user, person, limit=200):
+    """The person's consents the user may read (person_consents), journaled as read."""
+    consents = list(person_consents(user, person)[:limit])
+    record(user, person, "read", CONSENT_COMPARTMENTS)
+    return consents
 
 
 def get_consent(user, consent_id):
@@ -142,6 +157,7 @@ def withdraw_consent(user, consent_id, note=""):
     if not changed:
         raise Conflict(_("This consent was already withdrawn."), code="already_withdrawn")
     consent.refresh_from_db()
+    record(user, consent.person_id, "update", CONSENT_COMPARTMENTS)
     return consent
 
 
@@ -203,6 +219,7 @@ def open_emergency_access(user, *, reason, person_id=None, first_name="", last_n
                        details={"person_id": person.pk})
     existing = active_emergency(user, person)
     if existing is not None:
+        record(user, existing.person_id, "create", (IDENTITY,))
         return existing
     now = timezone.now()
     # Record numbers follow each other: a cap per professional keeps emergency access from becoming a way
@@ -217,6 +234,7 @@ def open_emergency_access(user, *, reason, person_id=None, first_name="", last_n
         expires_at=now + datetime.timedelta(hours=settings.EMERGENCY_ACCESS_HOURS))
     notify_heads(emergency, base_url)
     log.info("emergency access %s opened by user %s", emergency.pk, user.pk)
+    record(user, emergency.person_id, "create", (IDENTITY,))
     return emergency
 
 
@@ -252,6 +270,18 @@ def notify_heads(emergency, base_url=""):
 
 def my_emergency_accesses(user):
     return EmergencyAccess.objects.filter(user=user).select_related("person", "service")
+
+
+def named_notifications(user, limit=200):
+    """A head of service's notifications, each with `.person_name` (what the head may read of the name),
+    the persons journaled as listed."""
+    items = list(notifications_for(user)[:limit])
+    if items:
+        names = person_names(user, [n.access.person_id for n in items])
+        for n in items:
+            n.person_name = names.get(n.access.person_id)
+        record(user, [n.access.person_id for n in items], "list", (IDENTITY,))
+    return items
 
 
 def notifications_for(user):

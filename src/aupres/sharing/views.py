@@ -5,21 +5,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aupres.audit.models import IDENTITY
-from aupres.audit.services import person_names, record, route_of
 from aupres.core import access
 from aupres.core.errors import Conflict, DomainError, Forbidden
 from aupres.core.forms import add_domain_error
-from aupres.core.models import Compartment
+from aupres.persons import services as person_services
 from aupres.services.models import Service
 from aupres.sharing import services
 from aupres.sharing.forms import ConsentForm, EmergencyForm, WithdrawForm
-
-CONSENT_COMPARTMENTS = (IDENTITY, Compartment.ADMINISTRATIVE)
-
-
-def _audit(request, persons, action, compartments):
-    record(request.user, persons, action, compartments, "screen", route_of(request))
 
 
 def _forbidden(request, error):
@@ -28,7 +20,9 @@ def _forbidden(request, error):
 
 @require_http_methods(["GET", "POST"])
 def consent_add(request, person_id):
-    person = access.get_visible_person(request.user, person_id)
+    # The form page shows the person's name (journaled by the service); the saving service journals the rest.
+    person = (person_services.read_identity if request.method == "GET" else access.get_visible_person)(
+        request.user, person_id)
     allowed = services.recording_services(request.user, person)
     if not allowed:
         return _forbidden(request, Forbidden(_("Only the team following this person records a consent.")))
@@ -46,7 +40,6 @@ def consent_add(request, person_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, person, "create", CONSENT_COMPARTMENTS)
             messages.success(request, _("The consent is recorded."))
             return redirect("persons:detail", person.pk)
     return render(request, "sharing/consent_form.html", {"form": form, "person": person})
@@ -62,7 +55,6 @@ def consent_withdraw(request, consent_id):
         except Conflict as error:
             add_domain_error(form, error)
         else:
-            _audit(request, consent.person_id, "update", CONSENT_COMPARTMENTS)
             messages.success(request, _("The consent is withdrawn: the other service no longer sees what it shared."))
             return redirect("persons:detail", consent.person_id)
     return render(request, "sharing/withdraw_confirm.html", {"form": form, "consent": consent})
@@ -89,7 +81,6 @@ def emergency(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, opened.person_id, "create", (IDENTITY,))
             return redirect("persons:detail", opened.person_id)
     return render(request, "sharing/emergency.html", {
         "form": form, "opened": services.my_emergency_accesses(request.user)[:20],
@@ -98,13 +89,8 @@ def emergency(request):
 
 def notifications(request):
     is_head = access.is_head_of_service(request.user)
-    items = list(services.notifications_for(request.user)[:200]) if is_head else []
+    items = services.named_notifications(request.user) if is_head else []
     opened = list(services.my_emergency_accesses(request.user)[:50])
-    if items:
-        names = person_names(request.user, [n.access.person_id for n in items])
-        for n in items:
-            n.person_name = names.get(n.access.person_id)
-        _audit(request, [n.access.person_id for n in items], "list", (IDENTITY,))
     return render(request, "sharing/notifications.html", {"items": items, "opened": opened, "is_head": is_head})
 
 

@@ -100,6 +100,11 @@ def outcome(response):
 
 @pytest.fixture
 def matrix_world(world, settings, tmp_path):
+    return build_matrix_world(world, settings, tmp_path)
+
+
+def build_matrix_world(world, settings, tmp_path):
+    """The World with one of every record a route takes as parameter (also walked by the journal test)."""
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
     world.household = Household.objects.create(label="Famille")
