@@ -7,14 +7,11 @@ from decimal import Decimal
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from aupres.audit.models import IDENTITY
-from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import NotFound
 from aupres.core.models import Compartment
 from aupres.followups import services
 from aupres.followups.models import (
-    DOMAIN_COMPARTMENT,
     Domain,
     ExitDestination,
     ExitReason,
@@ -34,14 +31,6 @@ router = Router(tags=["followups"])
 
 # The follow-up itself (state, dates, steps) is administrative information (FollowUp.compartment).
 FOLLOWUP = FollowUp.compartment
-
-
-def _audit(request, f, action, compartments):
-    """One follow-up's person; `f` may also be a list of follow-ups (a list read)."""
-    if isinstance(f, list):
-        record(request.user, [x.person_id for x in f], action, compartments, "api", route_of(request))
-    else:
-        record(request.user, f.person_id, action, compartments, "api", route_of(request), service_id=f.service_id)
 
 
 class TransitionOut(Schema):
@@ -120,18 +109,13 @@ def list_followups(request, filters: Query[FollowUpFilter]):
         qs = qs.filter(closed_on__isnull=filters.open)
     qs = qs.annotate(plan_review_due=services.plan_review_due_annotation()).order_by("-opened_on", "-pk")
     total = qs.count()
-    qs = qs.annotate(last_encounter_at=services.last_encounter_annotation())  # the page only, not the count
-    page = services.attach_alerts(qs[filters.offset: filters.offset + filters.limit])
-    _audit(request, list(page), "list", {IDENTITY, FOLLOWUP})
+    page = services.followups_page(request.user, qs, filters.offset, filters.limit)
     return {"count": total, "items": [followup_out(services.with_compartments(request.user, f)) for f in page]}
 
 
 @router.get("/followups/{int:followup_id}", response=FollowUpDetailOut)
 def read_followup(request, followup_id: int):
-    f = services.get_followup(request.user, followup_id)
-    services.attach_alerts([f])
-    _audit(request, f, "read", {FOLLOWUP})
-    return followup_out(f, with_history=True)
+    return followup_out(services.read_followup(request.user, followup_id), with_history=True)
 
 
 class TransitionIn(Schema):
@@ -149,7 +133,6 @@ def transition(request, followup_id: int, payload: TransitionIn):
     f = services.get_followup(request.user, followup_id)
     services.transition(request.user, f, payload.to_state, payload.version, on=payload.on, note=payload.note,
                         exit_reason=payload.exit_reason or "", exit_destination=payload.exit_destination or "")
-    _audit(request, f, "update", {FOLLOWUP})
     services.attach_alerts([f])
     return followup_out(f, with_history=True)
 
@@ -165,7 +148,6 @@ class LightenIn(Schema):
 def lighten(request, followup_id: int, payload: LightenIn):
     f = services.get_followup(request.user, followup_id)
     services.lighten(request.user, f, payload.version, on=payload.on, lightened=payload.lightened)
-    _audit(request, f, "update", {FOLLOWUP})
     services.attach_alerts([f])
     return followup_out(f, with_history=True)
 
@@ -203,9 +185,7 @@ def assessment_out(a):
 @router.get("/followups/{int:followup_id}/assessments", response=list[AssessmentOut])
 def list_assessments(request, followup_id: int):
     f = services.get_followup(request.user, followup_id)
-    found = services.assessments(request.user, f)
-    _audit(request, f, "read", {FOLLOWUP, *(i.compartment for a in found for i in a.visible_items)})
-    return [assessment_out(a) for a in found]
+    return [assessment_out(a) for a in services.read_assessments(request.user, f)]
 
 
 @router.post("/followups/{int:followup_id}/assessments", response={201: AssessmentOut},
@@ -216,7 +196,6 @@ def add_assessment(request, followup_id: int, payload: AssessmentIn):
     for item in payload.items:
         items[item.domain] = (item.level, item.notes)
     a = services.record_assessment(request.user, f, assessed_on=payload.assessed_on, items=items)
-    _audit(request, f, "create", {DOMAIN_COMPARTMENT[d] for d in items})
     a.visible_items = list(a.items.filter(compartment__in=list(f.compartments)))
     return Status(201, assessment_out(a))
 
@@ -256,9 +235,7 @@ class HealthCheckOut(HealthCheckIn):
             summary="Health checks (bilans de santé): health compartment")
 def list_health_checks(request, followup_id: int):
     f = services.get_followup(request.user, followup_id)
-    found = list(services.health_checks(request.user, f))
-    _audit(request, f, "read", {Compartment.HEALTH})
-    return found
+    return services.read_health_checks(request.user, f)
 
 
 @router.post("/followups/{int:followup_id}/health-checks", response={201: HealthCheckOut})
@@ -267,7 +244,6 @@ def add_health_check(request, followup_id: int, payload: HealthCheckIn):
     values = payload.model_dump()
     done_on = values.pop("done_on")
     check = services.record_health_check(request.user, f, done_on=done_on, **values)
-    _audit(request, f, "create", {Compartment.HEALTH})
     return Status(201, check)
 
 
@@ -300,9 +276,7 @@ def _social(request, followup_id):
 
 @router.get("/followups/{int:followup_id}/plans", response=list[PlanOut], summary="Plans, latest first")
 def list_plans(request, followup_id: int):
-    f = _social(request, followup_id)
-    _audit(request, f, "read", {Compartment.SOCIAL})
-    return list(f.plans.all())
+    return services.read_plans(request.user, services.get_followup(request.user, followup_id))
 
 
 @router.post("/followups/{int:followup_id}/plans", response={201: PlanOut},
@@ -310,7 +284,6 @@ def list_plans(request, followup_id: int):
 def add_plan(request, followup_id: int, payload: PlanIn):
     f = services.get_followup(request.user, followup_id)
     plan = services.record_plan(request.user, f, **payload.model_dump())
-    _audit(request, f, "create", {Compartment.SOCIAL})
     return Status(201, plan)
 
 
@@ -323,7 +296,6 @@ def update_plan(request, followup_id: int, plan_id: int, payload: PlanUpdate):
     values = {k: v for k, v in payload.model_dump(exclude_unset=True, exclude={"version"}).items()
               if v is not None}
     plan = services.update_plan(request.user, f, plan, values, payload.version)
-    _audit(request, f, "update", {Compartment.SOCIAL})
     return plan
 
 
@@ -354,9 +326,7 @@ class ObjectiveUpdate(Schema):
             summary="Objectives of the plans, in the compartments you hold")
 def list_objectives(request, followup_id: int):
     f = services.get_followup(request.user, followup_id)
-    found = list(services.objectives(request.user, f))
-    _audit(request, f, "read", {o.compartment for o in found})  # none: identity only
-    return found
+    return services.read_objectives(request.user, f)
 
 
 @router.post("/followups/{int:followup_id}/objectives", response={201: ObjectiveOut},
@@ -364,7 +334,6 @@ def list_objectives(request, followup_id: int):
 def add_objective(request, followup_id: int, payload: ObjectiveIn):
     f = services.get_followup(request.user, followup_id)
     objective = services.add_objective(request.user, f, **payload.model_dump())
-    _audit(request, f, "create", {objective.compartment})
     return Status(201, objective)
 
 
@@ -375,7 +344,6 @@ def update_objective(request, followup_id: int, objective_id: int, payload: Obje
     values = {k: v for k, v in payload.model_dump(exclude_unset=True, exclude={"version"}).items()
               if v is not None}
     objective = services.update_objective(request.user, f, objective, values, payload.version)
-    _audit(request, f, "update", {objective.compartment})
     return objective
 
 
@@ -414,10 +382,8 @@ def evaluation_out(e):
 
 @router.get("/followups/{int:followup_id}/evaluations", response=list[EvaluationOut])
 def list_evaluations(request, followup_id: int):
-    f = _social(request, followup_id)
-    found = services.evaluations(request.user, f)
-    _audit(request, f, "read", {Compartment.SOCIAL, *(r.compartment for e in found for r in e.visible_results)})
-    return [evaluation_out(e) for e in found]
+    f = services.get_followup(request.user, followup_id)
+    return [evaluation_out(e) for e in services.read_evaluations(request.user, f)]
 
 
 @router.post("/followups/{int:followup_id}/evaluations", response={201: EvaluationOut})
@@ -427,5 +393,4 @@ def add_evaluation(request, followup_id: int, payload: EvaluationIn):
                                    satisfaction=payload.satisfaction, person_words=payload.person_words,
                                    results={r.objective: r.result for r in payload.results})
     e.visible_results = list(e.results.filter(compartment__in=list(f.compartments)))
-    _audit(request, f, "create", {Compartment.SOCIAL, *(r.compartment for r in e.visible_results)})
     return Status(201, evaluation_out(e))

@@ -48,6 +48,15 @@ from aupres.services.models import load_rule_changes
 
 S = FollowUpState
 
+# The follow-up itself (state, dates, steps) is administrative information (FollowUp.compartment).
+FOLLOWUP = FollowUp.compartment
+
+
+def _journal(user, followup, action, compartments):
+    """The access journal of what this module reads or changes of a follow-up's person (issue #16); the
+    channel and route come from the request or task (aupres.core.context)."""
+    record(user, followup.person_id, action, compartments, service_id=followup.service_id)
+
 # The cycle as a graph: from a state, the states one may go to. Re-assessment loops back from
 # monitoring and evaluation to assessment; exit is possible from every open state and is final.
 TRANSITIONS = {
@@ -174,6 +183,7 @@ def transition(user, followup, to_state, version, *, on=None, note="", exit_reas
     followup.save_versioned(version, update_fields=fields)
     FollowUpTransition.objects.create(followup=followup, from_state=from_state, to_state=to_state, on=on,
                                       by=user, note=(note or "").strip()[:500])
+    _journal(user, followup, "update", {FOLLOWUP})
     return followup
 
 
@@ -190,6 +200,92 @@ def lighten(user, followup, version, *, on=None, lightened=True):
     else:
         followup.lightened_on = None
     followup.save_versioned(version, update_fields=["lightened_on"])
+    _journal(user, followup, "update", {FOLLOWUP})
+    return followup
+
+
+# Reads: what the user may read of a follow-up, journaled -----------------------------------------
+
+def read_followup(user, followup_id):
+    """A follow-up with its alerts, journaled as read (its state, dates and steps)."""
+    followup = get_followup(user, followup_id)
+    attach_alerts([followup])
+    _journal(user, followup, "read", {FOLLOWUP})
+    return followup
+
+
+def followups_page(user, queryset, offset, limit):
+    """A page of follow-ups with their alerts (last encounter annotated on the page only), journaled."""
+    page = attach_alerts(queryset.annotate(last_encounter_at=last_encounter_annotation())[offset: offset + limit])
+    record(user, [f.person_id for f in page], "list", {"identity", FOLLOWUP})
+    return page
+
+
+def read_assessments(user, followup):
+    found = assessments(user, followup)
+    _journal(user, followup, "read", {FOLLOWUP, *(i.compartment for a in found for i in a.visible_items)})
+    return found
+
+
+def read_health_checks(user, followup):
+    found = list(health_checks(user, followup))
+    _journal(user, followup, "read", {Compartment.HEALTH})
+    return found
+
+
+def read_plans(user, followup):
+    access.require(followup, Compartment.SOCIAL)
+    found = list(followup.plans.all())
+    _journal(user, followup, "read", {Compartment.SOCIAL})
+    return found
+
+
+def read_objectives(user, followup):
+    found = list(objectives(user, followup))
+    _journal(user, followup, "read", {o.compartment for o in found})  # none: identity only
+    return found
+
+
+def read_evaluations(user, followup):
+    access.require(followup, Compartment.SOCIAL)
+    found = evaluations(user, followup)
+    _journal(user, followup, "read", {Compartment.SOCIAL, *(r.compartment for e in found for r in e.visible_results)})
+    return found
+
+
+def followup_view(user, followup):
+    """What the follow-up's page shows, as the user may read it (sections absent when not readable), the
+    whole page journaled as one read of what it shows."""
+    comps = followup.compartments
+    attach_alerts([followup])
+    plan = current_plan(followup) if Compartment.SOCIAL in comps else None
+    view = {
+        "f": followup, "person": followup.person, "history": history(followup),
+        "can_health": Compartment.HEALTH in comps, "can_social": Compartment.SOCIAL in comps,
+        "next_states": allowed_next_states(followup),
+        "assessments": assessments(user, followup)[:3],
+        "plan": plan,
+        "objectives": list(objectives(user, followup, plan)) if plan else [],
+        "evaluations": evaluations(user, followup)[:3],
+        "lightenable": followup.is_open and followup.state in LIGHTENABLE,
+    }
+    shown = {"identity", FOLLOWUP}
+    shown |= {i.compartment for a in view["assessments"] for i in a.visible_items}
+    shown |= {o.compartment for o in view["objectives"]}
+    shown |= {r.compartment for e in view["evaluations"] for r in e.visible_results}
+    if plan or view["evaluations"]:
+        shown.add(Compartment.SOCIAL)
+    if Compartment.HEALTH in comps:
+        view["health_checks"] = list(health_checks(user, followup)[:5])
+        if view["health_checks"]:
+            shown.add(Compartment.HEALTH)
+    _journal(user, followup, "read", shown)
+    return view
+
+
+def read_for_form(user, followup, shown=()):
+    """A follow-up's form page shows the person's name and `shown` of an existing record: journaled."""
+    _journal(user, followup, "read", {"identity", *shown})
     return followup
 
 
@@ -216,6 +312,7 @@ def record_assessment(user, followup, *, assessed_on, items):
         for domain, (level, notes) in items.items():
             AssessmentItem.objects.create(assessment=assessment, domain=domain, level=level,
                                           notes=(notes or "").strip())
+    _journal(user, followup, "create", {DOMAIN_COMPARTMENT[d] for d in items})
     return assessment
 
 
@@ -259,7 +356,9 @@ def record_health_check(user, followup, *, done_on, **values):
     unknown = set(values) - {f.name for f in HealthCheck._meta.concrete_fields}
     if unknown:
         raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
-    return HealthCheck.objects.create(followup=followup, done_on=done_on, by=user, **values)
+    check = HealthCheck.objects.create(followup=followup, done_on=done_on, by=user, **values)
+    _journal(user, followup, "create", {Compartment.HEALTH})
+    return check
 
 
 def health_checks(user, followup):
@@ -281,9 +380,11 @@ def record_plan(user, followup, *, agreed_on, review_due_on, person_took_part, p
     _check_date(agreed_on, followup, "agreed_on")
     if review_due_on <= agreed_on:
         raise DomainError(_("The review comes after the plan is agreed."), field="review_due_on")
-    return Plan.objects.create(followup=followup, agreed_on=agreed_on, review_due_on=review_due_on,
+    plan = Plan.objects.create(followup=followup, agreed_on=agreed_on, review_due_on=review_due_on,
                                person_took_part=bool(person_took_part),
                                person_words=(person_words or "").strip(), by=user)
+    _journal(user, followup, "create", {Compartment.SOCIAL})
+    return plan
 
 
 def update_plan(user, followup, plan, values, version):
@@ -294,6 +395,7 @@ def update_plan(user, followup, plan, values, version):
     if plan.review_due_on <= plan.agreed_on:
         raise DomainError(_("The review comes after the plan is agreed."), field="review_due_on")
     plan.save_versioned(version, update_fields=list(values))
+    _journal(user, followup, "update", {Compartment.SOCIAL})
     return plan
 
 
@@ -315,8 +417,10 @@ def add_objective(user, followup, *, domain, title, due_on, actions="", status=O
         raise DomainError(_("Record the plan agreed with the person first."), code="plan_required")
     if due_on < plan.agreed_on:
         raise DomainError(_("The due date is before the plan was agreed."), field="due_on")
-    return Objective.objects.create(followup=followup, plan=plan, domain=domain, title=title.strip(),
-                                    actions=(actions or "").strip(), due_on=due_on, status=status, by=user)
+    objective = Objective.objects.create(followup=followup, plan=plan, domain=domain, title=title.strip(),
+                                         actions=(actions or "").strip(), due_on=due_on, status=status, by=user)
+    _journal(user, followup, "create", {objective.compartment})
+    return objective
 
 
 def objectives(user, followup, plan=None):
@@ -345,6 +449,7 @@ def update_objective(user, followup, objective, values, version):
         setattr(objective, name, value.strip() if isinstance(value, str) and name in ("title", "actions")
                 else value)
     objective.save_versioned(version, update_fields=[*values, "updated_at"])
+    _journal(user, followup, "update", {objective.compartment})
     return objective
 
 
@@ -382,6 +487,8 @@ def record_evaluation(user, followup, *, evaluated_on, satisfaction, results, pe
                                         compartment=objective.compartment, result=result)
         Objective.objects.filter(pk=objective.pk).update(status=RESULT_STATUS[result], version=objective.version + 1,
                                                          updated_at=timezone.now())
+    _journal(user, followup, "create",
+             {Compartment.SOCIAL, *evaluation.results.values_list("compartment", flat=True)})
     return evaluation
 
 

@@ -6,8 +6,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aupres.audit.models import IDENTITY
-from aupres.audit.services import record, route_of
 from aupres.core.errors import DomainError, Forbidden
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
@@ -21,14 +19,10 @@ from aupres.followups.forms import (
     PlanForm,
     TransitionForm,
 )
-from aupres.followups.models import DOMAIN_COMPARTMENT, FollowUp, ObjectiveDomain, objective_compartment
+from aupres.followups.models import FollowUp, ObjectiveDomain, objective_compartment
 
 # The follow-up itself (state, dates, steps) is administrative information (FollowUp.compartment).
 FOLLOWUP = FollowUp.compartment
-
-
-def _audit(request, f, action, compartments):
-    record(request.user, f.person_id, action, compartments, "screen", route_of(request), service_id=f.service_id)
 
 
 def _followup(request, followup_id, compartment=None):
@@ -40,25 +34,8 @@ def _followup(request, followup_id, compartment=None):
 
 def _detail(request, f, transition_form=None, exit_form=None, evaluation_form=None, status=200):
     comps = f.compartments
-    services.attach_alerts([f])
-    plan = services.current_plan(f) if Compartment.SOCIAL in comps else None
-    next_states = services.allowed_next_states(f)
-    context = {
-        "f": f, "person": f.person, "history": services.history(f),
-        "can_health": Compartment.HEALTH in comps, "can_social": Compartment.SOCIAL in comps,
-        "next_states": next_states,
-        "assessments": services.assessments(request.user, f)[:3],
-        "plan": plan,
-        "objectives": list(services.objectives(request.user, f, plan)) if plan else [],
-        "evaluations": services.evaluations(request.user, f)[:3],
-        "lightenable": f.is_open and f.state in services.LIGHTENABLE,
-    }
-    shown = {IDENTITY, FOLLOWUP}
-    shown |= {i.compartment for a in context["assessments"] for i in a.visible_items}
-    shown |= {o.compartment for o in context["objectives"]}
-    shown |= {r.compartment for e in context["evaluations"] for r in e.visible_results}
-    if plan or context["evaluations"]:
-        shown.add(Compartment.SOCIAL)
+    context = services.followup_view(request.user, f)  # journals what the page shows
+    plan, next_states = context["plan"], context["next_states"]
     if f.is_open:
         context["transition_form"] = transition_form or TransitionForm(
             initial={"version": f.version}, next_states=next_states)
@@ -66,11 +43,6 @@ def _detail(request, f, transition_form=None, exit_form=None, evaluation_form=No
         if f.state == "evaluation" and Compartment.SOCIAL in comps:
             context["evaluation_form"] = evaluation_form or EvaluationForm(
                 objectives=services.objectives(request.user, f, plan) if plan else [])
-    if Compartment.HEALTH in comps:
-        context["health_checks"] = list(services.health_checks(request.user, f)[:5])
-        if context["health_checks"]:
-            shown.add(Compartment.HEALTH)
-    _audit(request, f, "read", shown)
     return render(request, "followups/detail.html", context, status=status)
 
 
@@ -94,7 +66,6 @@ def transition(request, followup_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, f, "update", {FOLLOWUP})
             messages.success(request, _("The follow-up is now at the step: %(state)s.") % {
                 "state": f.get_state_display()})
             return redirect("followups:detail", followup_id=f.pk)
@@ -112,24 +83,22 @@ def lighten(request, followup_id):
     except (DomainError, ValueError) as error:
         messages.error(request, getattr(error, "message", _("Invalid request.")))
     else:
-        _audit(request, f, "update", {FOLLOWUP})
         messages.success(request, _("Changes saved."))
     return redirect("followups:detail", followup_id=f.pk)
 
 
 def _form_page(request, f, form, save, title, template="followups/form.html", extra=None, shown=()):
-    """`save` records and answers (action, compartments changed); `shown`: what the page shows of an
-    existing record (besides the person's name)."""
+    """`save` records (the service journals the change); `shown`: what the page shows of an existing
+    record (besides the person's name), journaled when the page is shown."""
     if request.method == "POST" and form.is_valid():
         try:
-            action, changed = save(form)
+            save(form)
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, f, action, changed)
             messages.success(request, _("Saved."))
             return redirect("followups:detail", followup_id=f.pk)
-    _audit(request, f, "read", {IDENTITY, *shown})
+    services.read_for_form(request.user, f, shown)
     return render(request, template, {"form": form, "f": f, "title": title, **(extra or {})},
                   status=400 if request.method == "POST" else 200)
 
@@ -142,7 +111,6 @@ def assessment_add(request, followup_id):
     def save(form):
         items = form.items()
         services.record_assessment(request.user, f, assessed_on=form.cleaned_data["assessed_on"], items=items)
-        return "create", {DOMAIN_COMPARTMENT[d] for d in items}
 
     return _form_page(request, f, form, save, _("New assessment"), template="followups/assessment_form.html")
 
@@ -155,7 +123,6 @@ def health_check_add(request, followup_id):
     def save(form):
         values = dict(form.cleaned_data)
         services.record_health_check(request.user, f, **values)
-        return "create", {Compartment.HEALTH}
 
     return _form_page(request, f, form, save, _("Health check"))
 
@@ -167,7 +134,6 @@ def plan_add(request, followup_id):
 
     def save(form):
         services.record_plan(request.user, f, **form.cleaned_data)
-        return "create", {Compartment.SOCIAL}
 
     return _form_page(request, f, form, save, _("Personalised plan"))
 
@@ -183,8 +149,7 @@ def objective_add(request, followup_id):
 
     def save(form):
         values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        objective = services.add_objective(request.user, f, **values)
-        return "create", {objective.compartment}
+        services.add_objective(request.user, f, **values)
 
     return _form_page(request, f, form, save, _("New objective"))
 
@@ -198,7 +163,6 @@ def objective_edit(request, followup_id, objective_id):
     def save(form):
         values = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data and k != "version"}
         services.update_objective(request.user, f, objective, values, form.cleaned_data["version"] or 0)
-        return "update", {objective.compartment}
 
     return _form_page(request, f, form, save, _("Objective"), shown={objective.compartment})
 
@@ -211,14 +175,12 @@ def evaluation_add(request, followup_id):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            evaluation = services.record_evaluation(
+            services.record_evaluation(
                 request.user, f, evaluated_on=data["evaluated_on"], satisfaction=data["satisfaction"],
                 person_words=data["person_words"], results=form.results())
         except (DomainError, Forbidden) as error:
             add_domain_error(form, error)
         else:
-            _audit(request, f, "create",
-                   {Compartment.SOCIAL, *evaluation.results.values_list("compartment", flat=True)})
             messages.success(request, _("Evaluation recorded."))
             return redirect("followups:detail", followup_id=f.pk)
     return _detail(request, f, evaluation_form=form, status=400)
