@@ -249,7 +249,7 @@ def _note_args(data):
 def apply_capture(user, item):
     """Apply one capture exactly once. Returns (result dict, written) where written is None or
     (person ids, compartments, service id) for the journal."""
-    from aupres.encounters.services import create_encounter
+    from aupres.encounters.services import create_encounter, encounter_written
     from aupres.persons import services as person_services
 
     if not isinstance(item, dict):
@@ -286,8 +286,6 @@ def apply_capture(user, item):
                     return {**result, "status": "already_applied", "record": encounter.pk}, None
                 SyncReceipt.objects.create(client_uuid=client_uuid, user=user, kind=kind, encounter=encounter,
                                            captured_at=_moment(captured_at))
-                from aupres.encounters.api import encounter_written
-
                 persons, comps = encounter_written(encounter)
                 return ({**result, "status": "created", "record": encounter.pk},
                         (persons, comps, encounter.service_id))
@@ -296,8 +294,8 @@ def apply_capture(user, item):
                                             service_id=args.get("service"))
             SyncReceipt.objects.create(client_uuid=client_uuid, user=user, kind=kind, note=note,
                                        captured_at=_moment(captured_at))
-            return ({**result, "status": "created", "record": note.pk},
-                    ([person.pk], {args["compartment"]}, note.service_id))
+            # persons.services.add_note journals the note itself (issue #16): nothing left to journal here.
+            return ({**result, "status": "created", "record": note.pk}, None)
     except IntegrityError:
         # The same UUID applied meanwhile by a concurrent request: its transaction won, ours rolled back.
         receipt = SyncReceipt.objects.filter(client_uuid=client_uuid, user=user).first()

@@ -253,7 +253,7 @@ def add_note(user, person, *, compartment, text, service_id=None):
         raise Forbidden(_("This service does not follow this person."), field="service")
     note = Note.objects.create(person=person, service_id=service_id, compartment=compartment,
                                text=text, author=user)
-    record(user, person, "create", {compartment})
+    record(user, person, "create", {compartment}, service_id=service_id)
     return note
 
 
