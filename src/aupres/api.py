@@ -119,6 +119,8 @@ def _register():
     api.add_router("/", places_router)
     from aupres.field.api import router as field_router
     api.add_router("/", field_router)
+    from aupres.care.api import router as care_router
+    api.add_router("/", care_router)
 
 
 _register()

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "aupres.background",
     "aupres.places",
     "aupres.field",
+    "aupres.care",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("partage/", include("aupres.sharing.urls")),
     path("places/", include("aupres.places.urls")),
     path("terrain/", include("aupres.field.urls")),
+    path("soins/", include("aupres.care.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -88,6 +88,8 @@ PARAMS = {
     "incident_id": lambda w: _matrix_park(w).incidents.first().pk,
     "inventory_id": lambda w: _matrix_park(w).inventories.first().pk,
     "photo_id": lambda w: _matrix_park(w).inventories.first().photos.first().pk,
+    "prescription_id": lambda w: _matrix_prescription(w).pk,
+    "condition_id": lambda w: _matrix_condition(w).pk,
 }
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
@@ -125,6 +127,22 @@ def _matrix_stay(w):
                                    - datetime.timedelta(days=10), followup=w.person.followups.first())
     return stay
 
+
+
+def _matrix_prescription(w):
+    """A prescription of world.person in service A (care record, issue #20), a dose at 08:00."""
+    from aupres.care.models import Prescription
+
+    return Prescription.objects.get_or_create(
+        person=w.person, service=w.service_a, drug="Paracétamol", defaults={
+            "dose": "1 g", "times": ["08:00"], "starts_on": datetime.date.today(), "prescriber": "Dr Roux"})[0]
+
+
+def _matrix_condition(w):
+    from aupres.care.models import Condition
+
+    return Condition.objects.get_or_create(person=w.person, service=w.service_a, code="E11.9",
+                                           defaults={"group": "diabetes"})[0]
 
 
 def _matrix_consent(w):
@@ -513,6 +531,54 @@ API_RULES |= {
     "POST /referrals/{referral_id}/route-to-place": Rule(
         method="POST", invalid=REGULATOR, params={"referral_id": lambda w: w.unrouted.pk},
         data=lambda w: {"version": 1, "place": _matrix_stay(w).place_id}, note="the bed is taken: 409"),
+}
+
+# The care record (issue #20, aupres.care): the health compartment only; ward screens for the services where
+# one holds health (the outsider, a doctor of service B, has its own ward list, nothing of service A).
+SCREEN_RULES |= {
+    "care:home": Rule(ok=HEALTH + OUTSIDER, note="the wards of one's own services"),
+    "care:ward": Rule(ok=HEALTH),
+    "care:figures": Rule(ok=HEALTH, note="health figures: health readers of the service only"),
+    "care:person": Rule(ok=HEALTH),
+    "care:condition_add": Rule(method="POST", redirect=HEALTH, data=lambda w: {"code": "E11.9", "status": "active"}),
+    "care:prescription_add": Rule(ok=HEALTH),
+    "care:transmission_add": Rule(method="POST", redirect=HEALTH, data=lambda w: {
+        "target": "Douleur", "data": "Se plaint", "shift": "morning"}),
+    "care:pain_add": Rule(method="POST", redirect=HEALTH, data=lambda w: {"pain": "3"}),
+    "care:scale_add": Rule(ok=HEALTH),
+    "care:stay_reason_add": Rule(ok=HEALTH),
+    "care:care_prescription_add": Rule(ok=HEALTH),
+    "care:dose": Rule(method="POST", redirect=HEALTH, data=lambda w: {
+        "due_on": TODAY, "due_time": "08:00", "status": "given"}),
+}
+API_RULES |= {
+    "POST /care/icd10/search": Rule(method="POST", ok=HEALTH + OUTSIDER, data=lambda w: {"text": "diabetes"}),
+    "GET /care/scales": Rule(ok=SIGNED_IN, note="the scales' definitions, no personal data"),
+    "GET /persons/{person_id}/care": Rule(ok=HEALTH),
+    "POST /persons/{person_id}/conditions": Rule(method="POST", ok=HEALTH, data=lambda w: {"code": "B20"}),
+    "PATCH /conditions/{condition_id}": Rule(method="PATCH", ok=HEALTH, data=lambda w: {
+        "version": 1, "status": "stabilised"}),
+    "POST /persons/{person_id}/stay-reasons": Rule(
+        method="POST", invalid=HEALTH, data=lambda w: {"followup": w.followup.pk, "code": "Z48.0"},
+        note="service A (LHSS mobile) has no beds: not a residential stay"),
+    "POST /persons/{person_id}/prescriptions": Rule(method="POST", ok=HEALTH, data=lambda w: {
+        "drug": "Amoxicilline", "dose": "1 g", "times": ["08:00", "20:00"], "starts_on": TODAY,
+        "prescriber": "Dr Roux"}),
+    "POST /prescriptions/{prescription_id}/stop": Rule(method="POST", ok=HEALTH, data=lambda w: {
+        "version": 1, "ends_on": TODAY}),
+    "POST /prescriptions/{prescription_id}/doses": Rule(method="POST", ok=HEALTH, data=lambda w: {
+        "due_on": TODAY, "due_time": "08:00", "status": "given"}),
+    "POST /persons/{person_id}/transmissions": Rule(method="POST", ok=HEALTH, data=lambda w: {
+        "target": "Plaie", "data": "Suintante", "actions": "Pansement"}),
+    "POST /persons/{person_id}/scales": Rule(method="POST", ok=HEALTH, data=lambda w: {
+        "scale": "pain_nrs", "answers": {"pain": 4}}),
+    "POST /persons/{person_id}/care-prescriptions": Rule(method="POST", ok=HEALTH, data=lambda w: {
+        "followup": w.followup.pk, "prescribed_on": TODAY, "starts_on": TODAY, "ends_on": IN_90_DAYS,
+        "prescriber": "Dr Roux"}),
+    "GET /care/wards/{service_id}/chart": Rule(ok=HEALTH),
+    "GET /care/wards/{service_id}/alerts": Rule(ok=HEALTH),
+    "GET /care/indicators": Rule(ok=HEALTH, query=lambda w: f"service={w.service_a.pk}",
+                                 note="never for non-health readers (care/tests/test_indicators.py)"),
 }
 
 # Routes whose rules are still to be written: a route that is neither here nor in the rules fails the suite.
