@@ -8,7 +8,15 @@ from ninja.responses import Status as Reply
 
 from aupres.audit.services import record, route_of
 from aupres.care import indicators, pathology, services
-from aupres.care.models import ConditionStatus, DoseStatus, PathologyGroup, Route, Shift, StayReasonKind
+from aupres.care.models import (
+    CareContactKind,
+    ConditionStatus,
+    DoseStatus,
+    PathologyGroup,
+    Route,
+    Shift,
+    StayReasonKind,
+)
 from aupres.care.scales import SCALES
 from aupres.core.models import Compartment
 from aupres.indicators.services import make_period
@@ -190,6 +198,27 @@ class CarePrescriptionOut(Schema):
     renews_id: int | None
 
 
+class CareContactIn(Schema):
+    kind: CareContactKind
+    name: str = Field(..., max_length=200)
+    speciality: str = Field("", max_length=200)
+    phone: str = Field("", max_length=40)
+    notes: str = Field("", max_length=2000)
+    service: int | None = Field(None, **ID)
+
+
+class CareContactOut(Schema):
+    id: int
+    person_id: int
+    service_id: int
+    kind: CareContactKind
+    name: str
+    speciality: str
+    phone: str
+    notes: str
+    ended_on: datetime.date | None
+
+
 class CareRecordOut(Schema):
     person_id: int
     conditions: list[ConditionOut]
@@ -199,6 +228,7 @@ class CareRecordOut(Schema):
     transmissions: list[TransmissionOut]
     scales: list[ScaleOut]
     care_prescriptions: list[CarePrescriptionOut]
+    care_network: list[CareContactOut]
 
 
 # ICD-10 catalogue ------------------------------------------------------------------------------------
@@ -223,7 +253,8 @@ def care_record(request, person_id: int):
            "adherence": services.adherence(prescriptions),
            "transmissions": services.transmissions_of(request.user, person),
            "scales": services.scale_series(request.user, person),
-           "care_prescriptions": services.care_prescriptions_of(request.user, person)}
+           "care_prescriptions": services.care_prescriptions_of(request.user, person),
+           "care_network": services.care_contacts_of(request.user, person)}
     _audit(request, person, "read")
     return out
 
@@ -318,6 +349,16 @@ def add_care_prescription(request, person_id: int, payload: CarePrescriptionIn):
     return Reply(201, cp)
 
 
+@router.post("/persons/{int:person_id}/care-contacts", response={201: CareContactOut},
+             summary="Add a member of the person's care network (GP, specialist, hospital, pharmacy, home nursing)")
+def add_care_contact(request, person_id: int, payload: CareContactIn):
+    person = services.person_for_write(request.user, person_id)
+    contact = services.add_care_contact(request.user, person, payload.kind, payload.name, payload.speciality,
+                                        payload.phone, payload.notes, payload.service)
+    _audit(request, person, "create")
+    return Reply(201, contact)
+
+
 # Wards and rounds -----------------------------------------------------------------------------------
 
 class FiguresQuery(Schema):
@@ -367,4 +408,5 @@ def health_indicators(request, q: Query[FiguresQuery]):
     found = services.ward_service(request.user, q.service)
     period = make_period(q.start, q.end)
     return {"service_id": found.pk, "from": period.start, "to": period.end,
-            "tables": indicators.health_figures(Service.objects.filter(pk=found.pk), period)}
+            "tables": indicators.health_figures(Service.objects.filter(pk=found.pk), period),
+            "entry_exit": indicators.entry_exit_figures(Service.objects.filter(pk=found.pk), period)}

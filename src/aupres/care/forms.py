@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aupres.care.models import ConditionStatus, Route, Shift
+from aupres.care.models import CareContactKind, ConditionStatus, Route, Shift
 from aupres.care.scales import SCALES
 from aupres.core.forms import date_input
 
@@ -78,3 +78,11 @@ class CarePrescriptionForm(forms.Form):
     def __init__(self, *args, followups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["followup"].choices = [(f.pk, f"{f.service.name} — {f.opened_on:%d/%m/%Y}") for f in followups]
+
+
+class CareContactForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CareContactKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    speciality = forms.CharField(label=_("Speciality or department"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    notes = forms.CharField(label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))

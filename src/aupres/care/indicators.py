@@ -7,11 +7,21 @@ who hold the health compartment in the service (services.ward_service), and alwa
 disclosure control (small cells "< 5", complementary suppression).
 """
 
-from django.db.models import Count, Q
+from django.db.models import Count, DateField, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from aupres.care.models import Condition, PathologyGroup, StayReason, StayReasonKind
+from aupres.followups.models import FollowUp
 from aupres.indicators import disclosure, engine
+from aupres.persons.models import (
+    RIGHT_VALUES_BY_KIND,
+    LivingSituation,
+    LivingSituationKind,
+    RightKind,
+    RightStatus,
+    RightValue,
+)
 
 GROUP_CHOICES = tuple((v, label) for v, label in PathologyGroup.choices if v != PathologyGroup.NONE)
 
@@ -49,7 +59,7 @@ HEALTH_INDICATORS = {
 
 def publish(code, table):
     """One table, disclosure-controlled: {"values": {key: n or None}, "hidden": {key: kind}, "total"}."""
-    ind = HEALTH_INDICATORS[code]
+    ind = HEALTH_INDICATORS.get(code) or ENTRY_EXIT_INDICATORS[code]
     grid = disclosure.one_dimensional(table, total=ind.has_total)
     masked = disclosure.suppress(grid)
     keys = list(table)
@@ -68,3 +78,65 @@ def publish(code, table):
 
 def health_figures(services, period):
     return [publish(code, ind.compute(services, period)) for code, ind in HEALTH_INDICATORS.items()]
+
+
+def entry_exit_figures(services, period):
+    return [publish(code, ind.compute(services, period)) for code, ind in ENTRY_EXIT_INDICATORS.items()]
+
+
+# Entry against exit (ACT activity reports): housing, health cover and income at admission and at exit of the
+# follow-ups that ended in the period, and entries into ordinary housing during a follow-up. Read from the
+# person's dated histories (living situations, rights): nothing is typed twice.
+
+def _exited(services, period):
+    return FollowUp.objects.filter(service__in=services, closed_on__gte=period.start, closed_on__lte=period.end)
+
+
+def _latest(model, moment, **filters):
+    column = "kind" if model is LivingSituation else "value"
+    return Subquery(model.objects.filter(person=OuterRef("person"), started_on__lte=OuterRef(moment), **filters)
+                    .order_by("-started_on", "-pk").values(column)[:1])
+
+
+def _at(model, moment, choices, **filters):
+    def compute(services, period):
+        rows = (_exited(services, period).annotate(k=_latest(model, moment, **filters))
+                .values_list("k").annotate(n=Count("pk")).order_by())
+        return engine._table(choices, rows, unknown="unknown")
+    return compute
+
+
+def entries_into_housing(services, period):
+    """Persons who moved into their own housing during one of their follow-ups (after its opening, by its
+    closing), within the period."""
+    moved = LivingSituation.objects.filter(
+        person=OuterRef("person"), kind=LivingSituationKind.OWN_HOUSING, started_on__gt=OuterRef("opened_on"),
+        started_on__gte=period.start, started_on__lte=period.end,
+    ).filter(started_on__lte=Coalesce(OuterRef("closed_on"), Value(period.end), output_field=DateField()))
+    rows = engine.followups_overlapping(services, period).filter(Exists(moved)).values("person").distinct()
+    return {LivingSituationKind.OWN_HOUSING.value: rows.count()}
+
+
+HOUSING = tuple(LivingSituationKind.choices)
+COVER = tuple((v, label) for v, label in RightValue.choices if v in RIGHT_VALUES_BY_KIND[RightKind.HEALTH_COVER])
+INCOME = tuple((v, label) for v, label in RightValue.choices if v in RIGHT_VALUES_BY_KIND[RightKind.INCOME])
+EXIT_RULE = _("follow-ups that ended in the period")
+ENTRY_EXIT_INDICATORS = {ind.code: ind for ind in (
+    engine.Indicator("housing_at_entry", _("Housing at admission"), engine.FOLLOWUPS, EXIT_RULE,
+                     _("living situation on the day of admission"), HOUSING,
+                     _at(LivingSituation, "opened_on", HOUSING)),
+    engine.Indicator("housing_at_exit", _("Housing at exit"), engine.FOLLOWUPS, EXIT_RULE,
+                     _("living situation on the day of exit"), HOUSING, _at(LivingSituation, "closed_on", HOUSING)),
+    engine.Indicator("health_cover_at_entry", _("Health cover at admission"), engine.FOLLOWUPS, EXIT_RULE,
+                     _("health cover"), COVER, _at(RightStatus, "opened_on", COVER, kind=RightKind.HEALTH_COVER)),
+    engine.Indicator("health_cover_at_exit", _("Health cover at exit"), engine.FOLLOWUPS, EXIT_RULE,
+                     _("health cover"), COVER, _at(RightStatus, "closed_on", COVER, kind=RightKind.HEALTH_COVER)),
+    engine.Indicator("income_at_entry", _("Resources at admission"), engine.FOLLOWUPS, EXIT_RULE, _("income"),
+                     INCOME, _at(RightStatus, "opened_on", INCOME, kind=RightKind.INCOME)),
+    engine.Indicator("income_at_exit", _("Resources at exit"), engine.FOLLOWUPS, EXIT_RULE, _("income"),
+                     INCOME, _at(RightStatus, "closed_on", INCOME, kind=RightKind.INCOME)),
+    engine.Indicator("entries_into_housing", _("Entries into ordinary housing during the follow-up"), engine.PERSONS,
+                     _("moved into their own housing during a follow-up, in the period"), _("housing"),
+                     ((LivingSituationKind.OWN_HOUSING.value, LivingSituationKind.OWN_HOUSING.label),),
+                     entries_into_housing, has_total=False),
+)}

@@ -206,6 +206,12 @@ class ScaleResult(models.Model):
         verbose_name_plural = _("scale results")
         indexes = [models.Index(fields=["person", "scale", "on"], name="care_scale_person_day")]
 
+    @property
+    def level_label(self):
+        from aupres.care.scales import LEVEL_LABELS
+
+        return LEVEL_LABELS.get((self.scale, self.level), self.level)
+
 
 class CarePrescription(VersionedModel):
     """The medical prescription of a home-nursing follow-up (SSIAD): its dates; a renewal is a new row."""
@@ -236,3 +242,33 @@ class VisitFrequency(models.Model):
     class Meta:
         verbose_name = _("expected visit frequency")
         verbose_name_plural = _("expected visit frequencies")
+
+
+class CareContactKind(models.TextChoices):
+    GENERAL_PRACTITIONER = "general_practitioner", _("General practitioner")
+    SPECIALIST = "specialist", _("Specialist")
+    HOSPITAL = "hospital", _("Hospital department")
+    PHARMACY = "pharmacy", _("Pharmacy")
+    HOME_NURSING = "home_nursing", _("Home nursing (nurse, SSIAD, HAD)")
+    OTHER = "other", _("Other care provider")
+
+
+class CareContact(VersionedModel):
+    """One member of the person's care network: who treats them outside the team (health: it says what for)."""
+
+    person = models.ForeignKey("persons.Person", on_delete=models.CASCADE, related_name="care_contacts")
+    service = models.ForeignKey("services.Service", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=24, choices=CareContactKind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    speciality = models.CharField(_("speciality or department"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    ended_on = models.DateField(_("no longer involved since"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    compartment = COMPARTMENT
+
+    class Meta:
+        verbose_name = _("care network contact")
+        verbose_name_plural = _("care network contacts")

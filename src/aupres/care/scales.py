@@ -135,8 +135,13 @@ AGGIR = Scale("aggir", _("Autonomy (AGGIR grid, GIR group)"),
 
 SCALES = {s.code: s for s in (PAIN, MORSE, MNA, BRADEN, AGGIR)}
 SCALE_CHOICES = [(s.code, s.label) for s in SCALES.values()]
-LEVEL_CHOICES = sorted({(code, label) for s in SCALES.values() for code, label, _low in s.levels},
-                       key=lambda c: c[0])
+_FIRST_LABEL = {}
+for _scale in SCALES.values():
+    for _code, _label, _low in _scale.levels:
+        _FIRST_LABEL.setdefault(_code, _label)
+# One choice per level code (codes shared by scales, e.g. "high", take the first label); the label shown
+# for a result is LEVEL_LABELS[(scale, level)].
+LEVEL_CHOICES = sorted(_FIRST_LABEL.items())
 LEVEL_LABELS = {(s.code, code): label for s in SCALES.values() for code, label, _low in s.levels}
 
 

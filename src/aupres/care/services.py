@@ -547,3 +547,25 @@ def person_doses(prescriptions, day, now=None):
             slots.append({"time": time, "record": record, "state": state})
         lines.append({"prescription": p, "slots": slots})
     return lines
+
+
+# Care network ---------------------------------------------------------------------------------------
+
+def add_care_contact(user, person, kind, name, speciality="", phone="", notes="", service_id=None):
+    from aupres.care.models import CareContact, CareContactKind
+
+    access.require_write(person, HEALTH)
+    service_id = writing_service(user, person, service_id)
+    if kind not in CareContactKind.values:
+        raise DomainError(_("Unknown kind of care provider."), field="kind")
+    return CareContact.objects.create(
+        person=person, service_id=service_id, kind=kind, name=_text(name, 200, "name", True),
+        speciality=_text(speciality, 200, "speciality"), phone=_text(phone, 40, "phone"),
+        notes=_text(notes, 2000, "notes"), recorded_by=user)
+
+
+def care_contacts_of(user, person):
+    from aupres.care.models import CareContact
+
+    return list(CareContact.objects.filter(person=person, service_id__in=readable_service_ids(user, person))
+                .order_by("kind", "name", "pk"))

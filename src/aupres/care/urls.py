@@ -15,5 +15,6 @@ urlpatterns = [
     path("personnes/<int:person_id>/echelles/", views.scale_add, name="scale_add"),
     path("personnes/<int:person_id>/sejour/", views.stay_reason_add, name="stay_reason_add"),
     path("personnes/<int:person_id>/prescription-soins/", views.care_prescription_add, name="care_prescription_add"),
+    path("personnes/<int:person_id>/reseau/", views.contact_add, name="contact_add"),
     path("prescriptions/<int:prescription_id>/dose/", views.dose, name="dose"),
 ]

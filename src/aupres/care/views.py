@@ -78,7 +78,8 @@ def figures(request, service_id):
         raise Http404 from None
     except (ValueError, DomainError):
         return redirect("care:figures", service_id)
-    tables = indicators.health_figures(Service.objects.filter(pk=service.pk), period)
+    scope = Service.objects.filter(pk=service.pk)
+    tables = indicators.health_figures(scope, period) + indicators.entry_exit_figures(scope, period)
     return render(request, "care/figures.html", {"service": service, "tables": tables, "period": period,
                                                  "year": year})
 
@@ -105,6 +106,7 @@ def _person_context(request, person, **forms):
         "scales": charts_by_scale, "trends": services.trend(results), "all_scales": SCALES.values(),
         "stay_reasons": services.stay_reasons_of(user, person),
         "care_prescriptions": services.care_prescriptions_of(user, person),
+        "care_network": services.care_contacts_of(user, person),
         "dose_statuses": DoseStatus,
         "wards": Service.objects.filter(pk__in=access.following_services_of(user, person, Compartment.HEALTH)),
     }
@@ -322,3 +324,24 @@ def care_prescription_add(request, person_id):
             return _back(found)
     return render(request, "care/form.html", {"form": form, "person": found, "title": _("Care prescription"),
                                               "form_id": "care-prescription-form"})
+
+
+@require_http_methods(["GET", "POST"])
+def contact_add(request, person_id):
+    found, denied = _write_view(request, person_id)
+    if denied:
+        return denied
+    form = care_forms.CareContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.add_care_contact(request.user, found, d["kind"], d["name"], d["speciality"], d["phone"],
+                                      d["notes"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            _audit(request, found, "create")
+            messages.success(request, _("The care provider is added to the network."))
+            return _back(found)
+    return render(request, "care/form.html", {"form": form, "person": found, "title": _("Care network"),
+                                              "form_id": "care-contact-form"})

@@ -68,6 +68,8 @@ class ActKind(models.TextChoices):
     ADMISSION_REQUEST = "admission_request", _("Admission request")
     RIGHTS_APPLICATION = "rights_application", _("Rights application")
     MATERIAL_AID = "material_aid", _("Material aid (hygiene, clothes, food)")
+    CARE_COORDINATION = "care_coordination", _("Coordination with outside care providers")
+    HEALTH_MEDIATION = "health_mediation", _("Health mediation")
 
 
 # The compartment of an act, by kind. Health education is HEALTH: it names the illness it is about.
@@ -88,6 +90,10 @@ ACT_COMPARTMENT = {
     ActKind.ORIENTATION: Compartment.SOCIAL,
     ActKind.ADMISSION_REQUEST: Compartment.SOCIAL,
     ActKind.MATERIAL_AID: Compartment.SOCIAL,
+    # Care record (issue #20): coordinating with the GP, hospital, pharmacy… says what is treated (health);
+    # health mediation (a mediator's accompaniment towards care, rights to care) is the fact of it (social).
+    ActKind.CARE_COORDINATION: Compartment.HEALTH,
+    ActKind.HEALTH_MEDIATION: Compartment.SOCIAL,
     ActKind.RIGHTS_APPLICATION: Compartment.ADMINISTRATIVE,
 }
 

@@ -704,6 +704,16 @@ def timeline(user, person, limit=TIMELINE_PAGE, before=None):
             for r in qs.order_by("-status_on", "-pk")[:limit]:
                 events.append(TimelineEvent(_at(r.status_on), "rights_application", services[r.service_id], True,
                                             record=r))
+        # Targeted transmissions of the care record (aupres.care, health): index care_transm_person_at.
+        health = sorted(sid for sid, comps in readable.items() if Compartment.HEALTH in comps)
+        if health:
+            from aupres.care.models import Transmission
+
+            qs = Transmission.objects.filter(person=person, service_id__in=health)
+            if before is not None:
+                qs = qs.filter(at__lt=before)
+            for t in qs.select_related("by").order_by("-at", "-pk")[:limit]:
+                events.append(TimelineEvent(t.at, "transmission", services[t.service_id], True, record=t))
     for f in followups:
         service = services[f.service_id]
         if f.service_id in readable:

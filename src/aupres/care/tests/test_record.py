@@ -247,3 +247,40 @@ def test_a_consent_or_an_emergency_reads_but_never_writes(world):
     assert [c.code for c in services.conditions_of(outsider, person)] == ["C50.9"]
     with pytest.raises(Forbidden):
         services.add_condition(outsider, person, "E11.9")
+
+
+def test_transmissions_are_in_the_persons_timeline_for_health_readers_only(world, api_as, client_as):
+    nurse = world.users["nurse"]
+    services.add_transmission(nurse, _person(nurse, world.person), "Plaie", data="suintement-secret")
+    body = api_as(world.users["doctor"]).get(f"/persons/{world.person.pk}/timeline").json()
+    assert "transmission" in [e["kind"] for e in body]
+    page = client_as(world.users["doctor"]).get(f"/personnes/{world.person.pk}/")
+    assert b"suintement-secret" in page.content
+    for role in ("social_worker", "head_of_service"):
+        body = api_as(world.users[role]).get(f"/persons/{world.person.pk}/timeline").json()
+        assert "transmission" not in [e["kind"] for e in body], role
+        assert b"suintement-secret" not in client_as(world.users[role]).get(f"/personnes/{world.person.pk}/").content
+
+
+def test_the_care_network_and_coordination_acts(world, api_as):
+    from aupres.encounters.models import ACT_COMPARTMENT, ActKind
+
+    response = api_as(world.users["nurse"]).post(f"/persons/{world.person.pk}/care-contacts", {
+        "kind": "pharmacy", "name": "Pharmacie de la Gare", "phone": "0320000000"})
+    assert response.status_code == 201
+    record = api_as(world.users["doctor"]).get(f"/persons/{world.person.pk}/care").json()
+    assert [c["kind"] for c in record["care_network"]] == ["pharmacy"]
+    assert api_as(world.users["social_worker"]).post(f"/persons/{world.person.pk}/care-contacts", {
+        "kind": "pharmacy", "name": "X"}).status_code == 403
+    bad = api_as(world.users["nurse"]).post(f"/persons/{world.person.pk}/care-contacts",
+                                            {"kind": "pharmacy", "name": " "})
+    assert bad.status_code == 400 and bad.json()["field"] == "name"
+    assert ACT_COMPARTMENT[ActKind.CARE_COORDINATION] == Compartment.HEALTH
+    assert ACT_COMPARTMENT[ActKind.HEALTH_MEDIATION] == Compartment.SOCIAL
+
+
+def test_a_scale_level_is_named_by_its_own_scale():
+    from aupres.care.models import ScaleResult
+
+    assert ScaleResult(scale="pressure_braden", level="high").level_label != ScaleResult(
+        scale="fall_morse", level="high").level_label

@@ -548,6 +548,7 @@ SCREEN_RULES |= {
     "care:scale_add": Rule(ok=HEALTH),
     "care:stay_reason_add": Rule(ok=HEALTH),
     "care:care_prescription_add": Rule(ok=HEALTH),
+    "care:contact_add": Rule(ok=HEALTH),
     "care:dose": Rule(method="POST", redirect=HEALTH, data=lambda w: {
         "due_on": TODAY, "due_time": "08:00", "status": "given"}),
 }
@@ -575,6 +576,8 @@ API_RULES |= {
     "POST /persons/{person_id}/care-prescriptions": Rule(method="POST", ok=HEALTH, data=lambda w: {
         "followup": w.followup.pk, "prescribed_on": TODAY, "starts_on": TODAY, "ends_on": IN_90_DAYS,
         "prescriber": "Dr Roux"}),
+    "POST /persons/{person_id}/care-contacts": Rule(method="POST", ok=HEALTH, data=lambda w: {
+        "kind": "general_practitioner", "name": "Dr Lefort", "phone": "0320000000"}),
     "GET /care/wards/{service_id}/chart": Rule(ok=HEALTH),
     "GET /care/wards/{service_id}/alerts": Rule(ok=HEALTH),
     "GET /care/indicators": Rule(ok=HEALTH, query=lambda w: f"service={w.service_a.pk}",
