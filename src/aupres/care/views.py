@@ -93,7 +93,8 @@ def _person_context(request, person, **forms):
         series.setdefault(r.scale, []).append(r)
     charts_by_scale = [{"scale": SCALES[code], "results": rs, "last": rs[-1],
                         "chart": charts.line_chart(str(SCALES[code].label),
-                                                   [(r.on.strftime("%d/%m"), float(r.score), None) for r in rs[-24:]])}
+                                                   [(r.on.isoformat(), r.on.strftime("%d/%m"), float(r.score), None)
+                                                    for r in rs[-24:]])}
                        for code, rs in series.items()]
     writable = Compartment.HEALTH in (person.writable_compartments or ())
     conditions = services.conditions_of(user, person)
