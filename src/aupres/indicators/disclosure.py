@@ -243,3 +243,116 @@ def protect_margins(grid, prehidden, threshold=THRESHOLD):
         for key in to_hide:
             hidden[key] = COMPLEMENTARY
     return Masked(grid, hidden)
+
+
+# Protection against combination (issue #11) ------------------------------------------------------
+#
+# `suppress` above guarantees that no hidden entry is DETERMINED by its table's equations. That is
+# not enough once a reader combines what is published with the bounds the marks give: two hidden
+# cells summing to 2 are both 1, and tables of the same population share their total. The functions
+# below publish one table so that the interval a reader can compute for each hidden small cell, from
+# the table's total, its visible cells and the marks ("< 5": 0 to T-1, zero included, since a zero
+# may be hidden as a decoy; "s": a complement, at least T), is the whole [0, T-1]: T possible
+# values, never fewer, never one. Combination across tables, scopes and periods is handled by the
+# callers (services.py): a fixed grid of periods, shared totals hidden together, linked cells hidden
+# together, and sums published only when they add nothing to their published parts.
+
+RESTRICTED = "restricted"  # a health figure withheld from a reader without the health compartment
+
+
+def bounds(kind, threshold=THRESHOLD):
+    """What the mark of a hidden entry tells a reader: (low, high), high None for unbounded."""
+    if kind == SMALL:
+        return 0, threshold - 1
+    if kind == COMPLEMENTARY:
+        return threshold, None  # a complement is a count that would have been shown: at least T
+    return 0, None
+
+
+def intervals_1d(values, hidden, total_shown, threshold=THRESHOLD):
+    """{key: (low, high)} that a reader can compute for each hidden cell of a one-dimensional table
+    from its marks and the single equation sum(cells) = total (high None: unbounded). Exact for one
+    equation (the LP of tests/test_disclosure_attack.py checks the combinations)."""
+    keys = [k for k in values if k in hidden]
+    marks = {k: bounds(hidden[k], threshold) for k in keys}
+    if total_shown is None:
+        return marks
+    rest = total_shown - sum(int(values[k] or 0) for k in values if k not in hidden)
+    out = {}
+    for k in keys:
+        lo, hi = marks[k]
+        others = [marks[o] for o in keys if o != k]
+        others_lo = sum(b[0] for b in others)
+        others_hi = None if any(b[1] is None for b in others) else sum(b[1] for b in others)
+        hi = rest - others_lo if hi is None else min(hi, rest - others_lo)
+        if others_hi is not None:
+            lo = max(lo, rest - others_hi)
+        out[k] = (lo, hi)
+    return out
+
+
+def _weak_1d(values, hidden, total_shown, threshold):
+    """None when every hidden small cell keeps [0, T-1] and no hidden cell is pinned; else what is
+    missing: "high" (a larger hidden mass is needed), "low" (another hidden cell is needed)."""
+    for k, (lo, hi) in intervals_1d(values, hidden, total_shown, threshold).items():
+        if hidden[k] == SMALL and hi < threshold - 1:
+            return "high"
+        if hidden[k] == SMALL and lo > 0:
+            return "low"
+        if hi is not None and hi <= lo:
+            return "high"
+    return None
+
+
+def protect_1d(values, total=True, threshold=THRESHOLD, hidden=None, hide_total=False, withheld=()):
+    """Publish a {key: count} table (with its total when `total`): returns (hidden {key: kind},
+    total kind or None). `hidden`: cells that must stay hidden (coordination with other tables);
+    `hide_total`: the total is hidden (shared with a table that had to hide it); `withheld`: cells
+    not published to this reader at all (health), which withholds the total too.
+
+    Primary: 1 to T-1 is "< 5". Then, while a reader could narrow a small cell below [0, T-1] (or pin
+    any hidden cell) from the total and the other cells: when the hidden mass is too small, the
+    smallest visible non-zero cell is hidden as a complement ("s"); when a small cell is bounded
+    below, a visible zero is hidden as "< 5" (else a complement); when no cell is left, the total
+    is hidden."""
+    values = {k: int(v or 0) for k, v in values.items()}
+    hidden = {k: kind for k, kind in (hidden or {}).items() if k in values}
+    for k in withheld:
+        if k in values:
+            hidden[k] = RESTRICTED
+    for k, v in values.items():
+        if 0 < v < threshold and hidden.get(k) != RESTRICTED:
+            hidden[k] = SMALL
+    if not total:
+        return hidden, None
+    grand = sum(values.values())
+    if any(kind == RESTRICTED for kind in hidden.values()):
+        return hidden, RESTRICTED
+    if 0 < grand < threshold:
+        return hidden, SMALL
+    if hide_total:
+        return hidden, COMPLEMENTARY if grand else SMALL
+    while (weak := _weak_1d(values, hidden, grand, threshold)) is not None:
+        nonzero = sorted((k for k, v in values.items() if k not in hidden and v > 0), key=lambda k: (values[k], k))
+        zeros = [k for k, v in values.items() if k not in hidden and v == 0]
+        if weak == "low" and zeros:
+            hidden[zeros[0]] = SMALL
+        elif nonzero:
+            hidden[nonzero[0]] = COMPLEMENTARY
+        else:
+            return hidden, COMPLEMENTARY
+    return hidden, None
+
+
+def derived_sum_hidden(parts_hidden, value, threshold=THRESHOLD):
+    """A sum over published parts (a region's Sum row, an operator's event counts) adds nothing to
+    what the parts publish when it is shown only if none of its parts is hidden: then it equals the
+    sum of published numbers. Shown otherwise, it would give the sum of the hidden parts, and two
+    such sums over nested or overlapping sets (a region and one of its départements) give their
+    difference. Returns the kind to hide the sum with, or None to show it."""
+    kinds = [k for k in parts_hidden if k]
+    if not kinds:
+        return None
+    if RESTRICTED in kinds:
+        return RESTRICTED
+    return SMALL if (value or 0) < threshold else COMPLEMENTARY

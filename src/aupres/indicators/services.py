@@ -38,6 +38,8 @@ MAX_PERIOD_DAYS = 3 * 366
 
 
 def make_period(start, end):
+    if start is None and end is None:  # the last calendar year over: the first one that is published
+        return engine.Period.year(timezone.localdate().year - 1)
     if start is None or end is None:
         today = timezone.localdate()
         start, end = start or datetime.date(today.year, 1, 1), end or today
@@ -113,22 +115,147 @@ def live_scope(user, scope, scope_id):
 
 
 # Publishing (disclosure control) ----------------------------------------------------------------
+#
+# Combination (issue #11, docs/indicators.md "Disclosure control"): what a reader may ask is a fixed
+# grid — one calendar year that is over, for a scope it reaches — so no two publications differ by a
+# few days; within one scope and year, tables that count the same population hide their shared total
+# together and cells counted in two tables are hidden in both; sums over published parts (an
+# operator's events, a region's Sum row) are shown only when none of their parts is hidden; and health
+# figures reach only readers holding the health compartment, or large populations.
 
-def publish_one(code, table):
-    """One indicator table of one scope, disclosure-controlled: {"values", "hidden", "total"}."""
+# Tables of one scope and period that count the same records: their totals are one number.
+FAMILIES = (
+    ("caseload", "persons_by_sex", "persons_by_age", "persons_by_living_situation",
+     "persons_by_administrative_situation", "persons_by_health_cover"),
+    ("encounters_by_place", "encounters_by_mode", "encounters_by_month"),
+    ("referrals_by_source", "referrals_by_status"),
+    ("exits_by_reason", "exits_by_destination", "followup_length"),
+)
+# Tables whose only cell is their family's total (no total of their own).
+TOTAL_CELLS = {"caseload": "all"}
+# Cells counted in two tables: (code, key) -> (code, key), the same number.
+LINKED = {("health_actions", k): ("acts_by_kind", k) for k, _label in engine.HEALTH_ACTS}
+# Health figures: withheld from a reader without the health compartment on every service of the scope
+# unless the scope's caseload of the period counts at least this many persons.
+HEALTH_MIN_POPULATION = 50
+
+
+def health_withheld(code):
+    """The keys of a table that count health acts (withheld from readers outside the health
+    compartment in small populations)."""
+    from aupres.core.models import Compartment
+    from aupres.encounters.models import ACT_COMPARTMENT
+
+    if code == "health_actions":
+        return [str(k) for k, _label in engine.HEALTH_ACTS]
+    if code == "acts_by_kind":
+        return [str(k) for k, comp in ACT_COMPARTMENT.items() if comp == Compartment.HEALTH]
+    return []
+
+
+def is_sum_of_services(code):
+    """Whether a scope's figure is exactly the sum of its services' (events, referrals, follow-ups,
+    collective counts); persons counted once over several services are not."""
     ind = engine.REGISTRY[code]
-    keys = list(table)
+    return ind.suppressed and ind.additive and (ind.unit != engine.PERSONS or code == "collective_participants")
+
+
+def publication_period(period):
+    """The grid every disclosure-controlled publication is made on: one calendar year, over. Two
+    periods that differ by a day (or a month) would give the day's (the month's) records by
+    subtraction; years do not overlap."""
+    if not period.is_whole_years() or period.start.year != period.end.year:
+        raise DomainError(_("Indicators are published for one whole calendar year (1 January to 31 December)."),
+                          field="from", code="period_not_on_grid")
+    if period.end >= timezone.localdate():
+        raise DomainError(_("Indicators of a year are published once the year is over."),
+                          field="to", code="period_not_over")
+    return period
+
+
+def reader_holds_health(user, services):
+    """Whether the reader holds the health compartment on every service of the scope."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    held = set(access.service_ids(user, access.Compartment.HEALTH))
+    ids = set(services.values_list("pk", flat=True))
+    return bool(ids) and ids <= held
+
+
+def publish_one(code, table, hidden=None, hide_total=False, withheld=()):
+    """One indicator table of one scope, disclosure-controlled: {"values", "hidden", "total"}.
+    `hidden`, `hide_total`, `withheld`: see disclosure.protect_1d (publish_tables coordinates them)."""
+    ind = engine.REGISTRY[code]
     total = sum(v or 0 for v in table.values()) if ind.has_total else None
     if not ind.suppressed:
         return {"values": dict(table), "hidden": {}, "total": _round(total)}
-    grid = disclosure.one_dimensional(table, total=ind.has_total)
-    masked = disclosure.suppress(grid)
-    values = {k: masked.shown(("cell", "", k)) for k in keys}
-    hidden = {k: masked.hidden[("cell", "", k)] for k in keys if ("cell", "", k) in masked.hidden}
-    shown_total = masked.shown(("row", "")) if ind.has_total else None
-    if ind.has_total and ("row", "") in masked.hidden:
-        hidden["__total__"] = masked.hidden[("row", "")]
-    return {"values": values, "hidden": hidden, "total": shown_total}
+    cells, total_kind = disclosure.protect_1d(table, total=ind.has_total, hidden=hidden, hide_total=hide_total,
+                                              withheld=withheld)
+    values = {k: (None if k in cells else table[k]) for k in table}
+    hidden_out = dict(cells)
+    if total_kind:
+        hidden_out["__total__"] = total_kind
+    return {"values": values, "hidden": hidden_out, "total": None if total_kind else total}
+
+
+def publish_tables(exact, health=True, population=None, parts=None):
+    """Every table of one scope and period, coordinated: {code: {"values", "hidden", "total"}}.
+
+    health: the reader holds the health compartment on the scope; otherwise health figures are
+    withheld unless `population` (the caseload) reaches HEALTH_MIN_POPULATION. parts: for a scope
+    whose additive figures are sums of published parts (an operator and its services), the parts'
+    published tables {code: [published, ...]}: a sum is then shown only where no part hides."""
+    if population is None and "caseload" in exact:
+        population = exact["caseload"].get("all") or 0
+    withheld = {}
+    if not health and (population or 0) < HEALTH_MIN_POPULATION:
+        withheld = {code: health_withheld(code) for code in exact if health_withheld(code)}
+    forced = {code: {} for code in exact}
+    forced_total = set()
+    if parts:
+        for code, published in parts.items():
+            if code not in exact or not engine.REGISTRY[code].suppressed:
+                continue
+            for k, v in exact[code].items():
+                kind = disclosure.derived_sum_hidden([p["hidden"].get(k) for p in published], v)
+                if kind:
+                    forced[code][k] = kind
+            if engine.REGISTRY[code].has_total and any(p["hidden"].get("__total__") for p in published):
+                forced_total.add(code)
+    for _attempt in range(10):
+        out = {code: publish_one(code, table, forced[code], code in forced_total, withheld.get(code, ()))
+               for code, table in exact.items()}
+        changed = False
+        for family in FAMILIES:
+            members = [c for c in family if c in out and engine.REGISTRY[c].suppressed]
+            if any(_total_hidden(c, out[c]) for c in members):
+                for c in members:
+                    if not _total_hidden(c, out[c]):
+                        if c in TOTAL_CELLS:
+                            forced[c][TOTAL_CELLS[c]] = disclosure.COMPLEMENTARY
+                        else:
+                            forced_total.add(c)
+                        changed = True
+        for (c1, k1), (c2, k2) in LINKED.items():
+            if c1 in out and c2 in out:
+                h1, h2 = out[c1]["hidden"].get(k1), out[c2]["hidden"].get(k2)
+                if h1 and not h2:
+                    forced[c2][k2] = h1
+                    changed = True
+                elif h2 and not h1:
+                    forced[c1][k1] = h2
+                    changed = True
+        if not changed:
+            return out
+    raise RuntimeError("disclosure coordination did not converge")  # pragma: no cover
+
+
+def _total_hidden(code, published):
+    if code in TOTAL_CELLS:
+        return bool(published["hidden"].get(TOTAL_CELLS[code]))
+    return bool(published["hidden"].get("__total__"))
 
 
 def _round(v):
@@ -148,23 +275,50 @@ def _labelled(code, published, exact_keys):
 
 
 def published_live(user, scope, scope_id, period, codes=None):
-    """The disclosure-controlled tables of a live scope, with the previous period for comparison."""
+    """The disclosure-controlled tables of a live scope, with the previous year for comparison."""
     if is_funder(user):
         raise NotFound()
     services, label = live_scope(user, scope, scope_id)
-    return publish_services(services, label, period, codes, scope=scope, scope_id=scope_id)
+    publication_period(period)
+    return publish_services(services, label, period, codes, scope=scope, scope_id=scope_id, reader=user)
 
 
-def publish_services(services, label, period, codes=None, scope=SERVICE, scope_id=None, progress=None):
-    """Compute (exact) then publish (disclosure-controlled) every indicator of a set of services."""
-    current = engine.compute_all(services, period, codes)
+def _published_year(services, period, codes, reader, exact=None):
+    """The coordinated tables of a scope and period for a reader (None: a public document)."""
+    exact = exact if exact is not None else engine.compute_all(services, period, codes)
+    health = reader_holds_health(reader, services)
+    population = exact["caseload"].get("all") if "caseload" in exact else engine.compute(
+        "caseload", services, period).get("all")
+    parts = None
+    ids = list(services.values_list("pk", flat=True))
+    if len(ids) > 1 and (reader is None or not reader.is_superuser):
+        # An operator's (or any several services') event counts are the sums of its services', which
+        # the same reader reads one by one: shown only where no service hides (they add nothing).
+        additive = [c for c in exact if is_sum_of_services(c)]
+        parts = {c: [] for c in additive}
+        if additive:
+            for sid in ids:
+                one = Service.objects.filter(pk=sid)
+                published = _published_year(one, period, additive + (["caseload"] if "caseload" not in additive
+                                                                     else []), reader)
+                for c in additive:
+                    parts[c].append(published[c])
+    return publish_tables(exact, health=health, population=population, parts=parts)
+
+
+def publish_services(services, label, period, codes=None, scope=SERVICE, scope_id=None, progress=None,
+                     reader=None):
+    """Compute (exact) then publish (disclosure-controlled, publish_tables) every indicator of a set
+    of services for a reader (None: a document for anyone, e.g. the yearly report)."""
+    current_exact = engine.compute_all(services, period, codes)
+    current = _published_year(services, period, codes, reader, exact=current_exact)
     if progress:
         progress(30, "current period")
-    previous = engine.compute_all(services, period.previous(), codes)
+    previous = _published_year(services, period.previous(), codes, reader)
     tables = []
-    for code, table in current.items():
-        item = _labelled(code, publish_one(code, table), list(table))
-        prev = publish_one(code, previous[code])
+    for code, table in current_exact.items():
+        item = _labelled(code, current[code], list(table))
+        prev = previous[code]
         item["previous"] = {"values": prev["values"], "hidden": prev["hidden"], "total": prev["total"]}
         tables.append(item)
     extra = {}
@@ -193,14 +347,29 @@ def submit(user, service_id, period, comment=""):
         raise Forbidden(_("Only the head of this service may submit its indicators."), code="not_head_of_service")
     if period.end > timezone.localdate():
         raise DomainError(_("A period can be submitted once it is over."), field="to", code="period_not_over")
+    publication_period(period)
     services = Service.objects.filter(pk=service.pk)
     exact = engine.compute_all(services, period)
-    tables = {code: publish_one(code, table) for code, table in exact.items()}
+    # What funders read: they hold no health compartment (health figures of small services withheld).
+    tables = {**publish_tables(exact, health=False), DISCLOSURE_KEY: DISCLOSURE_VERSION}
     last = (Submission.objects.filter(service=service, period_start=period.start, period_end=period.end)
             .aggregate(v=Max("version"))["v"] or 0)
     return Submission.objects.create(service=service, period_start=period.start, period_end=period.end,
                                      version=last + 1, tables=_jsonable(tables), exact=_jsonable(exact),
                                      comment=comment, submitted_by=user)
+
+
+# Submissions made before issue #11 carry tables protected cell by cell; they are re-published from
+# their exact aggregates with today's rules whenever they are read.
+DISCLOSURE_KEY, DISCLOSURE_VERSION = "__disclosure__", 2
+
+
+def submitted_tables(sub):
+    """The published tables of a submission, under the current disclosure rules."""
+    if sub.tables.get(DISCLOSURE_KEY) == DISCLOSURE_VERSION:
+        return sub.tables
+    exact = {code: table for code, table in sub.exact.items() if code in engine.REGISTRY}
+    return publish_tables(exact, health=False)
 
 
 def _jsonable(value):
@@ -216,8 +385,10 @@ def visible_submissions(user):
     qs = Submission.objects.select_related("service", "service__operator")
     if user.is_superuser:
         return qs
-    if is_funder(user):
-        return qs.filter(service__in=funder_services(user))
+    if is_funder(user):  # only the grid (whole calendar years): overlapping periods would be differenced
+        return qs.filter(service__in=funder_services(user), period_start__month=1, period_start__day=1,
+                         period_end__month=12, period_end__day=31,
+                         period_end__year=F("period_start__year"))
     if getattr(user, "kind", None) == AccountKind.STAFF:
         return qs.filter(service__in=dashboard_services(user))
     return qs.none()
@@ -240,7 +411,7 @@ def submission_out(sub):
             "operator_id": sub.service.operator_id, "operator": sub.service.operator.name,
             "from": sub.period_start, "to": sub.period_end, "version": sub.version,
             "submitted_at": sub.submitted_at, "comment": sub.comment,
-            "tables": [_labelled(code, t, list(t["values"])) for code, t in sub.tables.items()
+            "tables": [_labelled(code, t, list(t["values"])) for code, t in submitted_tables(sub).items()
                        if code in engine.REGISTRY]}
 
 
@@ -269,12 +440,14 @@ def regional_view(user, period, scope=TERRITORY, scope_id=None):
         if service is None:
             raise NotFound()
         services, label = services.filter(pk=service.pk), service.name
+    publication_period(period)
     subs = latest_submissions(user, period, services)
-    rows = [(str(s.service_id), f"{s.service.operator.name} — {s.service.name}", s) for s in subs]
+    rows = [(str(s.service_id), f"{s.service.operator.name} — {s.service.name}", s, submitted_tables(s))
+            for s in subs]
     tables = []
     for code, ind in engine.REGISTRY.items():
         keys = []
-        for _key, _label, s in rows:
+        for _key, _label, s, _tables in rows:
             for k in s.exact.get(code, {}):
                 if k not in keys:
                     keys.append(k)
@@ -289,36 +462,35 @@ def regional_view(user, period, scope=TERRITORY, scope_id=None):
 
 
 def _matrix(code, ind, keys, rows):
-    row_keys = [r[0] for r in rows]
-    cells, row_totals, prehidden = {}, {}, {}
-    for rkey, _label, sub in rows:
+    """The side-by-side table of one indicator: each service's row as it publishes it (its
+    submission), and the Sum row, each entry shown only when none of the rows hides a part of it
+    (disclosure.derived_sum_hidden): the Sum then adds nothing to the rows, so the sums of a region
+    and of one of its départements (or an operator) cannot be subtracted to isolate a hidden cell."""
+    out_rows, sums, parts = [], dict.fromkeys(keys, 0), {k: [] for k in keys}
+    total, total_parts = 0, []
+    for rkey, rlabel, sub, tables in rows:
         exact = sub.exact.get(code, {})
-        frozen = sub.tables.get(code, {"hidden": {}})
+        published = tables.get(code, {"values": {}, "hidden": {}, "total": None})
         for k in keys:
-            cells[(rkey, k)] = exact.get(k) or 0
-            if k in frozen["hidden"]:
-                prehidden[("cell", rkey, k)] = frozen["hidden"][k]
-        row_totals[rkey] = sum(v or 0 for v in exact.values())
-        if "__total__" in frozen["hidden"]:
-            prehidden[("row", rkey)] = frozen["hidden"]["__total__"]
-    additive_total = ind.has_total and ind.additive
-    col_totals = {k: sum(cells[(r, k)] or 0 for r in row_keys) for k in keys} if ind.additive else None
-    grid = disclosure.Grid(rows=row_keys, cols=keys, cells=cells,
-                           row_totals=row_totals if additive_total else None, col_totals=col_totals,
-                           grand=sum(row_totals.values()) if (additive_total and col_totals is not None) else None)
-    masked = disclosure.protect_margins(grid, prehidden) if ind.suppressed else disclosure.Masked(grid, {})
-    out_rows = []
-    for rkey, rlabel, _sub in rows:
+            sums[k] += exact.get(k) or 0
+            parts[k].append(published["hidden"].get(k))
+        total += sum(v or 0 for v in exact.values())
+        total_parts.append(published["hidden"].get("__total__"))
         out_rows.append({"key": rkey, "label": rlabel,
-                         "values": {k: _round(masked.shown(("cell", rkey, k))) for k in keys},
-                         "hidden": {k: masked.hidden[("cell", rkey, k)] for k in keys
-                                    if ("cell", rkey, k) in masked.hidden},
-                         "total": _round(masked.shown(("row", rkey))) if grid.row_totals is not None else None})
+                         "values": {k: _round(None if k in published["hidden"] else exact.get(k) or 0)
+                                    for k in keys},
+                         "hidden": {k: published["hidden"][k] for k in keys if k in published["hidden"]},
+                         "total": (_round(published.get("total")) if ind.has_total and ind.additive else None)})
     region = None
-    if col_totals is not None:
-        region = {"values": {k: _round(masked.shown(("col", k))) for k in keys},
-                  "hidden": {k: masked.hidden[("col", k)] for k in keys if ("col", k) in masked.hidden},
-                  "total": _round(masked.shown(("grand",))) if grid.grand is not None else None}
+    if ind.additive:
+        hidden = {}
+        if ind.suppressed:
+            hidden = {k: kind for k in keys if (kind := disclosure.derived_sum_hidden(parts[k], sums[k]))}
+        total_kind = disclosure.derived_sum_hidden(total_parts, total) if ind.suppressed else None
+        region = {"values": {k: _round(None if k in hidden else sums[k]) for k in keys}, "hidden": hidden,
+                  "total": (_round(None if total_kind else total) if ind.has_total else None)}
+        if total_kind and ind.has_total:
+            region["hidden"]["__total__"] = total_kind
     labels = engine.column_labels(code, dict.fromkeys(keys))
     return {**describe(code), "columns": [{"key": k, "label": labels[k]} for k in keys], "rows": out_rows,
             "region": region}

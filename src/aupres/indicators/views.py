@@ -33,11 +33,10 @@ def _period(request):
         today = timezone.localdate()
         start, end = datetime.date(today.year, 1, 1), today
     try:
-        period = services.make_period(start, end)
+        period = services.publication_period(services.make_period(start, end))
     except DomainError as error:
         add_domain_error(form, error)
-        today = timezone.localdate()
-        period = services.make_period(datetime.date(today.year, 1, 1), today)
+        period = services.make_period(None, None)  # the last year over
     if not form.is_bound:
         form = PeriodForm(initial={"start": period.start, "end": period.end})
     return form, period
@@ -117,6 +116,7 @@ def funder_view(request):
     periods = list(services.visible_submissions(request.user).order_by("-period_start", "period_end")
                    .values_list("period_start", "period_end").distinct())
     form, period = _period(request)
+    periods = [p for p in periods if services.engine.Period(*p).is_whole_years() and p[0].year == p[1].year]
     if not request.GET and periods:
         period = services.make_period(*periods[0])
         form = PeriodForm(initial={"start": period.start, "end": period.end})
