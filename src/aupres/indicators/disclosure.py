@@ -258,6 +258,7 @@ def protect_margins(grid, prehidden, threshold=THRESHOLD):
 # together, and sums published only when they add nothing to their published parts.
 
 RESTRICTED = "restricted"  # a health figure withheld from a reader without the health compartment
+WITHHELD = "withheld"  # hidden with no bound at all ("s"): a whole table, or a sum over hidden parts
 
 
 def bounds(kind, threshold=THRESHOLD):
@@ -292,67 +293,82 @@ def intervals_1d(values, hidden, total_shown, threshold=THRESHOLD):
 
 
 def _weak_1d(values, hidden, total_shown, threshold):
-    """None when every hidden small cell keeps [0, T-1] and no hidden cell is pinned; else what is
-    missing: "high" (a larger hidden mass is needed), "low" (another hidden cell is needed)."""
+    """None when every hidden small cell keeps all of [0, T-1] and every other hidden cell an
+    interval at least T-1 wide; else what is missing: "low" (a small cell is bounded below: one more
+    hidden cell, a zero will do), "high" (more hidden mass is needed: a complement)."""
     for k, (lo, hi) in intervals_1d(values, hidden, total_shown, threshold).items():
-        if hidden[k] == SMALL and hi < threshold - 1:
-            return "high"
         if hidden[k] == SMALL and lo > 0:
             return "low"
-        if hi is not None and hi <= lo:
+        if hidden[k] == SMALL and hi < threshold - 1:
+            return "high"
+        if hi is not None and hi - lo < threshold - 1:
             return "high"
     return None
 
 
-def protect_1d(values, total=True, threshold=THRESHOLD, hidden=None, hide_total=False, withheld=()):
+def protect_1d(values, total=True, threshold=THRESHOLD, hidden=None, hide_total=False, withheld=(),
+               no_decoy=()):
     """Publish a {key: count} table (with its total when `total`): returns (hidden {key: kind},
     total kind or None). `hidden`: cells that must stay hidden (coordination with other tables);
-    `hide_total`: the total is hidden (shared with a table that had to hide it); `withheld`: cells
-    not published to this reader at all (health), which withholds the total too.
+    `hide_total`: the total is not published (shared with a table that could not publish it);
+    `withheld`: cells not published to this reader at all (health); `no_decoy`: zero cells that
+    would hide nothing (a reader knows they are 0 from elsewhere).
 
-    Primary: 1 to T-1 is "< 5". Then, while a reader could narrow a small cell below [0, T-1] (or pin
-    any hidden cell) from the total and the other cells: when the hidden mass is too small, the
-    smallest visible non-zero cell is hidden as a complement ("s"); when a small cell is bounded
-    below, a visible zero is hidden as "< 5" (else a complement); when no cell is left, the total
-    is hidden."""
+    Primary: 1 to T-1 is "< 5". Then, while a reader could narrow a hidden cell from the total and
+    the marks (a small cell below all of 0..T-1, any other below T-1 wide): when a small cell is
+    bounded below, a visible zero is hidden as "< 5" (else a complement); when more hidden mass is
+    needed, the smallest visible non-zero cell is hidden as a complement ("s", at least T). When no
+    cell is left, or the total may not be published, or a cell is withheld, the table publishes no
+    total and all its non-zero cells are hidden ("< 5", or withheld with no bound above T-1)."""
     values = {k: int(v or 0) for k, v in values.items()}
     hidden = {k: kind for k, kind in (hidden or {}).items() if k in values}
     for k in withheld:
         if k in values:
             hidden[k] = RESTRICTED
     for k, v in values.items():
-        if 0 < v < threshold and hidden.get(k) != RESTRICTED:
+        if 0 < v < threshold and hidden.get(k) not in (RESTRICTED, WITHHELD):
             hidden[k] = SMALL
     if not total:
         return hidden, None
     grand = sum(values.values())
     if any(kind == RESTRICTED for kind in hidden.values()):
         return hidden, RESTRICTED
-    if 0 < grand < threshold:
+    if 0 < grand < threshold or (not grand and hide_total):
         return hidden, SMALL
-    if hide_total:
-        return hidden, COMPLEMENTARY if grand else SMALL
+    if hide_total or any(kind == WITHHELD for kind in hidden.values()):
+        return _withhold(values, hidden, threshold), WITHHELD
     while (weak := _weak_1d(values, hidden, grand, threshold)) is not None:
         nonzero = sorted((k for k, v in values.items() if k not in hidden and v > 0), key=lambda k: (values[k], k))
-        zeros = [k for k, v in values.items() if k not in hidden and v == 0]
+        zeros = [k for k, v in values.items() if k not in hidden and v == 0 and k not in no_decoy]
         if weak == "low" and zeros:
             hidden[zeros[0]] = SMALL
         elif nonzero:
             hidden[nonzero[0]] = COMPLEMENTARY
         else:
-            return hidden, COMPLEMENTARY
+            return _withhold(values, hidden, threshold), WITHHELD
     return hidden, None
 
 
+def _withhold(values, hidden, threshold):
+    """No total: small cells stay "< 5" (0..T-1) and every other non-zero cell is withheld with no
+    bound, so that tables sharing the (unpublished) total cannot bound each other's cells."""
+    out = dict(hidden)
+    for k, v in values.items():
+        if v >= threshold and out.get(k) != RESTRICTED:
+            out[k] = WITHHELD
+    return out
+
+
 def derived_sum_hidden(parts_hidden, value, threshold=THRESHOLD):
-    """A sum over published parts (a region's Sum row, an operator's event counts) adds nothing to
-    what the parts publish when it is shown only if none of its parts is hidden: then it equals the
-    sum of published numbers. Shown otherwise, it would give the sum of the hidden parts, and two
-    such sums over nested or overlapping sets (a region and one of its départements) give their
-    difference. Returns the kind to hide the sum with, or None to show it."""
+    """A sum over published parts (a region's Sum row, an operator's counts) adds nothing to what the
+    parts publish when it is shown only if none of its parts is hidden: then it equals the sum of
+    published numbers. Shown otherwise, it would give the sum of the hidden parts, and two such sums
+    over nested or overlapping sets (a region and one of its départements) give their difference.
+    Hidden, it carries no bound at all (WITHHELD, even when under T: a "< 5" on sums of hidden parts
+    over overlapping sets would bound them). Returns the kind to hide the sum with, or None."""
     kinds = [k for k in parts_hidden if k]
     if not kinds:
         return None
     if RESTRICTED in kinds:
         return RESTRICTED
-    return SMALL if (value or 0) < threshold else COMPLEMENTARY
+    return WITHHELD

@@ -184,7 +184,7 @@ def reader_holds_health(user, services):
     return bool(ids) and ids <= held
 
 
-def publish_one(code, table, hidden=None, hide_total=False, withheld=()):
+def publish_one(code, table, hidden=None, hide_total=False, withheld=(), no_decoy=()):
     """One indicator table of one scope, disclosure-controlled: {"values", "hidden", "total"}.
     `hidden`, `hide_total`, `withheld`: see disclosure.protect_1d (publish_tables coordinates them)."""
     ind = engine.REGISTRY[code]
@@ -192,7 +192,7 @@ def publish_one(code, table, hidden=None, hide_total=False, withheld=()):
     if not ind.suppressed:
         return {"values": dict(table), "hidden": {}, "total": _round(total)}
     cells, total_kind = disclosure.protect_1d(table, total=ind.has_total, hidden=hidden, hide_total=hide_total,
-                                              withheld=withheld)
+                                              withheld=withheld, no_decoy=no_decoy)
     values = {k: (None if k in cells else table[k]) for k in table}
     hidden_out = dict(cells)
     if total_kind:
@@ -213,33 +213,45 @@ def publish_tables(exact, health=True, population=None, parts=None):
     if not health and (population or 0) < HEALTH_MIN_POPULATION:
         withheld = {code: health_withheld(code) for code in exact if health_withheld(code)}
     forced = {code: {} for code in exact}
-    forced_total = set()
-    if parts:
-        for code, published in parts.items():
-            if code not in exact or not engine.REGISTRY[code].suppressed:
-                continue
-            for k, v in exact[code].items():
-                kind = disclosure.derived_sum_hidden([p["hidden"].get(k) for p in published], v)
-                if kind:
-                    forced[code][k] = kind
-            if engine.REGISTRY[code].has_total and any(p["hidden"].get("__total__") for p in published):
+    forced_total, no_decoy = set(), {code: set() for code in exact}
+    derived = {}
+    for code, published in (parts or {}).items():
+        if code not in exact or not engine.REGISTRY[code].suppressed:
+            continue
+        if is_sum_of_services(code):
+            # The scope's figure is the sum of its services': shown exactly where no service hides,
+            # with nothing else hidden (it adds nothing to what the services publish).
+            derived[code] = _derived_table(code, exact[code], published)
+            continue
+        for k, v in exact[code].items():
+            kinds = [p["hidden"].get(k) for p in published]
+            kind = disclosure.derived_sum_hidden(kinds, v)
+            if kind:
+                forced[code][k] = kind
+            else:
+                no_decoy[code].add(k)
+        if any(p["hidden"].get("__total__") for p in published):
+            if code in TOTAL_CELLS:
+                forced[code].setdefault(TOTAL_CELLS[code], disclosure.WITHHELD)
+            elif engine.REGISTRY[code].has_total:
                 forced_total.add(code)
     for _attempt in range(10):
-        out = {code: publish_one(code, table, forced[code], code in forced_total, withheld.get(code, ()))
-               for code, table in exact.items()}
+        out = {code: derived[code] if code in derived else publish_one(
+            code, table, forced[code], code in forced_total, withheld.get(code, ()), no_decoy[code])
+            for code, table in exact.items()}
         changed = False
         for family in FAMILIES:
-            members = [c for c in family if c in out and engine.REGISTRY[c].suppressed]
+            members = [c for c in family if c in out and engine.REGISTRY[c].suppressed and c not in derived]
             if any(_total_hidden(c, out[c]) for c in members):
                 for c in members:
                     if not _total_hidden(c, out[c]):
                         if c in TOTAL_CELLS:
-                            forced[c][TOTAL_CELLS[c]] = disclosure.COMPLEMENTARY
+                            forced[c][TOTAL_CELLS[c]] = disclosure.WITHHELD
                         else:
                             forced_total.add(c)
                         changed = True
         for (c1, k1), (c2, k2) in LINKED.items():
-            if c1 in out and c2 in out:
+            if c1 in out and c2 in out and c1 not in derived and c2 not in derived:
                 h1, h2 = out[c1]["hidden"].get(k1), out[c2]["hidden"].get(k2)
                 if h1 and not h2:
                     forced[c2][k2] = h1
@@ -250,6 +262,20 @@ def publish_tables(exact, health=True, population=None, parts=None):
         if not changed:
             return out
     raise RuntimeError("disclosure coordination did not converge")  # pragma: no cover
+
+
+def _derived_table(code, table, parts):
+    """The published table of a sum of services from its services' published tables."""
+    hidden = {k: kind for k, v in table.items()
+              if (kind := disclosure.derived_sum_hidden([p["hidden"].get(k) for p in parts], v))}
+    total = None
+    if engine.REGISTRY[code].has_total:
+        total = sum(v or 0 for v in table.values())
+        kind = disclosure.derived_sum_hidden([p["hidden"].get("__total__") for p in parts], total)
+        if kind:
+            hidden["__total__"], total = kind, None
+    return {"values": {k: (None if k in hidden else v) for k, v in table.items()}, "hidden": hidden,
+            "total": total}
 
 
 def _total_hidden(code, published):
@@ -291,18 +317,15 @@ def _published_year(services, period, codes, reader, exact=None):
         "caseload", services, period).get("all")
     parts = None
     ids = list(services.values_list("pk", flat=True))
-    if len(ids) > 1 and (reader is None or not reader.is_superuser):
-        # An operator's (or any several services') event counts are the sums of its services', which
-        # the same reader reads one by one: shown only where no service hides (they add nothing).
-        additive = [c for c in exact if is_sum_of_services(c)]
-        parts = {c: [] for c in additive}
-        if additive:
-            for sid in ids:
-                one = Service.objects.filter(pk=sid)
-                published = _published_year(one, period, additive + (["caseload"] if "caseload" not in additive
-                                                                     else []), reader)
-                for c in additive:
-                    parts[c].append(published[c])
+    if len(ids) > 1 and reader is not None and not reader.is_superuser:
+        # The reader reads each service of the scope too (an operator's heads): the scope's tables
+        # are published consistently with the services' (publish_tables, parts).
+        suppressed = [c for c in exact if engine.REGISTRY[c].suppressed]
+        parts = {c: [] for c in suppressed}
+        for sid in ids:
+            published = _published_year(Service.objects.filter(pk=sid), period, list(exact), reader)
+            for c in suppressed:
+                parts[c].append(published[c])
     return publish_tables(exact, health=health, population=population, parts=parts)
 
 
@@ -479,7 +502,8 @@ def _matrix(code, ind, keys, rows):
         out_rows.append({"key": rkey, "label": rlabel,
                          "values": {k: _round(None if k in published["hidden"] else exact.get(k) or 0)
                                     for k in keys},
-                         "hidden": {k: published["hidden"][k] for k in keys if k in published["hidden"]},
+                         "hidden": {k: published["hidden"][k] for k in [*keys, "__total__"]
+                                    if k in published["hidden"]},
                          "total": (_round(published.get("total")) if ind.has_total and ind.additive else None)})
     region = None
     if ind.additive:
