@@ -241,7 +241,7 @@ class System:
         self.pubs = pubs
         self.vars = {}
         self.ub = {}
-        self.rows = []  # (coefs {var: c}, lo, hi)
+        self.rows = {}  # (coefs {var: c}, lo, hi), deduplicated
         self.keys = defaultdict(set)
         for _ids, _p, code, entries, _s in pubs:
             self.keys[code] |= {k for k in entries if k != "__total__"}
@@ -286,7 +286,9 @@ class System:
         return {self.var(("persons", ids, period, code, key)): 1}
 
     def add(self, coefs, lo, hi):
-        self.rows.append((coefs, lo, hi))
+        coefs = {v: c for v, c in coefs.items() if c}
+        if coefs:
+            self.rows[(frozenset(coefs.items()), lo, hi)] = (coefs, lo, hi)  # the same entry, published twice
 
     def build(self):
         hidden = {}
@@ -334,22 +336,57 @@ class System:
                         self.add({whole: -1, **dict.fromkeys(parts, 1)}, 0, None)
         return hidden
 
+    def components(self):
+        """Variables linked by some published equation or bound, as {root: [rows]} (union-find)."""
+        parent = list(range(len(self.vars)))
+
+        def find(v):
+            while parent[v] != v:
+                parent[v] = parent[parent[v]]
+                v = parent[v]
+            return v
+
+        for coefs, _lo, _hi in self.rows.values():
+            first, *rest = coefs
+            for v in rest:
+                parent[find(v)] = find(first)
+        groups = defaultdict(list)
+        for row in self.rows.values():
+            groups[find(next(iter(row[0])))].append(row)
+        return find, groups
+
     def intervals_of(self, hidden):
-        n = len(self.vars)
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        inf = highspy.kHighsInf
-        h.addVars(n, [0.0] * n, [inf if self.ub[i] is None else float(self.ub[i]) for i in range(n)])
-        for coefs, lo, hi in self.rows:
-            idx = list(coefs)
-            h.addRow(-inf if lo is None else float(lo), inf if hi is None else float(hi), len(idx), idx,
-                     [float(coefs[i]) for i in idx])
-        out = {}
+        find, groups = self.components()
+        models = {}
+
+        def model(root):
+            if root not in models:
+                rows = groups[root]
+                local = sorted({v for coefs, _lo, _hi in rows for v in coefs})
+                index = {v: i for i, v in enumerate(local)}
+                h = highspy.Highs()
+                h.setOptionValue("output_flag", False)
+                inf = highspy.kHighsInf
+                h.addVars(len(local), [0.0] * len(local),
+                          [inf if self.ub[v] is None else float(self.ub[v]) for v in local])
+                for coefs, lo, hi in rows:
+                    idx = [index[v] for v in coefs]
+                    h.addRow(-inf if lo is None else float(lo), inf if hi is None else float(hi), len(idx), idx,
+                             [float(c) for c in coefs.values()])
+                models[root] = (h, index)
+            return models[root]
+
+        out, solved = {}, {}
         for key, (coefs, _kind) in hidden.items():
-            idx = list(coefs)
+            expression = frozenset(coefs.items())  # the same entry published in several views
+            if expression in solved:
+                out[key] = solved[expression]
+                continue
+            h, index = model(find(next(iter(coefs))))
+            idx = [index[v] for v in coefs]
             bounds = []
             for sense in (1.0, -1.0):
-                h.changeColsCost(len(idx), idx, [sense * coefs[i] for i in idx])
+                h.changeColsCost(len(idx), idx, [sense * c for c in coefs.values()])
                 h.run()
                 status = h.getModelStatus()
                 if status == highspy.HighsModelStatus.kUnbounded:
@@ -359,13 +396,16 @@ class System:
                 else:
                     raise AssertionError(f"the published system has no solution ({status}): a mark lies")
             h.changeColsCost(len(idx), idx, [0.0] * len(idx))
-            out[key] = tuple(bounds)
+            out[key] = solved[expression] = tuple(bounds)
         return out
 
 
 def attack(world):
+    import time
+
+    started = time.perf_counter()
     pubs, asked = ask(world)
-    report = {}
+    report = {"__timing__": {"ask": time.perf_counter() - started}}
     for role, published in pubs.items():
         system = System(published)
         hidden = system.build()
@@ -378,12 +418,14 @@ def attack(world):
             "narrower_than_T": len(narrow), "narrowest": min(widths.values()) if widths else None,
             "examples": [(k[3], k[4], str(k[2][0]), str(k[2][1]), intervals[k]) for k in (pinned or narrow)[:3]],
         }
+    report["__timing__"]["solve"] = time.perf_counter() - started - report["__timing__"]["ask"]
     return report
 
 
 def test_no_hidden_cell_can_be_narrowed_by_combining_what_any_role_may_ask(world, capsys):
     data = build()
     report = attack(data)
+    timing = report.pop("__timing__")
     lines = ["disclosure attack (threshold %d): role: requests asked, tables published, hidden entries, "
              "pinned to one value, narrower than %d values, narrowest interval (max - min)" % (T, T)]
     for role, r in report.items():
@@ -392,9 +434,68 @@ def test_no_hidden_cell_can_be_narrowed_by_combining_what_any_role_may_ask(world
         lines.append(f"  {role}: {r['requests']} requests, {r['tables']} tables, {r['hidden']} hidden, "
                      f"{r['pinned']} pinned, {r['narrower_than_T']} narrower than {T}, narrowest {narrowest}"
                      + (f"; e.g. {r['examples']}" if r["examples"] else ""))
+    lines.append(f"  (asking {timing['ask']:.1f} s, building and solving the LPs {timing['solve']:.1f} s)")
     summary = "\n".join(lines)
     with capsys.disabled():
         print("\n" + summary)
     assert sum(r["tables"] for r in report.values()) > 0, summary
     assert report["partner"]["tables"] == 0 and report["regulator"]["tables"] == 0, summary
     assert all(r["pinned"] == 0 and r["narrower_than_T"] == 0 for r in report.values()), summary
+
+
+# The attacks of the issue, one by one -------------------------------------------------------------
+
+def test_a_single_day_or_two_periods_a_day_apart_are_refused_everywhere(world, api_as):
+    """(c) and (d): Jan 1–Oct 14 minus Jan 1–Oct 13, or the indicators of one day, gave one person."""
+    data = build()
+    s1 = data["services"][0]
+    sw = api_as(data["users"]["team member (social)"])
+    for q in ("from=2025-01-01&to=2025-10-14", "from=2025-01-01&to=2025-10-13", "from=2025-03-05&to=2025-03-05",
+              "from=2025-01-01&to=2025-03-31", "from=2024-01-01&to=2025-12-31"):
+        r = sw.get(f"/indicators?scope=service&id={s1.pk}&{q}")
+        assert r.status_code == 400 and r.json()["code"] == "period_not_on_grid", (q, r.content)
+        assert r.json()["message"].startswith("Les indicateurs se publient par année civile")
+    # the year in progress changes from day to day: not published before it is over
+    this_year = datetime.date.today().year
+    r = sw.get(f"/indicators?scope=service&id={s1.pk}&from={this_year}-01-01&to={this_year}-12-31")
+    assert r.status_code == 400 and r.json()["code"] == "period_not_over"
+    assert sw.get(f"/indicators?scope=service&id={s1.pk}&from=2025-01-01&to=2025-12-31").status_code == 200
+    head = data["users"]["head of service"]
+    with pytest.raises(DomainError):
+        services.submit(head, s1.pk, engine.Period(D(2025, 1, 1), D(2025, 10, 14)))
+
+
+def test_health_figures_reach_only_health_professionals_in_small_services(world):
+    """(d): a social worker read that someone received health acts; now only the service's health
+    professionals read health figures, unless the caseload reaches HEALTH_MIN_POPULATION."""
+    data = build()
+    s1 = data["services"][0]
+    year = engine.Period.year(2025)
+    exact = engine.compute("health_actions", Service.objects.filter(pk=s1.pk), year)
+    caseload = engine.compute("caseload", Service.objects.filter(pk=s1.pk), year)["all"]
+    assert sum(exact.values()) > 0 and caseload < services.HEALTH_MIN_POPULATION
+
+    def table(user, code):
+        report = services.published_live(user, "service", s1.pk, year)
+        return next(t for t in report["tables"] if t["code"] == code)
+
+    for role in ("team member (social)", "head of service"):
+        health = table(data["users"][role], "health_actions")
+        assert set(health["values"].values()) <= {None, 0}, role
+        assert {health["hidden"][k] for k, v in exact.items() if v} == {"restricted"}
+        assert health["hidden"]["__total__"] == "restricted" and health["total"] is None
+        acts = table(data["users"][role], "acts_by_kind")
+        assert acts["hidden"]["__total__"] == "restricted"
+        assert all(acts["values"][k] is None for k in services.health_withheld("acts_by_kind")
+                   if acts["values"].get(k) != 0)
+        assert acts["values"]["social_interview"] is not None or acts["hidden"]["social_interview"] != "restricted"
+    nurse = table(data["users"]["team member (health)"], "health_actions")
+    assert "restricted" not in nurse["hidden"].values()
+    assert [k for k, v in exact.items() if v >= disclosure.THRESHOLD] == [
+        k for k, v in nurse["values"].items() if v]
+    # the funder reads submissions: the head's submission withholds them too
+    sub = services.submit(data["users"]["head of service"], s1.pk, year)
+    assert services.submitted_tables(sub)["health_actions"]["hidden"]["__total__"] == "restricted"
+    # above the population threshold nobody can be isolated: shown (under disclosure control) to all
+    published = services.publish_tables({"health_actions": exact, "caseload": {"all": 60}}, health=False)
+    assert "restricted" not in published["health_actions"]["hidden"].values()
