@@ -26,7 +26,9 @@ def frdate(value):
 
 @register.simple_tag
 def legend():
-    return _("“< 5”: fewer than 5, hidden. “s”: hidden so that a hidden count cannot be recomputed from a total.")
+    return _("“< 5”: from 0 to 4, hidden. “s”: hidden so that no hidden count can be recomputed or narrowed "
+             "by combining tables, periods or territories; health figures of small services are reserved "
+             "to their health professionals.")
 
 
 @register.filter
