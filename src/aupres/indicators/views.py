@@ -246,12 +246,19 @@ def report_preview(request, service_id, year):
     service = services.dashboard_services(request.user).filter(pk=service_id).first()
     if service is None or not 2000 <= year <= 2100:
         raise Http404
+    try:
+        services.publication_period(services.engine.Period.year(year))
+    except DomainError as error:
+        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse(reports.render_html(service, year))
 
 
 @require_POST
 def report_generate(request, service_id, year):
-    gen = tasks.start_report(request.user, service_id, year)
+    try:
+        gen = tasks.start_report(request.user, service_id, year)
+    except DomainError as error:
+        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
     return render(request, "indicators/_generation.html", {"generation": gen})
 
 
