@@ -261,15 +261,16 @@ class System:
         a, b = period
         return [(x, y) for x, y in self.intervals if x >= a and y <= b + datetime.timedelta(days=1)]
 
+    @staticmethod
+    def possible(piece, code, key):
+        """A month's encounters happen in that month: no unknown outside it."""
+        if code != "encounters_by_month":
+            return True
+        y, m = map(int, key.split("-"))
+        return not (piece[1] <= D(y, m, 1) or piece[0] >= D(y + (m == 12), m % 12 + 1, 1))
+
     def atom(self, s, piece, code, key):
-        ub = None
-        if code == "encounters_by_month":  # a month's encounters happen in that month
-            y, m = map(int, key.split("-"))
-            start = D(y, m, 1)
-            end = D(y + (m == 12), m % 12 + 1, 1)
-            if piece[1] <= start or piece[0] >= end:
-                ub = 0
-        return self.var(("atom", s, piece, code, key), ub)
+        return self.var(("atom", s, piece, code, key), None if self.possible(piece, code, key) else 0)
 
     def cell(self, ids, period, code, key, sum_of_rows=False):
         """{var: coef} of a published cell."""
@@ -280,7 +281,8 @@ class System:
                     out[v] += c
             return dict(out)
         if is_sum(code):
-            return {self.atom(s, piece, code, key): 1 for s in ids for piece in self.pieces(period)}
+            return {self.atom(s, piece, code, key): 1 for s in ids for piece in self.pieces(period)
+                    if self.possible(piece, code, key)}
         if sum_of_rows:
             return {self.var(("persons", frozenset([s]), period, code, key)): 1 for s in ids}
         return {self.var(("persons", ids, period, code, key)): 1}
