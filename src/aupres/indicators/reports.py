@@ -42,7 +42,7 @@ def new_generation(user, service_id, year):
     """A queued generation of the report, once the user may read the service's indicators; the caller
     queues its task (aupres.indicators.tasks.start_report)."""
     _check(user, service_id)
-    services.publication_period(engine.Period.year(year))  # a year that is over (the publication grid)
+    services.publication_period(report_period(year), year_to_date=True)  # the publication grid
     return ReportGeneration.objects.create(service_id=service_id, year=year, requested_by=user)
 
 

@@ -160,10 +160,14 @@ def is_sum_of_services(code):
     return ind.suppressed and ind.additive and (ind.unit != engine.PERSONS or code == "collective_participants")
 
 
-def publication_period(period):
+def publication_period(period, year_to_date=False):
     """The grid every disclosure-controlled publication is made on: one calendar year, over. Two
     periods that differ by a day (or a month) would give the day's (the month's) records by
-    subtraction; years do not overlap."""
+    subtraction; years do not overlap. `year_to_date`: the live dashboards and the report of the
+    team (issue #19) may also show the current year from 1 January to today (not another day)."""
+    today = timezone.localdate()
+    if year_to_date and period.start == datetime.date(today.year, 1, 1) and period.end == today:
+        return period
     if not period.is_whole_years() or period.start.year != period.end.year:
         raise DomainError(_("Indicators are published for one whole calendar year (1 January to 31 December)."),
                           field="from", code="period_not_on_grid")
@@ -171,6 +175,15 @@ def publication_period(period):
         raise DomainError(_("Indicators of a year are published once the year is over."),
                           field="to", code="period_not_over")
     return period
+
+
+def comparison_period(period):
+    """The period published next to another for comparison: on the grid too. A year's is the year
+    before; the year to date's is the whole year before (its same dates, next to that whole year
+    published on its own, would give last year's remaining days by subtraction)."""
+    if period.is_whole_years():
+        return period.previous()
+    return engine.Period.year(period.start.year - 1)
 
 
 def reader_holds_health(user, services):
@@ -305,7 +318,7 @@ def published_live(user, scope, scope_id, period, codes=None):
     if is_funder(user):
         raise NotFound()
     services, label = live_scope(user, scope, scope_id)
-    publication_period(period)
+    publication_period(period, year_to_date=True)
     return publish_services(services, label, period, codes, scope=scope, scope_id=scope_id, reader=user)
 
 
@@ -337,7 +350,7 @@ def publish_services(services, label, period, codes=None, scope=SERVICE, scope_i
     current = _published_year(services, period, codes, reader, exact=current_exact)
     if progress:
         progress(30, "current period")
-    previous = _published_year(services, period.previous(), codes, reader)
+    previous = _published_year(services, comparison_period(period), codes, reader)
     tables = []
     for code, table in current_exact.items():
         item = _labelled(code, current[code], list(table))
@@ -350,7 +363,7 @@ def publish_services(services, label, period, codes=None, scope=SERVICE, scope_i
     if progress:
         progress(50, "previous period")
     return {"scope": scope, "id": scope_id, "label": label, "from": period.start, "to": period.end,
-            "previous_from": period.previous().start, "previous_to": period.previous().end,
+            "previous_from": comparison_period(period).start, "previous_to": comparison_period(period).end,
             "services": services.count(), "tables": tables, "extra": extra}
 
 

@@ -33,7 +33,7 @@ def _period(request):
         today = timezone.localdate()
         start, end = datetime.date(today.year, 1, 1), today
     try:
-        period = services.publication_period(services.make_period(start, end))
+        period = services.publication_period(services.make_period(start, end), year_to_date=True)
     except DomainError as error:
         add_domain_error(form, error)
         period = services.make_period(None, None)  # the last year over
@@ -247,7 +247,7 @@ def report_preview(request, service_id, year):
     if service is None or not 2000 <= year <= 2100:
         raise Http404
     try:
-        services.publication_period(services.engine.Period.year(year))
+        services.publication_period(reports.report_period(year), year_to_date=True)
     except DomainError as error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse(reports.render_html(service, year))

@@ -72,8 +72,14 @@ def test_scopes_are_reached_only_by_their_teams(data, world, api_as):
     head = api_as(world.users["head_of_service"])
     r = head.get(f"/indicators?scope=operator&id={world.operator.pk}&{YEAR}")
     assert r.status_code == 200
-    # P1, followed by A and B, counts once for the operator: 5 persons, shown
-    assert table(r.json(), "caseload")["values"] == {"all": 5}
+    # P1, followed by A and B, counts once for the operator: 5 persons; but A (4) and B (2) hide theirs,
+    # and 5 shown next to them would tell that each holds at least one: withheld (issue #11)
+    from aupres.indicators import engine
+    from aupres.services.models import Service
+
+    assert engine.compute("caseload", Service.objects.filter(operator=world.operator),
+                          engine.Period.year(2025)) == {"all": 5}
+    assert table(r.json(), "caseload")["hidden"] == {"all": "withheld"}
     assert head.get(f"/indicators?scope=territory&id={world.territory.pk}&{YEAR}").status_code == 404
     assert api_as(world.users["partner"]).get(f"/indicators?scope=service&id={data.a.pk}&{YEAR}").status_code == 404
 

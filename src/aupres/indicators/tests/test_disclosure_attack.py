@@ -162,6 +162,8 @@ def periods(world):
     for end in (D(2025, 3, 14), D(2025, 6, 30), D(2025, 10, 14)):
         attack += [engine.Period(D(2025, 1, 1), end), engine.Period(D(2025, 1, 1), end - datetime.timedelta(days=1))]
     attack += [engine.Period(d, d) for d in world["health_days"][:3]]
+    today = datetime.date.today()
+    attack.append(engine.Period(D(today.year, 1, 1), today))  # the year to date (live dashboards, issue #19)
     return grid + attack
 
 
