@@ -335,8 +335,9 @@ class System:
                     for k in keys:
                         whole = self.var(("persons", ids, period, code, k))
                         parts = [self.var(("persons", frozenset([s]), period, code, k)) for s in ids]
-                        for part in parts:
-                            self.add({whole: 1, part: -1}, 0, None)
+                        if code != "new_persons":  # new to a service may not be new to the operator
+                            for part in parts:
+                                self.add({whole: 1, part: -1}, 0, None)
                         self.add({whole: -1, **dict.fromkeys(parts, 1)}, 0, None)
         return hidden
 
