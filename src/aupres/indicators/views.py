@@ -110,6 +110,14 @@ def operator_dashboard(request, operator_id):
     return _dashboard(request, services.OPERATOR, operator_id, {"operator": operator})
 
 
+def _funders_year(period):
+    """Funders read submitted whole years only: a dashboard's year to date becomes the last year over."""
+    try:
+        return services.publication_period(period)
+    except DomainError:
+        return services.make_period(None, None)
+
+
 def funder_view(request):
     if not (services.is_funder(request.user) or request.user.is_superuser):
         raise Http404
@@ -120,6 +128,7 @@ def funder_view(request):
     if not request.GET and periods:
         period = services.make_period(*periods[0])
         form = PeriodForm(initial={"start": period.start, "end": period.end})
+    period = _funders_year(period)
     report = services.regional_view(request.user, period)
     for table in report["tables"]:
         if table.get("region"):
@@ -138,7 +147,7 @@ def export(request, scope, scope_id, fmt):
         raise Http404
     _form, period = _period(request)
     if services.is_funder(request.user) or (request.user.is_superuser and scope == services.TERRITORY):
-        report = services.regional_view(request.user, period)
+        report = services.regional_view(request.user, _funders_year(period))
     else:
         report = services.published_live(request.user, scope, scope_id, period)
     render_, content_type = exports.FORMATS[fmt]
