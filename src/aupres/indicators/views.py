@@ -266,6 +266,8 @@ def report_preview(request, service_id, year):
 def report_generate(request, service_id, year):
     try:
         gen = tasks.start_report(request.user, service_id, year)
+    except (NotFound, Forbidden):
+        raise
     except DomainError as error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
     return render(request, "indicators/_generation.html", {"generation": gen})
