@@ -17,7 +17,7 @@ from aupres.core.models import Compartment
 
 ALL_COMPARTMENTS = (IDENTITY, *Compartment.values)
 MAX_DEPTH = 3
-SKIPPED_FIELDS = {"search_text"}
+SKIPPED_FIELDS = {"search_text", "name_key", "name_tokens"}
 SKIPPED_MODELS = {AccessEvent, MembershipEvent}
 
 

@@ -20,7 +20,6 @@ from django.utils import timezone
 from aupres.audit.export import ALL_COMPARTMENTS, related_records
 from aupres.audit.models import AccessEvent, Action, Channel
 from aupres.audit.services import record
-from aupres.core.text import search_key
 from aupres.followups.models import FollowUp
 from aupres.persons.models import Household, HouseholdMember, Person
 from aupres.referrals.models import Referral
@@ -82,9 +81,8 @@ def _upload_metadata_fields(model):
 @transaction.atomic
 def anonymise(person):
     """Anonymise one person's record; returns the number of related rows blanked."""
-
     Person._base_manager.filter(pk=person.pk).update(
-        alias=ALIAS.format(pk=person.pk), search_text=search_key(ALIAS.format(pk=person.pk)),
+        alias=ALIAS.format(pk=person.pk), **Person.keys_of(alias=ALIAS.format(pk=person.pk)),
         version=models.F("version") + 1, **PERSON_BLANKED,
     )
     blanked = 0

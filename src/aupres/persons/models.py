@@ -67,6 +67,11 @@ class Person(VersionedModel):
     on_street_since = models.DateField(_("on the street since"), null=True, blank=True)
 
     search_text = models.CharField(max_length=320, editable=False, db_index=True, default="")
+    # Keys of the duplicate search (aupres.persons.names, issue #21), kept by save(): the first and last
+    # names transliterated, and their phonetic keys alone and with the birth year. Indexed on PostgreSQL
+    # (migration referrals 0005).
+    name_key = models.CharField(max_length=210, editable=False, default="")
+    name_tokens = models.CharField(max_length=400, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -107,20 +112,35 @@ class Person(VersionedModel):
             return f"{name} « {self.alias} »"
         return name or f"« {self.alias} »"
 
+    KEY_FIELDS = ("search_text", "name_key", "name_tokens")
+
+    @staticmethod
+    def keys_of(alias="", first_name="", last_name="", birth_year=None):
+        """The values of KEY_FIELDS for these names (also for an update() that bypasses save)."""
+        from aupres.persons import names
+
+        return {"search_text": search_key(alias, first_name, last_name),
+                "name_key": names.normalise(first_name, last_name)[:210],
+                "name_tokens": names.name_tokens(first_name, last_name, birth_year)[:400]}
+
+    def _set_keys(self):
+        for name, value in self.keys_of(self.alias, self.first_name, self.last_name, self.birth_year).items():
+            setattr(self, name, value)
+
     def save(self, *args, **kwargs):
         if self.birth_date:
             self.birth_year = self.birth_date.year
-        self.search_text = search_key(self.alias, self.first_name, self.last_name)
+        self._set_keys()
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "birth_year"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.KEY_FIELDS, "birth_year"}
         super().save(*args, **kwargs)
 
     def save_versioned(self, expected_version, update_fields=None):
         if self.birth_date:
             self.birth_year = self.birth_date.year
-        self.search_text = search_key(self.alias, self.first_name, self.last_name)
+        self._set_keys()
         if update_fields is not None:
-            update_fields = [*update_fields, "search_text", "birth_year"]
+            update_fields = [*update_fields, *self.KEY_FIELDS, "birth_year"]
         return super().save_versioned(expected_version, update_fields)
 
     def age(self, on=None):

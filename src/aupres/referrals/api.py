@@ -369,6 +369,11 @@ def suggestions(request, referral_id: int):
                           "unit": s.capacity.unit}} for s in services.suggest_services(referral)]
 
 
+class ReasonOut(Schema):
+    code: str
+    message: str
+
+
 class CandidateOut(Schema):
     person: int
     display_name: str
@@ -376,18 +381,21 @@ class CandidateOut(Schema):
     age: int | None
     score: float
     matched: list[str]
+    reasons: list[ReasonOut]
+    why: str
 
 
 def _candidates_out(cands):
     return [{"person": c.person.pk, "display_name": c.person.display_name, "birth_year": c.person.birth_year,
-             "age": c.person.age(), "score": c.score, "matched": c.matched} for c in cands]
+             "age": c.person.age(), "score": c.score, "matched": c.matched, "reasons": c.reasons_out(),
+             "why": c.why} for c in cands]
 
 
 @router.get("/referrals/{int:referral_id}/candidates", response=list[CandidateOut],
             summary="Persons your teams see who may be the one referred")
 def referral_candidates(request, referral_id: int):
     referral = _staff_referral(request, referral_id)
-    values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year")}
+    values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year", "sex")}
     values["phone"] = referral.phone if Compartment.ADMINISTRATIVE in referral.compartments else ""
     found = duplicates.candidates_for(request.user, values)
     # The referral's identity was read to search (its person, once linked), and every candidate listed.
@@ -401,6 +409,8 @@ class DuplicateSearch(Schema):
     first_name: str = Field("", max_length=100)
     last_name: str = Field("", max_length=100)
     birth_year: int | None = Field(None, ge=1900, le=2100)
+    birth_date: datetime.date | None = None
+    sex: Literal["", "female", "male", "unknown"] = ""
     phone: str = Field("", max_length=30)
 
 

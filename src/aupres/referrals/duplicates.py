@@ -1,21 +1,29 @@
-"""Who may already be known: fuzzy duplicate candidates, and merging two records of one person.
+"""Who may already be known: duplicate candidates found however the name was written, and merging two
+records of one person (issue #21; decisions D16 and D?? in docs/decisions.md).
 
-The search works field by field — last name, alias, first name and phone are compared with their own
-kind (an alias must not dilute a close name, nor the reverse) — in two steps:
+The search has two steps:
 
-1. candidates: a few small, index-driven lookups, each bounded by a LIMIT (PostgreSQL) — the first
-   and last names together by word similarity on search_text (`<%`, GIN trigram index); the alias,
-   exactly (B-tree) then, if that is not enough, by word similarity (partial GIN index on its key); the
-   exact first name (or a one-word alias) with the birth year ± 1 (B-tree on (aupres_name_key(first_name),
-   birth_year)), which catches a last name too misspelt for trigrams; the same phone (last 9 digits,
-   expression index). aupres_name_key is an immutable SQL function (lower case, accents removed)
-   created by migration 0003, so that the indexes and the queries normalise names alike. SQLite: rows
-   narrowed by word prefixes and suffixes and phone digits (slow but correct on the small data it serves).
-2. ranking, in Python and alike on both databases: trigram similarity (as pg_trgm computes it) of each
-   field given, the phone, then the birth year.
+1. candidates: a few small, index-driven lookups, each bounded by a LIMIT (PostgreSQL), on keys that
+   Person.save() keeps (aupres.persons.names: `name_key`, the first and last names transliterated by
+   unidecode; `name_tokens`, the phonetic keys of their words, alone and joined to the birth year):
+   - the names by trigram word similarity on name_key (GIN (birth_year, name_key) with btree_gin), and the
+     same narrowed to the birth year ± 1 inside the index with a lower threshold (worse typos);
+   - the phonetic keys of every word given (accents, transliterations — Mohamed / Muhammad, Aïcha / Aisha —,
+     swapped first and last names, a compound name partly given), with the year if given: one GIN lookup on
+     the token array;
+   - any one word's phonetic key born that year ± 1 (a second word too misspelt for anything else);
+   - the first names a nickname is said for (Momo → Mohamed), with the last name or the year;
+   - the alias, exactly then by trigrams; the same phone (last 9 digits, expression index).
+   SQLite: rows narrowed by keys, word prefixes and suffixes and phone digits (slow but correct on the
+   small data it serves).
+2. ranking, in Python and alike on both databases: each word given against the person's words (rapidfuzz's
+   Damerau-Levenshtein similarity, phonetic keys equal, nickname, swapped fields, compound names), then the
+   phone, the birth date or year and the sex, into one score; each candidate says why it is proposed
+   (`reasons`: « même téléphone », « nom proche », « même année de naissance »…).
 
-Candidates are always searched within a scope (the persons the user may see): a search never reveals
-a person the user could not open.
+Candidates are always searched within a scope (the persons the user may see), and the phone and birth date,
+which are administrative, are compared only on persons whose administrative compartment the user reads
+(`private_scope`): a search never reveals a person, or a fact, the user could not open.
 """
 
 import re
@@ -24,6 +32,8 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import BooleanField, F, FloatField, Func, Q, Value
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rapidfuzz.distance import DamerauLevenshtein
 
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
@@ -31,21 +41,39 @@ from aupres.core.models import Compartment
 from aupres.core.text import search_key
 from aupres.encounters.models import Act, EncounterPerson
 from aupres.followups.models import FollowUp
+from aupres.persons import names as pnames
 from aupres.persons.models import Person
 from aupres.persons.services import visible_notes
 from aupres.referrals.models import MergeLog
 from aupres.referrals.services import visible_referrals
 
-# A name "matches" from this combined score (0–1) on. Trigram similarity: one typo in a 6-letter name
-# gives about 0.55, an unrelated name of the same length below 0.2.
-NAME_THRESHOLD = 0.4
+# A candidate is proposed from this name score (0–1) on, or on the same phone.
+NAME_THRESHOLD = 0.7
 # pg_trgm thresholds set locally in the search's transaction: they bound how many rows the GIN indexes
-# hand over (and PostgreSQL rechecks); a higher one is faster but misses worse typos, which the exact
-# first-name + birth-year lookup then catches. Measured on 1 M persons (bench/referrals_duplicates.py).
+# hand over. Measured on 1 M persons (bench/referrals_duplicates.py).
+PG_WORD_THRESHOLD = 0.55
+PG_WORD_THRESHOLD_WITH_YEAR = 0.4
 PG_SIMILARITY_THRESHOLD = 0.4
-PG_WORD_THRESHOLD = 0.6
 # Weight of the first name when a last name is given too (first names are far less selective).
-FIRST_NAME_WEIGHT = 0.3
+FIRST_NAME_WEIGHT = 0.4
+# Score parts (a name scores 0–1).
+PHONE_SCORE = 1.0
+SAME_YEAR, CLOSE_YEAR, OTHER_YEAR = 0.5, 0.25, -0.4
+SAME_DATE, OTHER_DATE = 0.7, -0.3
+OTHER_SEX = -0.3
+
+REASONS = {
+    "same_phone": gettext_lazy("same phone"),
+    "same_name": gettext_lazy("same name"),
+    "close_name": gettext_lazy("close name"),
+    "swapped_names": gettext_lazy("first and last names swapped"),
+    "nickname": gettext_lazy("nickname of the first name"),
+    "same_alias": gettext_lazy("same alias"),
+    "close_alias": gettext_lazy("close alias"),
+    "same_birth_date": gettext_lazy("same birth date"),
+    "same_birth_year": gettext_lazy("same birth year"),
+    "close_birth_year": gettext_lazy("birth year one year apart"),
+}
 
 
 @dataclass
@@ -53,6 +81,15 @@ class Candidate:
     person: Person
     score: float
     matched: list = field(default_factory=list)  # "name", "birth_year", "phone"
+    reasons: list = field(default_factory=list)  # codes of REASONS, in order
+
+    @property
+    def why(self):
+        """« nom proche, même année de naissance »."""
+        return ", ".join(str(REASONS[r]) for r in self.reasons)
+
+    def reasons_out(self):
+        return [{"code": r, "message": str(REASONS[r])} for r in self.reasons]
 
 
 def phone_digits(phone):
@@ -92,20 +129,78 @@ def word_similarity(query, text):
     return best
 
 
+# Name scores ------------------------------------------------------------------------------------------
+
+def word_score(a, b):
+    """0–1 between two normalised words: edit similarity (a swap of two letters is one edit), at least 0.9
+    when they sound alike (same phonetic key)."""
+    if a == b:
+        return 1.0
+    score = DamerauLevenshtein.normalized_similarity(a, b)
+    key = pnames.phonetic(a)
+    if len(key) > 1 and key == pnames.phonetic(b):
+        score = max(score, 0.9)
+    return score
+
+
+def field_score(query_words, person_words):
+    """0–1: each word given against the best of the person's words (a compound name partly given scores
+    its given part), or the words joined (Ben Ali / Benali)."""
+    if not query_words or not person_words:
+        return 0.0
+    each = sum(max(word_score(q, p) for p in person_words) for q in query_words) / len(query_words)
+    return max(each, word_score("".join(query_words), "".join(person_words)))
+
+
+def name_match(person, last="", first="", alias=""):
+    """(score, reason codes) of the names given against the person's: the first and last names (0–1),
+    plus a little for an alias that matches the person's alias or is a nickname of their first name (the
+    alias alone scores 0–1)."""
+    ql, qf, qa = pnames.words(last), pnames.words(first), pnames.words(alias)
+    pl, pf, pa = pnames.words(person.last_name), pnames.words(person.first_name), pnames.words(person.alias)
+    best, reasons = 0.0, []
+
+    def first_score(words):
+        score = field_score(words, pf)
+        if words and pf and pnames.is_nickname_of(" ".join(words), " ".join(pf)):
+            return max(score, 0.9), True
+        return score, False
+
+    if ql or qf:
+        f, nick = first_score(qf)
+        if ql and qf:
+            straight = (1 - FIRST_NAME_WEIGHT) * field_score(ql, pl) + FIRST_NAME_WEIGHT * f
+            swapped = 0.97 * ((1 - FIRST_NAME_WEIGHT) * field_score(ql, pf) + FIRST_NAME_WEIGHT * field_score(qf, pl))
+        elif ql:
+            straight, swapped = field_score(ql, pl), 0.9 * field_score(ql, pf)
+        else:
+            straight, swapped = f, 0.9 * field_score(qf, pl)
+        if swapped > straight:
+            best, reasons = swapped, ["swapped_names"]
+        else:
+            best = straight
+            exact = (not ql or ql == pl) and (not qf or qf == pf)
+            reasons = ["nickname" if nick and f < 1 else ("same_name" if exact else "close_name")]
+    if qa:
+        by_alias = word_similarity(alias, person.alias) if pa else 0.0
+        f, nick = first_score(qa)
+        by_first = 0.9 * f if (nick or f >= 0.9) else 0.0
+        score = max(by_alias, by_first)
+        if score >= NAME_THRESHOLD:
+            reason = ("nickname" if nick else "close_name") if by_first > by_alias \
+                else ("same_alias" if by_alias >= 0.99 else "close_alias")
+            if best:
+                best += 0.2 * score
+                if reason not in reasons:
+                    reasons.append(reason)
+            else:
+                best, reasons = score, [reason]
+    return best, reasons
+
+
 def name_score(person, last="", first="", alias=""):
-    """0–1: how well the names given match the person's, each field against its own kind."""
-    scores = []
-    if last:
-        s_last = max(similarity(last, person.last_name), 0.9 * similarity(last, person.first_name))
-        if first:
-            s_first = similarity(first, person.first_name)
-            s_last = (1 - FIRST_NAME_WEIGHT) * s_last + FIRST_NAME_WEIGHT * s_first
-        scores.append(s_last)
-    elif first:
-        scores.append(max(similarity(first, person.first_name), 0.9 * word_similarity(first, person.alias)))
-    if alias:
-        scores.append(max(word_similarity(alias, person.alias), 0.9 * similarity(alias, person.first_name)))
-    return max(scores, default=0.0)
+    """0–1: how well the names given match the person's."""
+    return name_match(person, last, first, alias)[0]
 
 
 # Candidate lookups ------------------------------------------------------------------------------------
@@ -122,17 +217,31 @@ class _Op(Func):
     template = "(%(expressions)s)"
 
 
-class _Similar(_Op):
-    arg_joiner = " %% "  # a %% b: trigram similarity above pg_trgm.similarity_threshold
-
-
 class _WordSimilar(_Op):
     arg_joiner = " <%% "  # a <% b: a is word-similar to some extent of b
+
+
+class _Tokens(Func):
+    template = "string_to_array(%(expressions)s, ' ')"
+    output_field = models.TextField()
+
+
+class _Contains(_Op):
+    arg_joiner = " @> "
+
+
+class _Overlaps(_Op):
+    arg_joiner = " && "
 
 
 class _PhoneDigits(Func):
     template = "right(regexp_replace(%(expressions)s, '[^0-9]', '', 'g'), 9)"
     output_field = models.CharField()
+
+
+def _array(values):
+    return Func(*[Value(v) for v in values], template="ARRAY[%(expressions)s]::text[]",
+                output_field=models.TextField())
 
 
 def _sim(function, a, b):
@@ -143,102 +252,186 @@ def _ids(qs, limit):
     return list(qs.values_list("pk", flat=True)[:limit])
 
 
-def _pg_candidate_ids(qs, last, first, alias, digits, birth_year, limit):
+@dataclass
+class _Query:
+    last: str
+    first: str
+    alias: str
+    digits: str
+    birth_year: int | None
+
+    @property
+    def names(self):
+        return pnames.normalise(self.first, self.last)
+
+    @property
+    def word_keys(self):
+        """The phonetic key of each word given in the first and last names."""
+        return [k for k in dict.fromkeys(pnames.phonetic(w) for w in pnames.words(self.first, self.last)) if k]
+
+    @property
+    def all_keys(self):
+        return pnames.name_keys(self.first, self.last)
+
+    @property
+    def nickname_keys(self):
+        """Keys of the first names that the alias (or the first name) is a nickname of."""
+        firsts = []
+        for given in (self.alias, self.first):
+            if given:
+                firsts += pnames.first_names_of_nickname(given)
+        return pnames.name_keys(*firsts) if firsts else []
+
+
+def _pg_candidate_ids(qs, private_qs, q, limit):
     """Ids of a few likely persons, each lookup index-driven and bounded by `limit`."""
     ids = []
+    tokens = _Tokens(F("name_tokens"))
+    names = q.names
+    year = q.birth_year
+    by_name = _sim("similarity", Value(names), F("name_key")) if names else None
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [PG_SIMILARITY_THRESHOLD])
         cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [PG_WORD_THRESHOLD])
-        names = search_key(first, last)
         if names:
-            # The names together, on the trigram index of search_text: most of the query's trigrams must be
-            # found, which keeps the thousands of bearers of a common first or last name out of the answer
-            # (a lower threshold lets them all through and costs ten times more).
-            ids += _ids(qs.filter(_WordSimilar(Value(names), F("search_text"))).annotate(
-                rank=_sim("word_similarity", Value(names), F("search_text"))).order_by("-rank", "pk"), limit)
-        if alias:
-            q_alias = _NameKey(Value(alias))
+            ids += _ids(qs.filter(_WordSimilar(Value(names), F("name_key"))).annotate(
+                rank=_sim("word_similarity", Value(names), F("name_key"))).order_by("-rank", "pk"), limit)
+            if year:
+                cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [PG_WORD_THRESHOLD_WITH_YEAR])
+                ids += _ids(qs.filter(_WordSimilar(Value(names), F("name_key")),
+                                      birth_year__range=(year - 1, year + 1)).annotate(
+                    rank=_sim("word_similarity", Value(names), F("name_key"))).order_by("-rank", "pk"), limit)
+        keys = q.word_keys
+        if keys:
+            every = qs.filter(_Contains(tokens, _array(keys)))
+            if year:
+                every = every.filter(_Overlaps(tokens, _array(pnames.year_tokens(keys, year))))
+            ids += _ids(every.annotate(rank=by_name).order_by("-rank", "pk"), limit)
+            if year:
+                some = qs.filter(_Overlaps(tokens, _array(pnames.year_tokens(q.all_keys, year))))
+                ids += _ids(some.annotate(rank=by_name).order_by("-rank", "pk"), limit)
+            elif len(keys) > 1:
+                # Any one word that sounds alike, the closest names first: two words each misspelt
+                # (Mohaemd Bneali) share too few trigrams, but rarely both their sounds.
+                some = qs.filter(_Overlaps(tokens, _array(q.all_keys)))
+                ids += _ids(some.annotate(rank=by_name).order_by("-rank", "pk"), limit)
+        nick = q.nickname_keys
+        if nick:
+            last_keys = pnames.name_keys(q.last)
+            if last_keys:
+                found = qs.filter(_Contains(tokens, _array(last_keys)),
+                                  _Overlaps(tokens, _array(nick)))
+            elif year:
+                found = qs.filter(_Overlaps(tokens, _array(pnames.year_tokens(nick, year))))
+            else:
+                found = None
+            if found is not None:
+                ids += _ids(found.order_by("pk"), limit)
+        if q.alias:
+            q_alias = _NameKey(Value(q.alias))
             with_alias = qs.exclude(alias="")
             exact = _ids(with_alias.annotate(alias_key=_NameKey(F("alias"))).filter(alias_key=q_alias), limit)
             ids += exact
             if len(exact) < limit:  # common aliases ("Le Grand") fill the list exactly; others need fuzz
+                cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [PG_WORD_THRESHOLD])
                 ids += _ids(with_alias.filter(_WordSimilar(q_alias, _NameKey(F("alias")))).annotate(
                     rank=_sim("word_similarity", q_alias, _NameKey(F("alias")))).order_by("-rank", "pk"), limit)
-        for given in {n for n in (first, alias) if n and len(n.split()) == 1}:
-            # The exact first name (or an alias that is one) with the birth year: catches a last name too
-            # misspelt for trigrams (Keita / Kieta).
-            exact = qs.annotate(first_key=_NameKey(F("first_name"))).filter(first_key=_NameKey(Value(given)))
-            if birth_year:
-                exact = exact.filter(birth_year__range=(birth_year - 1, birth_year + 1))
-            ids += _ids(exact, limit)
-        if digits:
-            ids += _ids(qs.annotate(phone_key=_PhoneDigits(F("phone"))).filter(phone_key=digits), limit)
+        if q.digits:
+            ids += _ids(private_qs.annotate(phone_key=_PhoneDigits(F("phone"))).filter(phone_key=q.digits), limit)
     return ids
 
 
-def _portable_candidate_ids(qs, last, first, alias, digits):
+def _portable_candidate_ids(qs, private_qs, q):
     narrow = Q()
-    for word in search_key(last, first, alias).split():
+    for word in pnames.words(q.last, q.first, q.alias):
+        narrow |= Q(name_key__contains=word[:3]) | Q(name_key__contains=word[-3:])
         narrow |= Q(search_text__contains=word[:3]) | Q(search_text__contains=word[-3:])
-    if digits:
-        narrow |= Q(phone__contains=digits[-2:])
-    return list(qs.filter(narrow).values_list("pk", flat=True)[:5000])
+    for key in {*q.all_keys, *q.nickname_keys}:
+        narrow |= Q(name_tokens__contains=key)
+    ids = list(qs.filter(narrow).values_list("pk", flat=True)[:5000]) if narrow else []
+    if q.digits:
+        ids += list(private_qs.filter(phone__contains=q.digits[-2:]).values_list("pk", flat=True)[:5000])
+    return ids
 
 
-def find_candidates(*, alias="", first_name="", last_name="", birth_year=None, phone="", scope=None,
-                    limit=10, exclude_ids=()):
-    """Persons that may be the one described, best first. `scope`: a Person queryset (default: all)."""
+def find_candidates(*, alias="", first_name="", last_name="", birth_year=None, phone="", sex="",
+                    birth_date=None, scope=None, private_scope=None, limit=10, exclude_ids=()):
+    """Persons that may be the one described, best first. `scope`: a Person queryset (default: all);
+    `private_scope`: those of it whose phone and birth date may be compared (default: the scope)."""
     last, first, alias = (" ".join((v or "").split()) for v in (last_name, first_name, alias))
-    if not search_key(last):
-        last = ""
-    if not search_key(first):
-        first = ""
-    if not search_key(alias):
-        alias = ""
-    digits = phone_digits(phone)
-    if not (last or first or alias or digits):
+    last, first, alias = (v if pnames.normalise(v) else "" for v in (last, first, alias))
+    if birth_date and not birth_year:
+        birth_year = birth_date.year
+    q = _Query(last, first, alias, phone_digits(phone), birth_year)
+    if not (last or first or alias or q.digits):
         return []
     qs = Person.objects.all() if scope is None else scope
+    private_qs = qs if private_scope is None else private_scope
     if exclude_ids:
         qs = qs.exclude(pk__in=list(exclude_ids))
+        private_qs = private_qs.exclude(pk__in=list(exclude_ids))
     if connection.vendor == "postgresql":
-        ids = _pg_candidate_ids(qs, last, first, alias, digits, birth_year, limit * 3)
+        ids = _pg_candidate_ids(qs, private_qs, q, max(limit * 3, 30))
     else:
-        ids = _portable_candidate_ids(qs, last, first, alias, digits)
-    rows = Person.objects.filter(pk__in=set(ids))
-    return _rank(rows, last, first, alias, digits, birth_year, limit)
+        ids = _portable_candidate_ids(qs, private_qs, q)
+    ids = set(ids)
+    rows = list(Person.objects.filter(pk__in=ids))
+    private = set(private_qs.filter(pk__in=ids).values_list("pk", flat=True)) if private_scope is not None \
+        else ids
+    return _rank(rows, private, q, sex, birth_date, limit)
 
 
-def _rank(rows, last, first, alias, digits, birth_year, limit):
+def _rank(rows, private, q, sex, birth_date, limit):
     result = []
     for person in rows:
-        matched, score = [], 0.0
-        ns = name_score(person, last, first, alias)
+        matched, reasons, score = [], [], 0.0
+        ns, name_reasons = name_match(person, q.last, q.first, q.alias)
         if ns >= NAME_THRESHOLD:
             matched.append("name")
+            reasons += name_reasons
             score += ns
-        if digits and phone_digits(person.phone) == digits:
+        sees_private = person.pk in private
+        if q.digits and sees_private and phone_digits(person.phone) == q.digits:
             matched.append("phone")
-            score += 1.0
+            reasons.insert(0, "same_phone")
+            score += PHONE_SCORE
         if not matched:
             continue
-        if birth_year and person.birth_year:
-            if abs(person.birth_year - birth_year) <= 1:
+        if birth_date and sees_private and person.birth_date:
+            if person.birth_date == birth_date:
                 matched.append("birth_year")
-                score += 0.5 if person.birth_year == birth_year else 0.25
+                reasons.append("same_birth_date")
+                score += SAME_DATE
             else:
-                score -= 0.3
-        result.append(Candidate(person, round(score, 3), matched))
+                score += OTHER_DATE
+        elif q.birth_year and person.birth_year:
+            if person.birth_year == q.birth_year:
+                matched.append("birth_year")
+                reasons.append("same_birth_year")
+                score += SAME_YEAR
+            elif abs(person.birth_year - q.birth_year) == 1:
+                matched.append("birth_year")
+                reasons.append("close_birth_year")
+                score += CLOSE_YEAR
+            else:
+                score += OTHER_YEAR
+        if sex in ("female", "male") and person.sex in ("female", "male") and sex != person.sex:
+            score += OTHER_SEX
+        result.append(Candidate(person, round(score, 3), matched, reasons))
     result.sort(key=lambda c: (-c.score, c.person.pk))
     return result[:limit]
 
 
 def candidates_for(user, values, exclude_ids=()):
-    """Duplicate candidates among the persons the user may see."""
+    """Duplicate candidates among the persons the user may see; the phone and birth date are compared only
+    where the user reads the administrative compartment."""
     return find_candidates(
-        alias=values.get("alias", ""), first_name=values.get("first_name", ""),
-        last_name=values.get("last_name", ""), birth_year=values.get("birth_year"),
-        phone=values.get("phone", ""), scope=access.visible_persons(user), exclude_ids=exclude_ids)
+        alias=values.get("alias") or "", first_name=values.get("first_name") or "",
+        last_name=values.get("last_name") or "", birth_year=values.get("birth_year"),
+        phone=values.get("phone") or "", sex=values.get("sex") or "", birth_date=values.get("birth_date"),
+        scope=access.visible_persons(user),
+        private_scope=access.visible_persons(user, compartment=Compartment.ADMINISTRATIVE),
+        exclude_ids=exclude_ids)
 
 
 # Merge -------------------------------------------------------------------------------------------

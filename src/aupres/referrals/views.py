@@ -144,7 +144,7 @@ def candidates(request):
 
 def _detail_context(request, referral, forms=None):
     comps = referral.compartments
-    values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year")}
+    values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year", "sex")}
     values["phone"] = referral.phone if Compartment.ADMINISTRATIVE in comps else ""
     cands = duplicates.candidates_for(request.user, values) if referral.is_open and not referral.person_id else []
     version = {"version": referral.version}
@@ -205,7 +205,7 @@ def decide(request, referral_id, action):
         raise Http404
     referral = services.get_referral(request.user, referral_id)
     if action == "accept":
-        values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year")}
+        values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year", "sex")}
         from aupres.places.services import places_for_acceptance
 
         form = AcceptForm(request.POST, candidates=duplicates.candidates_for(request.user, values),
