@@ -52,6 +52,9 @@ JOBS = (
     Job("indicator-rollups", "aupres.indicators.tasks.maintain_current_rollups", at=datetime.time(2, 0),
         description="Build the indicator rollups of the current year (and of the last one in January) if "
                     "they never were, else verify them without locking (docs/indicators.md)."),
+    Job("duplicate-sweep", "aupres.referrals.tasks.sweep_duplicates", at=datetime.time(1, 30),
+        description="Find probable duplicate pairs among all persons for the heads of service's review queue "
+                    "(issue #21)."),
     Job("housekeeping", "aupres.background.tasks.housekeeping", at=datetime.time(4, 30),
         description="Delete expired sessions, old finished task results and old schedule rows."),
 )

@@ -19,6 +19,7 @@ from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
+from aupres.persons.models import Person
 from aupres.referrals import duplicates, services
 from aupres.referrals.models import Consent, DeclineReason, DocumentKind, Need, Referral, Source, Status, Urgency
 from aupres.services.models import Service
@@ -442,6 +443,53 @@ def merge(request, payload: MergeIn):
     # Every record of the absorbed person, in every compartment, now belongs to the one kept.
     _audit(request, [kept.pk, absorb.pk], "update", {IDENTITY, *Compartment.values})
     return {"person": kept.pk}
+
+
+class PairPersonOut(Schema):
+    person: int
+    display_name: str
+    birth_year: int | None
+
+
+class DuplicatePairOut(Schema):
+    id: int
+    first: PairPersonOut
+    second: PairPersonOut
+    probability: float
+    state: str
+    reasons: list[ReasonOut]
+    why: str
+
+
+def _pair_out(pair, a=None, b=None):
+    def side(p, pk):
+        return {"person": pk, "display_name": p.display_name if p else "", "birth_year": p.birth_year if p else None}
+
+    reasons = [{"code": r, "message": str(duplicates.REASONS[r])} for r in pair.reasons if r in duplicates.REASONS]
+    return {"id": pair.pk, "first": side(a, pair.first_person_id), "second": side(b, pair.second_person_id),
+            "probability": pair.probability, "state": pair.state, "reasons": reasons,
+            "why": ", ".join(r["message"] for r in reasons)}
+
+
+@router.get("/referrals/duplicate-pairs", response=list[DuplicatePairOut],
+            summary="Probable duplicates found by the sweep, among the records a head of service sees")
+def duplicate_pairs(request):
+    if request.user.kind != AccountKind.STAFF:
+        raise NotFound()
+    rows = duplicates.review_queue(request.user)
+    _audit(request, [p.pk for _pair, a, b in rows for p in (a, b)], "list", {IDENTITY})
+    return [_pair_out(pair, a, b) for pair, a, b in rows]
+
+
+@router.post("/referrals/duplicate-pairs/{int:pair_id}/different", response=DuplicatePairOut,
+             summary="« Personnes différentes »: remembered, never proposed again")
+def duplicate_pair_different(request, pair_id: int):
+    if request.user.kind != AccountKind.STAFF:
+        raise NotFound()
+    pair = duplicates.mark_different(request.user, pair_id)
+    _audit(request, [pair.first_person_id, pair.second_person_id], "update", {IDENTITY})
+    people = Person.objects.in_bulk([pair.first_person_id, pair.second_person_id])
+    return _pair_out(pair, people.get(pair.first_person_id), people.get(pair.second_person_id))
 
 
 @router.post("/referrals/{int:referral_id}/attachments", response={201: AttachmentOut},

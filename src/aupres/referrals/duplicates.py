@@ -434,6 +434,90 @@ def candidates_for(user, values, exclude_ids=()):
         exclude_ids=exclude_ids)
 
 
+def pair_reasons(first, second):
+    """The reason codes of two records taken for one person (the sweep's pairs), as at intake."""
+    _score, reasons = name_match(second, first.last_name, first.first_name, "" if first.first_name else first.alias)
+    codes = list(reasons) if _score >= NAME_THRESHOLD else []
+    digits = phone_digits(first.phone)
+    if digits and digits == phone_digits(second.phone):
+        codes.insert(0, "same_phone")
+    if first.birth_date and first.birth_date == second.birth_date:
+        codes.append("same_birth_date")
+    elif first.birth_year and second.birth_year:
+        if first.birth_year == second.birth_year:
+            codes.append("same_birth_year")
+        elif abs(first.birth_year - second.birth_year) == 1:
+            codes.append("close_birth_year")
+    return codes
+
+
+# Review queue of the sweep's pairs (heads of service) ------------------------------------------------------
+
+def _reviewer_scope(user):
+    """The persons whose pairs the user reviews: a head of service sees a pair when they see both records
+    with the administrative compartment (the access model decides); nobody else reviews."""
+    if not access.is_head_of_service(user):
+        raise NotFound()
+    return access.visible_persons(user, compartment=Compartment.ADMINISTRATIVE)
+
+
+def review_queue(user):
+    """The proposed pairs the user may review, most probable first: [(pair, first person, second person)]."""
+    from aupres.referrals.models import DuplicatePair
+
+    scope = _reviewer_scope(user).values("pk")
+    pairs = list(DuplicatePair.objects.filter(state=DuplicatePair.State.PROPOSED, first_person_id__in=scope,
+                                              second_person_id__in=scope)[:200])
+    people = Person.objects.in_bulk({i for p in pairs for i in (p.first_person_id, p.second_person_id)})
+    return [(p, people[p.first_person_id], people[p.second_person_id]) for p in pairs
+            if p.first_person_id in people and p.second_person_id in people]
+
+
+def get_pair(user, pair_id):
+    """A pair the user may review, or NotFound (also when it exists but one record is not visible)."""
+    from aupres.referrals.models import DuplicatePair
+
+    scope = _reviewer_scope(user).values("pk")
+    pair = DuplicatePair.objects.filter(pk=pair_id, first_person_id__in=scope, second_person_id__in=scope).first()
+    if pair is None:
+        raise NotFound()
+    return pair
+
+
+def mark_different(user, pair_id):
+    """« Personnes différentes »: remembered, the sweep never proposes the pair again. Idempotent."""
+    from django.utils import timezone
+
+    from aupres.referrals.models import DuplicatePair
+
+    pair = get_pair(user, pair_id)
+    if pair.state != DuplicatePair.State.DIFFERENT:
+        DuplicatePair.objects.filter(pk=pair.pk).update(state=DuplicatePair.State.DIFFERENT, decided_by=user,
+                                                        decided_at=timezone.now())
+        pair.refresh_from_db()
+    return pair
+
+
+def _rewrite_pairs_on_merge(keep, absorb):
+    """A merge ends the absorbed record's pairs; what was said of it (« différentes ») holds for the kept one."""
+    from aupres.referrals.models import DuplicatePair
+
+    theirs = DuplicatePair.objects.filter(Q(first_person_id=absorb.pk) | Q(second_person_id=absorb.pk))
+    for pair in theirs.filter(state=DuplicatePair.State.DIFFERENT):
+        other = pair.second_person_id if pair.first_person_id == absorb.pk else pair.first_person_id
+        if other == keep.pk:
+            continue
+        a, b = sorted((keep.pk, other))
+        DuplicatePair.objects.update_or_create(
+            first_person_id=a, second_person_id=b,
+            defaults={"state": DuplicatePair.State.DIFFERENT, "decided_by_id": pair.decided_by_id,
+                      "decided_at": pair.decided_at},
+            create_defaults={"state": DuplicatePair.State.DIFFERENT, "probability": pair.probability,
+                             "reasons": [], "found_at": pair.found_at, "decided_by_id": pair.decided_by_id,
+                             "decided_at": pair.decided_at})
+    theirs.delete()
+
+
 # Merge -------------------------------------------------------------------------------------------
 
 def _relations():
@@ -503,6 +587,7 @@ def merge_persons(user, keep, absorb, versions=None):
             raise stale_edit_error()
     snapshot = {f.attname: (str(v) if v is not None else None) for f in Person._meta.concrete_fields
                 for v in [getattr(absorb, f.attname)]}
+    _rewrite_pairs_on_merge(keep, absorb)
     moved = {}
     for rel in _relations():
         model = rel.related_model

@@ -305,3 +305,33 @@ class MergeLog(models.Model):
 
     class Meta:
         ordering = ["-merged_at"]
+
+
+class DuplicatePair(models.Model):
+    """Two records that the sweep of the whole base (referrals.sweep) takes for one person, waiting for a head
+    of service who sees both to say « même personne » (the merge screen) or « personnes différentes »
+    (remembered: the pair is never proposed again). Person ids, not foreign keys: a pair is not a piece of
+    either person's history (not exported, not moved by a merge: the merge rewrites pairs itself)."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        DIFFERENT = "different", _("different persons")
+
+    first_person_id = models.BigIntegerField()  # the smaller id
+    second_person_id = models.BigIntegerField()
+    probability = models.FloatField()
+    reasons = models.JSONField(default=list)  # codes of referrals.duplicates.REASONS
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PROPOSED)
+    found_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-probability", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["first_person_id", "second_person_id"], name="duplicate_pair_once"),
+            models.CheckConstraint(condition=models.Q(first_person_id__lt=models.F("second_person_id")),
+                                   name="duplicate_pair_ordered"),
+        ]
+        indexes = [models.Index(fields=["state", "first_person_id"]), models.Index(fields=["second_person_id"])]

@@ -90,6 +90,7 @@ PARAMS = {
     "photo_id": lambda w: _matrix_park(w).inventories.first().photos.first().pk,
     "prescription_id": lambda w: _matrix_prescription(w).pk,
     "condition_id": lambda w: _matrix_condition(w).pk,
+    "pair_id": lambda w: _matrix_pair(w).pk,
 }
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
@@ -164,6 +165,14 @@ def _matrix_twin(w):
         FollowUp.objects.create(person=twin, service=w.service_b, opened_on=datetime.date(2026, 1, 5))
         FollowUp.objects.create(person=twin, service=w.service_a, opened_on=datetime.date(2026, 1, 6))
     return twin
+
+def _matrix_pair(w):
+    """A probable duplicate pair (world.person and the twin, both followed by service A), for the review queue."""
+    from aupres.referrals.models import DuplicatePair
+
+    a, b = sorted((w.person.pk, _matrix_twin(w).pk))
+    return DuplicatePair.objects.get_or_create(first_person_id=a, second_person_id=b, defaults={
+        "probability": 0.99, "reasons": ["close_name"], "found_at": datetime.datetime.now(datetime.UTC)})[0]
 
 TODAY = datetime.date.today().isoformat()
 IN_90_DAYS = (datetime.date.today() + datetime.timedelta(days=90)).isoformat()
@@ -299,6 +308,8 @@ API_RULES |= {
     "POST /referrals/duplicates": Rule(ok=STAFF, method="POST", data=lambda w: {
         "alias": "Mina"
     }, note="matches among the persons one may see"),
+    "GET /referrals/duplicate-pairs": Rule(ok=HEAD, note="the heads of service's review queue"),
+    "POST /referrals/duplicate-pairs/{pair_id}/different": Rule(ok=HEAD, method="POST", data=lambda w: {}),
     "POST /referrals/merge-persons": Rule(invalid=PROFESSIONS, method="POST", data=lambda w: {
         "keep": w.person.pk, "absorb": w.person.pk
     }, note="a person cannot absorb itself"),
@@ -407,6 +418,8 @@ SCREEN_RULES |= {
     "referrals:attachment": Rule(ok=HEALTH),
     "referrals:merge_pick": Rule(ok=PROFESSIONS, note="needs the administrative compartment of the person"),
     "referrals:merge": Rule(ok=PROFESSIONS, note="both records seen with their administrative compartment"),
+    "referrals:duplicate_queue": Rule(ok=HEAD, note="the heads of service's review queue"),
+    "referrals:duplicate_different": Rule(method="POST", redirect=HEAD),
     "referrals:committee": Rule(note="service A has no orientation committee"),
     "referrals:partner_list": Rule(ok=PARTNER),
     "referrals:partner_new": Rule(ok=PARTNER),

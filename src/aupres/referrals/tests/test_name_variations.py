@@ -93,15 +93,15 @@ def test_each_kind_of_variation_finds_the_person_first(base, kind, query, expect
 def test_the_phone_alone_finds_the_person_and_says_so(base):
     found = _found(phone="+33 6 12 34 56 78")
     assert [c.person for c in found] == [base["mohamed"]]
-    assert found[0].reasons == ["same_phone"] and found[0].why == "same phone"
+    assert found[0].reasons == ["same_phone"] and found[0].why == "même téléphone"
 
 
 def test_the_reasons_read_as_a_sentence(base):
     best = _found(first_name="Fatuo", last_name="Diallo", birth_year=1988)[0]
     assert best.person == base["fatou"]
-    assert best.why == "close name, same birth year"
-    assert best.reasons_out() == [{"code": "close_name", "message": "close name"},
-                                  {"code": "same_birth_year", "message": "same birth year"}]
+    assert best.why == "nom proche, même année de naissance"
+    assert best.reasons_out() == [{"code": "close_name", "message": "nom proche"},
+                                  {"code": "same_birth_year", "message": "même année de naissance"}]
 
 
 def test_namesakes_are_ranked_by_birth_year_then_sex(base):
@@ -173,8 +173,8 @@ def test_the_api_says_why_each_candidate_is_proposed(world, api_as):
     assert r.status_code == 200
     body = r.json()
     assert [c["person"] for c in body] == [world.person.pk]  # the twin is not followed by the nurse's team
-    assert body[0]["why"] == "close name, same birth year"
-    assert body[0]["reasons"][0] == {"code": "close_name", "message": "close name"}
+    assert body[0]["why"] == "nom proche, même année de naissance"
+    assert body[0]["reasons"][0] == {"code": "close_name", "message": "nom proche"}
     assert twin.pk not in [c["person"] for c in body]
     bad = api_as(world.users["nurse"]).post("/referrals/duplicates", {"last_name": "x", "sex": "other"})
     assert bad.status_code in (400, 422)

@@ -1,0 +1,17 @@
+"""Background task of the sweep of the whole base for probable duplicates (issue #21; run nightly by the
+schedule of aupres.background, or `manage.py sweep_duplicates`)."""
+
+import logging
+
+from django.tasks import task
+
+log = logging.getLogger(__name__)
+
+
+@task
+def sweep_duplicates():
+    from aupres.referrals import sweep
+
+    report = sweep.run()
+    log.info("duplicate sweep: %(persons)s persons, %(pairs)s pairs, %(new)s new, %(withdrawn)s withdrawn", report)
+    return report

@@ -1,0 +1,148 @@
+"""Issue #21: the sweep of the whole base (Fellegi–Sunter, splink on DuckDB) and the review queue of the heads of
+service: who sees which pair, « personnes différentes » remembered, « même personne » → the merge screen."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from aupres.followups.models import FollowUp
+from aupres.persons.models import Person
+from aupres.referrals import duplicates, sweep
+from aupres.referrals.models import DuplicatePair
+from aupres.services.models import Profession
+
+pytestmark = pytest.mark.django_db
+
+
+def _follow(person, service):
+    FollowUp.objects.create(person=person, service=service, opened_on=datetime.date(2026, 1, 10))
+    return person
+
+
+@pytest.fixture
+def base(world):
+    """world.person (Amina Benali, 1980, followed by A) and a second record of her written otherwise, followed
+    by A and B; a namesake born 40 years later, followed by A; unrelated persons; a pair in service B only."""
+    twin = _follow(_follow(Person.objects.create(first_name="Amina", last_name="Benaly", birth_year=1980,
+                                                 sex="female", phone="06 00 00 00 00"), world.service_a),
+                   world.service_b)
+    world.person.sex = "female"
+    world.person.save()
+    others = [
+        ("Jean", "Lefèvre", 1966, "male"), ("Fatou", "Diallo", 1988, "female"), ("Ionuț", "Popescu", 1992, "male"),
+        ("Marie", "Martin", 1975, "female"), ("Karim", "Haddad", 1983, "male"), ("Ana", "Pop", 1999, "female"),
+    ]
+    for first, last, year, sex in others:
+        _follow(Person.objects.create(first_name=first, last_name=last, birth_year=year, sex=sex), world.service_a)
+    b_one = _follow(Person.objects.create(first_name="Moussa", last_name="Koné", birth_year=1970, sex="male",
+                                          phone="0699887766"), world.service_b)
+    b_two = _follow(Person.objects.create(first_name="Mousa", last_name="Kone", birth_year=1970, sex="male",
+                                          phone="0699887766"), world.service_b)
+    return {"twin": twin, "b_one": b_one, "b_two": b_two}
+
+
+def _pair(a, b):
+    lo, hi = sorted((a.pk, b.pk))
+    return DuplicatePair.objects.get(first_person_id=lo, second_person_id=hi)
+
+
+def test_the_sweep_finds_the_planted_pairs_and_nothing_else(world, base):
+    report = sweep.run()
+    found = set(DuplicatePair.objects.values_list("first_person_id", "second_person_id"))
+    expected = {tuple(sorted((world.person.pk, base["twin"].pk))), tuple(sorted((base["b_one"].pk, base["b_two"].pk)))}
+    assert found == expected, report
+    pair = _pair(world.person, base["twin"])
+    assert pair.state == DuplicatePair.State.PROPOSED and pair.probability >= sweep.THRESHOLD
+    assert "close_name" in pair.reasons and "same_phone" in pair.reasons
+
+
+def test_the_review_queue_follows_the_access_model(world, base, client_as, api_as):
+    """A head of service sees a pair only when they see both records; nobody else has a queue."""
+    sweep.run()
+    a_pair, b_pair = _pair(world.person, base["twin"]), _pair(base["b_one"], base["b_two"])
+    head_a = world.users[Profession.HEAD_OF_SERVICE]
+    head_b = world.member(Profession.HEAD_OF_SERVICE, world.service_b, username="head_b")
+    # Head of A: both Amina records are followed by A; the pair of B is not theirs to know.
+    assert [p.pk for p, _a, _b in duplicates.review_queue(head_a)] == [a_pair.pk]
+    page = client_as(head_a).get(reverse("referrals:duplicate_queue"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'data-testid="pair-{a_pair.pk}"' in html and f'pair-{b_pair.pk}"' not in html
+    assert reverse("referrals:merge", args=[min(world.person.pk, base["twin"].pk),
+                                            max(world.person.pk, base["twin"].pk)]) in html
+    # Head of B sees the twin (followed by B) but not world.person: the Amina pair stays hidden.
+    assert [p.pk for p, _a, _b in duplicates.review_queue(head_b)] == [b_pair.pk]
+    listed = api_as(head_b).get("/referrals/duplicate-pairs").json()
+    assert [p["id"] for p in listed] == [b_pair.pk]
+    assert listed[0]["why"].startswith("même téléphone")
+    # Deciding on a pair one does not see answers 404, and changes nothing.
+    assert api_as(head_b).post(f"/referrals/duplicate-pairs/{a_pair.pk}/different", {}).status_code == 404
+    assert client_as(head_b).post(reverse("referrals:duplicate_different", args=[a_pair.pk])).status_code == 404
+    a_pair.refresh_from_db()
+    assert a_pair.state == DuplicatePair.State.PROPOSED
+    # Team members who are not heads of service, the outsider, partners and funders have no queue.
+    # A head of service of another operator has a queue, without these pairs.
+    assert api_as(world.outsider_head).get("/referrals/duplicate-pairs").json() == []
+    assert api_as(world.outsider_head).post(f"/referrals/duplicate-pairs/{b_pair.pk}/different", {}).status_code == 404
+    for user in (world.users[Profession.NURSE], world.users[Profession.SOCIAL_WORKER], world.outsider,
+                 world.users["partner"], world.users["funder"]):
+        assert api_as(user).get("/referrals/duplicate-pairs").status_code == 404
+        assert api_as(user).post(f"/referrals/duplicate-pairs/{a_pair.pk}/different", {}).status_code == 404
+    assert client_as(world.users[Profession.NURSE]).get(reverse("referrals:duplicate_queue")).status_code == 404
+
+
+def test_the_queue_is_reached_from_the_head_of_service_menu(world, base, client_as):
+    home = client_as(world.users[Profession.HEAD_OF_SERVICE]).get(reverse("referrals:inbox")).content.decode()
+    assert reverse("referrals:duplicate_queue") in home
+    nurse = client_as(world.users[Profession.NURSE]).get(reverse("referrals:inbox")).content.decode()
+    assert reverse("referrals:duplicate_queue") not in nurse
+
+
+def test_a_pair_marked_different_is_never_proposed_again(world, base, client_as, api_as):
+    sweep.run()
+    pair = _pair(world.person, base["twin"])
+    head = world.users[Profession.HEAD_OF_SERVICE]
+    r = client_as(head).post(reverse("referrals:duplicate_different", args=[pair.pk]))
+    assert r.status_code == 302
+    pair.refresh_from_db()
+    assert pair.state == DuplicatePair.State.DIFFERENT and pair.decided_by == head
+    assert duplicates.review_queue(head) == []
+    sweep.run()  # the model still finds it: it stays decided, and out of the queue
+    pair.refresh_from_db()
+    assert pair.state == DuplicatePair.State.DIFFERENT
+    assert DuplicatePair.objects.filter(first_person_id=pair.first_person_id,
+                                        second_person_id=pair.second_person_id).count() == 1
+    assert api_as(head).get("/referrals/duplicate-pairs").json() == []
+    again = api_as(head).post(f"/referrals/duplicate-pairs/{pair.pk}/different", {})
+    assert again.status_code == 200 and again.json()["state"] == "different"  # idempotent
+
+
+def test_a_merge_ends_the_pairs_and_keeps_what_was_decided(world, base):
+    """`other` was said different from the twin; `other` is then merged into world.person: the pairs of `other`
+    end, and world.person is now known to be different from the twin too."""
+    sweep.run()
+    head = world.member(Profession.HEAD_OF_SERVICE, world.service_b, username="head_ab")
+    from aupres.services.models import Membership
+
+    Membership.objects.create(user=head, service=world.service_a, profession=Profession.HEAD_OF_SERVICE,
+                              etp=1, start_date=datetime.date(2025, 1, 1))
+    other = _follow(Person.objects.create(first_name="Amina", last_name="Benali", birth_year=1980), world.service_b)
+    lo, hi = sorted((base["twin"].pk, other.pk))
+    DuplicatePair.objects.create(first_person_id=lo, second_person_id=hi, probability=0.9, found_at=datetime.datetime(
+        2026, 1, 1, tzinfo=datetime.UTC), state=DuplicatePair.State.DIFFERENT)
+    keep = Person.objects.get(pk=world.person.pk)
+    duplicates.merge_persons(head, keep, Person.objects.get(pk=other.pk))
+    assert not DuplicatePair.objects.filter(first_person_id=other.pk).exists()
+    assert not DuplicatePair.objects.filter(second_person_id=other.pk).exists()
+    assert _pair(keep, base["twin"]).state == DuplicatePair.State.DIFFERENT
+
+
+def test_a_withdrawn_pair_leaves_the_queue(world, base):
+    sweep.run()
+    base["b_two"].first_name, base["b_two"].last_name, base["b_two"].phone = "Nadia", "Haddad", ""
+    base["b_two"].birth_year = 1999
+    base["b_two"].save()
+    report = sweep.run()
+    assert report["withdrawn"] == 1
+    assert not DuplicatePair.objects.filter(second_person_id=max(base["b_one"].pk, base["b_two"].pk)).exists()
