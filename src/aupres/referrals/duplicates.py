@@ -26,6 +26,7 @@ which are administrative, are compared only on persons whose administrative comp
 (`private_scope`): a search never reveals a person, or a fact, the user could not open.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -131,14 +132,19 @@ def word_similarity(query, text):
 
 # Name scores ------------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=4096)
+def _phonetic(word):
+    return pnames.phonetic(word)
+
+
 def word_score(a, b):
     """0–1 between two normalised words: edit similarity (a swap of two letters is one edit), at least 0.9
     when they sound alike (same phonetic key)."""
     if a == b:
         return 1.0
     score = DamerauLevenshtein.normalized_similarity(a, b)
-    key = pnames.phonetic(a)
-    if len(key) > 1 and key == pnames.phonetic(b):
+    key = _phonetic(a)
+    if len(key) > 1 and key == _phonetic(b):
         score = max(score, 0.9)
     return score
 
@@ -293,7 +299,23 @@ def _pg_candidate_ids(qs, private_qs, q, limit):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [PG_SIMILARITY_THRESHOLD])
         cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [PG_WORD_THRESHOLD])
-        if names:
+        keys = q.word_keys
+        strong = []
+        if keys:
+            # Every word sounds alike (accents, transliterations, swapped or partly given names): one lookup
+            # that usually settles it.
+            every = qs.filter(_Contains(tokens, _array(keys)))
+            strong = _ids(every.annotate(rank=by_name).order_by("-rank", "pk"), limit)
+            if year:  # namesakes born that year ± 1 first, but namesakes born otherwise are shown too
+                strong += _ids(every.filter(_Overlaps(tokens, _array(pnames.year_tokens(keys, year))))
+                               .annotate(rank=by_name).order_by("-rank", "pk"), limit)
+            ids += strong
+            if year:
+                # Any one word that sounds alike, born that year ± 1 (a second word too misspelt).
+                some = qs.filter(_Overlaps(tokens, _array(pnames.year_tokens(q.all_keys, year))))
+                ids += _ids(some.annotate(rank=by_name).order_by("-rank", "pk"), limit)
+        if names and not strong:
+            # A misspelling that changes how a word sounds (Diallp): trigrams, with the year if given.
             ids += _ids(qs.filter(_WordSimilar(Value(names), F("name_key"))).annotate(
                 rank=_sim("word_similarity", Value(names), F("name_key"))).order_by("-rank", "pk"), limit)
             if year:
@@ -301,15 +323,6 @@ def _pg_candidate_ids(qs, private_qs, q, limit):
                 ids += _ids(qs.filter(_WordSimilar(Value(names), F("name_key")),
                                       birth_year__range=(year - 1, year + 1)).annotate(
                     rank=_sim("word_similarity", Value(names), F("name_key"))).order_by("-rank", "pk"), limit)
-        keys = q.word_keys
-        if keys:
-            every = qs.filter(_Contains(tokens, _array(keys)))
-            if year:
-                every = every.filter(_Overlaps(tokens, _array(pnames.year_tokens(keys, year))))
-            ids += _ids(every.annotate(rank=by_name).order_by("-rank", "pk"), limit)
-            if year:
-                some = qs.filter(_Overlaps(tokens, _array(pnames.year_tokens(q.all_keys, year))))
-                ids += _ids(some.annotate(rank=by_name).order_by("-rank", "pk"), limit)
             elif len(keys) > 1:
                 # Any one word that sounds alike, the closest names first: two words each misspelt
                 # (Mohaemd Bneali) share too few trigrams, but rarely both their sounds.
