@@ -201,6 +201,34 @@ def anchor(queries):
     return a50, a95
 
 
+def sweep_quality(size, threshold):
+    """The sweep's model on the first `size` persons and the planted duplicates of those: precision and recall
+    against the planted pairs (ground truth, table bench_dup), and the time of each step."""
+    from django.db import connection
+
+    from aupres.persons.models import Person
+    from aupres.referrals import sweep
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT dup_id, orig_id FROM bench_dup WHERE orig_id <= %s", [size])
+        truth = {(min(a, b), max(a, b)) for a, b in cursor.fetchall()}
+    dup_ids = [max(a, b) for a, b in truth]
+    qs = Person.objects.filter(pk__lte=size) | Person.objects.filter(pk__in=dup_ids)
+    t = time.perf_counter()
+    table = sweep.frame(qs)
+    t_load = time.perf_counter() - t
+    t = time.perf_counter()
+    pairs = sweep.predict(table, threshold=min(threshold))
+    t_model = time.perf_counter() - t
+    print(f"\n== sweep on {table.num_rows} persons ({len(truth)} planted duplicate pairs): load {t_load:.1f} s, "
+          f"model (u and prior estimated, blocking, scoring) {t_model:.1f} s, total {t_load + t_model:.1f} s")
+    for th in sorted(threshold):
+        found = {(a, b) for a, b, p in pairs if p >= th}
+        tp = len(found & truth)
+        print(f"sweep threshold {th:.2f}: pairs={len(found)} precision {100 * tp / max(1, len(found)):.1f} % "
+              f"recall {100 * tp / max(1, len(truth)):.1f} %")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=1_000_000)
@@ -210,6 +238,8 @@ def main():
     parser.add_argument("--old-code", help="another duplicates.py to measure on the same data (before/after)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="reuse a database built by --keep")
+    parser.add_argument("--sweep", type=int, default=0, help="also measure the sweep on the first N persons")
+    parser.add_argument("--no-search", action="store_true", help="skip the intake search measures")
     args = parser.parse_args()
     if args.reuse:
         setup_django()
@@ -218,6 +248,10 @@ def main():
     try:
         from aupres.referrals.duplicates import find_candidates
 
+        if args.sweep:
+            sweep_quality(args.sweep, [0.5, 0.8, 0.9, 0.95, 0.99])
+        if args.no_search:
+            return
         queries, crowded = load_queries(args.per_kind, args.seed)
         a50, a95 = anchor(queries)
         if args.old_code:

@@ -6,12 +6,13 @@ The search has two steps:
 1. candidates: a few small, index-driven lookups, each bounded by a LIMIT (PostgreSQL), on keys that
    Person.save() keeps (aupres.persons.names: `name_key`, the first and last names transliterated by
    unidecode; `name_tokens`, the phonetic keys of their words, alone and joined to the birth year):
-   - the names by trigram word similarity on name_key (GIN (birth_year, name_key) with btree_gin), and the
-     same narrowed to the birth year ± 1 inside the index with a lower threshold (worse typos);
    - the phonetic keys of every word given (accents, transliterations — Mohamed / Muhammad, Aïcha / Aisha —,
-     swapped first and last names, a compound name partly given), with the year if given: one GIN lookup on
-     the token array;
+     swapped first and last names, a compound name partly given): one GIN lookup on the token array, and the
+     same with the birth year ± 1 if given;
    - any one word's phonetic key born that year ± 1 (a second word too misspelt for anything else);
+   - only when no record sounds alike (a typo that changes a sound: Diallp): the names by trigram word
+     similarity on name_key (GIN (birth_year, name_key) with btree_gin), narrowed to the birth year ± 1
+     inside the index with a lower threshold, or without a year, any one word's phonetic key;
    - the first names a nickname is said for (Momo → Mohamed), with the last name or the year;
    - the alias, exactly then by trigrams; the same phone (last 9 digits, expression index).
    SQLite: rows narrowed by keys, word prefixes and suffixes and phone digits (slow but correct on the
