@@ -131,7 +131,7 @@ def load_queries(per_kind, seed):
         cursor.execute("SELECT persons FROM bench_meta")
         persons = cursor.fetchone()[0]
         cursor.execute("SELECT id, alias, first_name, last_name, birth_year, phone FROM persons_person "
-                       "WHERE id <= %s AND id %% 97 = %s", [persons, seed % 97])
+                       "WHERE id <= %s AND id %% 97 = %s ORDER BY id", [persons, seed % 97])
         rows = [dict(zip(("id", "alias", "first_name", "last_name", "birth_year", "phone"), r, strict=True))
                 for r in cursor.fetchall()]
         cursor.execute("SELECT name_key, count(*) FROM persons_person GROUP BY name_key HAVING count(*) > 10")
