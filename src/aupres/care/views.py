@@ -141,9 +141,12 @@ def person(request, person_id):
 
 def _write_view(request, person_id):
     try:
-        return services.person_for_write(request.user, person_id), None
+        found = services.person_for_write(request.user, person_id)
     except (NotFound, Forbidden) as error:
         return None, _denied(request, error)
+    if request.method == "GET":  # the empty form names the person: that is a read
+        _audit(request, found, "read")
+    return found, None
 
 
 def _back(person):

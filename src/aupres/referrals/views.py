@@ -486,7 +486,7 @@ def duplicate_queue(request):
     """The pairs the sweep takes for one person, among the records the head of service sees: « même
     personne » opens the merge screen, « personnes différentes » is remembered."""
     _kind(request, AccountKind.STAFF)
-    rows = _or_404(duplicates.review_queue, request.user)
+    rows = duplicates.review_queue(request.user)
     _audit(request, [p.pk for _pair, a, b in rows for p in (a, b)], "list", {IDENTITY})
     return render(request, "referrals/duplicate_queue.html", {
         "rows": [(pair, a, b, ", ".join(str(duplicates.REASONS[r]) for r in pair.reasons if r in duplicates.REASONS))
@@ -496,7 +496,7 @@ def duplicate_queue(request):
 @require_http_methods(["POST"])
 def duplicate_different(request, pair_id):
     _kind(request, AccountKind.STAFF)
-    pair = _or_404(duplicates.mark_different, request.user, pair_id)
+    pair = duplicates.mark_different(request.user, pair_id)
     _audit(request, [pair.first_person_id, pair.second_person_id], "update", {IDENTITY})
     messages.success(request, _("Noted: these two records are different persons; they will not be proposed again."))
     return redirect("referrals:duplicate_queue")
