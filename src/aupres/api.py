@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from aupres.accounts.api import router as accounts_router
 from aupres.accounts.models import ApiToken, hash_token
 from aupres.audit.api import router as audit_router
 from aupres.core.errors import DomainError
+from aupres.core.validators import check_typed_data
 from aupres.encounters.api import router as encounters_router
 from aupres.followups.api import router as followups_router
 from aupres.indicators.api import router as indicators_router
@@ -39,7 +41,30 @@ class BearerToken(HttpBearer):
         return found.user
 
 
+class CheckedParser(Parser):
+    """Every value sent to the API passes core.validators (issue #11): no control character nor null byte
+    in text, typed dates from 1900 to next year, integers a database can store; else 400 with the field."""
+
+    def _check(self, data):
+        found = check_typed_data(data)
+        if found:
+            field, error = found
+            raise DomainError(error.messages[0], field=field, code=error.code or "invalid")
+        return data
+
+    def parse_body(self, request):
+        return self._check(super().parse_body(request))
+
+    def parse_querydict(self, data, list_fields, request):
+        parsed = super().parse_querydict(data, list_fields, request)
+        # Numbers arrive as text here: one no database column holds is checked as a number.
+        self._check({k: (int(v) if isinstance(v, str) and v.isdigit() and len(v) > 18 else v)
+                     for k, v in parsed.items()})
+        return parsed
+
+
 api = NinjaAPI(
+    parser=CheckedParser(),
     title="Auprès API",
     version="1",
     urls_namespace="api",
@@ -99,6 +124,8 @@ def on_auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
+    if isinstance(exc.__cause__, DomainError):  # refused by CheckedParser while ninja read the body
+        return on_domain_error(request, exc.__cause__)
     return api.create_response(request, error_body("http_error", exc.message), status=exc.status_code)
 
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "aupres.core.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -213,6 +214,9 @@ AXES_LOCKOUT_CALLABLE = "aupres.accounts.views.locked_out"
 AXES_VERBOSE = False
 # Behind the reverse proxy (docs/security.md), the client address is the last one it appended.
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AUPRES_PROXY_COUNT", 0)) or None
+# django-ipware is not installed: without this, axes would count the proxy's address (issue #11).
+PROXY_COUNT = int(os.environ.get("AUPRES_PROXY_COUNT", 0))
+AXES_CLIENT_IP_CALLABLE = "aupres.core.network.client_ip"
 AXES_IPWARE_PROXY_ORDER = "right-most"
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if os.environ.get("AUPRES_PROXY_COUNT") else ["REMOTE_ADDR"]
@@ -282,3 +286,20 @@ API_TOKEN_LIFETIME_DAYS = int(os.environ.get("AUPRES_API_TOKEN_LIFETIME_DAYS", 9
 if os.environ.get("PYTEST_VERSION"):
     # Tests create many accounts: a fast hash there only (never in production).
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# A cache shared by every worker and process (issue #11: the public form's rate limit): the database
+# (table `aupres_cache`, created by migration referrals/0005), or Redis with AUPRES_CACHE_URL=redis://…
+if os.environ.get("AUPRES_CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["AUPRES_CACHE_URL"]}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "aupres_cache"}}
+
+# Documents of referrals (issue #11): at most this many per referral, this many MB per referral, and this
+# many MB a day per sender (a partner cannot fill the disk).
+REFERRAL_MAX_ATTACHMENTS = int(os.environ.get("AUPRES_REFERRAL_MAX_ATTACHMENTS", 10))
+REFERRAL_MAX_MB = int(os.environ.get("AUPRES_REFERRAL_MAX_MB", 40))
+REFERRAL_SENDER_MB_PER_DAY = int(os.environ.get("AUPRES_REFERRAL_SENDER_MB_PER_DAY", 200))
+# No request body above this (413 before it is read): the documents of one referral, and some room.
+MAX_REQUEST_MB = int(os.environ.get("AUPRES_MAX_REQUEST_MB", REFERRAL_MAX_MB + 2))

@@ -59,6 +59,15 @@ class User(AbstractUser):
     def is_team_member(self):
         return self.kind == AccountKind.STAFF
 
+    def save(self, *args, **kwargs):
+        # A new password (changed or reset, on any screen, the admin or manage.py) ends every API token of
+        # the account; its other sessions end because the session hash is derived from the password
+        # (the screen that changes it keeps its own session with update_session_auth_hash). Issue #11.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            ApiToken.objects.filter(user=self, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
     def _get_session_auth_hash(self, secret=None):
         # Django checks this hash on every request and ends the session when it differs: mixing the
         # epoch in ends all of the user's sessions at once. Epoch 0 keeps Django's own hash.

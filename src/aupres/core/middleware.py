@@ -37,3 +37,24 @@ class DomainErrorMiddleware:
         if isinstance(exception, Forbidden):
             return defaults.permission_denied(request, PermissionDenied())
         return None
+
+
+class RequestSizeMiddleware:
+    """Refuses (413) a request whose announced body is larger than settings.MAX_REQUEST_MB, before Django
+    reads it to a temporary file (issue #11: nobody fills the disk). The reverse proxy should cap it too
+    (nginx `client_max_body_size`), since a body sent without a length is only cut by the proxy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.http import HttpResponse
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_MB * 2**20:
+            return HttpResponse("Request too large.", status=413, content_type="text/plain")
+        return self.get_response(request)

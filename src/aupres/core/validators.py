@@ -44,22 +44,80 @@ def validate_adeli(value):
 EARLIEST_YEAR = 1900
 
 
-def date_bounds(today=None):
+# Dates that say until when something holds (a residence permit, a right, a membership) may lie further
+# ahead: up to FAR_FUTURE_YEARS years.
+FAR_FUTURE_FIELDS = frozenset({"valid_until", "renewal_on", "expires_on", "expires_at", "end_date"})
+FAR_FUTURE_YEARS = 30
+
+
+def date_bounds(field=None, today=None):
     today = today or timezone.localdate()
-    return datetime.date(EARLIEST_YEAR, 1, 1), datetime.date(today.year + 1, 12, 31)
+    ahead = FAR_FUTURE_YEARS if field in FAR_FUTURE_FIELDS else 1
+    return datetime.date(EARLIEST_YEAR, 1, 1), datetime.date(today.year + ahead, 12, 31)
 
 
-def validate_typed_date(value):
-    """A date typed on a screen or sent to the API: from 1900 to the end of next year."""
+def validate_typed_date(value, field=None):
+    """A date typed on a screen or sent to the API: from 1900 to the end of next year (further ahead for
+    the fields of FAR_FUTURE_FIELDS)."""
     if value is None:
         return
     day = value.date() if isinstance(value, datetime.datetime) else value
-    low, high = date_bounds()
+    low, high = date_bounds(field)
     if day < low:
         raise ValidationError(_("This date is before 1900: check the year."), code="date_too_early")
     if day > high:
+        if field in FAR_FUTURE_FIELDS:
+            raise ValidationError(_("This date is too far ahead: check the year."), code="date_too_late")
         raise ValidationError(_("This date is after the end of next year: check the year."),
                               code="date_too_late")
+
+
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def typed_date_of(text):
+    """The date an ISO-formatted string names (None when it names none)."""
+    match = ISO_DATE.match(text) if isinstance(text, str) and len(text) <= 40 else None
+    if match is None:
+        return None
+    try:
+        return datetime.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None  # the schema refuses it with its own message
+
+
+def check_typed_value(field, value):
+    """One typed value, whatever its channel: text without control characters, dates within bounds,
+    integers a database can store. Raises ValidationError."""
+    if isinstance(value, str):
+        validate_clean_text(value)
+        day = typed_date_of(value)
+        if day is not None:
+            validate_typed_date(day, field)
+    elif isinstance(value, (datetime.date, datetime.datetime)):
+        validate_typed_date(value, field)
+    elif isinstance(value, int) and not isinstance(value, bool) and not -2**63 < value < 2**63:
+        raise ValidationError(_("This number is too large."), code="number_too_large")
+
+
+def check_typed_data(data, field=None):
+    """Walk a parsed request (dicts, lists, values): (field, ValidationError) of the first bad value."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found = check_typed_data(value, str(key))
+            if found:
+                return found
+    elif isinstance(data, list):
+        for value in data:
+            found = check_typed_data(value, field)
+            if found:
+                return found
+    else:
+        try:
+            check_typed_value(field, data)
+        except ValidationError as error:
+            return field, error
+    return None
 
 
 # Text ---------------------------------------------------------------------------------------------

@@ -217,7 +217,7 @@ def referral_out(user, r, positions=None, detail=False):
 
 class ReferralFilter(Schema):
     status: Status | None = None
-    service: int | None = Field(None, ge=1)
+    service: int | None = Field(None, ge=1, le=2**62)
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=10_000_000)
 

@@ -343,11 +343,78 @@ def check_attachment(kind, upload):
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise DomainError(_("A document may weigh at most %(mb)s MB.") % {"mb": MAX_ATTACHMENT_BYTES // 2**20},
                           field="attachments", code="file_too_large")
-    if sniff_type(upload) is None:
+    content_type = sniff_type(upload)
+    if content_type is None or not _whole_file_is(content_type, upload):
         raise DomainError(_("Send a PDF, JPEG or PNG file."), field="attachments", code="file_type")
 
 
+# Decoded images larger than this are refused (a small file can hold a huge image: a decompression bomb).
+MAX_IMAGE_PIXELS = 60_000_000
+
+
+def _whole_file_is(content_type, upload):
+    """The whole file is read as what its first bytes announce (issue #11): a PDF parser (pypdf) reads
+    every page; an image decoder (Pillow) checks and decodes the whole image. Any failure: refused."""
+    upload.seek(0)
+    try:
+        if content_type == "application/pdf":
+            from pypdf import PdfReader
+
+            reader = PdfReader(upload, strict=True)
+            if reader.is_encrypted or not len(reader.pages):
+                return False
+            for page in reader.pages:
+                page.mediabox  # noqa: B018 - parses each page object
+            return True
+        from PIL import Image
+
+        expected = {"image/jpeg": "JPEG", "image/png": "PNG"}[content_type]
+        with Image.open(upload) as image:
+            if image.format != expected or image.width * image.height > MAX_IMAGE_PIXELS:
+                return False
+            image.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
+        return True
+    except Exception:  # noqa: BLE001 - whatever the parser or decoder chokes on, the file is refused
+        return False
+    finally:
+        upload.seek(0)
+
+
+def _check_room(user, referral, size):
+    """At most REFERRAL_MAX_ATTACHMENTS documents and REFERRAL_MAX_MB per referral, and
+    REFERRAL_SENDER_MB_PER_DAY per sender over 24 hours (settings). Called with the referral locked."""
+    from django.db.models import Count, Sum
+
+    existing = referral.attachments.aggregate(n=Count("pk"), total=Sum("size"))
+    if existing["n"] >= settings.REFERRAL_MAX_ATTACHMENTS:
+        raise DomainError(_("A referral holds at most %(n)d documents.") % {"n": settings.REFERRAL_MAX_ATTACHMENTS},
+                          field="attachments", code="too_many_files")
+    if (existing["total"] or 0) + size > settings.REFERRAL_MAX_MB * 2**20:
+        raise DomainError(_("The documents of a referral weigh at most %(mb)d MB in all.")
+                          % {"mb": settings.REFERRAL_MAX_MB}, field="attachments", code="referral_too_large")
+    if getattr(user, "pk", None):
+        since = timezone.now() - datetime.timedelta(hours=24)
+        sent = ReferralAttachment.objects.filter(uploaded_by=user, uploaded_at__gte=since).aggregate(
+            total=Sum("size"))["total"] or 0
+        if sent + size > settings.REFERRAL_SENDER_MB_PER_DAY * 2**20:
+            raise DomainError(_("You have sent %(mb)d MB of documents in the last 24 hours: try again "
+                                "tomorrow, or call the team.") % {"mb": sent // 2**20}, field="attachments",
+                              code="sender_quota", status=429)
+
+
 def _store_attachment(user, referral, kind, upload):
+    from aupres.referrals.models import Referral
+
+    with transaction.atomic():
+        Referral.objects.select_for_update().filter(pk=referral.pk).first()  # one upload at a time per referral
+        _check_room(user, referral, upload.size)
+        return _write_attachment(user, referral, kind, upload)
+
+
+def _write_attachment(user, referral, kind, upload):
     content_type = sniff_type(upload)
     attachment = ReferralAttachment(referral=referral, kind=kind, original_name=(upload.name or "")[-200:],
                                     content_type=content_type, size=upload.size,
@@ -686,7 +753,7 @@ def referral_date_of(followup):
 
 def public_rate(ip):
     """True while this client may send; counts one attempt. Limit: settings.REFERRALS_PUBLIC_RATE
-    (count, seconds), cache: settings.REFERRALS_PUBLIC_CACHE."""
+    (count, seconds), in the cache shared by every worker (settings.CACHES: the database, or Redis)."""
     count, seconds = getattr(settings, "REFERRALS_PUBLIC_RATE", (5, 3600))
     cache = caches[getattr(settings, "REFERRALS_PUBLIC_CACHE", "default")]
     key = f"referrals:public:{ip}"
@@ -706,7 +773,9 @@ def rate_limited_error():
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    from aupres.core.network import client_ip as seen_through_proxies
+
+    return seen_through_proxies(request)
 
 
 def decoy_receipt():

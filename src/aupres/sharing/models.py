@@ -158,3 +158,22 @@ class EmergencyNotification(models.Model):
         verbose_name_plural = _("emergency access notifications")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["head", "read_at"], name="emergency_notif_head")]
+
+
+class EmergencyAttempt(models.Model):
+    """Every request to open a record in an emergency, refused or not (issue #11): who, when, from which
+    service, the outcome and, when one was found, the person's id. Never the names typed nor the reason.
+    Kept append-only by the application (no screen changes it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT,
+                             related_name="+")
+    service_id = models.BigIntegerField(_("service of the professional"), null=True, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=32)
+    person_id = models.BigIntegerField(_("person"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("emergency access attempt")
+        verbose_name_plural = _("emergency access attempts")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"], name="emergency_attempt_user_at")]

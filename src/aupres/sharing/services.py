@@ -175,12 +175,15 @@ def emergency_services(user):
 
 def find_person_for_emergency(*, person_id=None, first_name="", last_name="", birth_year=None):
     """The one person the caller identified exactly: by number, or by first name, last name and birth year
-    (all three, case-insensitive exact match). Nothing is listed: several matches ask for the number."""
+    (all three, case-insensitive exact match). Nothing is listed; no match and several matches are one
+    refusal (it tells nothing of who exists: the number is asked for)."""
 
+    no_match = DomainError(_("No single record matches exactly: check what you typed, or ask for the "
+                             "person's record number."), field="person", code="no_match")
     if person_id:
-        person = Person.objects.filter(pk=person_id).first()
+        person = Person.objects.filter(pk=person_id).first() if 0 < int(person_id) < 2**63 else None
         if person is None:
-            raise DomainError(_("No record has this number."), field="person", code="no_match")
+            raise no_match
         return person
     first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
     if not (first_name and last_name and birth_year):
@@ -188,17 +191,46 @@ def find_person_for_emergency(*, person_id=None, first_name="", last_name="", bi
                           field="person", code="identification_required")
     matches = list(Person.objects.filter(first_name__iexact=first_name, last_name__iexact=last_name,
                                          birth_year=birth_year).order_by("pk")[:MAX_LOOKUP_MATCHES + 1])
-    if not matches:
-        raise DomainError(_("No record matches exactly."), field="person", code="no_match")
-    if len(matches) > MAX_LOOKUP_MATCHES:
-        raise DomainError(_("Several records match: ask for the person's record number."), field="person",
-                          code="several_matches")
+    if len(matches) != MAX_LOOKUP_MATCHES:
+        raise no_match
     return matches[0]
 
 
-@transaction.atomic
+# Outcomes not counted: no one was looked up, or the answer told nothing new.
+_NOT_COUNTED = ("health_professionals_only", "reason_required", "identification_required", "already_open",
+                "emergency_limit",
+                "already_following")  # the last: a person the team already sees
+
+
+def emergency_attempts_today(user, now=None):
+    from aupres.sharing.models import EmergencyAttempt
+
+    now = now or timezone.now()
+    return EmergencyAttempt.objects.filter(user=user, at__gte=now - datetime.timedelta(hours=24)) \
+        .exclude(outcome__in=_NOT_COUNTED).count()
+
+
 def open_emergency_access(user, *, reason, person_id=None, first_name="", last_name="", birth_year=None,
                           service_id=None, base_url=""):
+    """Every attempt is journaled (EmergencyAttempt), refused or not, outside the opening's transaction."""
+    from aupres.sharing.models import EmergencyAttempt
+
+    attempt = {"service_id": None, "person_id": None}
+    try:
+        emergency, outcome = _open_emergency_access(
+            user, attempt, reason=reason, person_id=person_id, first_name=first_name, last_name=last_name,
+            birth_year=birth_year, service_id=service_id, base_url=base_url)
+    except DomainError as error:
+        EmergencyAttempt.objects.create(user=user, outcome=error.code, **attempt)
+        log.info("emergency access refused to user %s: %s", user.pk, error.code)
+        raise
+    EmergencyAttempt.objects.create(user=user, outcome=outcome, **attempt)
+    return emergency
+
+
+@transaction.atomic
+def _open_emergency_access(user, attempt, *, reason, person_id, first_name, last_name, birth_year, service_id,
+                           base_url):
     services = emergency_services(user)
     if not services:
         raise Forbidden(_("Only a health professional may open a record in an emergency."),
@@ -208,34 +240,37 @@ def open_emergency_access(user, *, reason, person_id=None, first_name="", last_n
     elif int(service_id) not in services:
         raise Forbidden(_("You are not a health professional of this service."), field="service",
                         code="health_professionals_only")
+    attempt["service_id"] = int(service_id)
     reason = (reason or "").strip()
     if len(reason) < EMERGENCY_REASON_MIN_LENGTH:
         raise DomainError(_("Write the reason of the emergency (at least %(n)d characters).")
                           % {"n": EMERGENCY_REASON_MIN_LENGTH}, field="reason", code="reason_required")
+    # The cap comes before anyone is looked up: once reached, no answer tells whether a record exists.
+    # Record numbers follow each other: the cap keeps emergency access from becoming a way to browse
+    # records (each attempt is journaled, each opening notified).
+    now = timezone.now()
+    attempts = emergency_attempts_today(user, now)
+    if attempts >= settings.EMERGENCY_ACCESS_PER_DAY:
+        raise EmergencyLimitReached(
+            _("You have made %(n)d emergency access requests in the last 24 hours: ask your head of service.")
+            % {"n": attempts})
     person = find_person_for_emergency(person_id=person_id, first_name=first_name, last_name=last_name,
                                        birth_year=birth_year)
+    attempt["person_id"] = person.pk
     if access.following_services_of(user, person):
         raise Conflict(_("Your team follows this person: open their record."), code="already_following",
                        details={"person_id": person.pk})
     existing = active_emergency(user, person)
     if existing is not None:
         record(user, existing.person_id, "create", (IDENTITY,))
-        return existing
-    now = timezone.now()
-    # Record numbers follow each other: a cap per professional keeps emergency access from becoming a way
-    # to browse records (each opening is also audited and notified).
-    opened = EmergencyAccess.objects.filter(user=user, opened_at__gte=now - datetime.timedelta(hours=24)).count()
-    if opened >= settings.EMERGENCY_ACCESS_PER_DAY:
-        raise EmergencyLimitReached(
-            _("You have opened %(n)d emergency accesses in the last 24 hours: ask your head of service.")
-            % {"n": opened})
+        return existing, "already_open"
     emergency = EmergencyAccess.objects.create(
         user=user, person=person, service_id=service_id, reason=reason, opened_at=now,
         expires_at=now + datetime.timedelta(hours=settings.EMERGENCY_ACCESS_HOURS))
     notify_heads(emergency, base_url)
     log.info("emergency access %s opened by user %s", emergency.pk, user.pk)
     record(user, emergency.person_id, "create", (IDENTITY,))
-    return emergency
+    return emergency, "opened"
 
 
 def notify_heads(emergency, base_url=""):

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from aupres.referrals.tests.helpers import tiny_pdf
 from aupres.services.models import HEALTH_PROFESSIONS, Profession
 
 PROFESSIONS = tuple(Profession.values)
@@ -286,7 +287,7 @@ API_RULES |= {
     "GET /referrals/{referral_id}/attachments/{attachment_id}": Rule(ok=HEALTH, note="a medical file"),
     "POST /referrals/{referral_id}/attachments": Rule(
         ok=SOCIAL_TEAM + PARTNER, method="POST", multipart=True, note="a social file",
-        data=lambda w: {"kind": "social_file", "file": SimpleUploadedFile("bilan.pdf", b"%PDF-1.4 x")}),
+        data=lambda w: {"kind": "social_file", "file": SimpleUploadedFile("bilan.pdf", tiny_pdf())}),
     "GET /referrals/{referral_id}/candidates": Rule(ok=PROFESSIONS),
     "GET /referrals/{referral_id}/suggestions": Rule(ok=PROFESSIONS),
     "POST /referrals/{referral_id}/accept": Rule(ok=PROFESSIONS, method="POST", data=lambda w: {

@@ -213,11 +213,13 @@ def test_partner_adds_a_document_the_team_opens_it_by_compartment(world, api_as,
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from aupres.referrals.tests.helpers import tiny_pdf
+
     partner = api_as(world.users["partner"])
     sent = partner.post("/referrals", {**BODY, "service": world.service_a.pk}).json()
     upload = partner.client.post(f"/api/v1/referrals/{sent['id']}/attachments", headers=partner.headers,
                                  data={"kind": "medical_file",
-                                       "file": SimpleUploadedFile("bilan.pdf", b"%PDF-1.4 x")})
+                                       "file": SimpleUploadedFile("bilan.pdf", tiny_pdf())})
     assert upload.status_code == 201, upload.content
     doc = upload.json()["id"]
     bad = partner.client.post(f"/api/v1/referrals/{sent['id']}/attachments", headers=partner.headers,
@@ -227,7 +229,7 @@ def test_partner_adds_a_document_the_team_opens_it_by_compartment(world, api_as,
     nurse = api_as(world.users["nurse"])
     assert nurse.get(f"/referrals/{sent['id']}").json()["attachments"][0]["kind"] == "medical_file"
     got = nurse.get(f"/referrals/{sent['id']}/attachments/{doc}")
-    assert got.status_code == 200 and b"".join(got.streaming_content) == b"%PDF-1.4 x"
+    assert got.status_code == 200 and b"".join(got.streaming_content) == tiny_pdf()
     worker = api_as(world.users["social_worker"])
     assert worker.get(f"/referrals/{sent['id']}").json()["attachments"] == []
     denied = worker.get(f"/referrals/{sent['id']}/attachments/{doc}")

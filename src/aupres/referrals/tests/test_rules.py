@@ -14,12 +14,12 @@ from aupres.followups.models import FollowUp
 from aupres.persons.models import Household, HouseholdMember, Person
 from aupres.referrals import services
 from aupres.referrals.models import Consent, Referral, ReferralAttachment, Source, Status
-from aupres.referrals.tests.helpers import join, referral
+from aupres.referrals.tests.helpers import join, referral, tiny_pdf
 from aupres.services.models import CapacityUnit, Profession, Public, ServiceKind
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4 minimal"
+PDF = tiny_pdf()
 
 
 def codes(service, r):

@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from aupres.followups.models import FollowUp
 from aupres.referrals.models import Referral, ReferralAttachment, Status
-from aupres.referrals.tests.helpers import join, referral
+from aupres.referrals.tests.helpers import join, referral, tiny_pdf
 from aupres.services.models import Profession, ServiceKind
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4 test"
+PDF = tiny_pdf()
 
 
 @pytest.fixture(autouse=True)
