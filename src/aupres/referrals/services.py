@@ -775,7 +775,7 @@ def rate_limited_error():
 def client_ip(request):
     from aupres.core.network import client_ip as seen_through_proxies
 
-    return seen_through_proxies(request)
+    return seen_through_proxies(request) or "unknown"
 
 
 def decoy_receipt():
