@@ -11,6 +11,6 @@ def create_cache_table(apps, schema_editor):
 class Migration(migrations.Migration):
     """The table of the shared cache (issue #11): created with the schema, so no deployment step is missed."""
 
-    dependencies = [("referrals", "0004_delete_serviceintake")]
+    dependencies = [("referrals", "0006_duplicate_pair")]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]
