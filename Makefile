@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AUPRES_VAR_DIR ?= $(CURDIR)/var
 PORT ?= 8000
+# Both cores by default (pytest-xdist); PYTEST_ARGS= runs in one process.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: demo demo-reset worker test lint install migrate messages clean
 

@@ -134,6 +134,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("AUPRES_TEST_DATABASE_NAME")} if (
     os.environ.get("AUPRES_TEST_DATABASE_NAME")
 ) else {}
+if (os.environ.get("PYTEST_VERSION") and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+        and not DATABASES["default"]["TEST"]):
+    # A test database in a file, as in production: an in-memory one is shared between the live server's
+    # threads with table locks that fail at once ("database table is locked") when the field app's
+    # page, service worker and sync write their sessions together; a file has WAL and the busy timeout.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
