@@ -122,13 +122,6 @@ def _person_context(request, person, **forms):
     return context
 
 
-def _person_or_404(request, person_id, write=False):
-    try:
-        return (services.person_for_write if write else services.person_for_read)(request.user, person_id)
-    except NotFound:
-        raise Http404 from None
-
-
 def person(request, person_id):
     try:
         found = services.person_for_read(request.user, person_id)

@@ -12,7 +12,7 @@ from aupres.accounts.models import AccountKind
 from aupres.audit.models import IDENTITY
 from aupres.audit.services import record, route_of
 from aupres.core import access
-from aupres.core.errors import DomainError, NotFound
+from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
 from aupres.followups.models import FollowUp
@@ -37,13 +37,6 @@ def _audit(request, persons, action):
     record(request.user, persons, action, STAY_COMPARTMENTS, "screen", route_of(request))
 
 
-def _or_404(fn, *args):
-    try:
-        return fn(*args)
-    except NotFound:
-        raise Http404 from None
-
-
 def index(request):
     """The team's services with places (members), or the regional view (regulators)."""
     if request.user.kind == AccountKind.REGULATOR:
@@ -62,7 +55,7 @@ def index(request):
 
 
 def board(request, service_id):
-    service = _or_404(services.team_service, request.user, service_id)
+    service = services.team_service(request.user, service_id)
     b = services.board(request.user, service)
     _audit(request, [s.person for row in b.rows for s in row.stays if s.person_visible], "list")
     return render(request, "places/board.html", {
@@ -72,7 +65,7 @@ def board(request, service_id):
 
 @require_http_methods(["GET", "POST"])
 def place_new(request, service_id):
-    service = _or_404(services.team_service, request.user, service_id)
+    service = services.team_service(request.user, service_id)
     if service.pk not in services.head_service_ids(request.user):
         raise Http404
     form = PlaceForm(request.POST or None, initial={"kind": "bed", "persons": 1, "is_active": True})
@@ -89,7 +82,7 @@ def place_new(request, service_id):
 
 @require_http_methods(["GET", "POST"])
 def place_edit(request, place_id):
-    place = _or_404(services.get_place, request.user, place_id)
+    place = services.get_place(request.user, place_id)
     if place.service_id not in services.head_service_ids(request.user):
         raise Http404
     form = PlaceForm(request.POST if request.POST.get("form") == "place" else None, instance=place)
@@ -111,7 +104,7 @@ def place_edit(request, place_id):
 
 
 def place_calendar(request, place_id):
-    place = _or_404(services.get_place, request.user, place_id)
+    place = services.get_place(request.user, place_id)
     cal = services.calendar(request.user, place)
     _audit(request, [s.person for s in cal["stays"] if s.person_visible], "list")
     return render(request, "places/calendar.html", {
@@ -130,7 +123,7 @@ def _admittable(user, service):
 
 @require_http_methods(["GET", "POST"])
 def admit(request, service_id):
-    service = _or_404(services.team_service, request.user, service_id)
+    service = services.team_service(request.user, service_id)
     today = timezone.localdate()
     places = [p for p, _n in services.free_places(service)]
     persons = _admittable(request.user, service)
@@ -174,14 +167,14 @@ def _stay_context(request, stay, forms):
 
 
 def stay_detail(request, stay_id):
-    stay = _or_404(services.get_stay, request.user, stay_id)
+    stay = services.get_stay(request.user, stay_id)
     _audit(request, stay.person, "read")
     return render(request, "places/stay.html", _stay_context(request, stay, _stay_forms(request, stay)))
 
 
 @require_POST
 def stay_action(request, stay_id, action):
-    stay = _or_404(services.get_stay, request.user, stay_id)
+    stay = services.get_stay(request.user, stay_id)
     if action not in ("extend", "transfer", "end"):
         raise Http404
     forms = _stay_forms(request, stay, bound=action)
@@ -228,7 +221,7 @@ def attendance(request, service_id):
 
     from aupres.encounters.models import ACT_COMPARTMENT, ActKind
 
-    service = _or_404(services.team_service, request.user, service_id)
+    service = services.team_service(request.user, service_id)
     if not services.is_day_service(service):
         return render(request, "places/attendance.html", {"service": service, "not_a_day_service": True})
     try:
@@ -311,7 +304,7 @@ def apartment(request, apartment_id):
     from aupres.places import park
     from aupres.places.forms import IncidentForm, InventoryForm
 
-    flat = _or_404(park.get_apartment, request.user, apartment_id)
+    flat = park.get_apartment(request.user, apartment_id)
     which = request.POST.get("form")
     incident_form = IncidentForm(request.POST if which == "incident" else None,
                                  initial={"occurred_on": timezone.localdate(), "status": "open", "cost": 0})
@@ -345,5 +338,5 @@ def photo(request, photo_id):
 
     from aupres.places import park
 
-    item = _or_404(park.get_photo, request.user, photo_id)
+    item = park.get_photo(request.user, photo_id)
     return FileResponse(item.file.open("rb"), content_type=item.content_type)
