@@ -8,7 +8,7 @@ PORT ?= 8000
 # Both cores by default (pytest-xdist); PYTEST_ARGS= runs in one process.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo demo-reset worker test lint install migrate messages clean
+.PHONY: demo demo-reset worker serve test lint install migrate messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core (accessibility test, issue #13) from the npm registry, pinned by package-lock.json; never served.
+# Without npm the accessibility test is skipped locally (and fails in CI: AUPRES_REQUIRE_BROWSER=1).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $(AXE); \
+	else echo "npm is missing (apt-get install npm): the accessibility test will be skipped."; fi
+
+install: $(STAMP) $(AXE)
 
 migrate: install
 	mkdir -p $(AUPRES_VAR_DIR)/static
@@ -48,6 +55,20 @@ demo-reset:
 # The embedded worker alone, for a development server started by hand (README.md, "Background work").
 worker: migrate
 	AUPRES_DEV=1 $(BIN)/python manage.py run_worker
+
+# Production (README.md, « Mettre en production »): the settings come from the environment (or ENV_FILE,
+# default /etc/aupres/aupres.env when it exists); gunicorn serves on AUPRES_BIND behind the reverse proxy and the
+# embedded worker runs beside it (with AUPRES_TASKS=celery, run the Celery units instead). systemd runs the same
+# programs as separate units (deploy/systemd/).
+ENV_FILE ?= $(wildcard /etc/aupres/aupres.env)
+serve: install
+	set -a; $(if $(ENV_FILE),. $(ENV_FILE);) set +a; mkdir -p "$$AUPRES_VAR_DIR"; \
+	$(BIN)/python manage.py check --deploy --fail-level ERROR && \
+	$(BIN)/python manage.py migrate --no-input && \
+	$(BIN)/python manage.py collectstatic --no-input -v0 && \
+	{ if [ "$${AUPRES_TASKS:-database}" = database ]; then $(BIN)/python manage.py run_worker & worker=$$!; fi; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	  $(BIN)/gunicorn -c deploy/gunicorn.conf.py aupres.wsgi; }
 
 test: install
 	$(BIN)/ruff check src bench

@@ -69,9 +69,18 @@ INSTALLED_APPS = [
     "aupres.places",
     "aupres.field",
     "aupres.care",
+    "aupres.imports",
+    "aupres.calls",
+    "aupres.partnerships",
+    "aupres.letters",
+    "aupres.quality",
+    "health_check",
+    "aupres.ops",
+    "aupres.home",
 ]
 
 MIDDLEWARE = [
+    "aupres.ops.middleware.RequestLogMiddleware",  # request id, one JSON line and the metrics per request
     "aupres.core.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -89,6 +98,7 @@ MIDDLEWARE = [
     "aupres.core.middleware.LoginRequiredMiddleware",
     "aupres.core.middleware.DomainErrorMiddleware",
     "aupres.accounts.middleware.SecondFactorMiddleware",
+    "aupres.ops.replica.ReplicaMiddleware",  # indicator reads on AUPRES_REPLICA_URL, once the user is known
     # Last, as django-axes asks: turns a lock-out flagged during the request into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -112,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aupres.core.context_processors.aupres",
+                "aupres.home.context_processors.navigation",
             ],
         },
     },
@@ -131,6 +142,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Covering indexes (Index.include, places.Stay) are a PostgreSQL gain; SQLite builds them without the
+    # included columns, which is correct, so its warning says nothing to act on.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("AUPRES_TEST_DATABASE_NAME")} if (
     os.environ.get("AUPRES_TEST_DATABASE_NAME")
 ) else {}
@@ -142,10 +156,16 @@ if (os.environ.get("PYTEST_VERSION") and DATABASES["default"]["ENGINE"] == "djan
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
+# A read replica (PostgreSQL streaming standby) for the indicator screens: aupres/ops/replica.py.
+if os.environ.get("AUPRES_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["AUPRES_REPLICA_URL"], conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["aupres.ops.replica.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "persons:caseload"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -166,17 +186,22 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Static files are served from the source tree too, so that the demo needs no collectstatic.
-WHITENOISE_USE_FINDERS = True
+PRODUCTION = not (DEBUG or DEMO or os.environ.get("PYTEST_VERSION") or env_flag("AUPRES_DEV"))
+# Production: `collectstatic` writes hashed, compressed copies that WhiteNoise serves with far-future
+# caching. Demo, development and tests serve the source tree, so that they need no collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": VAR_DIR / "files"}},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "aupres.ops.storage.StaticStorage"} if PRODUCTION else
+                   {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 SESSION_COOKIE_AGE = int(os.environ.get("AUPRES_SESSION_IDLE_SECONDS", 30 * 60))
 # The field app (issue #12) wipes the caseload it cached on the phone after this long without use.
 AUPRES_FIELD_IDLE_MINUTES = int(os.environ.get("AUPRES_FIELD_IDLE_MINUTES", 8 * 60))
+# POST /api/v1/sync applies its captures in transactions of at most this many (one journal insert each).
+AUPRES_FIELD_SYNC_CHUNK = int(os.environ.get("AUPRES_FIELD_SYNC_CHUNK", 500))
 SESSION_SAVE_EVERY_REQUEST = True  # the age above becomes an inactivity timeout
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -262,14 +287,36 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# Personal content never goes to logs: we log event names and database ids only.
+# Personal content never goes to logs: we log event names and database ids only. One JSON object a line
+# (request id, account id; aupres/ops/logs.py) in production, or with AUPRES_LOG_FORMAT=json.
+LOG_FORMAT = os.environ.get("AUPRES_LOG_FORMAT") or ("json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "aupres.ops.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "aupres.ops.logs.JsonFormatter",
+                 "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AUPRES_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
+                # one line per request from aupres.ops.logs; the development server's own is redundant
+                "django.server": {"level": "WARNING"},
+                "aupres.request": {"level": os.environ.get("AUPRES_REQUEST_LOG_LEVEL", "INFO")}},
 }
+
+# The operator's endpoints (/ops/health/, /ops/metrics/: aupres/ops/views.py) answer only to these
+# networks, or to `Authorization: Bearer <AUPRES_OPS_TOKEN>`.
+AUPRES_OPS_NETWORKS = [n for n in os.environ.get("AUPRES_OPS_NETWORKS", "127.0.0.0/8,::1/128").split(",") if n]
+AUPRES_OPS_TOKEN = os.environ.get("AUPRES_OPS_TOKEN", "")
+AUPRES_MIN_FREE_DISK_PERCENT = float(os.environ.get("AUPRES_MIN_FREE_DISK_PERCENT", 10))
+# Backups (manage.py backup / restore: aupres/ops/backup.py): where they go and the key that encrypts them.
+AUPRES_BACKUP_DIR = Path(os.environ.get("AUPRES_BACKUP_DIR", VAR_DIR / "backups"))
+AUPRES_BACKUP_KEY = os.environ.get("AUPRES_BACKUP_KEY", "")
+AUPRES_BACKUP_KEEP_DAYS = int(os.environ.get("AUPRES_BACKUP_KEEP_DAYS", 30))
 
 # Mail (notifications to heads of service carry no personal content: docs/security.md). Production hands
 # mail to the machine's own relay (AUPRES_SMTP_HOST/PORT); the demo and development print it.

@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from aupres.api import api
+from aupres.home import views as home_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="persons:caseload", permanent=False), name="home"),
+    path("", home_views.home, name="home"),  # each kind of account lands on its own work (issue #13)
     path("compte/", include("aupres.accounts.urls")),
     path("personnes/", include("aupres.persons.urls")),
     path("configuration/", include("aupres.services.urls")),
@@ -18,6 +18,12 @@ urlpatterns = [
     path("places/", include("aupres.places.urls")),
     path("terrain/", include("aupres.field.urls")),
     path("soins/", include("aupres.care.urls")),
+    path("import/", include("aupres.imports.urls")),
+    path("appels/", include("aupres.calls.urls")),
+    path("partenariats/", include("aupres.partnerships.urls")),
+    path("lettres/", include("aupres.letters.urls")),
+    path("qualite/", include("aupres.quality.urls")),
+    path("ops/", include("aupres.ops.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -51,6 +51,10 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def __str__(self):
+        """A person's name on every screen (issue #13): the full name, the login only when no name is set."""
+        return self.get_full_name() or self.get_username()
+
     @property
     def health_professional_id(self):
         return self.rpps or self.adeli

@@ -4,7 +4,7 @@ from ninja import Field, Query, Router, Schema
 
 from aupres.audit import export as gdpr_export
 from aupres.audit import services
-from aupres.audit.models import IDENTITY, Action, Channel
+from aupres.audit.models import Action, Channel
 from aupres.core import access
 
 router = Router(tags=["audit"])
@@ -15,7 +15,9 @@ class EventOut(Schema):
     at: datetime.datetime
     user_id: int | None
     username: str
-    person_id: int
+    person_id: int | None
+    person_ids: list[int] = Field(alias="person_id_list")
+    person_count: int
     service_id: int | None
     compartments: list[str] = Field(alias="compartment_list")
     action: Action
@@ -59,10 +61,7 @@ class AccessOut(Schema):
             summary="Who consulted or changed this person's record, latest first")
 def person_accesses(request, person_id: int, limit: int = Query(50, ge=1, le=500)):
     person = access.get_visible_person(request.user, person_id)
-    events = services.person_accesses(request.user, person, limit)
-    # Who consulted the record is part of what is read about the person (identity: who works with them).
-    services.record(request.user, person, Action.READ, {IDENTITY}, Channel.API, services.route_of(request))
-    return events
+    return services.read_person_accesses(request.user, person, limit)
 
 
 class RectificationOut(Schema):
@@ -79,10 +78,7 @@ class RectificationOut(Schema):
             summary="Rectification history, in the compartments you hold")
 def person_rectifications(request, person_id: int):
     person = access.get_visible_person(request.user, person_id)
-    entries = list(services.rectifications(request.user, person)[:500])
-    services.record(request.user, person, Action.READ, {IDENTITY, *{e.compartment for e in entries}},
-                    Channel.API, services.route_of(request))
-    return entries
+    return services.read_rectifications(request.user, person)
 
 
 @router.get("/persons/{int:person_id}/export", response=dict,

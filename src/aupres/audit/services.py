@@ -1,12 +1,14 @@
 """Recording and reading the audit trail. Every app calls `record` after it read or changed a person.
 
     record(user, person, "read", person.compartments)   # channel and route: the request's or task's
-    record(user, page_of_persons, "list")                 # a list: one event per person listed
+    record(user, page_of_persons, "list")                 # a list: one event naming every person listed
 
 Events carry ids and names of compartments only: never what was read or written.
 """
 
-from django.db.models import Q
+import contextlib
+import contextvars
+
 from django.utils import timezone
 
 from aupres.audit.models import (
@@ -16,7 +18,9 @@ from aupres.audit.models import (
     Channel,
     MembershipAction,
     MembershipEvent,
+    PropertyRoleEvent,
     RectificationEntry,
+    ids_text,
 )
 from aupres.core import access, context
 from aupres.core.context import route_of  # noqa: F401  (kept for the edges that still name it)
@@ -61,7 +65,9 @@ def _service_for(user, person_ids):
 
 
 def record(user, persons, action, compartments=(), channel=None, route=None, service_id=None):
-    """Append one event per person (a list read records every person listed). Returns the count.
+    """Append the event: one row for one person, and one row naming them all for several (a list of 50
+    persons is one row, not 50: issue #16); a person reached through an emergency access has a row of
+    their own, which carries that access. Returns the number of persons journaled.
 
     The channel and route default to the origin of the work (aupres.core.context: the request's screen or
     API route, or the task), so that a service records what it reads or changes without being told."""
@@ -76,20 +82,62 @@ def record(user, persons, action, compartments=(), channel=None, route=None, ser
     user = user if getattr(user, "is_authenticated", False) else None
     if service_id is None and user is not None:
         service_id = _service_for(user, ids)
+    pending = (user, ids, service_id, _compartments(compartments), str(Action(action)), str(Channel(channel)),
+               (route or "")[:100], timezone.now())
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.append(pending)
+    else:
+        _write([pending])
+    return len(ids)
+
+
+_deferred = contextvars.ContextVar("aupres_audit_deferred", default=None)
+
+
+@contextlib.contextmanager
+def batched():
+    """Inside this block, the events `record` makes are written in ONE insert when the block ends (issue #12:
+    a sync of 500 captures journals them at once, in the same transaction). A nested block hands its events
+    to the outer one; a block left by an exception drops them, as its savepoint drops what they describe."""
+    outer = _deferred.get()
+    mine = []
+    token = _deferred.set(mine)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    if outer is not None:
+        outer.extend(mine)
+    else:
+        _write(mine)
+
+
+def _write(pending):
+    """Insert the events of `record` calls: one query for the emergency flags per user, one insert."""
+    by_user = {}
+    for user, ids, *_rest in pending:
+        if user is not None:
+            by_user.setdefault(user.pk, (user, set()))[1].update(ids)
     # Reads during an emergency access carry its flag, its id and the
     # service of the professional who opened it.
-    emergencies = access.active_emergency_person_ids(user, ids) if user is not None else {}
-    now = timezone.now()
-    comps = _compartments(compartments)
-    AccessEvent.objects.bulk_create([
-        AccessEvent(at=now, user=user, username=user.get_username() if user else "", person_id=pid,
-                    service_id=emergencies[pid][1] if pid in emergencies else service_id,
-                    compartments=comps, action=str(Action(action)), channel=str(Channel(channel)),
-                    route=(route or "")[:100], emergency=pid in emergencies,
-                    emergency_access_id=emergencies[pid][0] if pid in emergencies else None)
-        for pid in ids
-    ])
-    return len(ids)
+    emergencies = {pk: access.active_emergency_person_ids(user, sorted(ids)) for pk, (user, ids) in by_user.items()}
+    rows = []
+    for user, ids, service_id, comps, action, channel, route, at in pending:
+        flags = emergencies.get(user.pk, {}) if user is not None else {}
+        common = {"at": at, "user": user, "username": user.get_username() if user else "", "compartments": comps,
+                  "action": action, "channel": channel, "route": route}
+        rows.extend(AccessEvent(person_id=pid, service_id=flags[pid][1], emergency=True,
+                                emergency_access_id=flags[pid][0], **common)
+                    for pid in ids if pid in flags)
+        others = [pid for pid in ids if pid not in flags]
+        if len(others) == 1:
+            rows.append(AccessEvent(person_id=others[0], service_id=service_id, **common))
+        elif others:
+            rows.append(AccessEvent(person_id=None, person_ids=ids_text(others), person_count=len(others),
+                                    service_id=service_id, **common))
+    if rows:
+        AccessEvent.objects.bulk_create(rows)
 
 
 def record_rectifications(user, person, record_name, compartment_of, before, after):
@@ -120,11 +168,26 @@ def rectifications(user, person):
     return RectificationEntry.objects.filter(person=person, compartment__in=held).select_related("user")
 
 
+def read_rectifications(user, person, limit=500):
+    """rectifications(), a page of them, journaled as a read of the compartments they show."""
+    entries = list(rectifications(user, person)[:limit])
+    record(user, person, Action.READ, {IDENTITY, *{e.compartment for e in entries}})
+    return entries
+
+
 # Reading the trail ------------------------------------------------------------------------------
 
 def person_accesses(user, person, limit=20):
     """Who consulted this person's record, for the person's page (the person must be visible)."""
-    return list(AccessEvent.objects.filter(person_id=person.pk).select_related("user")[:limit])
+    return list(AccessEvent.objects.concerning(person.pk).select_related("user")[:limit])
+
+
+def read_person_accesses(user, person, limit=20):
+    """person_accesses() on its own (the API), journaled: who consulted the record is part of what is read
+    about the person (identity: who works with them). The person's page journals its own read."""
+    events = person_accesses(user, person, limit)
+    record(user, person, Action.READ, {IDENTITY})
+    return events
 
 
 def managed_service_ids(user):
@@ -143,10 +206,10 @@ def journal(user, *, person_id=None, user_id=None, action=None, compartment=None
         from django.utils.translation import gettext as _
 
         raise Forbidden(_("Only a head of service reads the access journal."), code="head_of_service_only")
-    followed = FollowUp.objects.filter(service_id__in=services).values("person_id")
-    qs = AccessEvent.objects.filter(Q(person_id__in=followed) | Q(service_id__in=services))
+    followed = FollowUp.objects.filter(service_id__in=services)
+    qs = AccessEvent.objects.concerning_any(followed) | AccessEvent.objects.filter(service_id__in=services)
     if person_id is not None:
-        qs = qs.filter(person_id=person_id)
+        qs = qs.concerning(person_id)
     if user_id is not None:
         qs = qs.filter(user_id=user_id)
     if action:
@@ -254,6 +317,21 @@ def record_membership_change(user, membership, before, after, base_url=""):
         service_id=membership.service_id, operator_id=operator_id, action=action,
         before=_plain(before), after=_plain(after), opens_health=health, heads_notified=len(heads),
         mails_sent=mails)
+
+
+def record_property_role(user, grant, action):
+    """Journal a property role granted or withdrawn (PropertyRoleEvent, append-only), in the caller's
+    transaction: no grant changes without its event."""
+    actor = user if getattr(user, "is_authenticated", False) else None
+    return PropertyRoleEvent.objects.create(
+        user=actor, username=actor.get_username() if actor else "", grantee_id=grant.user_id,
+        grantee_username=grant.user.get_username(), operator_id=grant.operator_id, access_id=grant.pk,
+        action=action)
+
+
+def property_role_journal(operator_ids):
+    """The property role events of these operators, latest first."""
+    return PropertyRoleEvent.objects.filter(operator_id__in=operator_ids)
 
 
 def membership_journal(user):

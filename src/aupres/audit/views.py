@@ -6,9 +6,8 @@ from django.shortcuts import render
 
 from aupres.audit import export as gdpr_export
 from aupres.audit import services
-from aupres.audit.models import Action, Channel
+from aupres.audit.models import Action, Channel, compartment_choices
 from aupres.core.errors import Forbidden
-from aupres.core.models import Compartment
 from aupres.services.models import Profession, Service
 
 
@@ -22,20 +21,21 @@ def journal(request):
         "user_id": _int(request.GET.get("compte")),
         "action": request.GET.get("action") if request.GET.get("action") in Action.values else None,
         "compartment": request.GET.get("compartiment")
-        if request.GET.get("compartiment") in [*Compartment.values, "identity"] else None,
+        if request.GET.get("compartiment") in compartment_choices() else None,
     }
     try:
         events = services.journal(request.user, **filters)
     except Forbidden as error:
         return render(request, "403.html", {"message": error.message}, status=403)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
-    names = services.person_names(request.user, [e.person_id for e in page])
+    names = services.person_names(request.user, [pid for e in page for pid in e.person_id_list])
     for event in page:
         event.person_name = names.get(event.person_id)
+        event.persons_named = [(pid, names.get(pid)) for pid in event.person_id_list]
     team_changes = _team_changes(request.user)
     return render(request, "audit/journal.html", {
         "page": page, "filters": filters, "actions": Action.choices, "team_changes": team_changes,
-        "compartments": [("identity", "Identity"), *Compartment.choices],
+        "compartments": list(compartment_choices().items()),
     })
 
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Reply
 
-from aupres.audit.services import record, route_of
 from aupres.care import indicators, pathology, services
 from aupres.care.models import (
     CareContactKind,
@@ -17,7 +16,7 @@ from aupres.care.models import (
     Shift,
     StayReasonKind,
 )
-from aupres.care.scales import SCALES
+from aupres.care.scales import AGGIR_ADVERBS, SCALES
 from aupres.core.models import Compartment
 from aupres.indicators.services import make_period
 
@@ -26,13 +25,10 @@ HEALTH = {Compartment.HEALTH}
 ID = {"ge": 1, "le": 2**62}
 
 
-def _audit(request, persons, action):
-    record(request.user, persons, action, HEALTH, "api", route_of(request))
-
-
 class CodeOut(Schema):
     code: str
     description: str
+    french: str = ""  # the French search term that leads to the code (no French label ships with ICD-10)
 
 
 class SearchIn(Schema):
@@ -163,7 +159,7 @@ class TransmissionOut(Schema):
 
 class ScaleIn(Schema):
     scale: str = Field(..., max_length=24)
-    answers: dict[str, str | float | int] = Field(..., max_length=20)
+    answers: dict[str, str | float | int] = Field(..., max_length=60)  # AGGIR: 24 items and their adverbs
     on: datetime.date | None = None
     service: int | None = Field(None, **ID)
 
@@ -235,11 +231,7 @@ class CareRecordOut(Schema):
 
 @router.post("/care/icd10/search", response=list[CodeOut], summary="ICD-10 codes matching a code or words")
 def icd10_search(request, payload: SearchIn):
-    from aupres.core.errors import NotFound
-
-    if not services.ward_services(request.user).exists():
-        raise NotFound()
-    return [{"code": c, "description": d} for c, d in pathology.search(payload.text)]
+    return [{"code": c, "description": d, "french": f} for c, d, f in services.search_codes(request.user, payload.text)]
 
 
 # The person's care record -----------------------------------------------------------------------------
@@ -247,16 +239,16 @@ def icd10_search(request, payload: SearchIn):
 @router.get("/persons/{int:person_id}/care", response=CareRecordOut, summary="The person's care record")
 def care_record(request, person_id: int):
     person = services.person_for_read(request.user, person_id)
-    prescriptions = services.prescriptions_of(request.user, person)
-    out = {"person_id": person.pk, "conditions": services.conditions_of(request.user, person),
-           "stay_reasons": services.stay_reasons_of(request.user, person), "prescriptions": prescriptions,
-           "adherence": services.adherence(prescriptions),
-           "transmissions": services.transmissions_of(request.user, person),
-           "scales": services.scale_series(request.user, person),
-           "care_prescriptions": services.care_prescriptions_of(request.user, person),
-           "care_network": services.care_contacts_of(request.user, person)}
-    _audit(request, person, "read")
-    return out
+    return {"person_id": person.pk, **services.care_record(request.user, person)}
+
+
+@router.get("/persons/{int:person_id}/fhir", summary="The person's health compartment as a FHIR R4 Bundle "
+            "(collection: Patient, EpisodeOfCare, Encounter, Observation, Condition, Immunization, ServiceRequest)")
+def fhir_bundle(request, person_id: int):
+    from aupres.care import fhir
+
+    _person, bundle = fhir.health_bundle(request.user, person_id)
+    return bundle
 
 
 @router.post("/persons/{int:person_id}/conditions", response={201: ConditionOut}, summary="Code a health problem")
@@ -264,7 +256,6 @@ def add_condition(request, person_id: int, payload: ConditionIn):
     person = services.person_for_write(request.user, person_id)
     condition = services.add_condition(request.user, person, payload.code, payload.onset_on, payload.status,
                                        payload.note, payload.service)
-    _audit(request, person, "create")
     return Reply(201, condition)
 
 
@@ -272,7 +263,6 @@ def add_condition(request, person_id: int, payload: ConditionIn):
 def update_condition(request, condition_id: int, payload: ConditionPatch):
     condition, person = services.update_condition(request.user, condition_id, payload.version, payload.status,
                                                   payload.onset_on, payload.note)
-    _audit(request, person, "update")
     return condition
 
 
@@ -281,7 +271,6 @@ def update_condition(request, condition_id: int, payload: ConditionPatch):
 def set_stay_reason(request, person_id: int, payload: StayReasonIn):
     person = services.person_for_write(request.user, person_id)
     reason = services.set_stay_reason(request.user, person, payload.followup, payload.code, payload.version)
-    _audit(request, person, "update")
     return Reply(201, reason)
 
 
@@ -291,14 +280,12 @@ def add_prescription(request, person_id: int, payload: PrescriptionIn):
     prescription = services.add_prescription(
         request.user, person, payload.drug, payload.dose, payload.route, payload.times, payload.starts_on,
         payload.ends_on, payload.prescriber, payload.notes, payload.service)
-    _audit(request, person, "create")
     return Reply(201, prescription)
 
 
 @router.post("/prescriptions/{int:prescription_id}/stop", response=PrescriptionOut, summary="End a prescription")
 def stop_prescription(request, prescription_id: int, payload: StopIn):
     prescription, person = services.stop_prescription(request.user, prescription_id, payload.version, payload.ends_on)
-    _audit(request, person, "update")
     return prescription
 
 
@@ -307,7 +294,6 @@ def stop_prescription(request, prescription_id: int, payload: StopIn):
 def record_dose(request, prescription_id: int, payload: DoseIn):
     dose, created, person = services.record_dose(request.user, prescription_id, payload.due_on, payload.due_time,
                                                  payload.status, payload.reason)
-    _audit(request, person, "create" if created else "read")
     return Reply(201 if created else 200, dose)
 
 
@@ -317,7 +303,6 @@ def add_transmission(request, person_id: int, payload: TransmissionIn):
     person = services.person_for_write(request.user, person_id)
     t = services.add_transmission(request.user, person, payload.target, payload.data, payload.actions,
                                   payload.results, payload.on, payload.shift, payload.service)
-    _audit(request, person, "create")
     return Reply(201, t)
 
 
@@ -325,17 +310,19 @@ def add_transmission(request, person_id: int, payload: TransmissionIn):
 def add_scale(request, person_id: int, payload: ScaleIn):
     person = services.person_for_write(request.user, person_id)
     result = services.record_scale(request.user, person, payload.scale, payload.answers, payload.on, payload.service)
-    _audit(request, person, "create")
     return Reply(201, result)
 
 
 @router.get("/care/scales", summary="The standard scales: items, answers and their points, thresholds")
 def list_scales(request):
     return [{"code": s.code, "label": str(s.label), "kind": s.kind, "higher_is_worse": s.higher_is_worse,
-             "items": [{"code": i.code, "label": str(i.label), "computed": i.computed, "minimum": i.minimum,
+             "items": [{"code": i.code, "label": str(i.label), "computed": i.computed, "adverbs": i.adverbs,
+                        "minimum": i.minimum,
                         "maximum": i.maximum, "choices": [{"value": v, "label": str(lab), "points": p}
                                                           for v, lab, p in i.choices]} for i in s.items],
-             "levels": [{"code": c, "label": str(lab), "from": low} for c, lab, low in s.levels]}
+             "levels": [{"code": c, "label": str(lab), "from": low} for c, lab, low in s.levels],
+             # AGGIR: an item may be answered by "<item>_adverbs" (letters among these; "-" for none)
+             "adverbs": [{"code": c, "label": str(lab)} for c, lab in AGGIR_ADVERBS] if s.kind == "aggir" else []}
             for s in SCALES.values()]
 
 
@@ -345,7 +332,6 @@ def add_care_prescription(request, person_id: int, payload: CarePrescriptionIn):
     person = services.person_for_write(request.user, person_id)
     cp = services.add_care_prescription(request.user, person, payload.followup, payload.prescribed_on,
                                         payload.starts_on, payload.ends_on, payload.prescriber, payload.renews)
-    _audit(request, person, "create")
     return Reply(201, cp)
 
 
@@ -355,7 +341,6 @@ def add_care_contact(request, person_id: int, payload: CareContactIn):
     person = services.person_for_write(request.user, person_id)
     contact = services.add_care_contact(request.user, person, payload.kind, payload.name, payload.speciality,
                                         payload.phone, payload.notes, payload.service)
-    _audit(request, person, "create")
     return Reply(201, contact)
 
 
@@ -378,12 +363,11 @@ def _slot(slot):
 def ward_chart(request, service_id: int, day: datetime.date | None = None):
     from django.utils import timezone
 
-    service = services.ward_service(request.user, service_id)
+    service, rows, _places = services.ward_chart(request.user, service_id, day or timezone.localdate())
     day = day or timezone.localdate()
-    rows = services.day_chart(service, day)
-    _audit(request, [r["person"] for r in rows], "list")
     return {"service_id": service.pk, "day": day, "persons": [{
         "person_id": r["person"].pk, "name": str(r["person"]),
+        "place": None if r["place"] is None else {"id": r["place"].pk, "label": r["place"].label},
         "doses": [{"prescription_id": line["prescription"].pk, "drug": line["prescription"].drug,
                    "dose": line["prescription"].dose, "route": line["prescription"].route,
                    "slots": [_slot(s) for s in line["slots"]]} for line in r["lines"]],
@@ -394,8 +378,7 @@ def ward_chart(request, service_id: int, day: datetime.date | None = None):
 @router.get("/care/wards/{int:service_id}/alerts", summary="Missed doses, prescriptions ending, visits behind")
 def ward_alerts(request, service_id: int):
     service = services.ward_service(request.user, service_id)
-    found = services.alerts(service)
-    _audit(request, sorted({a["person"].pk for a in found}), "list")
+    found = services.ward_alerts(request.user, service)
     return [{"kind": a["kind"], "person_id": a["person"].pk, "on": a["on"],
              "time": a["time"].strftime("%H:%M") if a.get("time") else None,
              "record_id": a["record"].pk, "days": a.get("days"), "every": a.get("every")} for a in found]
@@ -408,5 +391,4 @@ def health_indicators(request, q: Query[FiguresQuery]):
     found = services.ward_service(request.user, q.service)
     period = make_period(q.start, q.end)
     return {"service_id": found.pk, "from": period.start, "to": period.end,
-            "tables": indicators.health_figures(Service.objects.filter(pk=found.pk), period),
-            "entry_exit": indicators.entry_exit_figures(Service.objects.filter(pk=found.pk), period)}
+            "tables": indicators.health_figures(Service.objects.filter(pk=found.pk), period)}

@@ -1,8 +1,9 @@
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from aupres.care.models import CareContactKind, ConditionStatus, Route, Shift
-from aupres.care.scales import SCALES
+from aupres.care.scales import ADVERBS_SUFFIX, AGGIR_ADVERBS, SCALES
 from aupres.core.forms import date_input
 
 
@@ -42,8 +43,22 @@ class PainForm(forms.Form):
                               widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
 
 
+class AdverbsField(forms.MultipleChoiceField):
+    """The AGGIR adverbs met, as the guide's letters in its order ("STH")."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=AGGIR_ADVERBS, required=False, **kwargs)
+
+    def clean(self, value):
+        ticked = super().clean(value)
+        return "".join(code for code, _label in AGGIR_ADVERBS if code in ticked)
+
+
 def scale_form(scale_code, data=None):
-    """A form built from the scale's items (scales.py): a choice per item, or a number."""
+    """A form built from the scale's items (scales.py): a choice per item, or a number. An AGGIR item is
+    coded directly or through the adverbs it meets (scales.score checks one of the two is given)."""
     scale = SCALES[scale_code]
     fields = {}
     for item in scale.items:
@@ -51,11 +66,22 @@ def scale_form(scale_code, data=None):
             continue
         if item.choices:
             fields[item.code] = forms.ChoiceField(label=item.label, widget=forms.RadioSelect,
+                                                  required=item.required and not item.adverbs,
                                                   choices=[(v, label) for v, label, _p in item.choices])
+            if item.adverbs:
+                fields[item.code + ADVERBS_SUFFIX] = AdverbsField(
+                    label=format_lazy(_("{item}: or the adverbs met (all four: A, some: B)"), item=item.label))
         else:
             fields[item.code] = forms.DecimalField(label=item.label, min_value=item.minimum, max_value=item.maximum,
                                                    decimal_places=1)
-    return type("ScaleForm", (forms.Form,), fields)(data)
+    form = type("ScaleForm", (forms.Form,), fields)(data)
+    if scale.kind == "aggir":
+        # The grid on one compact line per item (code, then the adverbs), grouped as the guide groups them.
+        sections = {}
+        for item in scale.items:
+            sections.setdefault(item.section, []).append((form[item.code], form[item.code + ADVERBS_SUFFIX]))
+        form.aggir_sections = list(sections.items())
+    return form
 
 
 class StayReasonForm(forms.Form):
@@ -86,3 +112,18 @@ class CareContactForm(forms.Form):
     speciality = forms.CharField(label=_("Speciality or department"), max_length=200, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     notes = forms.CharField(label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConditionStatusForm(forms.Form):
+    """A change of a health problem: its status (resolved: the day is recorded), onset and note."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=ConditionStatus.choices)
+    onset_on = forms.DateField(label=_("Onset"), required=False, widget=date_input())
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PrescriptionStopForm(forms.Form):
+    ends_on = forms.DateField(label=_("Last day of the treatment"), widget=date_input(),
+                              help_text=_("The doses of that day are still given; none after it."))
+    version = forms.IntegerField(widget=forms.HiddenInput)

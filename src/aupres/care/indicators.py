@@ -1,10 +1,19 @@
-"""Health figures of the care record: persons by pathology group, stays by reason (issue #20).
+"""Health figures of the care record: persons by pathology group, stays by reason (issue #20); and entry
+against exit, registered in the indicator engine.
 
-They are computed by the indicator engine's means (its Indicator, Period and caseload) but kept OUT of
-its registry, so that dashboards, exports, submissions, the funders' view and the activity report,
-which read every indicator of the registry, never carry them: they are published only here, to readers
-who hold the health compartment in the service (services.ward_service), and always through the
-disclosure control (small cells "< 5", complementary suppression).
+Persons by pathology group and stays by reason are computed by the indicator engine's means (its
+Indicator, Period and caseload) but kept OUT of its registry, so that dashboards, exports, submissions,
+the funders' view and the activity report, which read every indicator of the registry, never carry them:
+they are published only here, to readers who hold the health compartment in the service
+(services.ward_service), and always through the disclosure control (small cells "< 5", complementary
+suppression).
+
+Entry against exit (housing, health cover and resources at admission and at exit, entries into ordinary
+housing) IS in the registry (register(), called by CareConfig.ready()), so that the dashboards, exports,
+submissions, the funders' view and the activity report carry it through the engine's coordinated
+disclosure control (indicators.services.publish_tables: the exits' family, whose totals are one number).
+Its indicators are marked `health`: withheld from readers without the health compartment on the scope
+unless its caseload is large (indicators.services.HEALTH_MIN_POPULATION), like the health acts.
 """
 
 from django.db.models import Count, DateField, Exists, OuterRef, Q, Subquery, Value
@@ -13,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aupres.care.models import Condition, PathologyGroup, StayReason, StayReasonKind
 from aupres.followups.models import FollowUp
-from aupres.indicators import disclosure, engine
+from aupres.indicators import disclosure, engine, formats
 from aupres.persons.models import (
     RIGHT_VALUES_BY_KIND,
     LivingSituation,
@@ -59,7 +68,7 @@ HEALTH_INDICATORS = {
 
 def publish(code, table):
     """One table, disclosure-controlled: {"values": {key: n or None}, "hidden": {key: kind}, "total"}."""
-    ind = HEALTH_INDICATORS.get(code) or ENTRY_EXIT_INDICATORS[code]
+    ind = HEALTH_INDICATORS[code]
     grid = disclosure.one_dimensional(table, total=ind.has_total)
     masked = disclosure.suppress(grid)
     keys = list(table)
@@ -72,16 +81,12 @@ def publish(code, table):
     return {"code": code, "label": str(ind.label), "unit": ind.unit, "dimension": str(ind.dimension),
             "date_rule": str(ind.date_rule),
             "columns": [{"key": k, "label": labels.get(k, k), "value": values[k],
-                         "shown": disclosure.label(masked, ("cell", "", k))} for k in keys],
+                         "shown": formats.cell(values[k], hidden.get(k))} for k in keys],
             "values": values, "hidden": hidden, "total": total}
 
 
 def health_figures(services, period):
     return [publish(code, ind.compute(services, period)) for code, ind in HEALTH_INDICATORS.items()]
-
-
-def entry_exit_figures(services, period):
-    return [publish(code, ind.compute(services, period)) for code, ind in ENTRY_EXIT_INDICATORS.items()]
 
 
 # Entry against exit (ACT activity reports): housing, health cover and income at admission and at exit of the
@@ -121,22 +126,28 @@ HOUSING = tuple(LivingSituationKind.choices)
 COVER = tuple((v, label) for v, label in RightValue.choices if v in RIGHT_VALUES_BY_KIND[RightKind.HEALTH_COVER])
 INCOME = tuple((v, label) for v, label in RightValue.choices if v in RIGHT_VALUES_BY_KIND[RightKind.INCOME])
 EXIT_RULE = _("follow-ups that ended in the period")
+_AT_EXITS = {"unit": engine.FOLLOWUPS, "date_rule": EXIT_RULE, "health": True}
 ENTRY_EXIT_INDICATORS = {ind.code: ind for ind in (
-    engine.Indicator("housing_at_entry", _("Housing at admission"), engine.FOLLOWUPS, EXIT_RULE,
-                     _("living situation on the day of admission"), HOUSING,
-                     _at(LivingSituation, "opened_on", HOUSING)),
-    engine.Indicator("housing_at_exit", _("Housing at exit"), engine.FOLLOWUPS, EXIT_RULE,
-                     _("living situation on the day of exit"), HOUSING, _at(LivingSituation, "closed_on", HOUSING)),
-    engine.Indicator("health_cover_at_entry", _("Health cover at admission"), engine.FOLLOWUPS, EXIT_RULE,
-                     _("health cover"), COVER, _at(RightStatus, "opened_on", COVER, kind=RightKind.HEALTH_COVER)),
-    engine.Indicator("health_cover_at_exit", _("Health cover at exit"), engine.FOLLOWUPS, EXIT_RULE,
-                     _("health cover"), COVER, _at(RightStatus, "closed_on", COVER, kind=RightKind.HEALTH_COVER)),
-    engine.Indicator("income_at_entry", _("Resources at admission"), engine.FOLLOWUPS, EXIT_RULE, _("income"),
-                     INCOME, _at(RightStatus, "opened_on", INCOME, kind=RightKind.INCOME)),
-    engine.Indicator("income_at_exit", _("Resources at exit"), engine.FOLLOWUPS, EXIT_RULE, _("income"),
-                     INCOME, _at(RightStatus, "closed_on", INCOME, kind=RightKind.INCOME)),
+    engine.Indicator("housing_at_entry", _("Housing at admission"), dimension=_("living situation on the day of "
+                     "admission"), choices=HOUSING, compute=_at(LivingSituation, "opened_on", HOUSING), **_AT_EXITS),
+    engine.Indicator("housing_at_exit", _("Housing at exit"), dimension=_("living situation on the day of exit"),
+                     choices=HOUSING, compute=_at(LivingSituation, "closed_on", HOUSING), **_AT_EXITS),
+    engine.Indicator("health_cover_at_entry", _("Health cover at admission"), dimension=_("health cover"),
+                     choices=COVER, compute=_at(RightStatus, "opened_on", COVER, kind=RightKind.HEALTH_COVER),
+                     **_AT_EXITS),
+    engine.Indicator("health_cover_at_exit", _("Health cover at exit"), dimension=_("health cover"), choices=COVER,
+                     compute=_at(RightStatus, "closed_on", COVER, kind=RightKind.HEALTH_COVER), **_AT_EXITS),
+    engine.Indicator("income_at_entry", _("Resources at admission"), dimension=_("income"), choices=INCOME,
+                     compute=_at(RightStatus, "opened_on", INCOME, kind=RightKind.INCOME), **_AT_EXITS),
+    engine.Indicator("income_at_exit", _("Resources at exit"), dimension=_("income"), choices=INCOME,
+                     compute=_at(RightStatus, "closed_on", INCOME, kind=RightKind.INCOME), **_AT_EXITS),
     engine.Indicator("entries_into_housing", _("Entries into ordinary housing during the follow-up"), engine.PERSONS,
                      _("moved into their own housing during a follow-up, in the period"), _("housing"),
                      ((LivingSituationKind.OWN_HOUSING.value, LivingSituationKind.OWN_HOUSING.label),),
-                     entries_into_housing, has_total=False),
+                     entries_into_housing, has_total=False, additive=False, health=True),
 )}
+
+
+def register():
+    """Put entry against exit in the engine's registry (once, at start-up: CareConfig.ready())."""
+    engine.REGISTRY.update(ENTRY_EXIT_INDICATORS)

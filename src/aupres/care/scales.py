@@ -7,15 +7,24 @@ migration for the choices); services.score() reads only this table.
 - undernutrition: weight and height give the BMI; the MNA short form (MNA-SF, 0–14) screens, its BMI item
   computed from the BMI;
 - pressure ulcer: Braden scale (6–23; the lower, the higher the risk);
-- autonomy: the AGGIR grid, variables coded A/B/C, the GIR group computed by the official rank algorithm
-  (Code de l'action sociale et des familles, annexe 2-2): eight discriminant variables are summed with the
-  weights of groups A to H in turn; the first sum reaching its threshold gives the rank, the rank gives the
-  GIR (1 = most dependent, 6 = autonomous).
+- autonomy: the AGGIR grid (Code de l'action sociale et des familles, annexes 2-1 and 2-2), coded A/B/C: six
+  of the ten discriminant variables are coded through their sub-variables (coherence: communication and
+  behaviour; orientation: time and space; washing: upper and lower body; dressing: upper, middle and lower;
+  eating: helping oneself and eating; elimination: urinary and faecal), the variable's code following from
+  theirs by the guide's combination rules (AGGIR_COMBINATIONS); the seven illustrative variables (managing
+  one's affairs, cooking, housework, transport, shopping, following the treatment, leisure) are recorded and
+  weigh nothing. The GIR group is computed by the official rank algorithm (annexe 2-2): eight discriminant
+  variables are summed with the weights of groups A to H in turn; the first sum reaching its threshold gives
+  the rank, the rank gives the GIR (1 = most dependent, 6 = autonomous).
+  Each (sub-)variable may be coded through the guide's four adverbs instead of directly (AGGIR_ADVERBS): the
+  evaluator ticks those the person meets (does it spontaneously, fully, correctly, usually); all four give A,
+  some give B, none gives C (« ne fait pas »). A grid keeps the adverbs ticked beside the code they gave.
 """
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,6 +36,10 @@ class Item:
     minimum: float | None = None  # numeric items: the range
     maximum: float | None = None
     computed: bool = False  # derived from other items (not asked)
+    required: bool = True  # an optional item may be left blank (it weighs nothing in the score)
+    part_of: str = ""  # AGGIR: the variable this sub-variable codes
+    adverbs: bool = False  # AGGIR: may be coded through the four adverbs (S, T, C, H)
+    section: object = ""  # the heading the form groups the item under
 
 
 @dataclass(frozen=True)
@@ -109,8 +122,91 @@ AGGIR_VARIABLES = (
     ("transfers", _("Transfers")), ("moving_inside", _("Moving about indoors")),
     ("moving_outside", _("Moving about outdoors")), ("communication", _("Communicating at a distance")),
 )
+# Sub-variables of the grid (annexe 2-1): a variable listed here is coded through them.
+AGGIR_SUBVARIABLES = {
+    "coherence": (("communication", _("communication")), ("behaviour", _("behaviour"))),
+    "orientation": (("time", _("in time")), ("space", _("in space"))),
+    "toilet": (("upper", _("upper body")), ("lower", _("lower body"))),
+    "dressing": (("upper", _("upper body")), ("middle", _("middle")), ("lower", _("lower body"))),
+    "eating": (("serving", _("helping oneself")), ("eating", _("eating"))),
+    "elimination": (("urinary", _("urinary")), ("faecal", _("faecal"))),
+}
+# How a variable's code follows from its sub-variables' (in the order above): all A gives A, all C gives C,
+# any other combination gives B except those listed here, which give C (coherence, orientation and
+# elimination: one part not done at all; eating: one part not done and the other partly).
+AGGIR_COMBINATIONS = {
+    "coherence": {"AC", "CA", "BC", "CB"},
+    "orientation": {"AC", "CA", "BC", "CB"},
+    "eating": {"BC", "CB"},
+    "elimination": {"AC", "CA", "BC", "CB"},
+}
+AGGIR_ILLUSTRATIVE = (
+    ("management", _("Managing one's affairs, budget and property")), ("cooking", _("Cooking")),
+    ("housework", _("Housework")), ("transport", _("Transport")), ("shopping", _("Shopping")),
+    ("treatment", _("Following the treatment")), ("leisure", _("Leisure activities")),
+)
+# The guide's four adverbs (annexe 2-1), in its order: the person does it alone spontaneously, fully,
+# correctly and usually. Codes are the guide's own letters.
+AGGIR_ADVERBS = (("S", _("spontaneously")), ("T", _("fully")), ("C", _("correctly")), ("H", _("usually")))
+ADVERBS_SUFFIX = "_adverbs"
 _ABC = _choices(("A", _("A: does it alone, fully, usually and correctly"), 0), ("B", _("B: partly"), 0),
                 ("C", _("C: does not do it"), 0))
+
+
+def _aggir_items():
+    discriminant, illustrative = _("Discriminant variables"), _("Illustrative variables (not in the GIR)")
+    items = []
+    for code, label in AGGIR_VARIABLES:
+        for sub, sub_label in AGGIR_SUBVARIABLES.get(code, ()):
+            items.append(Item(f"{code}_{sub}", format_lazy("{} — {}", label, sub_label), _ABC, part_of=code,
+                              section=discriminant, adverbs=True))
+        if code not in AGGIR_SUBVARIABLES:
+            items.append(Item(code, label, _ABC, section=discriminant, adverbs=True))
+    items += [Item(code, label, _ABC, required=False, section=illustrative, adverbs=True)
+              for code, label in AGGIR_ILLUSTRATIVE]
+    return tuple(items)
+
+
+def aggir_code_from_adverbs(ticked):
+    """The code the adverbs met give (the guide: all four A, none C, any other B)."""
+    met = set(ticked)
+    return "A" if met == {code for code, _label in AGGIR_ADVERBS} else "C" if not met else "B"
+
+
+def _aggir_adverbs(scale, raw):
+    """Codes the items answered by their adverbs. A code given beside adverbs must be the one they give (a
+    grid copied with a slip is refused rather than silently recoded). Returns {item: adverbs kept}."""
+    known = "".join(code for code, _label in AGGIR_ADVERBS)
+    kept = {}
+    for item in scale.items:
+        given = raw.get(item.code + ADVERBS_SUFFIX)
+        if not item.adverbs or given in (None, ""):
+            continue
+        letters = given if isinstance(given, str) else "".join(given)
+        if letters.strip() == "-":  # none met: « ne fait pas »
+            letters = ""
+        if any(letter not in known for letter in letters):
+            raise ScaleError(_("The adverbs are S, T, C and H (spontaneously, fully, correctly, usually)."),
+                             item.code + ADVERBS_SUFFIX)
+        letters = "".join(code for code in known if code in letters)  # the guide's order, once each
+        derived = aggir_code_from_adverbs(letters)
+        if raw.get(item.code) not in (None, "", derived):
+            raise ScaleError(format_lazy(_("The adverbs ticked give {code}, not {given}."), code=derived,
+                                         given=raw[item.code]), item.code)
+        raw[item.code] = derived
+        kept[item.code + ADVERBS_SUFFIX] = letters or "-"
+    return kept
+
+
+def aggir_variable(variable, codes):
+    """The code of a variable from its sub-variables' codes, in order ("AB" -> "B")."""
+    joined = "".join(codes)
+    if set(joined) == {"A"}:
+        return "A"
+    if set(joined) == {"C"} or joined in AGGIR_COMBINATIONS.get(variable, ()):
+        return "C"
+    return "B"
+
 
 # Annexe 2-2 of the Code de l'action sociale et des familles: for each group, the value of modality C then of
 # modality B for the eight discriminant variables (coherence … moving_inside; moving_outside and
@@ -128,8 +224,7 @@ AGGIR_GROUPS = (
 )
 RANK_TO_GIR = {1: 1, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 2, 8: 3, 9: 3, 10: 4, 11: 4, 12: 5, 13: 6}
 
-AGGIR = Scale("aggir", _("Autonomy (AGGIR grid, GIR group)"),
-              tuple(Item(code, label, _ABC) for code, label in AGGIR_VARIABLES),
+AGGIR = Scale("aggir", _("Autonomy (AGGIR grid, GIR group)"), _aggir_items(),
               levels=tuple((f"gir{n}", f"GIR {n}", n) for n in range(6, 0, -1)),
               kind="aggir", unit=_("GIR"))
 
@@ -180,16 +275,43 @@ def _level(scale, score):
     return scale.levels[-1][0]
 
 
+def _aggir_variables(raw):
+    """The answers with each variable coded from its sub-variables. A variable answered as a whole (an
+    evaluation copied from a paper grid that kept only the variables) is taken as it is when none of its
+    sub-variables is answered. Returns (answers, the variables answered as a whole)."""
+    whole = set()
+    for variable, subs in AGGIR_SUBVARIABLES.items():
+        codes = [raw.get(f"{variable}_{sub}") for sub, _label in subs]
+        if not any(codes) and raw.get(variable) not in (None, ""):
+            if raw[variable] not in ("A", "B", "C"):
+                raise ScaleError(_("This answer is not one of the scale's."), variable)
+            whole.add(variable)
+            continue
+        for (sub, _label), code in zip(subs, codes, strict=True):
+            if code in (None, ""):
+                raise ScaleError(_("Answer every item of the scale."), f"{variable}_{sub}")
+            if code not in ("A", "B", "C"):
+                raise ScaleError(_("This answer is not one of the scale's."), f"{variable}_{sub}")
+        raw[variable] = aggir_variable(variable, codes)
+    return raw, whole
+
+
 def score(scale_code, raw):
     """(answers kept, score, level) for the answers given, or ScaleError naming the item at fault."""
     scale = SCALES.get(scale_code)
     if scale is None:
         raise ScaleError(_("Unknown scale."), "scale")
     answers, points = {}, {}
+    raw, whole, adverbs = dict(raw or {}), set(), {}
+    if scale.kind == "aggir":
+        adverbs = _aggir_adverbs(scale, raw)
+        raw, whole = _aggir_variables(raw)
     for item in scale.items:
-        if item.computed:
+        if item.computed or item.part_of in whole:
             continue
-        value = (raw or {}).get(item.code)
+        value = raw.get(item.code)
+        if value in (None, "") and not item.required:
+            continue
         if value in (None, ""):
             raise ScaleError(_("Answer every item of the scale."), item.code)
         if item.choices:
@@ -207,6 +329,8 @@ def score(scale_code, raw):
                     "lo": item.minimum, "hi": item.maximum}, item.code)
             answers[item.code], points[item.code] = str(number), number
     if scale.kind == "aggir":
+        answers.update({code: raw[code] for code in AGGIR_SUBVARIABLES})
+        answers.update(adverbs)
         rank = aggir_rank(answers)
         gir = RANK_TO_GIR[rank]
         answers["rank"] = rank

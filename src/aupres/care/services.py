@@ -5,8 +5,8 @@ Access: everything here is the HEALTH compartment. Reading needs health on the p
 shows only the records of the services whose health content the reader may read
 (access.readable_services); writing needs health through a service that follows the person
 (access.require_write) and the record is filed under that service. Ward screens (day chart, alerts) list
-the persons followed by one service where the user holds health. Callers journal what they read and
-change (audit.record), ids and compartments only.
+the persons followed by one service where the user holds health. Each function that shows or changes a
+person's care record journals it (audit.record, issue #16): ids and the health compartment only.
 """
 
 import datetime
@@ -17,6 +17,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aupres.audit.services import record
 from aupres.care import pathology, scales
 from aupres.care.models import (
     Administration,
@@ -39,6 +40,7 @@ from aupres.followups.models import FollowUp
 from aupres.services.models import CapacityUnit, Service
 
 HEALTH = Compartment.HEALTH
+JOURNALED = {HEALTH}
 MISSED_AFTER = datetime.timedelta(hours=2)  # a dose not recorded 2 h after its time is missed
 ENDING_WITHIN_DAYS = 3  # a prescription ending within 3 days is announced
 CARE_PRESCRIPTION_ENDING_DAYS = 7
@@ -59,6 +61,27 @@ def person_for_write(user, person_id):
     person = access.get_visible_person(user, person_id)
     access.require_write(person, HEALTH)
     return person
+
+
+def person_for_form(user, person_id):
+    """The person for a care form's screen (it names them and files under their record): a read."""
+    person = person_for_write(user, person_id)
+    record(user, person, "read", JOURNALED)
+    return person
+
+
+def care_record(user, person):
+    """The person's care record as the user may read it (records of the services whose health content
+    they read), journaled as a read of the health compartment."""
+    access.require(person, HEALTH)
+    prescriptions = prescriptions_of(user, person)
+    found = {"person": person, "conditions": conditions_of(user, person),
+             "stay_reasons": stay_reasons_of(user, person), "prescriptions": prescriptions,
+             "adherence": adherence(prescriptions), "transmissions": transmissions_of(user, person),
+             "scales": scale_series(user, person), "care_prescriptions": care_prescriptions_of(user, person),
+             "care_network": care_contacts_of(user, person)}
+    record(user, person, "read", JOURNALED)
+    return found
 
 
 def readable_service_ids(user, person):
@@ -93,6 +116,29 @@ def ward_service(user, service_id):
     if service_id not in access.service_ids(user, HEALTH):
         raise NotFound()
     return Service.objects.get(pk=service_id)
+
+
+def ward_chart(user, service_id, day):
+    """The ward (one of the user's health services), its day chart in the order of its beds, and its places
+    that night (bed_plan: the board's rows), the persons listed journaled."""
+    service = ward_service(user, service_id)
+    plan = bed_plan(user, service, day)
+    rows = day_chart(service, day, plan=plan)
+    record(user, [r["person"] for r in rows], "list", JOURNALED, service_id=service.pk)
+    return service, rows, plan[1]
+
+
+def ward_alerts(user, service):
+    """The ward's alerts (the service is one of the user's wards: ward_service), persons journaled."""
+    found = alerts(service)
+    record(user, [a["person"] for a in found], "list", JOURNALED, service_id=service.pk)
+    return found
+
+
+def care_followups(user, person):
+    """The person's follow-ups by the user's services holding health (a care prescription is filed under one)."""
+    return list(FollowUp.objects.filter(person=person, service_id__in=access.following_services_of(
+        user, person, HEALTH)).select_related("service"))
 
 
 def ward_persons(service, day):
@@ -132,6 +178,14 @@ def _code(code, field="code"):
     return normalised
 
 
+def search_codes(user, text, limit=20):
+    """ICD-10 codes for the picker of the health professionals' forms (the catalogue: nothing personal, but
+    only for those who code, the users holding health somewhere): [(code, WHO label, French term)]."""
+    if not access.service_ids(user, HEALTH):
+        raise NotFound()
+    return pathology.search(str(text or "")[:100], limit=limit)
+
+
 def add_condition(user, person, code, onset_on=None, status=ConditionStatus.ACTIVE, note="", service_id=None):
     access.require_write(person, HEALTH)
     service_id = writing_service(user, person, service_id)
@@ -140,13 +194,16 @@ def add_condition(user, person, code, onset_on=None, status=ConditionStatus.ACTI
         raise DomainError(_("Unknown status."), field="status")
     if onset_on and onset_on > timezone.localdate():
         raise DomainError(_("The onset cannot be in the future."), field="onset_on")
-    return Condition.objects.create(
+    condition = Condition.objects.create(
         person=person, service_id=service_id, code=code, group=pathology.group_of(code), onset_on=onset_on,
         status=status, resolved_on=timezone.localdate() if status == ConditionStatus.RESOLVED else None,
         note=_text(note, 2000, "note"), recorded_by=user)
+    record(user, person, "create", JOURNALED, service_id=service_id)
+    return condition
 
 
-def update_condition(user, condition_id, version, status, onset_on=None, note=None):
+def condition_for_write(user, condition_id):
+    """(condition, person) for a change: 404 unless the user reads it, 403 unless their team recorded it."""
     condition = Condition.objects.filter(pk=condition_id).first()
     if condition is None:
         raise NotFound()
@@ -156,6 +213,18 @@ def update_condition(user, condition_id, version, status, onset_on=None, note=No
     access.require_write(person, HEALTH)
     if condition.service_id not in access.following_services_of(user, person, HEALTH):
         raise Forbidden(_("Only the team that recorded this problem changes it."), code="read_only_access")
+    return condition, person
+
+
+def condition_for_form(user, condition_id):
+    """(condition, person) for the screen that changes it: it shows the problem, a read (journaled)."""
+    condition, person = condition_for_write(user, condition_id)
+    record(user, person, "read", JOURNALED, service_id=condition.service_id)
+    return condition, person
+
+
+def update_condition(user, condition_id, version, status, onset_on=None, note=None):
+    condition, person = condition_for_write(user, condition_id)
     if status not in ConditionStatus.values:
         raise DomainError(_("Unknown status."), field="status")
     if onset_on and onset_on > timezone.localdate():
@@ -168,6 +237,7 @@ def update_condition(user, condition_id, version, status, onset_on=None, note=No
     if note is not None:
         condition.note = _text(note, 2000, "note")
     _versioned_save(condition, version, ["status", "onset_on", "resolved_on", "note"])
+    record(user, person, "update", JOURNALED, service_id=condition.service_id)
     return condition, person
 
 
@@ -194,14 +264,17 @@ def set_stay_reason(user, person, followup_id, code, version=None):
     if existing is None:
         try:
             with transaction.atomic():
-                return StayReason.objects.create(followup=followup, person=person, code=code,
-                                                 kind=pathology.stay_reason_of(code), recorded_by=user)
+                created = StayReason.objects.create(followup=followup, person=person, code=code,
+                                                    kind=pathology.stay_reason_of(code), recorded_by=user)
         except IntegrityError:
             raise stale_edit_error() from None
+        record(user, person, "create", JOURNALED, service_id=followup.service_id)
+        return created
     if version is None:
         raise stale_edit_error()
     existing.code, existing.kind, existing.recorded_by = code, pathology.stay_reason_of(code), user
     _versioned_save(existing, version, ["code", "kind", "recorded_by"])
+    record(user, person, "update", JOURNALED, service_id=followup.service_id)
     return existing
 
 
@@ -244,13 +317,15 @@ def add_prescription(user, person, drug, dose, route, times, starts_on, ends_on=
         raise DomainError(_("This field is required."), field="starts_on", code="required")
     if ends_on is not None and ends_on < starts_on:
         raise DomainError(_("The prescription ends before it starts."), field="ends_on")
-    return Prescription.objects.create(
+    prescription = Prescription.objects.create(
         person=person, service_id=service_id, drug=_text(drug, 200, "drug", True), dose=_text(dose, 100, "dose", True),
         route=route, times=_times(times), starts_on=starts_on, ends_on=ends_on,
         prescriber=_text(prescriber, 200, "prescriber", True), notes=_text(notes, 2000, "notes"), recorded_by=user)
+    record(user, person, "create", JOURNALED, service_id=service_id)
+    return prescription
 
 
-def _own_prescription(user, prescription_id, write=True):
+def prescription_for(user, prescription_id, write=True):
     prescription = Prescription.objects.filter(pk=prescription_id).first()
     if prescription is None:
         raise NotFound()
@@ -264,12 +339,24 @@ def _own_prescription(user, prescription_id, write=True):
     return prescription, person
 
 
+def prescription_for_form(user, prescription_id):
+    """(prescription, person) for the screen that stops it: it shows the line, a read (journaled)."""
+    prescription, person = prescription_for(user, prescription_id)
+    record(user, person, "read", JOURNALED, service_id=prescription.service_id)
+    return prescription, person
+
+
 def stop_prescription(user, prescription_id, version, ends_on):
-    prescription, person = _own_prescription(user, prescription_id)
+    """End a prescription on `ends_on` (its last day of doses); not beyond the end already prescribed."""
+    prescription, person = prescription_for(user, prescription_id)
     if ends_on is None or ends_on < prescription.starts_on:
         raise DomainError(_("The prescription ends before it starts."), field="ends_on")
+    if prescription.ends_on is not None and ends_on > prescription.ends_on:
+        raise DomainError(_("The prescription already ends on %(day)s: stop it on that day or before.") % {
+            "day": prescription.ends_on.strftime("%d/%m/%Y")}, field="ends_on")
     prescription.ends_on = ends_on
     _versioned_save(prescription, version, ["ends_on"])
+    record(user, person, "update", JOURNALED, service_id=prescription.service_id)
     return prescription, person
 
 
@@ -284,7 +371,7 @@ def record_dose(user, prescription_id, due_on, due_time, status, reason="", at=N
     """Record how a scheduled dose went. Idempotent: the same dose recorded again (a double tap, two
     tablets at once) returns the record already there; a different outcome for a dose already recorded
     is a conflict (409), never a second record. A refused or not-given dose needs its reason."""
-    prescription, person = _own_prescription(user, prescription_id)
+    prescription, person = prescription_for(user, prescription_id)
     if status not in DoseStatus.values:
         raise DomainError(_("Unknown status."), field="status")
     reason = _text(reason, 1000, "reason")
@@ -310,6 +397,7 @@ def record_dose(user, prescription_id, due_on, due_time, status, reason="", at=N
     if not created and (dose.status != status or (reason and dose.reason != reason)):
         raise Conflict(_("This dose was already recorded (%(status)s) by someone else.") % {
             "status": dose.get_status_display()}, code="dose_already_recorded")
+    record(user, person, "create" if created else "read", JOURNALED, service_id=prescription.service_id)
     return dose, created, person
 
 
@@ -322,11 +410,35 @@ def _is_missed(day, time, now):
     return due + MISSED_AFTER < now
 
 
-def day_chart(service, day, now=None):
+def bed_plan(user, service, day):
+    """Who sleeps in which place (bed, room, apartment) of the service the night of `day`, from the places
+    app's occupancy board: ({person_id: place}, the board's rows, in the order of their labels with numbers
+    compared as numbers: each place with its stays, free persons and whether it is out of service). Empty
+    for a service without places (a round)."""
+    from aupres.places import services as places
+
+    if not places.service_has_places(service):
+        return {}, []
+    rows = sorted(places.board(user, service, day, days=1).rows, key=lambda row: _natural(row.place.label))
+    return {s.person_id: row.place for row in rows for s in row.stays}, rows
+
+
+def _natural(label):
+    """« Lit 2 » before « Lit 10 »: the numbers in a label compared as numbers."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part.lower()) for part in re.split(r"(\d+)", label)]
+
+
+def day_chart(service, day, now=None, plan=None):
     """The day's administration chart of a ward or round: per person, each scheduled dose with its record
-    (or pending / missed), the day's transmissions and the latest pain score. Few queries, whatever the size."""
+    (or pending / missed), the day's transmissions and the latest pain score. Few queries, whatever the size.
+    With the day's `plan` (bed_plan), each person carries the place they sleep in that night ("place", None
+    when none) and the persons come in the order of the beds, those without one last."""
     now = now or timezone.now()
     persons = ward_persons(service, day)
+    beds, board = plan or ({}, [])
+    if beds:
+        order = {row.place.pk: i for i, row in enumerate(board)}
+        persons.sort(key=lambda p: order[beds[p.pk].pk] if p.pk in beds else len(order))
     ids = [p.pk for p in persons]
     prescriptions = list(Prescription.objects.filter(service=service, person_id__in=ids, starts_on__lte=day)
                          .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day)).order_by("drug", "pk"))
@@ -351,7 +463,7 @@ def day_chart(service, day, now=None):
                 slots.append({"time": time, "record": record, "state": state})
             lines.append({"prescription": p, "slots": slots})
         rows.append({"person": person, "lines": lines, "transmissions": transmissions.get(person.pk, []),
-                     "pain": pains.get(person.pk)})
+                     "pain": pains.get(person.pk), "place": beds.get(person.pk)})
     return rows
 
 
@@ -399,8 +511,10 @@ def add_transmission(user, person, target, data="", actions="", results="", on=N
               "results": _text(results, 4000, "results")}
     if not any(values.values()):
         raise DomainError(_("Write the data, the actions or the results."), field="data", code="required")
-    return Transmission.objects.create(person=person, service_id=service_id, on=on, shift=shift,
-                                       target=_text(target, 200, "target", True), by=user, **values)
+    transmission = Transmission.objects.create(person=person, service_id=service_id, on=on, shift=shift,
+                                               target=_text(target, 200, "target", True), by=user, **values)
+    record(user, person, "create", JOURNALED, service_id=service_id)
+    return transmission
 
 
 def transmissions_of(user, person, limit=200):
@@ -425,8 +539,10 @@ def record_scale(user, person, scale, answers, on=None, service_id=None):
         kept, total, level = scales.score(scale, answers)
     except scales.ScaleError as error:
         raise DomainError(error.message, field=error.item, code="invalid_scale") from None
-    return ScaleResult.objects.create(person=person, service_id=service_id, scale=scale, on=on, answers=kept,
-                                      score=total, level=level, by=user)
+    result = ScaleResult.objects.create(person=person, service_id=service_id, scale=scale, on=on, answers=kept,
+                                        score=total, level=level, by=user)
+    record(user, person, "create", JOURNALED, service_id=service_id)
+    return result
 
 
 def scale_series(user, person, scale=None):
@@ -469,9 +585,11 @@ def add_care_prescription(user, person, followup_id, prescribed_on, starts_on, e
         renews = CarePrescription.objects.filter(pk=renews_id, followup=followup).first()
         if renews is None:
             raise DomainError(_("Renew a prescription of the same follow-up."), field="renews")
-    return CarePrescription.objects.create(followup=followup, person=person, prescribed_on=prescribed_on,
-                                           starts_on=starts_on, ends_on=ends_on, renews=renews,
-                                           prescriber=_text(prescriber, 200, "prescriber", True), recorded_by=user)
+    created = CarePrescription.objects.create(followup=followup, person=person, prescribed_on=prescribed_on,
+                                              starts_on=starts_on, ends_on=ends_on, renews=renews,
+                                              prescriber=_text(prescriber, 200, "prescriber", True), recorded_by=user)
+    record(user, person, "create", JOURNALED, service_id=followup.service_id)
+    return created
 
 
 def care_prescriptions_of(user, person):
@@ -558,10 +676,12 @@ def add_care_contact(user, person, kind, name, speciality="", phone="", notes=""
     service_id = writing_service(user, person, service_id)
     if kind not in CareContactKind.values:
         raise DomainError(_("Unknown kind of care provider."), field="kind")
-    return CareContact.objects.create(
+    contact = CareContact.objects.create(
         person=person, service_id=service_id, kind=kind, name=_text(name, 200, "name", True),
         speciality=_text(speciality, 200, "speciality"), phone=_text(phone, 40, "phone"),
         notes=_text(notes, 2000, "notes"), recorded_by=user)
+    record(user, person, "create", JOURNALED, service_id=service_id)
+    return contact
 
 
 def care_contacts_of(user, person):

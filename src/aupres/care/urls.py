@@ -15,6 +15,10 @@ urlpatterns = [
     path("personnes/<int:person_id>/echelles/", views.scale_add, name="scale_add"),
     path("personnes/<int:person_id>/sejour/", views.stay_reason_add, name="stay_reason_add"),
     path("personnes/<int:person_id>/prescription-soins/", views.care_prescription_add, name="care_prescription_add"),
+    path("personnes/<int:person_id>/fhir/", views.fhir_export, name="fhir_export"),
     path("personnes/<int:person_id>/reseau/", views.contact_add, name="contact_add"),
     path("prescriptions/<int:prescription_id>/dose/", views.dose, name="dose"),
+    path("cim10/", views.icd10_search, name="icd10_search"),
+    path("problemes/<int:condition_id>/", views.condition_edit, name="condition_edit"),
+    path("prescriptions/<int:prescription_id>/arret/", views.prescription_stop, name="prescription_stop"),
 ]

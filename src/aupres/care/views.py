@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aupres.audit.services import record, route_of
 from aupres.care import forms as care_forms
 from aupres.care import indicators, pathology, services
 from aupres.care.models import DoseStatus
@@ -25,12 +24,6 @@ from aupres.core.models import Compartment
 from aupres.indicators import charts
 from aupres.indicators.services import make_period
 from aupres.services.models import Service
-
-HEALTH = {Compartment.HEALTH}
-
-
-def _audit(request, persons, action):
-    record(request.user, persons, action, HEALTH, "screen", route_of(request))
 
 
 def _denied(request, error):
@@ -55,16 +48,14 @@ def home(request):
 
 
 def ward(request, service_id):
-    try:
-        service = services.ward_service(request.user, service_id)
-    except NotFound:
-        raise Http404 from None
     day = _day(request)
-    rows = services.day_chart(service, day)
-    alerts = services.alerts(service) if day == timezone.localdate() else []
-    _audit(request, [r["person"] for r in rows], "list")
+    service, rows, board = services.ward_chart(request.user, service_id, day)
+    alerts = services.ward_alerts(request.user, service) if day == timezone.localdate() else []
     return render(request, "care/ward.html", {
         "service": service, "day": day, "rows": rows, "alerts": alerts,
+        "has_places": bool(board),
+        "free_places": [row.place for row in board if not row.stays and not row.out_of_service],
+        "closed_places": [row.place for row in board if row.out_of_service],
         "previous": day - datetime.timedelta(days=1), "next": day + datetime.timedelta(days=1),
         "today": timezone.localdate()})
 
@@ -79,15 +70,16 @@ def figures(request, service_id):
     except (ValueError, DomainError):
         return redirect("care:figures", service_id)
     scope = Service.objects.filter(pk=service.pk)
-    tables = indicators.health_figures(scope, period) + indicators.entry_exit_figures(scope, period)
+    tables = indicators.health_figures(scope, period)
     return render(request, "care/figures.html", {"service": service, "tables": tables, "period": period,
                                                  "year": year})
 
 
 def _person_context(request, person, **forms):
+    """The care record screen: services.care_record (journaled) and what the screen draws from it."""
     user, today = request.user, timezone.localdate()
-    prescriptions = services.prescriptions_of(user, person)
-    results = services.scale_series(user, person)
+    context = services.care_record(user, person)
+    results, prescriptions = context["scales"], context["prescriptions"]
     series = {}
     for r in results:
         series.setdefault(r.scale, []).append(r)
@@ -97,20 +89,18 @@ def _person_context(request, person, **forms):
                                                     for r in rs[-24:]])}
                        for code, rs in series.items()]
     writable = Compartment.HEALTH in (person.writable_compartments or ())
-    conditions = services.conditions_of(user, person)
-    context = {
-        "person": person, "can_write": writable, "today": today,
-        "conditions": [{"c": c, "description": pathology.description(c.code)} for c in conditions],
+    following = access.following_services_of(user, person, Compartment.HEALTH)
+    context.update({
+        "can_write": writable, "today": today,
+        "conditions": [{"c": c, "description": pathology.description(c.code)} for c in context["conditions"]],
         "doses": services.person_doses(prescriptions, today),
-        "prescriptions": prescriptions, "adherence": services.adherence(prescriptions),
-        "transmissions": services.transmissions_of(user, person, limit=50),
+        "transmissions": context["transmissions"][:50],
         "scales": charts_by_scale, "trends": services.trend(results), "all_scales": SCALES.values(),
-        "stay_reasons": services.stay_reasons_of(user, person),
-        "care_prescriptions": services.care_prescriptions_of(user, person),
-        "care_network": services.care_contacts_of(user, person),
         "dose_statuses": DoseStatus,
-        "wards": Service.objects.filter(pk__in=access.following_services_of(user, person, Compartment.HEALTH)),
-    }
+        "wards": Service.objects.filter(pk__in=following),
+        # records the user's teams wrote, which they may change (services.condition_for_write, prescription_for)
+        "my_services": set(following) if writable else set(),
+    })
     if writable:
         context.update({
             "transmission_form": forms.get("transmission_form") or care_forms.TransmissionForm(
@@ -127,19 +117,25 @@ def person(request, person_id):
         found = services.person_for_read(request.user, person_id)
     except (NotFound, Forbidden) as error:
         return _denied(request, error)
-    context = _person_context(request, found)
-    _audit(request, found, "read")
-    return render(request, "care/person.html", context)
+    return render(request, "care/person.html", _person_context(request, found))
 
 
-def _write_view(request, person_id):
+@require_POST
+def fhir_export(request, person_id):
+    """The person's health compartment as a FHIR R4 bundle (JSON file), for a transfer to a hospital (care/fhir.py:
+    health readers only, journaled). POST: the download is an export, never a link to follow or prefetch."""
+    from django.http import JsonResponse
+
+    from aupres.care import fhir
+
     try:
-        found = services.person_for_write(request.user, person_id)
+        found, bundle = fhir.health_bundle(request.user, person_id)
     except (NotFound, Forbidden) as error:
-        return None, _denied(request, error)
-    if request.method == "GET":  # the empty form names the person: that is a read
-        _audit(request, found, "read")
-    return found, None
+        return _denied(request, error)
+    response = JsonResponse(bundle, content_type="application/fhir+json", json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="{fhir.file_name(found)}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _back(person):
@@ -147,9 +143,48 @@ def _back(person):
 
 
 def _render_person(request, person, status=400, **forms):
-    context = _person_context(request, person, **forms)
-    _audit(request, person, "read")
-    return render(request, "care/person.html", context, status=status)
+    return render(request, "care/person.html", _person_context(request, person, **forms), status=status)
+
+
+def _save(request, form, save, success):
+    """Calls save(cleaned_data) once the form is valid; True when saved (its message shown), False with
+    the DomainError on the form (what was typed stays)."""
+    if not (request.method == "POST" and form.is_valid()):
+        return False
+    try:
+        save(form.cleaned_data)
+    except DomainError as error:
+        add_domain_error(form, error)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _inline_add(request, person_id, form_class, form_name, save, success):
+    """A form of the care record screen (transmission, pain score, problem): saved, or the record shown
+    again with the form and its errors."""
+    try:
+        found = services.person_for_write(request.user, person_id)
+    except (NotFound, Forbidden) as error:
+        return _denied(request, error)
+    form = form_class(request.POST)
+    if _save(request, form, lambda d: save(found, d), success):
+        return _back(found)
+    return _render_person(request, found, **{form_name: form})
+
+
+def _form_page(request, person_id, make_form, save, success, title, form_id, **extra):
+    """A care form on its own page (GET shows it, POST saves it): the person is read for the page
+    (services.person_for_form journals it), the service called with the cleaned data journals the change."""
+    try:
+        found = services.person_for_form(request.user, person_id)
+    except (NotFound, Forbidden) as error:
+        return _denied(request, error)
+    form = make_form(found, request.POST if request.method == "POST" else None)
+    if _save(request, form, lambda d: save(found, d), success):
+        return _back(found)
+    return render(request, "care/form.html", {"form": form, "person": found, "title": title, "form_id": form_id,
+                                              **extra})
 
 
 @require_POST
@@ -173,172 +208,146 @@ def dose(request, prescription_id):
         person = services.person_for_read(request.user, prescription.person_id)
         messages.error(request, error.message)
         return _back(person) if error.status == 409 else _render_person(request, person, status=error.status)
-    _audit(request, person, "create" if created else "read")
     messages.success(request, _("The dose is recorded.") if created else _("This dose was already recorded."))
     return _back(person)
 
 
 @require_POST
 def transmission_add(request, person_id):
-    found, denied = _write_view(request, person_id)
-    if denied:
-        return denied
-    form = care_forms.TransmissionForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.add_transmission(request.user, found, d["target"], d["data"], d["actions"], d["results"],
-                                      shift=d["shift"])
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            _audit(request, found, "create")
-            messages.success(request, _("The transmission is recorded."))
-            return _back(found)
-    return _render_person(request, found, transmission_form=form)
+    def save(found, d):
+        services.add_transmission(request.user, found, d["target"], d["data"], d["actions"], d["results"],
+                                  shift=d["shift"])
+    return _inline_add(request, person_id, care_forms.TransmissionForm, "transmission_form", save,
+                       _("The transmission is recorded."))
 
 
 @require_POST
 def pain_add(request, person_id):
-    found, denied = _write_view(request, person_id)
-    if denied:
-        return denied
-    form = care_forms.PainForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_scale(request.user, found, "pain_nrs", {"pain": form.cleaned_data["pain"]})
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            _audit(request, found, "create")
-            messages.success(request, _("The pain score is recorded."))
-            return _back(found)
-    return _render_person(request, found, pain_form=form)
+    def save(found, d):
+        services.record_scale(request.user, found, "pain_nrs", {"pain": d["pain"]})
+    return _inline_add(request, person_id, care_forms.PainForm, "pain_form", save, _("The pain score is recorded."))
 
 
 @require_POST
 def condition_add(request, person_id):
-    found, denied = _write_view(request, person_id)
-    if denied:
-        return denied
-    form = care_forms.ConditionForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.add_condition(request.user, found, d["code"], d["onset_on"], d["status"], d["note"])
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            _audit(request, found, "create")
-            messages.success(request, _("The health problem is recorded."))
-            return _back(found)
-    return _render_person(request, found, condition_form=form)
+    def save(found, d):
+        services.add_condition(request.user, found, d["code"], d["onset_on"], d["status"], d["note"])
+    return _inline_add(request, person_id, care_forms.ConditionForm, "condition_form", save,
+                       _("The health problem is recorded."))
 
 
 @require_http_methods(["GET", "POST"])
 def prescription_add(request, person_id):
-    found, denied = _write_view(request, person_id)
-    if denied:
-        return denied
-    form = care_forms.PrescriptionForm(request.POST or None, initial={"starts_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.add_prescription(request.user, found, d["drug"], d["dose"], d["route"], d["times"],
-                                      d["starts_on"], d["ends_on"], d["prescriber"], d["notes"])
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            _audit(request, found, "create")
-            messages.success(request, _("The prescription is recorded."))
-            return _back(found)
-    return render(request, "care/form.html", {"form": form, "person": found, "title": _("New prescription"),
-                                              "form_id": "prescription-form"})
+    def save(found, d):
+        services.add_prescription(request.user, found, d["drug"], d["dose"], d["route"], d["times"],
+                                  d["starts_on"], d["ends_on"], d["prescriber"], d["notes"])
+    today = {"starts_on": timezone.localdate()}
+    return _form_page(request, person_id, lambda _found, data: care_forms.PrescriptionForm(data, initial=today),
+                      save, _("The prescription is recorded."), _("New prescription"), "prescription-form")
 
 
 @require_http_methods(["GET", "POST"])
 def scale_add(request, person_id):
-    found, denied = _write_view(request, person_id)
-    if denied:
-        return denied
     code = request.POST.get("scale") or request.GET.get("echelle") or ""
     if code not in SCALES:
-        return render(request, "care/scale_pick.html", {"person": found, "scales": SCALES.values()})
-    form = care_forms.scale_form(code, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
         try:
-            services.record_scale(request.user, found, code, {k: str(v) for k, v in form.cleaned_data.items()})
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            _audit(request, found, "create")
-            messages.success(request, _("The scale is recorded."))
-            return _back(found)
-    return render(request, "care/form.html", {"form": form, "person": found, "title": SCALES[code].label,
-                                              "form_id": "scale-form", "scale": code})
+            found = services.person_for_form(request.user, person_id)
+        except (NotFound, Forbidden) as error:
+            return _denied(request, error)
+        return render(request, "care/scale_pick.html", {"person": found, "scales": SCALES.values()})
+
+    def save(found, d):
+        services.record_scale(request.user, found, code, {k: str(v) for k, v in d.items()})
+    return _form_page(request, person_id, lambda _found, data: care_forms.scale_form(code, data), save,
+                      _("The scale is recorded."), SCALES[code].label, "scale-form", scale=code)
 
 
 @require_http_methods(["GET", "POST"])
 def stay_reason_add(request, person_id):
-    found, denied = _write_view(request, person_id)
-    if denied:
-        return denied
-    form = care_forms.StayReasonForm(request.POST or None, followups=services.stay_followups(request.user, found))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.set_stay_reason(request.user, found, d["followup"], d["code"], d.get("version"))
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            _audit(request, found, "update")
-            messages.success(request, _("The reason for the stay is recorded."))
-            return _back(found)
-    return render(request, "care/form.html", {"form": form, "person": found, "title": _("Reason for the stay"),
-                                              "form_id": "stay-form"})
+    def save(found, d):
+        services.set_stay_reason(request.user, found, d["followup"], d["code"], d.get("version"))
+    return _form_page(request, person_id,
+                      lambda found, data: care_forms.StayReasonForm(
+                          data, followups=services.stay_followups(request.user, found)),
+                      save, _("The reason for the stay is recorded."), _("Reason for the stay"), "stay-form")
 
 
 @require_http_methods(["GET", "POST"])
 def care_prescription_add(request, person_id):
-    from aupres.followups.models import FollowUp
-
-    found, denied = _write_view(request, person_id)
-    if denied:
-        return denied
-    followups = FollowUp.objects.filter(person=found, service_id__in=access.following_services_of(
-        request.user, found, Compartment.HEALTH)).select_related("service")
-    form = care_forms.CarePrescriptionForm(request.POST or None, followups=followups)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.add_care_prescription(request.user, found, d["followup"], d["prescribed_on"], d["starts_on"],
-                                           d["ends_on"], d["prescriber"])
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            _audit(request, found, "create")
-            messages.success(request, _("The care prescription is recorded."))
-            return _back(found)
-    return render(request, "care/form.html", {"form": form, "person": found, "title": _("Care prescription"),
-                                              "form_id": "care-prescription-form"})
+    def save(found, d):
+        services.add_care_prescription(request.user, found, d["followup"], d["prescribed_on"], d["starts_on"],
+                                       d["ends_on"], d["prescriber"])
+    return _form_page(request, person_id,
+                      lambda found, data: care_forms.CarePrescriptionForm(
+                          data, followups=services.care_followups(request.user, found)),
+                      save, _("The care prescription is recorded."), _("Care prescription"), "care-prescription-form")
 
 
 @require_http_methods(["GET", "POST"])
 def contact_add(request, person_id):
-    found, denied = _write_view(request, person_id)
-    if denied:
-        return denied
-    form = care_forms.CareContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+    def save(found, d):
+        services.add_care_contact(request.user, found, d["kind"], d["name"], d["speciality"], d["phone"], d["notes"])
+    return _form_page(request, person_id, lambda _found, data: care_forms.CareContactForm(data), save,
+                      _("The care provider is added to the network."), _("Care network"), "care-contact-form")
+
+
+@require_POST
+def icd10_search(request):
+    """The ICD-10 picker's results (htmx; POST: what is typed stays out of URLs): buttons that fill the code."""
+    text = request.POST.get("q", "")[:100]
+    results = services.search_codes(request.user, text, limit=12) if text.strip() else []
+    return render(request, "care/_icd10_results.html", {"results": results, "searched": bool(text.strip())})
+
+
+def _edit_page(request, record, person, form_class, initial, save, success, title, form_id, **extra):
+    """An edit of one versioned record of the care record on its own page (GET: the form with the version
+    read; POST: the service's change, which journals it, through _save). A refusal shows on the form with
+    what was typed kept and the version now stored, so that the user sees the record as it is and confirms
+    again (409 when someone changed it meanwhile)."""
+    status, refused = 200, []
+
+    def attempt(data):
         try:
-            services.add_care_contact(request.user, found, d["kind"], d["name"], d["speciality"], d["phone"],
-                                      d["notes"])
+            save(data)
         except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            _audit(request, found, "create")
-            messages.success(request, _("The care provider is added to the network."))
-            return _back(found)
-    return render(request, "care/form.html", {"form": form, "person": found, "title": _("Care network"),
-                                              "form_id": "care-contact-form"})
+            refused.append(error)
+            raise
+
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if _save(request, form, attempt, success):
+            return _back(person)
+        status = 400
+        if refused:
+            record.refresh_from_db()
+            form = form_class({**request.POST.dict(), "version": record.version})
+            form.is_valid()
+            add_domain_error(form, refused[0])
+            status = refused[0].status
+    else:
+        form = form_class(initial={**initial, "version": record.version})
+    return render(request, "care/form.html", {"form": form, "person": person, "title": title, "form_id": form_id,
+                                              **extra}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def condition_edit(request, condition_id):
+    condition, person = services.condition_for_form(request.user, condition_id)
+    return _edit_page(
+        request, condition, person, care_forms.ConditionStatusForm,
+        {"status": condition.status, "onset_on": condition.onset_on, "note": condition.note},
+        lambda d: services.update_condition(request.user, condition.pk, d["version"], d["status"], d["onset_on"],
+                                            d["note"]),
+        _("The health problem is updated."), _("Health problem"), "condition-edit-form",
+        record_title=f"{condition.code} {pathology.description(condition.code)}")
+
+
+@require_http_methods(["GET", "POST"])
+def prescription_stop(request, prescription_id):
+    prescription, person = services.prescription_for_form(request.user, prescription_id)
+    return _edit_page(
+        request, prescription, person, care_forms.PrescriptionStopForm,
+        {"ends_on": min(timezone.localdate(), prescription.ends_on or datetime.date.max)},
+        lambda d: services.stop_prescription(request.user, prescription.pk, d["version"], d["ends_on"]),
+        _("The prescription is stopped."), _("Stop a prescription"), "prescription-stop-form",
+        record_title=f"{prescription.drug} — {prescription.dose}")

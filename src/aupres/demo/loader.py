@@ -35,7 +35,8 @@ from aupres.services.territories import load_territories
 
 DEMO_EXTENSIONS = ["aupres.followups.demo", "aupres.referrals.demo", "aupres.encounters.demo",
                    "aupres.indicators.demo", "aupres.sharing.demo", "aupres.places.demo",
-                   "aupres.care.demo"]
+                   "aupres.care.demo", "aupres.calls.demo",
+                   "aupres.partnerships.demo", "aupres.quality.demo"]
 
 DEMO_PASSWORD = "demo"  # noqa: S105 — demo accounts only, created only when AUPRES_DEMO=1
 

@@ -12,12 +12,9 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from aupres.audit.models import IDENTITY
-from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.encounters import services
 from aupres.encounters.models import (
-    ENCOUNTER_COMPARTMENT,
     ActKind,
     Audience,
     CollectiveActionKind,
@@ -36,10 +33,6 @@ router = Router(tags=["encounters"])
 
 Id = Annotated[int, Field(ge=1, le=2**62)]
 RIGHTS = RightsApplication.compartment
-
-
-def _audit(request, persons, action, compartments=(), service_id=None, channel="api"):
-    record(request.user, persons, action, compartments, channel, route_of(request), service_id=service_id)
 
 
 class Page(Schema):
@@ -123,20 +116,6 @@ class EncounterListOut(Schema):
     items: list[EncounterOut]
 
 
-def encounter_out(user, encounter):
-    persons = list(services.encounter_persons(user, encounter))
-    acts = services.encounter_acts(user, encounter, [p.pk for p in persons])
-    return {
-        "id": encounter.pk, "client_uuid": encounter.client_uuid, "version": encounter.version,
-        "service": encounter.service_id, "occurred_at": encounter.occurred_at, "place_kind": encounter.place_kind,
-        "mode": encounter.mode, "staff": sorted(encounter.staff.values_list("pk", flat=True)),
-        "persons": [{"id": p.pk, "display_name": p.display_name} for p in persons],
-        "anonymous_contacts": encounter.anonymous_contacts,
-        "acts": [{"id": a.pk, "kind": a.kind, "compartment": a.compartment, "person": a.person_id,
-                  "details": a.details} for a in acts],
-    }
-
-
 @router.post("/encounters", response={200: EncounterOut, 201: EncounterOut},
              summary="Record an encounter with its acts",
              description="201 when recorded; 200 when this client_uuid was already recorded by you.")
@@ -147,18 +126,9 @@ def create_encounter(request, payload: EncounterIn):
         occurred_at=data["occurred_at"], place_kind=data["place_kind"], mode=data["mode"], staff=data["staff"],
         persons=data["persons"], new_persons=data["new_persons"], anonymous_contacts=data["anonymous_contacts"],
         acts=data["acts"], orientations=data["orientations"])
-    out = encounter_out(request.user, encounter)
-    if created:
-        persons, comps = services.encounter_written(encounter)
-        _audit(request, persons, "create", comps, service_id=encounter.service_id)
-    else:  # a retry: the encounter already recorded is read back
-        _audit(request, [p["id"] for p in out["persons"]], "read", _encounter_shown([out]),
-               service_id=encounter.service_id)
-    return Status(201 if created else 200, out)
-
-
-def _encounter_shown(outs):
-    return {IDENTITY, ENCOUNTER_COMPARTMENT, *(a["compartment"] for o in outs for a in o["acts"])}
+    if created:  # journaled as created by the service
+        return Status(201, services.encounter_view(request.user, encounter))
+    return Status(200, services.read_encounter(request.user, encounter))  # a retry reads it back
 
 
 class EncounterFilter(Page):
@@ -174,19 +144,14 @@ def list_encounters(request, filters: Query[EncounterFilter]):
         qs = qs.filter(participants__person=person)
     if filters.service is not None:
         qs = qs.filter(service_id=filters.service)
-    qs = qs.order_by("-occurred_at", "-pk")
-    items = [encounter_out(request.user, e) for e in qs[filters.offset: filters.offset + filters.limit]]
-    _audit(request, [p["id"] for o in items for p in o["persons"]], "list", _encounter_shown(items))
-    return {"count": qs.count(), "items": items}
+    count, items = services.encounters_page(request.user, qs.order_by("-occurred_at", "-pk"), filters.offset,
+                                            filters.limit)
+    return {"count": count, "items": items}
 
 
 @router.get("/encounters/{int:encounter_id}", response=EncounterOut)
 def read_encounter(request, encounter_id: int):
-    encounter = services.get_encounter(request.user, encounter_id)
-    out = encounter_out(request.user, encounter)
-    _audit(request, [p["id"] for p in out["persons"]], "read", _encounter_shown([out]),
-           service_id=encounter.service_id)
-    return out
+    return services.read_encounter(request.user, encounter_id)
 
 
 # Orientations and admission requests ------------------------------------------------------------
@@ -258,8 +223,7 @@ def list_orientations(request, filters: Query[OrientationFilter]):
         if value is not None:
             qs = qs.filter(**{f"{name}_id" if name == "person" else name: value})
     qs = qs.order_by("-sent_on", "-pk").prefetch_related("history")
-    found = list(qs[filters.offset: filters.offset + filters.limit])
-    _audit(request, [o.person_id for o in found], "list", {IDENTITY, *(o.compartment for o in found)})
+    found = services.orientations_page(request.user, qs, filters.offset, filters.limit)
     return [orientation_out(o) for o in found]
 
 
@@ -268,15 +232,12 @@ def create_orientation(request, payload: OrientationIn):
     person = access.get_visible_person(request.user, payload.person)
     o = services.create_orientation(request.user, person, **payload.model_dump(exclude={"person", "service"}),
                                     service_id=payload.service)
-    _audit(request, o.person_id, "create", {o.compartment}, service_id=o.service_id)
     return Status(201, orientation_out(o))
 
 
 @router.get("/orientations/{int:orientation_id}", response=OrientationOut, tags=["orientations"])
 def read_orientation(request, orientation_id: int):
-    o = services.get_orientation(request.user, orientation_id)
-    _audit(request, o.person_id, "read", {IDENTITY, o.compartment}, service_id=o.service_id)
-    return orientation_out(o)
+    return orientation_out(services.read_orientation(request.user, orientation_id))
 
 
 @router.patch("/orientations/{int:orientation_id}", response=OrientationOut, tags=["orientations"],
@@ -284,7 +245,6 @@ def read_orientation(request, orientation_id: int):
 def update_orientation(request, orientation_id: int, payload: OrientationUpdate):
     o = services.get_orientation(request.user, orientation_id)
     o = services.change_orientation(request.user, o, **payload.model_dump(exclude_unset=True))
-    _audit(request, o.person_id, "update", {o.compartment}, service_id=o.service_id)
     return orientation_out(o)
 
 
@@ -351,8 +311,7 @@ def list_rights_applications(request, filters: Query[RightsFilter]):
     if filters.status is not None:
         qs = qs.filter(status=filters.status)
     qs = qs.prefetch_related("history")
-    found = list(qs[filters.offset: filters.offset + filters.limit])
-    _audit(request, [a.person_id for a in found], "list", {IDENTITY, RIGHTS})
+    found = services.rights_applications_page(request.user, qs, filters.offset, filters.limit)
     return [rights_out(a) for a in found]
 
 
@@ -361,16 +320,13 @@ def create_rights_application(request, payload: RightsApplicationIn):
     person = access.get_visible_person(request.user, payload.person)
     a = services.create_rights_application(request.user, person, service_id=payload.service,
                                            **payload.model_dump(exclude={"person", "service"}))
-    _audit(request, a.person_id, "create", {RIGHTS}, service_id=a.service_id)
     return Status(201, rights_out(a))
 
 
 @router.get("/rights-applications/{int:application_id}", response=RightsApplicationOut,
             tags=["rights applications"])
 def read_rights_application(request, application_id: int):
-    a = services.get_rights_application(request.user, application_id)
-    _audit(request, a.person_id, "read", {IDENTITY, RIGHTS}, service_id=a.service_id)
-    return rights_out(a)
+    return rights_out(services.read_rights_application(request.user, application_id))
 
 
 @router.patch("/rights-applications/{int:application_id}", response=RightsApplicationOut,
@@ -378,7 +334,6 @@ def read_rights_application(request, application_id: int):
 def update_rights_application(request, application_id: int, payload: RightsApplicationUpdate):
     a = services.get_rights_application(request.user, application_id)
     a = services.change_rights_application(request.user, a, **payload.model_dump(exclude_unset=True))
-    _audit(request, a.person_id, "update", {RIGHTS}, service_id=a.service_id)
     return rights_out(a)
 
 
@@ -467,7 +422,7 @@ def read_timeline(request, person_id: int, page: Query[TimelinePage]):
     before = page.before
     if before is not None and timezone.is_naive(before):
         before = timezone.make_aware(before)
-    events = services.timeline(request.user, person, limit=page.limit, before=before)
+    events = services.read_timeline(request.user, person, limit=page.limit, before=before)
     for e in events:
         out.append({
             "at": e.at, "kind": e.kind, "service": e.service.pk, "service_name": e.service.name, "own": e.own,
@@ -480,17 +435,4 @@ def read_timeline(request, person_id: int, page: Query[TimelinePage]):
             "status": getattr(e.record, "status", None) if e.kind in ("orientation", "rights_application")
             else None,
         })
-    _audit(request, person, "read", timeline_shown(events))
     return out
-
-
-def timeline_shown(events):
-    """identity (names of the services following the person), and the compartments of what is shown."""
-    comps = {IDENTITY}
-    for e in events:
-        if e.kind == "encounter":
-            comps.add(ENCOUNTER_COMPARTMENT)
-        comps |= {a.compartment for a in e.acts}
-        if e.own and e.record is not None:
-            comps.add(getattr(e.record, "compartment", IDENTITY))
-    return comps

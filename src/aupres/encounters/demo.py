@@ -17,8 +17,9 @@ from aupres.encounters.models import (
     RightsApplication,
     RightsStatusChange,
 )
-from aupres.encounters.services import default_renewal_on
+from aupres.encounters.services import default_renewal_on, granted_right
 from aupres.followups.models import FollowUp
+from aupres.persons.models import RightStatus
 from aupres.services.models import Membership
 
 # What each kind of service mostly does (demo data only: the product has no rule per kind).
@@ -193,6 +194,9 @@ def _orientations_and_rights(demo, followups, today, start):
         [OrientationStatusChange(orientation_id=o.pk, status=s, on=d) for o, steps in o_history for s, d in steps])
     RightsStatusChange.objects.bulk_create(
         [RightsStatusChange(application_id=a.pk, status=s, on=d) for a, steps in r_history for s, d in steps])
+    # A granted application is the person's right on their page, as on the screens (granted_right).
+    RightStatus.objects.bulk_create([r for a in applications if a.status == "granted"
+                                     if (r := granted_right(a)) is not None], batch_size=2000)
 
 
 def _collective_actions(demo, staff_of, today, start):

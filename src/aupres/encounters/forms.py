@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from aupres.core.forms import VersionedForm, date_input
@@ -70,6 +71,20 @@ class OrientationInlineForm(forms.Form):
                 "partner_name": data["partner_name"], "appointment_on": data["appointment_on"]}
 
 
+class SuggestionsInput(forms.TextInput):
+    """A text input that suggests values (an HTML datalist) and still takes any other."""
+
+    def __init__(self, suggestions=(), attrs=None):
+        super().__init__(attrs)
+        self.suggestions = list(suggestions)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{(attrs or {}).get('id') or name}-suggestions"
+        html = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">', ((s,) for s in self.suggestions))
+        return format_html('{}<datalist id="{}">{}</datalist>', html, list_id, options)
+
+
 class OrientationForm(ServiceChoiceMixin, forms.Form):
     service = forms.TypedChoiceField(label=_("Service"), coerce=int)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrientationKind.choices)
@@ -81,7 +96,12 @@ class OrientationForm(ServiceChoiceMixin, forms.Form):
 
     def __init__(self, *args, services=(), **kwargs):
         super().__init__(*args, **kwargs)
+        services = list(services)
         self.set_services(services)
+        # The partners of the teams' partnerships register (issue #18), read through the reverse relation.
+        partners = sorted({p.partner for s in services for p in s.partnerships.all()})
+        if partners:
+            self.fields["partner_name"].widget = SuggestionsInput(partners)
 
 
 class StatusChangeForm(forms.Form):
@@ -136,3 +156,30 @@ class CollectiveActionForm(ServiceChoiceMixin, VersionedForm):
 
     def values(self):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "service")}
+
+
+class RightsFilterForm(forms.Form):
+    """Filters of the rights applications' list (issue #13). Sent by POST: the name searched never appears
+    in a URL; the pager's buttons belong to the same form, so the filters survive paging."""
+
+    q = forms.CharField(label=_("Name or alias"), required=False, max_length=100)
+    statut = forms.ChoiceField(label=_("Status"), required=False)
+    type = forms.ChoiceField(label=_("Kind"), required=False)
+    dispositif = forms.TypedChoiceField(label=_("Service"), required=False, coerce=int, empty_value=None)
+    du = forms.DateField(label=_("Status since, from"), required=False, widget=date_input())
+    au = forms.DateField(label=_("to"), required=False, widget=date_input())
+
+    def __init__(self, *args, services=(), **kwargs):
+        from aupres.encounters.models import RightsApplicationKind, RightsStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["statut"].choices = [("", _("All but abandoned")), *RightsStatus.choices]
+        self.fields["type"].choices = [("", _("All kinds")), *RightsApplicationKind.choices]
+        self.fields["dispositif"].choices = [("", _("All my services")), *[(s.pk, s.name) for s in services]]
+
+    def filters(self):
+        if not self.is_valid():
+            return {}
+        d = self.cleaned_data
+        return {"status": d["statut"], "kind": d["type"], "service_id": d["dispositif"], "start": d["du"],
+                "end": d["au"], "text": d["q"]}

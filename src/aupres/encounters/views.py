@@ -4,14 +4,13 @@ Person searches are POSTed; names never travel in URLs.
 """
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aupres.audit.models import IDENTITY
-from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error
@@ -22,6 +21,7 @@ from aupres.encounters.forms import (
     OrientationForm,
     OrientationInlineForm,
     RightsApplicationForm,
+    RightsFilterForm,
     RightsStatusForm,
     StatusChangeForm,
 )
@@ -34,16 +34,12 @@ from aupres.encounters.models import (
     Mode,
     OrientationTarget,
     RightsApplication,
-    RightsStatus,
 )
+from aupres.persons import services as person_services
 from aupres.persons.models import Sex
 from aupres.services.models import Service
 
 RIGHTS = RightsApplication.compartment
-
-
-def _audit(request, persons, action, compartments=(), service_id=None):
-    record(request.user, persons, action, compartments, "screen", route_of(request), service_id=service_id)
 
 
 def _services(user, compartment=None):
@@ -61,24 +57,22 @@ def _int(value):
     return int(value) if str(value).isdigit() else None
 
 
-def _picked_persons(user, ids):
-    persons = {p.pk: p for p in access.visible_persons(user, compartment=ENCOUNTER_COMPARTMENT).filter(
-        pk__in=[i for i in ids if i is not None])}
-    return [persons[i] for i in dict.fromkeys(ids) if i in persons]
-
-
 def index(request):
     user = request.user
-    alerts = list(services.renewal_alerts(user)[:20])
-    _audit(request, [a.person_id for a in alerts], "list", {IDENTITY, RIGHTS})
+    alerts = services.rights_applications_page(user, services.renewal_alerts(user), 0, 20)
+    recent = services.recent_encounters(user)
     return render(request, "encounters/index.html", {
         "alerts": alerts,
-        "recent": services.visible_encounters(user).select_related("service").order_by("-occurred_at")[:10],
+        "recent": recent,
         "can_record": bool(access.service_ids(user, ENCOUNTER_COMPARTMENT)),
     })
 
 
 # Encounter -------------------------------------------------------------------------------------
+
+# An act row as first shown: every field the row template prints, empty.
+BLANK_ACT_ROW = {"kind": "", "person": None, "details": ""}
+
 
 def _acts_from_post(post, persons):
     acts = []
@@ -103,7 +97,7 @@ def encounter_create(request):
         person_ids = [_int(p) for p in post.getlist("person")]
     else:
         person_ids = [_int(request.GET.get("personne", ""))]
-    persons = _picked_persons(user, person_ids)
+    persons = services.picked_persons(user, person_ids)
     default_service = services.default_service_for(user, persons) if post is None else None
     form = EncounterForm(post, services=my_services,
                          initial={"service": default_service} if default_service else None)
@@ -113,7 +107,7 @@ def encounter_create(request):
         rows = [{"kind": k, "person": _int(p), "details": d} for k, p, d in zip(
             post.getlist("act_kind"), post.getlist("act_person"), post.getlist("act_details"), strict=False)]
         if "add_act" in post:  # without JavaScript: one more act row
-            rows.append({})
+            rows.append(BLANK_ACT_ROW)
         elif form.is_valid() and orientation_form.is_valid():
             data = form.cleaned_data
             orientation = orientation_form.values()
@@ -128,15 +122,12 @@ def encounter_create(request):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                met, written = services.encounter_written(encounter)
-                _audit(request, met, "create", written, service_id=encounter.service_id)
                 messages.success(request, _("Encounter recorded."))
                 if len(persons) == 1:
                     return redirect("persons:detail", person_id=persons[0].pk)
                 return redirect("encounters:index")
     if not rows:
-        rows = [{}]
-    _audit(request, persons, "list", {IDENTITY})
+        rows = [BLANK_ACT_ROW]
     return render(request, "encounters/encounter_form.html", {
         "form": form, "orientation_form": orientation_form, "persons": persons, "rows": rows,
         "act_choices": _act_choices(user), "client_uuid": post.get("client_uuid") if post else
@@ -156,10 +147,9 @@ def _uuid(value):
 @require_POST
 def act_row(request):
     """One more act row for the encounter form (htmx)."""
-    persons = _picked_persons(request.user, [_int(p) for p in request.POST.getlist("person")])
-    _audit(request, persons, "list", {IDENTITY})
+    persons = services.picked_persons(request.user, [_int(p) for p in request.POST.getlist("person")])
     return render(request, "encounters/_act_row.html", {
-        "row": {}, "persons": persons, "act_choices": _act_choices(request.user)})
+        "row": BLANK_ACT_ROW, "persons": persons, "act_choices": _act_choices(request.user)})
 
 
 @require_POST
@@ -168,27 +158,29 @@ def person_pick(request):
     text = request.POST.get("q", "")[:100]
     results = []
     if text.strip():
-        results = list(access.visible_persons(request.user, compartment=ENCOUNTER_COMPARTMENT).search(text)[:20])
-        _audit(request, results, "list", {IDENTITY})
+        results = services.search_persons_to_meet(request.user, text)
     return render(request, "encounters/_pick_results.html", {
         "results": results, "searched": bool(text.strip()), "target": request.POST.get("target", "encounter")})
 
 
 @require_POST
 def person_row(request):
-    person = _picked_persons(request.user, [_int(request.POST.get("person", ""))])
+    person = services.picked_persons(request.user, [_int(request.POST.get("person", ""))], action="read")
     if not person:
         raise Http404
-    _audit(request, person[0], "read", {IDENTITY})
     template = "encounters/_round_person_row.html" if request.POST.get("target") == "round" else \
         "encounters/_person_row.html"
     return render(request, template, {"p": person[0], "act_choices": _act_choices(request.user)})
 
 
+# A new person's row as first shown: every field the row template prints, empty (no field left undefined).
+BLANK_NEW_ROW = {"alias": "", "first_name": "", "sex": "", "estimated_age": None, "act": ""}
+
+
 @require_POST
 def new_person_row(request):
     return render(request, "encounters/_round_new_row.html", {
-        "sexes": Sex.choices, "act_choices": _act_choices(request.user)})
+        "r": BLANK_NEW_ROW, "sexes": Sex.choices, "act_choices": _act_choices(request.user)})
 
 
 # Street round ----------------------------------------------------------------------------------
@@ -202,7 +194,7 @@ def street_round(request):
         return redirect("encounters:index")
     post = request.POST if request.method == "POST" else None
     form = EncounterForm(post, services=my_services, round_=True)
-    known = _picked_persons(user, [_int(p) for p in post.getlist("person")]) if post else []
+    known = services.picked_persons(user, [_int(p) for p in post.getlist("person")]) if post else []
     known_acts = {p.pk: post.get(f"act_{p.pk}", "") for p in known} if post else {}
     new_rows = []
     if post is not None:
@@ -228,16 +220,13 @@ def street_round(request):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                met, written = services.encounter_written(encounter)
-                _audit(request, met, "create", written, service_id=encounter.service_id)
                 messages.success(request, _("Street round recorded: %(persons)d persons met, %(anonymous)d "
                                             "anonymous contacts.") % {
                     "persons": encounter.participants.count(), "anonymous": encounter.anonymous_contacts})
                 return redirect("encounters:index")
-    _audit(request, known, "list", {IDENTITY})
     return render(request, "encounters/round_form.html", {
         "form": form, "known_rows": [{"p": p, "act": known_acts.get(p.pk, "")} for p in known],
-        "new_rows": new_rows, "sexes": Sex.choices,
+        "new_rows": new_rows, "blank_row": BLANK_NEW_ROW, "sexes": Sex.choices,
         "act_choices": _act_choices(user),
         "client_uuid": post.get("client_uuid") if post else services.new_client_uuid(),
     })
@@ -251,31 +240,28 @@ def orientation_list(request):
     if open_only:
 
         qs = qs.filter(status__in=sorted(OPEN_ORIENTATION_STATUSES))
-    shown = list(qs.order_by("-sent_on", "-pk")[:200])
-    _audit(request, [o.person_id for o in shown], "list", {IDENTITY, *(o.compartment for o in shown)})
+    shown = services.orientations_page(request.user, qs.order_by("-sent_on", "-pk"))
     return render(request, "encounters/orientations.html", {"orientations": shown, "open_only": open_only})
 
 
 
 @require_http_methods(["GET", "POST"])
 def orientation_create(request, person_id):
-    person = access.get_visible_person(request.user, person_id)
+    person = person_services.read_identity(request.user, person_id)
     comps_services = access.following_services_of(request.user, person)
     form = OrientationForm(request.POST or None, services=Service.objects.filter(pk__in=comps_services))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            o = services.create_orientation(request.user, person, service_id=data["service"], kind=data["kind"],
+            services.create_orientation(request.user, person, service_id=data["service"], kind=data["kind"],
                                             target=data["target"], partner_name=data["partner_name"],
                                             sent_on=data["sent_on"], appointment_on=data["appointment_on"],
                                             note=data["note"])
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, person, "create", {o.compartment}, service_id=o.service_id)
             messages.success(request, _("Saved."))
             return redirect("persons:detail", person_id=person.pk)
-    _audit(request, person, "read", {IDENTITY})
     health_targets = [OrientationTarget(t).label for t, c in TARGET_COMPARTMENT.items() if c == "health"]
     return render(request, "encounters/simple_form.html", {
         "form": form, "person": person, "title": _("New orientation or admission request"),
@@ -285,7 +271,7 @@ def orientation_create(request, person_id):
 
 @require_http_methods(["GET", "POST"])
 def orientation_detail(request, orientation_id):
-    o = services.get_orientation(request.user, orientation_id)
+    o = services.read_orientation(request.user, orientation_id)
     form = StatusChangeForm(request.POST or None, statuses=services.allowed_orientation_statuses(o),
                             initial={"version": o.version})
     if request.method == "POST" and form.is_valid():
@@ -295,54 +281,55 @@ def orientation_detail(request, orientation_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, o.person_id, "update", {o.compartment}, service_id=o.service_id)
             messages.success(request, _("Status changed."))
             return redirect("encounters:orientation", orientation_id=o.pk)
-    _audit(request, o.person_id, "read", {IDENTITY, o.compartment}, service_id=o.service_id)
     return render(request, "encounters/orientation_detail.html", {
         "o": o, "form": form, "history": o.history.all()})
 
 
 # Rights applications ---------------------------------------------------------------------------
 
+@require_http_methods(["GET", "POST"])
 def rights_list(request):
+    """Renewals due, then every application, filtered and paginated (issue #13): a name is searched by
+    POST (never in a URL); the other filters may also come in the query string (links)."""
+    mine = Service.objects.filter(pk__in=access.service_ids(request.user)).order_by("name")
+    form = RightsFilterForm(request.POST if request.method == "POST" else request.GET, services=mine)
     qs = services.visible_rights_applications(request.user).select_related("person", "service")
-    alerts = list(services.renewal_alerts(request.user))
-    applications = list(qs.exclude(status__in=[RightsStatus.ABANDONED]).order_by("-status_on", "-pk")[:200])
-    _audit(request, [a.person_id for a in alerts + applications], "list", {IDENTITY, RIGHTS})
+    alerts = services.rights_applications_page(request.user, services.renewal_alerts(request.user), 0, 20)
+    page = Paginator(services.filter_rights_applications(qs, **form.filters()), 30).get_page(
+        request.POST.get("page") or request.GET.get("page"))
+    applications = services.rights_applications_page(request.user, page.object_list, 0, None)
     return render(request, "encounters/rights.html", {
-        "alerts": alerts,
-        "applications": applications,
-        "today": timezone.localdate(),
+        "alerts": alerts, "applications": applications, "page": page, "form": form,
+        "filtered": any(v for v in form.filters().values()), "today": timezone.localdate(),
     })
 
 
 @require_http_methods(["GET", "POST"])
 def rights_create(request, person_id):
-    person = access.get_visible_person(request.user, person_id)
+    person = person_services.read_identity(request.user, person_id)
     following = access.following_services_of(request.user, person, "administrative")
     form = RightsApplicationForm(request.POST or None, services=Service.objects.filter(pk__in=following))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            a = services.create_rights_application(
+            services.create_rights_application(
                 request.user, person, service_id=data["service"], kind=data["kind"], status=data["status"],
                 status_on=data["status_on"], valid_until=data["valid_until"], renewal_on=data["renewal_on"],
                 note=data["note"])
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, person, "create", {RIGHTS}, service_id=a.service_id)
             messages.success(request, _("Saved."))
             return redirect("persons:detail", person_id=person.pk)
-    _audit(request, person, "read", {IDENTITY})
     return render(request, "encounters/simple_form.html", {
         "form": form, "person": person, "title": _("New rights application")})
 
 
 @require_http_methods(["GET", "POST"])
 def rights_detail(request, application_id):
-    a = services.get_rights_application(request.user, application_id)
+    a = services.read_rights_application(request.user, application_id)
     form = RightsStatusForm(request.POST or None, statuses=[a.status, *services.allowed_rights_statuses(a)],
                             initial={"version": a.version, "status": a.status, "valid_until": a.valid_until,
                                      "renewal_on": a.renewal_on})
@@ -359,10 +346,8 @@ def rights_detail(request, application_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, a.person_id, "update", {RIGHTS}, service_id=a.service_id)
             messages.success(request, _("Saved."))
             return redirect("encounters:rights_application", application_id=a.pk)
-    _audit(request, a.person_id, "read", {IDENTITY, RIGHTS}, service_id=a.service_id)
     return render(request, "encounters/rights_detail.html", {
         "a": a, "form": form, "history": a.history.all(), "alert": services.needs_renewal(a)})
 

@@ -16,11 +16,13 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aupres.audit.services import batched as audit_batched
+from aupres.audit.services import record
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.models import Compartment
@@ -98,7 +100,7 @@ def service_defaults(user, service_ids):
 def field_caseload(user, today=None):
     """The persons of my open follow-ups, with what my compartments allow, for the phone's cache.
 
-    Returns (data, persons_listed, compartments_shown) so the caller journals the read."""
+    Journaled as one listing of these persons in the compartments shown (issue #16: the service journals)."""
     from aupres.followups.services import caseload_persons
     from aupres.persons.models import LivingSituation, MedicalProfile
 
@@ -171,7 +173,8 @@ def field_caseload(user, today=None):
                      for sid in sorted(services, key=lambda s: names.get(s, ""))],
         "persons": rows,
     }
-    return data, ids, shown
+    record(user, ids, "list", shown)
+    return data
 
 
 # Sync --------------------------------------------------------------------------------------------
@@ -210,18 +213,19 @@ def _seen_versions(item, person_ids):
 
 def conflicts_of(user, seen):
     """The persons of the capture changed on the server since the phone cached them (those visible)."""
+    return _conflicts(user, [seen])[0]
+
+
+def _conflicts(user, seens):
+    """conflicts_of for several captures at once: two queries for the whole batch."""
     from aupres.persons.models import Person
 
-    changed = []
-    current = dict(Person.objects.filter(pk__in=list(seen)).values_list("pk", "version"))
-    for pid, version in seen.items():
-        if pid in current and current[pid] != version:
-            changed.append(pid)
-    if not changed:
-        return []
-    visible = {p.pk: p for p in access.visible_persons(user).filter(pk__in=changed)}
-    return [{"id": pid, "version": visible[pid].version, "name": visible[pid].display_name}
-            for pid in changed if pid in visible]
+    wanted = {pid for seen in seens for pid in seen}
+    current = dict(Person.objects.filter(pk__in=wanted).values_list("pk", "version")) if wanted else {}
+    changed = {pid for seen in seens for pid, version in seen.items() if pid in current and current[pid] != version}
+    visible = {p.pk: p for p in access.visible_persons(user).filter(pk__in=changed)} if changed else {}
+    return [[{"id": pid, "version": visible[pid].version, "name": visible[pid].display_name}
+             for pid, version in seen.items() if pid in visible and current[pid] != version] for seen in seens]
 
 
 def _encounter_args(user, data, client_uuid):
@@ -246,62 +250,117 @@ def _note_args(data):
         raise Refused(_("Some fields of the capture are not valid; correct it."), "note") from None
 
 
-def apply_capture(user, item):
-    """Apply one capture exactly once. Returns (result dict, written) where written is None or
-    (person ids, compartments, service id) for the journal."""
-    from aupres.encounters.services import create_encounter, encounter_written
-    from aupres.persons import services as person_services
+def _refused(item, error):
+    uuid_text = str(item.get("client_uuid", "")) if isinstance(item, dict) else ""
+    return {"client_uuid": uuid_text, "status": "refused", "code": error.code, "message": str(error.message),
+            "field": error.field}
 
+
+def _parse(user, item):
+    """(client uuid, kind, arguments, versions seen) of one capture, or Refused."""
     if not isinstance(item, dict):
         raise Refused(_("Some fields of the capture are not valid; correct it."))
     client_uuid = _uuid(item.get("client_uuid"))
-    result = {"client_uuid": str(client_uuid)}
-    receipt = SyncReceipt.objects.filter(client_uuid=client_uuid).first()
-    if receipt is not None:
-        if receipt.user_id != user.pk:
-            raise Refused(_("This identifier is already used by another capture."), "client_uuid",
-                          "duplicate_client_uuid")
-        return {**result, "status": "already_applied", "record": receipt.encounter_id or receipt.note_id}, None
     kind = item.get("kind")
     if kind == CaptureKind.ENCOUNTER:
         args = _encounter_args(user, item.get("encounter"), client_uuid)
-        seen = _seen_versions(item, args["persons"])
-    elif kind == CaptureKind.NOTE:
+        return client_uuid, kind, args, _seen_versions(item, args["persons"])
+    if kind == CaptureKind.NOTE:
         args = _note_args(item.get("note"))
-        seen = _seen_versions(item, [args["person"]])
-    else:
-        raise Refused(_("Unknown kind of capture."), "kind")
-    changed = conflicts_of(user, seen)
-    if changed:
-        return {**result, "status": "conflict", "code": "person_changed",
-                "message": _("This person's record was changed on the server since your phone loaded it: "
-                             "check it, then record the capture again or discard it."),
-                "persons": changed}, None
-    captured_at = item.get("captured_at")
-    try:
-        with transaction.atomic():
-            if kind == CaptureKind.ENCOUNTER:
-                encounter, created = create_encounter(user, **args)
-                if not created:  # recorded by the encounter form with the same UUID
-                    return {**result, "status": "already_applied", "record": encounter.pk}, None
-                SyncReceipt.objects.create(client_uuid=client_uuid, user=user, kind=kind, encounter=encounter,
-                                           captured_at=_moment(captured_at))
-                persons, comps = encounter_written(encounter)
-                return ({**result, "status": "created", "record": encounter.pk},
-                        (persons, comps, encounter.service_id))
-            person = access.get_visible_person(user, args["person"])
-            note = person_services.add_note(user, person, compartment=args["compartment"], text=args["text"],
-                                            service_id=args.get("service"))
-            SyncReceipt.objects.create(client_uuid=client_uuid, user=user, kind=kind, note=note,
-                                       captured_at=_moment(captured_at))
-            # persons.services.add_note journals the note itself (issue #16): nothing left to journal here.
-            return ({**result, "status": "created", "record": note.pk}, None)
-    except IntegrityError:
-        # The same UUID applied meanwhile by a concurrent request: its transaction won, ours rolled back.
-        receipt = SyncReceipt.objects.filter(client_uuid=client_uuid, user=user).first()
+        return client_uuid, kind, args, _seen_versions(item, [args["person"]])
+    raise Refused(_("Unknown kind of capture."), "kind")
+
+
+def apply_batch(user, items):
+    """Apply a batch of captures; call it in a transaction, inside audit.batched() (see sync).
+
+    Reads once per batch: the receipts of every UUID, the persons' versions (conflicts), and through
+    encounters.create_encounters the memberships, follow-ups and staff of every capture; the encounters
+    without new persons or orientations, their receipts and their journal events are inserted in bulk.
+    Each capture is refused, in conflict or applied alone: a refused one writes nothing."""
+    from aupres.encounters.services import create_encounters  # journals the encounters it creates
+    from aupres.persons import services as person_services
+
+    results = [None] * len(items)
+    parsed, first = {}, {}
+    for i, item in enumerate(items):
+        try:
+            client_uuid, kind, args, seen = _parse(user, item)
+        except Refused as error:
+            results[i] = _refused(item, error)
+            continue
+        if client_uuid in first:  # the same capture twice in one batch: applied once
+            continue
+        first[client_uuid] = i
+        parsed[i] = (client_uuid, kind, args, seen)
+    receipts = {r.client_uuid: r for r in SyncReceipt.objects.filter(client_uuid__in=list(first))}
+    pending = []
+    for i, (client_uuid, _kind, _args, _seen) in parsed.items():
+        receipt = receipts.get(client_uuid)
         if receipt is None:
-            raise Refused(_("The capture could not be saved; try again.")) from None
-        return {**result, "status": "already_applied", "record": receipt.encounter_id or receipt.note_id}, None
+            pending.append(i)
+        elif receipt.user_id != user.pk:
+            results[i] = _refused(items[i], Refused(_("This identifier is already used by another capture."),
+                                                    "client_uuid", "duplicate_client_uuid"))
+        else:
+            results[i] = {"client_uuid": str(client_uuid), "status": "already_applied",
+                          "record": receipt.encounter_id or receipt.note_id}
+    changed = dict(zip(pending, _conflicts(user, [parsed[i][3] for i in pending]), strict=True))
+    encounters, notes = [], []
+    for i in pending:
+        if changed[i]:
+            results[i] = {"client_uuid": str(parsed[i][0]), "status": "conflict", "code": "person_changed",
+                          "message": _("This person's record was changed on the server since your phone loaded "
+                                       "it: check it, then record the capture again or discard it."),
+                          "persons": changed[i]}
+            # The names shown in the conflict are a read of those persons.
+            record(user, [p["id"] for p in changed[i]], "read", {"identity"})
+        elif parsed[i][1] == CaptureKind.ENCOUNTER:
+            encounters.append(i)
+        else:
+            notes.append(i)
+    new_receipts = []
+    for i, done in zip(encounters, create_encounters(user, [parsed[i][2] for i in encounters]), strict=True):
+        client_uuid = parsed[i][0]
+        if isinstance(done, DomainError):
+            results[i] = _refused(items[i], done)
+            continue
+        encounter, created = done
+        if not created:  # recorded by the encounter form with the same UUID
+            results[i] = {"client_uuid": str(client_uuid), "status": "already_applied", "record": encounter.pk}
+            continue
+        new_receipts.append(SyncReceipt(client_uuid=client_uuid, user=user, kind=CaptureKind.ENCOUNTER,
+                                        encounter=encounter, captured_at=_moment(items[i].get("captured_at"))))
+        results[i] = {"client_uuid": str(client_uuid), "status": "created", "record": encounter.pk}
+    for i in notes:
+        client_uuid, _kind, args, _seen = parsed[i]
+        try:
+            with transaction.atomic(), audit_batched():
+                person = access.get_visible_person(user, args["person"])
+                # persons.services.add_note journals the note itself (issue #16).
+                note = person_services.add_note(user, person, compartment=args["compartment"], text=args["text"],
+                                                service_id=args.get("service"))
+        except DomainError as error:
+            results[i] = _refused(items[i], error)
+            continue
+        new_receipts.append(SyncReceipt(client_uuid=client_uuid, user=user, kind=CaptureKind.NOTE, note=note,
+                                        captured_at=_moment(items[i].get("captured_at"))))
+        results[i] = {"client_uuid": str(client_uuid), "status": "created", "record": note.pk}
+    SyncReceipt.objects.bulk_create(new_receipts)
+    for i, item in enumerate(items):
+        if results[i] is None:  # a repeat of an earlier capture of the batch
+            done = results[first[parsed_uuid(item)]]
+            results[i] = ({**done, "status": "already_applied"} if done["status"] == "created" else dict(done))
+    return results
+
+
+def parsed_uuid(item):
+    return uuid.UUID(str(item.get("client_uuid")))
+
+
+def apply_capture(user, item):
+    """Apply one capture exactly once (a batch of one, in its own transaction). Returns its result."""
+    return sync(user, [item])[0]
 
 
 def _moment(value):
@@ -314,30 +373,37 @@ def _moment(value):
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-def sync(user, items, journal):
-    """Apply a batch of captures, each in its own transaction: a failing one refuses only itself.
-    `journal(persons, action, compartments, service_id)` records each write (audit)."""
-    from django.db import DataError
+def sync(user, items):
+    """Apply a batch of captures exactly once each (issue #12), with a per-capture result.
 
+    The batch is applied in ONE transaction (or in transactions of settings.AUPRES_FIELD_SYNC_CHUNK
+    captures), its journal events written in one insert at its end (audit.batched): a server killed
+    mid-batch leaves each capture whole or absent, and the phone's retry applies the absent ones.
+    When the database refuses the batch's inserts (IntegrityError: a concurrent request applied one of
+    these UUIDs meanwhile; DataError: a value no database stores), the captures are applied again one by
+    one, each in its own transaction, so that only the culprit is told."""
+    items = list(items[:MAX_BATCH])
+    size = max(1, int(getattr(settings, "AUPRES_FIELD_SYNC_CHUNK", MAX_BATCH)))
     results = []
-    for item in items[:MAX_BATCH]:
+    for start in range(0, len(items), size):
+        chunk = items[start:start + size]
         try:
-            result, written = apply_capture(user, item)
-        except Refused as error:
-            result, written = {"client_uuid": str(item.get("client_uuid", "")) if isinstance(item, dict) else "",
-                               "status": "refused", "code": error.code, "message": error.message,
-                               "field": error.field}, None
-        except DomainError as error:
-            result, written = {"client_uuid": str(item.get("client_uuid", "")), "status": "refused",
-                               "code": error.code, "message": str(error.message), "field": error.field}, None
-        except DataError:
-            result, written = {"client_uuid": str(item.get("client_uuid", "")), "status": "refused",
-                               "code": "invalid_data",
-                               "message": _("Some values contain characters or numbers that cannot be stored."),
-                               "field": None}, None
-        if written is not None:
-            journal(written[0], "create", written[1], written[2])
-        elif result["status"] == "conflict":
-            journal([p["id"] for p in result["persons"]], "read", {"identity"}, None)
-        results.append(result)
+            with transaction.atomic(), audit_batched():
+                results.extend(apply_batch(user, chunk))
+        except (IntegrityError, DataError):
+            results.extend(_apply_alone(user, item) for item in chunk)
     return results
+
+
+def _apply_alone(user, item):
+    """One capture in its own transaction, after the database refused its batch."""
+    for _attempt in range(2):
+        try:
+            with transaction.atomic(), audit_batched():
+                return apply_batch(user, [item])[0]
+        except IntegrityError:
+            continue  # a concurrent request applied this UUID meanwhile: read again, it is now applied
+        except DataError:
+            return _refused(item, Refused(_("Some values contain characters or numbers that cannot be stored."),
+                                          code="invalid_data"))
+    return _refused(item, Refused(_("The capture could not be saved; try again.")))

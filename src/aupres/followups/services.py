@@ -671,21 +671,44 @@ class Caseload:
         return self[index: index + 1][0]
 
 
-def caseload(user, today=None):
+@dataclasses.dataclass(frozen=True)
+class CaseloadFilter:
+    """Filters of « Ma file active » (issue #13), kept in the URL by the screen: the follow-ups of which I am
+    the referent, one of my services, one step, only those with an alert."""
+    mine: bool = False
+    service_id: int | None = None
+    state: str = ""
+    in_alert: bool = False
+
+
+def caseload(user, today=None, filters=None):
     """My active caseload (file active): the persons with an open follow-up in my services, each once,
     with those follow-ups (`.caseload_followups`) and their alerts (`.alerts`)."""
-    return Caseload(user, caseload_persons(user), today)
+    return Caseload(user, caseload_persons(user, filters, today), today)
 
 
-def caseload_persons(user):
+def caseload_persons(user, filters=None, today=None):
     """The persons of my active caseload (file active): an open follow-up in one of my services.
-    One row per person, however many of my services follow them (D15)."""
+    One row per person, however many of my services follow them (D15). With `filters`, a person is kept
+    when one of those follow-ups matches them all (an alert is worked out as on the screen, so the alert
+    filter reads the open follow-ups left by the other filters once)."""
     services = access.service_ids(user)
     if not services:
         return Person.objects.none()
-    return Person.objects.filter(
-        pk__in=FollowUp.objects.open().filter(service_id__in=services).values("person_id")
-    ).order_by("last_name", "first_name", "alias", "pk")
+    followups = FollowUp.objects.open().filter(service_id__in=services)
+    if filters is not None:
+        if filters.service_id is not None:
+            followups = followups.filter(service_id=filters.service_id)
+        if filters.mine:
+            followups = followups.filter(referent=user)
+        if filters.state:
+            followups = followups.filter(state=filters.state)
+        if filters.in_alert:
+            rows = attach_alerts(followups.select_related("service").annotate(
+                plan_review_due=plan_review_due_annotation(), last_encounter_at=last_encounter_annotation()), today)
+            followups = FollowUp.objects.filter(pk__in=[f.pk for f in rows if f.alerts])
+    return Person.objects.filter(pk__in=followups.values("person_id")).order_by(
+        "last_name", "first_name", "alias", "pk")
 
 
 def attach_caseload_followups(user, persons, today=None):
@@ -707,4 +730,18 @@ def attach_caseload_followups(user, persons, today=None):
         for f in p.caseload_followups:
             f.person = p
         p.alerts = [a for f in p.caseload_followups for a in f.alerts]
+    return persons
+
+
+def attach_following_services(user, persons):
+    """Set `.following` on each person: the names of my services that follow them (open follow-ups), to
+    tell namesakes apart in search results (issue #13). One query."""
+    persons = list(persons)
+    rows = (FollowUp.objects.open().filter(person__in=persons, service_id__in=access.service_ids(user))
+            .order_by("service__name").values_list("person_id", "service__name", "opened_on"))
+    by_person = {}
+    for person_id, name, opened_on in rows:
+        by_person.setdefault(person_id, []).append((name, opened_on))
+    for p in persons:
+        p.following = by_person.get(p.pk, [])
     return persons

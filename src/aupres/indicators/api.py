@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from aupres.core.errors import NotFound
-from aupres.indicators import changes, exports, reports, services, tasks
+from aupres.indicators import changes, exports, needs, reports, services, tasks
 from aupres.indicators.engine import REGISTRY
 from aupres.indicators.models import FunderKind, ServiceYearBudget
 
@@ -55,6 +55,14 @@ def definitions(request):
     return [services.describe(code) for code in REGISTRY]
 
 
+@router.get("/indicators/needs", response=dict)
+def needs_against_responses(request, year: int | None = Query(None, ge=2000, le=2100)):
+    """Needs against responses, by territory (issue #18): the referrals received in a year over by the
+    reader's territory (funders, regulators), their outcomes on 31 December, delays, needs unanswered and
+    the same per kind of service, disclosure-controlled (indicators.needs)."""
+    return needs.analysis(request.user, year)
+
+
 class ExportQuery(IndicatorQuery):
     format: Literal["csv", "xlsx", "json"] = "csv"
 
@@ -64,7 +72,7 @@ def export(request, q: Query[ExportQuery]):
     report = _report(request, q)
     render, content_type = exports.FORMATS[q.format]
     response = HttpResponse(render(report), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="indicateurs-{q.scope}-{q.id or 0}.{q.format}"'
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(report, q.scope, q.id, q.format)}"'
     return response
 
 

@@ -49,7 +49,7 @@ def _svg_open(uid, width, height, title, desc):
 
 def _placeholder(x, y, w, h, hidden, size=9):
     """A marked placeholder for a hidden value: a dashed box with « < 5 » (or « s ») inside."""
-    label = formats.SMALL_LABEL if hidden == "small" else formats.HIDDEN_LABEL
+    label = formats.hidden_label(hidden)
     return (f'<g class="masked" data-hidden="{escape(hidden)}">'
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="#ededf2" stroke="{MASK}" '
             f'stroke-width="0.8" stroke-dasharray="3 2"/>'

@@ -19,6 +19,8 @@ Keys of entries: ("cell", row, col), ("row", row), ("col", col), ("grand",).
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from aupres.indicators import formats
+
 THRESHOLD = 5
 SMALL = "small"  # primary suppression, shown as "< 5"
 COMPLEMENTARY = "complementary"  # secondary suppression
@@ -201,14 +203,9 @@ def _rref(rows):
     return pivots
 
 
-def label(masked, key, small_label="< 5", hidden_label="s"):
-    """Text for a table cell: the number, "< 5" for a small count, "s" (secret) for a complement."""
-    kind = masked.hidden.get(key)
-    if kind == SMALL:
-        return small_label
-    if kind == COMPLEMENTARY:
-        return hidden_label
-    return masked.grid.value(key)
+def label(masked, key):
+    """Text for a table cell: formats.cell (the number, "< 5" for a small count, "s" for a complement)."""
+    return formats.cell(masked.grid.value(key), masked.hidden.get(key), raw=True)
 
 
 def protect_margins(grid, prehidden, threshold=THRESHOLD):

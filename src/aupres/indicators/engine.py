@@ -64,6 +64,7 @@ from aupres.indicators.models import (
     ServiceYearBudget,
     StaffingEntry,
 )
+from aupres.ops.replica import reading_connection
 from aupres.persons.models import (
     AdministrativeSituation,
     LivingSituation,
@@ -156,6 +157,7 @@ class Indicator:
     suppressed: bool = True  # counts of persons/events get disclosure control; ETP and euros do not
     chart: str = "bar"  # "bar", "line" or ""
     additive: bool = True  # can a scope's value be summed from its services' values (events: yes)
+    health: bool = False  # a health figure: withheld from readers without health in small populations
 
     def labels(self):
         return {str(k): str(v) for k, v in self.choices}
@@ -450,7 +452,7 @@ def _person_months_rolled(services, period):
         shared = rows.filter(shared=True).values("year", "person_id").annotate(mb=_BitOr("months"))
         counts = ", ".join(f"count(*) FILTER (WHERE g.mb & {1 << i} <> 0)" for i in range(12))
         out = {}
-        with connection.cursor() as cur:
+        with reading_connection().cursor() as cur:  # the replica inside a replica window (ops/replica.py)
             for compiled in filter(None, map(_compiled, (alone, shared))):  # none: a scope without services
                 sql, params = compiled
                 cur.execute(f"SELECT g.year, count(*), {counts} FROM ({sql}) g GROUP BY g.year", params)  # noqa: S608
@@ -565,7 +567,7 @@ def referral_to_first_contact(services, period):
         if compiled is None:  # a scope without services
             return _table(DELAY_BANDS, [])
         sql, params = compiled
-        with connection.cursor() as cur:
+        with reading_connection().cursor() as cur:  # the replica inside a replica window (ops/replica.py)
             # MATERIALIZED: the first link is looked up once per referral, not once per CASE branch.
             cur.execute(f"WITH r(received_at, first) AS MATERIALIZED ({sql}) "  # noqa: S608 — constants
                         "SELECT CASE WHEN r.first IS NULL THEN 'no_contact' "

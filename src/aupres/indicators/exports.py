@@ -7,6 +7,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from aupres.indicators import formats
 
@@ -15,11 +16,8 @@ HIDDEN_LABEL = formats.HIDDEN_LABEL
 
 
 def cell_text(value, hidden_kind):
-    if hidden_kind == "small":
-        return SMALL_LABEL
-    if hidden_kind:
-        return HIDDEN_LABEL
-    return "" if value is None else value
+    """A spreadsheet cell: formats.cell, numbers kept as numbers."""
+    return formats.cell(value, hidden_kind, raw=True)
 
 
 def rows_of(report):
@@ -43,7 +41,33 @@ def rows_of(report):
     return out
 
 
-HEADER = ["indicator", "label", "scope", "category", "value"]
+def header():
+    """The columns in the reader's language (« indicateur ; libellé ; périmètre ; catégorie ; valeur »)."""
+    return [pgettext("export column", "indicator"), pgettext("export column", "label"),
+            pgettext("export column", "scope"), pgettext("export column", "category"),
+            pgettext("export column", "value")]
+
+
+# The scope as a file name says it (never the code's English: `indicateurs-territory-0.csv`).
+SCOPE_FILE_WORDS = {"service": "dispositif", "operator": "gestionnaire", "territory": "territoire"}
+
+
+def filename(report, scope, scope_id, fmt):
+    """« indicateurs-dispositif-12-2025.csv », « indicateurs-territoire-2025-01-01-au-2025-06-30.xlsx »:
+    the scope in French, its number (none for the whole territory of a funder), then the period."""
+    start, end = report.get("from"), report.get("to")
+    if start and end and (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        period = str(start.year)
+    elif start and end:
+        period = f"{start.isoformat()}-au-{end.isoformat()}"
+    else:
+        period = ""
+    parts = ["indicateurs", SCOPE_FILE_WORDS.get(scope, "perimetre")]
+    if scope_id:
+        parts.append(str(scope_id))
+    if period:
+        parts.append(period)
+    return f"{'-'.join(parts)}.{fmt}"
 
 
 def _csv_value(v):
@@ -58,7 +82,7 @@ def to_csv(report):
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow([f"# {report['label']} {formats.date(report['from'])} – {formats.date(report['to'])}"])
-    writer.writerow(HEADER)
+    writer.writerow(header())
     for row in rows_of(report):
         writer.writerow([_csv_value(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
@@ -76,7 +100,7 @@ def to_xlsx(report):
     ws = wb.active
     ws.title = "indicateurs"
     ws.append([str(report["label"]), formats.date(report["from"]), formats.date(report["to"])])
-    ws.append(HEADER)
+    ws.append(header())
     for row in rows_of(report):
         ws.append([str(v) if not isinstance(v, int | float) else v for v in row])
         value = ws.cell(row=ws.max_row, column=len(row))

@@ -13,13 +13,14 @@ THOUSANDS = "\u202f"  # narrow no-break space (French typography); never breaks 
 DECIMAL = ","
 SMALL_LABEL = "< 5"
 HIDDEN_LABEL = "s"
+MISSING = "–"  # no value: the same dash on screens, charts, the PDF and in spreadsheets
 
 
 def number(value, decimals=None):
     """1234 -> "1 234"; 1234.5 -> "1 234,5"; 0.1 -> "0,1"; None -> "–". `decimals`: fixed number of
     decimals; by default integers have none and other numbers at most two (trailing zeros dropped)."""
     if value is None:
-        return "–"
+        return MISSING
     if isinstance(value, bool):
         value = int(value)
     if isinstance(value, float | Decimal) and decimals is None:
@@ -36,35 +37,44 @@ def number(value, decimals=None):
 def percent(value, decimals=1):
     """12.5 -> "12,5 %" (the value is already a percentage)."""
     if value is None:
-        return "–"
+        return MISSING
     return f"{number(round(float(value), decimals))}{THOUSANDS}%"
 
 
 def euros(value):
     if value is None:
-        return "–"
+        return MISSING
     return f"{number(value)}{THOUSANDS}€"
 
 
 def date(value):
     """30/11/2026."""
     if value is None:
-        return "–"
+        return MISSING
     if isinstance(value, datetime.datetime):
         value = value.date()
     return value.strftime("%d/%m/%Y")
 
 
-def cell(value, hidden=None, unit=None):
-    """A published value as shown: the number, « < 5 » for a small count, « s » for a cell hidden so that a
-    hidden count cannot be recomputed."""
+def hidden_label(hidden):
+    """The one text of a hidden cell (issue #16: screen, chart, PDF and spreadsheet alike): « < 5 » for a
+    small count, « s » for a cell hidden so that a hidden count cannot be recomputed; None when shown."""
     if hidden == "small":
         return SMALL_LABEL
     if hidden:
         return HIDDEN_LABEL
+    return None
+
+
+def cell(value, hidden=None, unit=None, raw=False):
+    """A published value as shown: hidden_label() for a hidden cell, MISSING for no value, else the number
+    in French format (raw=True: the number itself, for a spreadsheet cell that stays a number)."""
+    label = hidden_label(hidden)
+    if label is not None:
+        return label
     if value is None:
-        return "–"
-    if isinstance(value, str):
+        return MISSING
+    if raw or isinstance(value, str):
         return value
     if unit == "euros":
         return euros(value)

@@ -28,7 +28,10 @@ GROUPS = (
                      "referral_to_first_contact", "encounters_by_place", "encounters_by_mode", "acts_by_kind",
                      "health_actions", "collective_actions", "collective_participants", "occupancy")),
     (_("Outcomes"), ("rights_opened", "admission_requests", "orientations", "exits_by_reason",
-                     "exits_by_destination", "followup_length", "objectives_results")),
+                     "exits_by_destination", "followup_length", "objectives_results",
+                     # entry against exit (aupres.care.indicators; health figures)
+                     "housing_at_entry", "housing_at_exit", "health_cover_at_entry", "health_cover_at_exit",
+                     "income_at_entry", "income_at_exit", "entries_into_housing")),
     (_("Team and budget"), ("staffing_etp", "budget_by_funder", "cost_per_place")),
 )
 

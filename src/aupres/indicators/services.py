@@ -129,7 +129,10 @@ FAMILIES = (
      "persons_by_administrative_situation", "persons_by_health_cover"),
     ("encounters_by_place", "encounters_by_mode", "encounters_by_month"),
     ("referrals_by_source", "referrals_by_status"),
-    ("exits_by_reason", "exits_by_destination", "followup_length"),
+    ("exits_by_reason", "exits_by_destination", "followup_length",
+     # entry against exit (registered by the care record, aupres.care.indicators): the same exits
+     "housing_at_entry", "housing_at_exit", "health_cover_at_entry", "health_cover_at_exit", "income_at_entry",
+     "income_at_exit"),
 )
 # Tables whose only cell is their family's total (no total of their own).
 TOTAL_CELLS = {"caseload": "all"}
@@ -140,12 +143,14 @@ LINKED = {("health_actions", k): ("acts_by_kind", k) for k, _label in engine.HEA
 HEALTH_MIN_POPULATION = 50
 
 
-def health_withheld(code):
-    """The keys of a table that count health acts (withheld from readers outside the health
-    compartment in small populations)."""
+def health_withheld(code, table=()):
+    """The keys of a table that count health acts, or of a health figure (Indicator.health: all its
+    keys), withheld from readers outside the health compartment in small populations."""
     from aupres.core.models import Compartment
     from aupres.encounters.models import ACT_COMPARTMENT
 
+    if engine.REGISTRY[code].health:
+        return [str(k) for k in table]
     if code == "health_actions":
         return [str(k) for k, _label in engine.HEALTH_ACTS]
     if code == "acts_by_kind":
@@ -224,7 +229,7 @@ def publish_tables(exact, health=True, population=None, parts=None):
         population = exact["caseload"].get("all") or 0
     withheld = {}
     if not health and (population or 0) < HEALTH_MIN_POPULATION:
-        withheld = {code: health_withheld(code) for code in exact if health_withheld(code)}
+        withheld = {code: keys for code, table in exact.items() if (keys := health_withheld(code, table))}
     forced = {code: {} for code in exact}
     forced_total, no_decoy = set(), {code: set() for code in exact}
     derived = {}
@@ -254,7 +259,10 @@ def publish_tables(exact, health=True, population=None, parts=None):
             for code, table in exact.items()}
         changed = False
         for family in FAMILIES:
-            members = [c for c in family if c in out and engine.REGISTRY[c].suppressed and c not in derived]
+            # A table withheld whole from this reader (a health figure) publishes nothing, not even its
+            # total: it can neither give away nor need another member's total.
+            members = [c for c in family if c in out and engine.REGISTRY[c].suppressed and c not in derived
+                       and not (c in withheld and set(withheld[c]) >= set(exact[c]))]
             if any(_total_hidden(c, out[c]) for c in members):
                 for c in members:
                     if not _total_hidden(c, out[c]):

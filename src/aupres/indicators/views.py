@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.forms import add_domain_error, date_input
-from aupres.indicators import changes, charts, exports, reports, services, tasks
+from aupres.indicators import changes, charts, exports, maps, needs, reports, services, tasks, territory
 from aupres.indicators.models import FunderKind, ServiceYearBudget, StaffingEntry, Submission
 from aupres.services.models import Operator, Profession, Service
 
@@ -138,8 +138,31 @@ def funder_view(request):
     query = f"?start={period.start.isoformat()}&end={period.end.isoformat()}"
     exports_links = [(fmt.upper(), reverse("indicators:export", args=["territory", 0, fmt]) + query)
                      for fmt in exports.FORMATS]
+    analysis = None
+    if request.user.territory_id or request.user.is_superuser:  # needs against responses (issue #18)
+        analysis = needs.analysis(request.user, period.start.year)
+        analysis["map"] = maps.needs_map(analysis)
     return render(request, "indicators/funder.html", {
-        "report": report, "form": form, "period": period, "periods": periods, "exports": exports_links})
+        "report": report, "form": form, "period": period, "periods": periods, "exports": exports_links,
+        "key_figures": territory.key_figures(report), "comparisons": territory.comparison_charts(report),
+        "yoy": territory.year_on_year(request.user, periods, period, report), "needs": analysis})
+
+
+def needs_view(request):
+    """Needs against responses, by territory (issue #18): the funder's and the regulator's analysis."""
+    if not needs.can_read(request.user):
+        raise Http404
+    try:
+        year = int(request.GET.get("annee") or 0) or None
+        result = needs.analysis(request.user, year)
+    except (ValueError, DomainError):
+        result = needs.analysis(request.user, None)
+    kind = request.GET.get("type") or None
+    result["map"] = maps.needs_map(result, kind) or maps.needs_map(result)
+    result["map_kind"] = next((k for k in result["kinds"] if k["code"] == kind), None)
+    return render(request, "indicators/needs.html", {
+        "needs": result, "years": needs.years(), "yoy": needs.yearly_totals(request.user),
+        "attribution": maps.attribution()})
 
 
 def export(request, scope, scope_id, fmt):
@@ -152,7 +175,7 @@ def export(request, scope, scope_id, fmt):
         report = services.published_live(request.user, scope, scope_id, period)
     render_, content_type = exports.FORMATS[fmt]
     response = HttpResponse(render_(report), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="indicateurs-{scope}-{scope_id}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(report, scope, scope_id, fmt)}"'
     return response
 
 

@@ -88,3 +88,40 @@ class HouseholdForm(forms.Form):
 class MemberForm(forms.Form):
     person = forms.IntegerField(widget=forms.HiddenInput)
     role = forms.ChoiceField(label=_("Role"), choices=HouseholdRole.choices)
+
+
+class CaseloadFilterForm(forms.Form):
+    """« Ma file active »: filters kept in the URL (GET), issue #13."""
+
+    mes = forms.BooleanField(label=_("Only my persons (I am the referent)"), required=False)
+    dispositif = forms.TypedChoiceField(label=_("Service"), required=False, coerce=int, empty_value=None)
+    etape = forms.ChoiceField(label=_("Step"), required=False)
+    alerte = forms.BooleanField(label=_("With an alert"), required=False)
+
+    def __init__(self, *args, services=(), **kwargs):
+        from aupres.followups.models import FollowUpState
+
+        super().__init__(*args, **kwargs)
+        self.fields["dispositif"].choices = [("", _("All my services")), *[(s.pk, s.name) for s in services]]
+        self.fields["etape"].choices = [("", _("All steps")),
+                                        *[(v, label) for v, label in FollowUpState.choices if v != "exit"]]
+
+    def filters(self):
+        from aupres.followups.services import CaseloadFilter
+
+        if not self.is_valid():
+            return CaseloadFilter()
+        data = self.cleaned_data
+        return CaseloadFilter(mine=data["mes"], service_id=data["dispositif"], state=data["etape"],
+                              in_alert=data["alerte"])
+
+    def query(self):
+        """The filters as a query string, for the pager's links."""
+        from django.http import QueryDict
+
+        q = QueryDict(mutable=True)
+        if self.is_valid():
+            for name, value in self.cleaned_data.items():
+                if value:
+                    q[name] = "1" if value is True else value
+        return q.urlencode()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aupres.core.models import Compartment, VersionedModel
-from aupres.core.text import search_key
+from aupres.core.text import age_words, search_key
 
 
 class Sex(models.TextChoices):
@@ -160,6 +160,10 @@ class Person(VersionedModel):
     def age_is_estimated(self):
         return not self.birth_date and not self.birth_year and self.estimated_age is not None
 
+    def age_label(self, on=None):
+        """The age in words: a baby in months (« 3 mois », not « 0 ans »), « ≈ » when estimated."""
+        return age_words(self.age(on), birth_date=self.birth_date, on=on, estimated=self.age_is_estimated)
+
     def months_on_street(self, on=None):
         if not self.on_street_since:
             return None
@@ -241,6 +245,7 @@ class RightValue(models.TextChoices):
     # domiciliation
     CCAS = "ccas", _("CCAS")
     ASSOCIATION = "association", _("Approved association")
+    DOMICILED = "domiciled", _("Granted (organism not stated)")
     # any kind
     NONE = "none", _("None")
     UNKNOWN = "unknown", _("Unknown")
@@ -250,7 +255,7 @@ RIGHT_VALUES_BY_KIND = {
     RightKind.HEALTH_COVER: {"puma", "css", "ame", "none", "unknown"},
     RightKind.INCOME: {"rsa", "aah", "ada", "salary", "pension", "other_income", "none", "unknown"},
     RightKind.ID_PAPERS: {"id_card", "passport", "residence_permit", "receipt", "none", "unknown"},
-    RightKind.DOMICILIATION: {"ccas", "association", "none", "unknown"},
+    RightKind.DOMICILIATION: {"ccas", "association", "domiciled", "none", "unknown"},
 }
 
 

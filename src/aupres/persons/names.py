@@ -8,6 +8,11 @@
 - `name_tokens`: what Person stores in `name_tokens` (indexed on PostgreSQL, an array GIN index): the key of
   each word of the first and last names, of the whole of a compound name, and each such key joined to the
   birth year ("MMD.1984"), so that "this name, born that year ± 1" is one exact index lookup.
+- `variants`: the words of a normalised name, each word of four letters or more with each one of its letters
+  left out in turn, and each two neighbouring words joined (the deletion neighbourhood of each word): two
+  spellings one typo apart (a letter changed, left out, added, or two letters swapped) always share one
+  variant, however the typo changes the sound ("Diallp" / "Diallo" share "diall"). PostgreSQL computes the
+  same array in SQL (aupres_name_variants, migration referrals 0008) and indexes it with the birth year.
 - `NICKNAMES`: first names and the nicknames said for them (Momo for Mohamed, Jojo for Josiane…), data.
 
 The phonetic key (documented here because no maintained library offers a French one for names; jellyfish's
@@ -86,6 +91,21 @@ def name_tokens(first_name, last_name, birth_year=None):
     if birth_year:
         tokens += [f"{k}.{birth_year}" for k in keys]
     return " ".join(tokens)
+
+
+def word_variants(word):
+    """The word and, from four letters on, the word with each one of its letters left out."""
+    found = [word]
+    if len(word) >= 4:
+        found += [word[:i] + word[i + 1:] for i in range(len(word))]
+    return list(dict.fromkeys(found))
+
+
+def variants(key):
+    """The variants of a normalised name (`normalise`), as aupres_name_variants(name_key) in SQL."""
+    ws = key.split()
+    found = [v for w in ws for v in word_variants(w)] + [a + b for a, b in zip(ws, ws[1:], strict=False)]
+    return sorted(set(found))
 
 
 def year_tokens(keys, birth_year, spread=1):

@@ -138,6 +138,8 @@ def add_right(user, person, *, kind, value, started_on, expires_on=None, note=""
     access.require_write(person, Compartment.ADMINISTRATIVE)
     if value not in RIGHT_VALUES_BY_KIND.get(kind, ()):
         raise DomainError(_("This status does not apply to this kind of right."), field="value")
+    if started_on > timezone.localdate():  # a right is recorded once it holds (plausible dates, issue #13)
+        raise DomainError(_("The start date is in the future."), field="started_on", code="date_in_future")
     if expires_on and expires_on < started_on:
         raise DomainError(_("The expiry date is before the start date."), field="expires_on")
     right = RightStatus.objects.create(person=person, kind=kind, value=value, started_on=started_on,

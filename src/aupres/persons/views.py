@@ -14,6 +14,7 @@ from aupres.core.models import Compartment
 from aupres.followups import services as followup_services
 from aupres.persons import services
 from aupres.persons.forms import (
+    CaseloadFilterForm,
     HouseholdForm,
     LivingSituationForm,
     MedicalProfileForm,
@@ -26,11 +27,13 @@ from aupres.services.models import Service
 
 
 def caseload(request):
-    rows = followup_services.caseload(request.user)
+    mine = Service.objects.filter(pk__in=access.service_ids(request.user)).order_by("name")
+    form = CaseloadFilterForm(request.GET, services=mine)
+    rows = followup_services.caseload(request.user, filters=form.filters())
     page = Paginator(rows, 50).get_page(request.GET.get("page"))  # the page journals itself
     return render(request, "persons/caseload.html", {
-        "page": page, "total": page.paginator.count,
-        "no_team": not access.service_ids(request.user),
+        "page": page, "total": page.paginator.count, "form": form, "query": form.query(),
+        "filtered": bool(form.query()), "no_team": not mine,
     })
 
 
@@ -40,6 +43,7 @@ def search(request):
     results = []
     if text.strip():
         results = services.search_persons(request.user, text, limit=30)
+        followup_services.attach_following_services(request.user, results)
     template = "persons/_search_results.html" if request.htmx else "persons/search.html"
     return render(request, template, {"results": results, "q": text, "searched": bool(text.strip()),
                                       "pick": request.POST.get("pick") == "1"})

@@ -3,13 +3,10 @@
 import datetime
 from decimal import Decimal
 
-from ninja import Field, File, Router, Schema, UploadedFile
+from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja.responses import Status as Reply
 
-from aupres.audit.models import IDENTITY
-from aupres.audit.services import record, route_of
 from aupres.core.errors import NotFound
-from aupres.core.models import Compartment
 from aupres.followups.models import ExitDestination, ExitReason
 from aupres.places import park, services
 from aupres.places.models import (
@@ -25,11 +22,6 @@ from aupres.places.models import (
 router = Router(tags=["places"])
 
 ID = {"ge": 1, "le": 2**62}
-STAY_COMPARTMENTS = (IDENTITY, Compartment.ADMINISTRATIVE)
-
-
-def _audit(request, persons, action):
-    record(request.user, persons, action, STAY_COMPARTMENTS, "api", route_of(request))
 
 
 class PlaceOut(Schema):
@@ -204,8 +196,6 @@ def out_of_service(request, place_id: int, payload: OutOfServiceIn):
 def occupancy(request, service_id: int):
     svc = services.team_service(request.user, service_id)
     b = services.board(request.user, svc)
-    shown = [s.person for row in b.rows for s in row.stays if s.person_visible]
-    _audit(request, shown, "list")
     return {
         "service_id": svc.pk, "day": b.day, "free_now": b.free_now, "free_by_day": b.free_by_day,
         "places": [{
@@ -223,22 +213,18 @@ def admit(request, payload: AdmitIn):
     place = services.get_place(request.user, payload.place)
     stay = services.admit(request.user, place, payload.person, start_date=payload.start_date,
                           household_id=payload.household, planned_end=payload.planned_end)
-    _audit(request, stay.person, "create")
     return Reply(201, stay)
 
 
 @router.get("/stays/{int:stay_id}", response=StayOut, summary="One stay")
 def get_stay(request, stay_id: int):
-    stay = services.get_stay(request.user, stay_id)
-    _audit(request, stay.person, "read")
-    return stay
+    return services.read_stay(request.user, stay_id)
 
 
 @router.post("/stays/{int:stay_id}/extend", response=StayOut, summary="Extend a stay, with the reason")
 def extend(request, stay_id: int, payload: ExtendIn):
     stay = services.extend(request.user, services.get_stay(request.user, stay_id), payload.version,
                            new_end=payload.new_end, reason=payload.reason)
-    _audit(request, stay.person, "update")
     return stay
 
 
@@ -247,7 +233,6 @@ def extend(request, stay_id: int, payload: ExtendIn):
 def transfer(request, stay_id: int, payload: TransferIn):
     stay = services.transfer(request.user, services.get_stay(request.user, stay_id), payload.version,
                              to_place_id=payload.to_place, on=payload.on)
-    _audit(request, stay.person, "update")
     return Reply(201, stay)
 
 
@@ -256,7 +241,6 @@ def end(request, stay_id: int, payload: EndIn):
     stay = services.end_stay(request.user, services.get_stay(request.user, stay_id), payload.version,
                              on=payload.on, exit_reason=payload.exit_reason,
                              exit_destination=payload.exit_destination)
-    _audit(request, stay.person, "update")
     return stay
 
 
@@ -277,6 +261,27 @@ def regional(request):
     if request.user.kind != AccountKind.REGULATOR:
         raise NotFound()
     return services.regional_free_places(request.user)
+
+
+class OverTimeRow(Schema):
+    territory_id: int
+    territory: str
+    level: str
+    values: list[float | None]
+    hidden: list[str]
+
+
+class OverTimeOut(Schema):
+    year: int
+    months: list[str]
+    rows: list[OverTimeRow]
+
+
+@router.get("/regional/free-places/over-time", response=OverTimeOut,
+            summary="Free places by territory over time: mean free places per night, month by month (regulators)",
+            description="One calendar year that is over (the indicators' grid); no person, no place named.")
+def regional_over_time(request, year: int = Query(..., ge=1900, le=9999)):
+    return services.regional_free_places_over_time(request.user, year)
 
 
 @router.post("/referrals/{int:referral_id}/route-to-place", response=PlaceOut,
@@ -313,7 +318,6 @@ def attendance(request, service_id: int, on: datetime.date | None = None):
 
     svc = services.team_service(request.user, service_id)
     rows = services.register(request.user, svc, on or timezone.localdate())
-    _audit(request, [a.person for a, _shown in rows], "list")
     return [{"id": a.pk, "person_id": a.person_id, "person": str(a.person), "on": a.on, "care": shown}
             for a, shown in rows]
 
@@ -323,7 +327,6 @@ def attendance(request, service_id: int, on: datetime.date | None = None):
 def record_attendance(request, service_id: int, payload: AttendanceIn):
     svc = services.team_service(request.user, service_id)
     a = services.record_attendance(request.user, svc, payload.person, on=payload.on, care=payload.care)
-    _audit(request, a.person, "create")
     return Reply(201, {"id": a.pk, "person_id": a.person_id, "person": str(a.person), "on": a.on, "care": a.care})
 
 

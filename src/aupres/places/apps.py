@@ -8,3 +8,9 @@ class PlacesConfig(AppConfig):
 
     def ready(self):
         from aupres.places import indicators  # noqa: F401 — registers the places' indicators in the engine
+        from aupres.places.services import admit_on_acceptance
+        from aupres.referrals.services import on_acceptance
+
+        # Accepting a referral for a service with places admits on a place (issue #14, #16: places composes
+        # the acceptance; referrals imports nothing of places).
+        on_acceptance(admit_on_acceptance)

@@ -117,3 +117,23 @@ class InventoryForm(forms.Form):
             if parts[0]:
                 out.append({"room": parts[0], "condition": parts[1], "note": parts[2]})
         return out
+
+
+class ApartmentEditForm(ApartmentForm):
+    """The apartment as the user read it (its version, for the stale-edit check)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class IncidentEditForm(IncidentForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PropertyGrantForm(forms.Form):
+    operator = forms.TypedChoiceField(label=_("operator"), coerce=int)
+    username = forms.CharField(label=_("account (username)"), max_length=150)
+
+    def __init__(self, *args, operators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].choices = [(o.pk, o.name) for o in operators]
+

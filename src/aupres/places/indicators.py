@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from aupres.followups.models import ExitDestination
 from aupres.indicators.engine import DAYS, EVENTS, PERSONS, indicator
 from aupres.places.models import EXCLUSIVE_KINDS, Extension, OutOfService, Place, Stay
+from aupres.places.nights import MONTHS, free_nights_by_service, mean_free_by_month
 
 STAYS = PERSONS  # a stay is a person's (or a household's): counts of stays are suppressed like persons
 STAY_RULE = _("stay ended (exit) in the period")
@@ -151,3 +152,18 @@ def persons_per_opening_day(services, period):
     if 0 < total < 5:  # a handful of visits could single someone out: not given
         mean = total = None
     return {"persons_received": total, "opening_days": days, "per_opening_day": mean}
+
+
+@indicator("free_places_by_month", _("Free places over time (mean per night)"), DAYS,
+           _("nights of the month; a place out of service is not free"), _("month"), MONTHS, has_total=False,
+           suppressed=False, chart="line", additive=True)
+def free_places_by_month(services, period):
+    """Free places month by month, as the mean number of places free per night (free place-nights ÷ nights
+    of the month in the period): a measure of capacity like the occupancy (no person is counted); summed over
+    the services of a territory, it is the regulator's "free places by territory over time" (issue #14).
+    Months outside the period: None."""
+    total = {}
+    for months in free_nights_by_service(services.values_list("pk", flat=True), period).values():
+        for month, free in months.items():
+            total[month] = total.get(month, 0) + free
+    return mean_free_by_month(total, period)

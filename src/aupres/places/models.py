@@ -145,6 +145,12 @@ class Stay(VersionedModel):
         indexes = [
             models.Index(fields=["place", "end_date"], name="stay_place_end"),
             models.Index(fields=["service", "end_date"], name="stay_service_end"),
+            # Tonight's stays for the regional view and the board (issue #14 benchmark): the open ones from a
+            # small partial index (with what is summed, on PostgreSQL), the ones ending later by date.
+            models.Index(fields=["place"], name="stay_open_place", condition=models.Q(end_date__isnull=True),
+                         include=["occupants", "start_date"]),
+            models.Index(fields=["end_date", "place"], name="stay_end_place",
+                         condition=models.Q(end_date__isnull=False)),
         ]
 
     def __str__(self):

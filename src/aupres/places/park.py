@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aupres.audit.models import PropertyRoleAction
+from aupres.audit.services import property_role_journal, record_property_role
 from aupres.core.errors import DomainError, NotFound, stale_edit_error
 from aupres.core.models import StaleEdit
 from aupres.places.models import (
@@ -228,3 +230,69 @@ def get_photo(user, photo_id):
     if photo is None:
         raise NotFound()
     return photo
+
+
+# The property role: granted by a head of service of the operator ------------------------------------------
+
+def grantable_operator_ids(user):
+    """The operators whose property role this user may grant: those where they head a service."""
+    from aupres.places.services import head_service_ids
+    from aupres.services.models import Service
+
+    return set(Service.objects.filter(pk__in=head_service_ids(user)).values_list("operator_id", flat=True))
+
+
+def property_accesses(user):
+    """The property roles of the operators where the user heads a service (NotFound for anyone else)."""
+    operators = grantable_operator_ids(user)
+    if not operators:
+        raise NotFound()
+    return (PropertyAccess.objects.filter(operator_id__in=operators).select_related("user", "operator", "granted_by")
+            .order_by("operator__name", "user__username"))
+
+
+@transaction.atomic
+def grant_property_role(user, operator_id, username):
+    """Give an account the property role of an operator: it then sees and manages the operator's housing park
+    (apartments, incidents, inventories) and no person. Only a head of a service of that operator grants it,
+    never to their own account (issue #11: nobody grants themselves an access)."""
+    from aupres.accounts.models import AccountKind, User
+
+    if int(operator_id) not in grantable_operator_ids(user):
+        raise NotFound(field="operator")
+    grantee = User.objects.filter(username=(username or "").strip(), is_active=True).first()
+    if grantee is None or grantee.kind != AccountKind.STAFF:
+        raise DomainError(_("No staff account has this username."), field="username", code="unknown_account")
+    if grantee.pk == user.pk:
+        raise DomainError(_("Nobody grants themselves an access: ask another head of service."), field="username",
+                          code="self_grant")
+    grant, created = PropertyAccess.objects.get_or_create(user=grantee, operator_id=int(operator_id),
+                                                          defaults={"granted_by": user})
+    if not created:
+        raise DomainError(_("This account already has the property role."), field="username", code="already_granted")
+    record_property_role(user, grant, PropertyRoleAction.GRANT)
+    return grant
+
+
+@transaction.atomic
+def revoke_property_role(user, access_id):
+    try:
+        access_id = int(access_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    grant = (PropertyAccess.objects.select_for_update()
+             .filter(pk=access_id, operator_id__in=grantable_operator_ids(user)).first())
+    if grant is None:
+        raise NotFound()
+    record_property_role(user, grant, PropertyRoleAction.WITHDRAW)
+    grant.delete()
+    return grant
+
+
+def property_role_events(user, limit=50):
+    """The journal of the property roles of the operators where the user heads a service."""
+    operators = grantable_operator_ids(user)
+    if not operators:
+        raise NotFound()
+    return list(property_role_journal(operators)[:limit])
+

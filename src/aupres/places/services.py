@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aupres.accounts.models import AccountKind
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record
 from aupres.core import access
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import Compartment, StaleEdit
@@ -37,6 +39,7 @@ from aupres.places.models import (
     SexRestriction,
     Stay,
 )
+from aupres.referrals import services as referrals
 from aupres.services.models import Service
 
 BOARD_DAYS = 30
@@ -97,6 +100,17 @@ def get_place(user, place_id):
     if place is None:
         raise NotFound()
     return place
+
+
+# What a stay shows of its person (name, dates, place) in the journal (issue #16: the services journal).
+STAY_COMPARTMENTS = (IDENTITY, Compartment.ADMINISTRATIVE)
+
+
+def read_stay(user, stay_id):
+    """A stay of one of the user's services, shown: journaled as a read of its person."""
+    stay = get_stay(user, stay_id)
+    record(user, stay.person_id, "read", STAY_COMPARTMENTS, service_id=stay.service_id)
+    return stay
 
 
 def get_stay(user, stay_id):
@@ -417,7 +431,9 @@ def admit(user, place, person_id, *, start_date=None, household_id=None, referra
     stay = Stay(place=place, service_id=place.service_id, person=person, household=household, occupants=occupants,
                 exclusive=place.exclusive, followup=followup, referral=referral, start_date=start_date,
                 planned_end=planned_end, admitted_by=user)
-    return _insert_stay(stay)
+    stay = _insert_stay(stay)
+    record(user, person, "create", STAY_COMPARTMENTS, service_id=place.service_id)
+    return stay
 
 
 def _editing(user, stay, version):
@@ -456,6 +472,7 @@ def extend(user, stay, version, *, new_end, reason):
     _save(stay, version, ["planned_end"])
     Extension.objects.create(stay=stay, previous_end=previous, new_end=new_end, reason=reason[:2000],
                              decided_by=user, decided_on=timezone.localdate())
+    record(user, stay.person_id, "update", STAY_COMPARTMENTS, service_id=stay.service_id)
     return stay
 
 
@@ -488,7 +505,9 @@ def transfer(user, stay, version, *, to_place_id, on=None):
     new = Stay(place=target, service_id=stay.service_id, person=stay.person, household=stay.household,
                occupants=stay.occupants, exclusive=target.exclusive, followup=stay.followup, referral=stay.referral,
                start_date=on, planned_end=stay.planned_end, transferred_from=stay, admitted_by=user)
-    return _insert_stay(new)
+    new = _insert_stay(new)
+    record(user, stay.person_id, "update", STAY_COMPARTMENTS, service_id=stay.service_id)
+    return new
 
 
 @transaction.atomic
@@ -506,6 +525,7 @@ def end_stay(user, stay, version, *, on=None, exit_reason, exit_destination):
     _check_stay_dates(on, field="on")
     stay.end_date, stay.exit_reason, stay.exit_destination = on, exit_reason, exit_destination
     _save(stay, version, ["end_date", "exit_reason", "exit_destination"])
+    record(user, stay.person_id, "update", STAY_COMPARTMENTS, service_id=stay.service_id)
     return stay
 
 
@@ -573,6 +593,8 @@ def board(user, service, day=None, days=BOARD_DAYS):
             address=place.address))
     ending = sorted((s for s in stays if s.end_date is None and s.planned_end and s.planned_end <= horizon[-1]),
                     key=lambda s: s.planned_end)
+    shown = [s.person_id for row in rows for s in row.stays] + [s.person_id for s in ending]
+    record(user, [pid for pid in shown if pid in visible], "list", STAY_COMPARTMENTS, service_id=service.pk)
     return Board(service=service, day=day, rows=rows, days=horizon, free_now=totals[0] if days else 0,
                  free_by_day=list(zip(horizon, totals, strict=True)), ending=ending)
 
@@ -587,6 +609,8 @@ def calendar(user, place, start=None, days=60):
     for s in stays:
         s.person_visible = s.person_id in visible
     periods = list(_overlapping(place.out_of_service.all(), start, end))
+    record(user, [s.person_id for s in stays if s.person_visible], "list", STAY_COMPARTMENTS,
+           service_id=place.service_id)
     cells = []
     for i in range(days):
         d = start + datetime.timedelta(days=i)
@@ -612,13 +636,37 @@ SELECT p.service_id, p.kind, count(*), sum(CASE WHEN o.place_id IS NOT NULL THEN
          WHEN p.kind = ANY(%s) THEN 1
          ELSE greatest(0, p.persons - coalesce(u.n, 0)) END)
 FROM places_place p
-LEFT JOIN (SELECT place_id, sum(occupants) AS n FROM places_stay WHERE start_date <= %s
-           AND (end_date IS NULL OR end_date > %s) GROUP BY place_id) u ON u.place_id = p.id
+LEFT JOIN (SELECT place_id, sum(occupants) AS n FROM (
+             SELECT place_id, occupants FROM places_stay WHERE end_date IS NULL AND start_date <= %s
+             UNION ALL
+             SELECT place_id, occupants FROM places_stay WHERE end_date > %s AND start_date <= %s) t
+           GROUP BY place_id) u ON u.place_id = p.id
 LEFT JOIN (SELECT DISTINCT place_id FROM places_outofservice WHERE start_date <= %s
            AND (end_date IS NULL OR end_date > %s)) o ON o.place_id = p.id
 WHERE p.is_active AND p.service_id = ANY(%s)
 GROUP BY p.service_id, p.kind
 """
+
+
+def _free_by_service_kind(service_ids, on):
+    """{(service, kind): (places, free tonight)} through the ORM (SQLite; REGIONAL_SQL is its PostgreSQL twin)."""
+    from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce, Greatest
+
+    tonight = (Stay.objects.filter(place_id=OuterRef("pk"), start_date__lte=on)
+               .filter(Q(end_date__isnull=True) | Q(end_date__gt=on)).order_by().values("place_id")
+               .annotate(n=Sum("occupants")).values("n"))
+    closed = OutOfService.objects.filter(place_id=OuterRef("pk"), start_date__lte=on).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=on))
+    exclusive = list(EXCLUSIVE_KINDS)
+    free = Case(When(closed=True, then=Value(0)), When(kind__in=exclusive, used__gt=0, then=Value(0)),
+                When(kind__in=exclusive, then=Value(1)), default=Greatest(F("persons") - F("used"), Value(0)),
+                output_field=IntegerField())
+    rows = (Place.objects.filter(service_id__in=service_ids, is_active=True)
+            .annotate(used=Coalesce(Subquery(tonight), Value(0)), closed=Exists(closed))
+            .annotate(free=free).order_by().values("service_id", "kind")
+            .annotate(count=Count("pk"), free_sum=Sum("free")))
+    return {(r["service_id"], r["kind"]): (r["count"], r["free_sum"] or 0) for r in rows}
 
 
 def regional_free_places(user, on=None, service_rows=None):
@@ -629,9 +677,6 @@ def regional_free_places(user, on=None, service_rows=None):
     places (tonight's occupants and out-of-service as correlated subqueries on indexed columns), then
     the services' names and territories (about a thousand rows). `service_rows`: keep the services with the
     most free places only (the page shows a hundred; the API all)."""
-    from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Value, When
-    from django.db.models.functions import Coalesce, Greatest
-
     from aupres.services.models import Territory
 
     on = on or timezone.localdate()
@@ -643,28 +688,16 @@ def regional_free_places(user, on=None, service_rows=None):
     territories = {}
     for sid, tid in links:
         territories.setdefault(sid, []).append(tid)
-    tonight = (Stay.objects.filter(place_id=OuterRef("pk"), start_date__lte=on)
-               .filter(Q(end_date__isnull=True) | Q(end_date__gt=on)).order_by().values("place_id")
-               .annotate(n=Sum("occupants")).values("n"))
-    closed = OutOfService.objects.filter(place_id=OuterRef("pk"), start_date__lte=on).filter(
-        Q(end_date__isnull=True) | Q(end_date__gt=on))
-    exclusive = list(EXCLUSIVE_KINDS)
-    free = Case(When(closed=True, then=Value(0)), When(kind__in=exclusive, used__gt=0, then=Value(0)),
-                When(kind__in=exclusive, then=Value(1)), default=Greatest(F("persons") - F("used"), Value(0)),
-                output_field=IntegerField())
-    rows = (Place.objects.filter(service_id__in=list(territories), is_active=True)
-            .annotate(used=Coalesce(Subquery(tonight), Value(0)), closed=Exists(closed))
-            .annotate(free=free).order_by().values("service_id", "kind")
-            .annotate(count=Count("pk"), free_sum=Sum("free")))
     if connection.vendor == "postgresql":
         # The same grouping with tonight's stays aggregated once and joined (a hash join), instead of a
         # correlated subquery per place: ×5 faster over 20 000 places (bench/places.py).
         with connection.cursor() as cursor:
             kinds = sorted(str(k) for k in EXCLUSIVE_KINDS)
-            cursor.execute(REGIONAL_SQL, [kinds, kinds, on, on, on, on, list(territories)])
-            free_by_service_kind = {(sid, kind): (count, free_n or 0) for sid, kind, count, free_n in cursor}
+            cursor.execute(REGIONAL_SQL, [kinds, kinds, on, on, on, on, on, list(territories)])
+            # (a sum of sums is a numeric in PostgreSQL: back to int, as the ORM path gives)
+            free_by_service_kind = {(sid, kind): (count, int(free_n or 0)) for sid, kind, count, free_n in cursor}
     else:
-        free_by_service_kind = {(r["service_id"], r["kind"]): (r["count"], r["free_sum"] or 0) for r in rows}
+        free_by_service_kind = _free_by_service_kind(list(territories), on)
     names = dict(Service.objects.filter(pk__in={sid for sid, _k in free_by_service_kind}).values_list("pk", "name"))
     territory_names = dict(Territory.objects.filter(pk__in=scope).values_list("pk", "name"))
     by_territory, by_service = {}, {}
@@ -702,8 +735,6 @@ def routable_places(user, referral, service):
 @transaction.atomic
 def route_to_place(user, referral, version, *, place_id, note=""):
     """A regulator routes a referral to one free place of a service (the service decides at acceptance)."""
-    from aupres.referrals import services as referrals
-
     place = Place.objects.select_related("service").filter(pk=place_id, is_active=True).first()
     if place is None or place.service_id not in set(regional_services(user).values_list("pk", flat=True)):
         raise NotFound(field="place")
@@ -717,7 +748,7 @@ def route_to_place(user, referral, version, *, place_id, note=""):
     return place
 
 
-# Acceptance of a referral (called by referrals.services.accept) --------------------------------------
+# Acceptance of a referral (a step of referrals.services.accept, registered in apps.py) -----------------
 
 def service_has_places(service):
     return service is not None and Place.objects.filter(service=service, is_active=True).exists()
@@ -806,10 +837,12 @@ def record_attendance(user, service, person_id, *, on=None, care=()):
         raise NotFound(field="person")
     try:
         with transaction.atomic():
-            return Attendance.objects.create(service=service, person=person, on=on, care=care, recorded_by=user)
+            entry = Attendance.objects.create(service=service, person=person, on=on, care=care, recorded_by=user)
     except IntegrityError:
         raise Conflict(_("This person is already in the register of that day."), field="person",
                        code="already_recorded") from None
+    record(user, person, "create", STAY_COMPARTMENTS, service_id=service.pk)
+    return entry
 
 
 def register(user, service, on):
@@ -822,7 +855,31 @@ def register(user, service, on):
     for a in rows:
         shown = [k for k, comp in _care_compartments(a.care).items() if comp in held]
         out.append((a, shown))
+    record(user, [a.person_id for a in rows], "list", STAY_COMPARTMENTS, service_id=service.pk)
     return out
+
+
+def attendance_candidates(user, service, day):
+    """The persons the day service follows on that day whom the user sees (the register's form), listed."""
+    followed = (FollowUp.objects.giving_access(day).filter(service=service).select_related("person")
+                .order_by("person__last_name", "person__alias"))
+    visible = set(access.visible_persons(user).filter(
+        pk__in=[f.person_id for f in followed]).values_list("pk", flat=True))
+    persons = list({f.person_id: f.person for f in followed if f.person_id in visible}.values())
+    record(user, persons, "list", STAY_COMPARTMENTS, service_id=service.pk)
+    return persons
+
+
+def admittable_persons(user, service):
+    """Persons of the service's open follow-ups who have no current stay in it (the admission form), listed."""
+    staying = Stay.objects.filter(service=service, end_date__isnull=True).values("person_id")
+    followups = (FollowUp.objects.open().filter(service=service).exclude(person_id__in=staying)
+                 .select_related("person").order_by("person__last_name", "person__alias"))
+    visible = set(access.visible_persons(user).filter(
+        pk__in=[f.person_id for f in followups]).values_list("pk", flat=True))
+    persons = [f.person for f in followups if f.person_id in visible]
+    record(user, persons, "list", STAY_COMPARTMENTS, service_id=service.pk)
+    return persons
 
 
 def persons_per_opening_day(service_ids, start, end):
@@ -837,3 +894,51 @@ def persons_per_opening_day(service_ids, start, end):
         total_days += days
         total += counts.get(service.pk, 0)
     return (round(total / total_days, 1) if total_days else None), total_days, total
+
+
+# The regulator's free places by territory over time (issue #14) -----------------------------------------
+
+def regional_free_places_over_time(user, year):
+    """For each territory of the regulator's scope (theirs and those below) that has services with places:
+    the mean free places per night, month by month, of one calendar year that is over. Computed by the
+    indicator engine (`free_places_by_month`) and published as every indicator is (the period grid, then
+    indicators.services.publish_tables): no person and no place is named, a confidential service counts
+    in its territory like any other."""
+    from aupres.indicators import engine
+    from aupres.indicators import services as indicators
+    from aupres.places.nights import MONTHS, free_nights_by_service, mean_free_by_month
+    from aupres.services.models import Territory
+
+    if not getattr(user, "is_authenticated", False) or user.kind != AccountKind.REGULATOR or not user.territory_id:
+        raise NotFound()
+    try:
+        period = indicators.publication_period(engine.Period.year(int(year)))
+    except (TypeError, ValueError, OverflowError):
+        raise DomainError(_("Choose a year."), field="year", code="invalid_year") from None
+    scope = user.territory.self_and_descendant_ids()
+    territories = {t.pk: t for t in Territory.objects.filter(pk__in=scope)}
+    # A service counts in its territories and in every territory above them within the scope.
+    counted_in = {}
+    for sid, tid in (Service.territories.through.objects.filter(territory_id__in=scope, service__is_active=True)
+                     .values_list("service_id", "territory_id")):
+        t = territories.get(tid)
+        while t is not None:
+            counted_in.setdefault(sid, set()).add(t.pk)
+            t = territories.get(t.parent_id)
+    with_places = set(Place.objects.filter(service_id__in=list(counted_in), is_active=True)
+                      .values_list("service_id", flat=True).distinct())
+    by_service = free_nights_by_service(sorted(with_places), period)
+    sums = {}
+    for sid, months in by_service.items():
+        for tid in counted_in.get(sid, ()):
+            cell = sums.setdefault(tid, {})
+            for month, free in months.items():
+                cell[month] = cell.get(month, 0) + free
+    rows = []
+    for tid in sorted(sums, key=lambda t: (territories[t].level, territories[t].name)):
+        exact = {"free_places_by_month": mean_free_by_month(sums[tid], period)}
+        published = indicators.publish_tables(exact)["free_places_by_month"]
+        rows.append({"territory_id": tid, "territory": territories[tid].name, "level": territories[tid].level,
+                     "values": [published["values"].get(k) for k, _label in MONTHS],
+                     "hidden": sorted(published["hidden"])})
+    return {"year": period.start.year, "months": [str(label) for _k, label in MONTHS], "rows": rows}

@@ -14,9 +14,13 @@ urlpatterns = [
     path("sejour/<int:stay_id>/", views.stay_detail, name="stay"),
     path("sejour/<int:stay_id>/<str:action>/", views.stay_action, name="stay_action"),
     path("regional/", views.regional, name="regional"),
+    path("regional/evolution/", views.regional_over_time, name="regional_over_time"),
     path("service/<int:service_id>/registre/", views.attendance, name="attendance"),
     path("parc/", views.park_index, name="park"),
     path("parc/nouveau/", views.apartment_new, name="apartment_new"),
     path("parc/<int:apartment_id>/", views.apartment, name="apartment"),
     path("parc/photo/<int:photo_id>/", views.photo, name="photo"),
+    path("parc/<int:apartment_id>/modifier/", views.apartment_edit, name="apartment_edit"),
+    path("parc/sinistre/<int:incident_id>/modifier/", views.incident_edit, name="incident_edit"),
+    path("parc/role-gestion-locative/", views.property_roles, name="property_roles"),
 ]

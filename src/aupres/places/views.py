@@ -9,13 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aupres.accounts.models import AccountKind
-from aupres.audit.models import IDENTITY
-from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
-from aupres.followups.models import FollowUp
 from aupres.persons.models import HouseholdMember
 from aupres.places import services
 from aupres.places.forms import (
@@ -27,14 +24,8 @@ from aupres.places.forms import (
     PlaceForm,
     TransferForm,
 )
-from aupres.places.models import Place, Stay
+from aupres.places.models import Place
 from aupres.services.models import Service
-
-STAY_COMPARTMENTS = (IDENTITY, Compartment.ADMINISTRATIVE)
-
-
-def _audit(request, persons, action):
-    record(request.user, persons, action, STAY_COMPARTMENTS, "screen", route_of(request))
 
 
 def index(request):
@@ -57,7 +48,6 @@ def index(request):
 def board(request, service_id):
     service = services.team_service(request.user, service_id)
     b = services.board(request.user, service)
-    _audit(request, [s.person for row in b.rows for s in row.stays if s.person_visible], "list")
     return render(request, "places/board.html", {
         "service": service, "board": b, "is_head": service.pk in services.head_service_ids(request.user),
         "week": b.free_by_day[:7], "later": b.free_by_day[7:]})
@@ -106,19 +96,8 @@ def place_edit(request, place_id):
 def place_calendar(request, place_id):
     place = services.get_place(request.user, place_id)
     cal = services.calendar(request.user, place)
-    _audit(request, [s.person for s in cal["stays"] if s.person_visible], "list")
     return render(request, "places/calendar.html", {
         "place": place, "cal": cal, "is_head": place.service_id in services.head_service_ids(request.user)})
-
-
-def _admittable(user, service):
-    """Persons of the service's open follow-ups who have no current stay in it."""
-    staying = Stay.objects.filter(service=service, end_date__isnull=True).values("person_id")
-    followups = (FollowUp.objects.open().filter(service=service).exclude(person_id__in=staying)
-                 .select_related("person").order_by("person__last_name", "person__alias"))
-    visible = set(access.visible_persons(user).filter(
-        pk__in=[f.person_id for f in followups]).values_list("pk", flat=True))
-    return [f.person for f in followups if f.person_id in visible]
 
 
 @require_http_methods(["GET", "POST"])
@@ -126,7 +105,7 @@ def admit(request, service_id):
     service = services.team_service(request.user, service_id)
     today = timezone.localdate()
     places = [p for p, _n in services.free_places(service)]
-    persons = _admittable(request.user, service)
+    persons = services.admittable_persons(request.user, service)
     households = {m.household for m in HouseholdMember.objects.select_related("household")
                   .filter(person__in=persons).filter(Q(until__isnull=True) | Q(until__gt=today))}
     initial = {"start_date": today}
@@ -138,15 +117,13 @@ def admit(request, service_id):
         data = form.cleaned_data
         try:
             place = services.get_place(request.user, data["place"])
-            stay = services.admit(request.user, place, data["person"], start_date=data["start_date"],
+            services.admit(request.user, place, data["person"], start_date=data["start_date"],
                                   household_id=data["household"])
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, stay.person, "create")
             messages.success(request, _("The person is admitted on %(place)s.") % {"place": place.label})
             return redirect("places:board", service.pk)
-    _audit(request, persons, "list")
     return render(request, "places/admit.html", {"form": form, "service": service, "persons": persons})
 
 
@@ -167,8 +144,7 @@ def _stay_context(request, stay, forms):
 
 
 def stay_detail(request, stay_id):
-    stay = services.get_stay(request.user, stay_id)
-    _audit(request, stay.person, "read")
+    stay = services.read_stay(request.user, stay_id)
     return render(request, "places/stay.html", _stay_context(request, stay, _stay_forms(request, stay)))
 
 
@@ -196,9 +172,8 @@ def stay_action(request, stay_id, action):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, stay.person, "update")
             return redirect("places:board", stay.service_id)
-    _audit(request, stay.person, "read")
+    services.read_stay(request.user, stay.pk)  # the stay shown again with the form's errors
     return render(request, "places/stay.html", _stay_context(request, stay, forms), status=400)
 
 
@@ -206,12 +181,32 @@ def regional(request):
     if request.user.kind != AccountKind.REGULATOR:
         raise Http404
     view = services.regional_free_places(request.user, service_rows=100)
-    labels = dict(Place._meta.get_field("kind").choices)
+    # Each label translated once, not once per cell (several hundred cells: a third of the page's time).
+    labels = {code: str(label) for code, label in Place._meta.get_field("kind").choices}
     for row in view["by_territory"]:
         row["kind_label"] = labels.get(row["kind"], row["kind"])
     for row in view["by_service"]:
-        row["kind_labels"] = [(labels.get(k, k), n) for k, n in sorted(row["kinds"].items())]
+        # One line of text per service (a hundred rows of five kinds each: one template value, not twenty).
+        row["kinds_text"] = " · ".join(f"{labels.get(k, k)} {n}" for k, n in sorted(row["kinds"].items()))
     return render(request, "places/regional.html", {"view": view})
+
+
+def regional_over_time(request):
+    """Free places by territory over time: a calendar year that is over (?annee=, the last one by default).
+    A page of its own: a year of every place of the region is heavier than tonight's counts."""
+    if request.user.kind != AccountKind.REGULATOR:
+        raise Http404
+    last_year = timezone.localdate().year - 1
+    try:
+        year = int(request.GET.get("annee") or last_year)
+    except ValueError:
+        year = last_year
+    try:
+        over_time = services.regional_free_places_over_time(request.user, year)
+    except DomainError as error:
+        over_time = {"error": error.message, "year": year, "rows": []}
+    return render(request, "places/regional_over_time.html", {
+        "over_time": over_time, "years": list(range(last_year, last_year - 5, -1))})
 
 
 @require_http_methods(["GET", "POST"])
@@ -231,25 +226,19 @@ def attendance(request, service_id):
     day = day or timezone.localdate()
     held = access.compartments_by_service(request.user).get(service.pk, frozenset())
     care_choices = [(k, label) for k, label in ActKind.choices if ACT_COMPARTMENT.get(k, Compartment.SOCIAL) in held]
-    followed = (FollowUp.objects.giving_access(day).filter(service=service).select_related("person")
-                .order_by("person__last_name", "person__alias"))
-    visible = set(access.visible_persons(request.user).filter(
-        pk__in=[f.person_id for f in followed]).values_list("pk", flat=True))
-    persons = list({f.person_id: f.person for f in followed if f.person_id in visible}.values())
+    persons = services.attendance_candidates(request.user, service, day)
     form = AttendanceForm(request.POST or None, persons=persons, care_choices=care_choices)
     if request.method == "POST" and form.is_valid():
         try:
-            entry = services.record_attendance(request.user, service, form.cleaned_data["person"], on=day,
+            services.record_attendance(request.user, service, form.cleaned_data["person"], on=day,
                                                care=form.cleaned_data["care"])
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            _audit(request, entry.person, "create")
             messages.success(request, _("Recorded in the register."))
             return redirect(f"{request.path}?jour={day.isoformat()}")
     rows = services.register(request.user, service, day)
     labels = dict(ActKind.choices)
-    _audit(request, [a.person for a, _shown in rows], "list")
     mean, days, total = services.persons_per_opening_day(
         [service.pk], day.replace(day=1), min(timezone.localdate(), day))
     return render(request, "places/attendance.html", {
@@ -277,7 +266,8 @@ def park_index(request):
     apartments = park.visible_apartments(request.user).select_related("service").prefetch_related("incidents")
     rows = [{"apartment": a, "open_incidents": sum(1 for i in a.incidents.all() if i.status != "closed")}
             for a in apartments]
-    return render(request, "places/park.html", {"rows": rows})
+    return render(request, "places/park.html", {
+        "rows": rows, "can_grant": bool(park.grantable_operator_ids(request.user))})
 
 
 @require_http_methods(["GET", "POST"])
@@ -340,3 +330,72 @@ def photo(request, photo_id):
 
     item = park.get_photo(request.user, photo_id)
     return FileResponse(item.file.open("rb"), content_type=item.content_type)
+
+
+@require_http_methods(["GET", "POST"])
+def apartment_edit(request, apartment_id):
+    from aupres.places import park
+    from aupres.places.forms import ApartmentEditForm
+
+    flat = park.get_apartment(request.user, apartment_id)
+    initial = {f: getattr(flat, f) for f in park.APARTMENT_FIELDS}
+    form = ApartmentEditForm(request.POST or None, initial={**initial, "version": flat.version},
+                             services=_park_services(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            park.update_apartment(request.user, flat, form.cleaned_data, form.cleaned_data["version"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The apartment is saved."))
+            return redirect("places:apartment", flat.pk)
+    return render(request, "places/apartment_form.html", {"form": form, "apartment": flat},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def incident_edit(request, incident_id):
+    from aupres.places import park
+    from aupres.places.forms import IncidentEditForm
+
+    incident = park.get_incident(request.user, incident_id)
+    initial = {f: getattr(incident, f) for f in park.INCIDENT_FIELDS}
+    form = IncidentEditForm(request.POST or None, initial={**initial, "version": incident.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            park.update_incident(request.user, incident, form.cleaned_data, form.cleaned_data["version"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The incident is saved."))
+            return redirect("places:apartment", incident.apartment_id)
+    return render(request, "places/incident_form.html", {"form": form, "incident": incident},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def property_roles(request):
+    """A head of service grants (and withdraws) the property role of their operator."""
+    from aupres.places import park
+    from aupres.places.forms import PropertyGrantForm
+    from aupres.services.models import Operator
+
+    grants = park.property_accesses(request.user)
+    operators = Operator.objects.filter(pk__in=park.grantable_operator_ids(request.user)).order_by("name")
+    form = PropertyGrantForm(request.POST if request.POST.get("form") == "grant" else None, operators=operators)
+    if request.method == "POST" and request.POST.get("form") == "revoke":
+        # A grant already withdrawn (or out of reach) is not found: 404, nothing journaled.
+        park.revoke_property_role(request.user, request.POST.get("access"))
+        messages.success(request, _("The property role is withdrawn."))
+        return redirect("places:property_roles")
+    if request.method == "POST":
+        try:
+            if form.is_valid():
+                park.grant_property_role(request.user, form.cleaned_data["operator"], form.cleaned_data["username"])
+                messages.success(request, _("The property role is granted."))
+                return redirect("places:property_roles")
+        except DomainError as error:
+            add_domain_error(form, error)
+    return render(request, "places/property_roles.html",
+                  {"form": form, "grants": grants, "events": park.property_role_events(request.user)},
+                  status=400 if request.method == "POST" else 200)

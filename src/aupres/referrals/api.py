@@ -14,31 +14,17 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
 from aupres.accounts.models import AccountKind
-from aupres.audit.models import IDENTITY
-from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
 from aupres.persons.models import Person
 from aupres.referrals import duplicates, services
-from aupres.referrals.models import Consent, DeclineReason, DocumentKind, Need, Referral, Source, Status, Urgency
+from aupres.referrals.models import Consent, DeclineReason, DocumentKind, Need, Source, Status, Urgency
 from aupres.services.models import Service
 
 router = Router(tags=["referrals"])
 
 
-def _audit(request, persons, action, compartments=(), service_id=None):
-    record(request.user, persons, action, compartments, "api", route_of(request), service_id=service_id)
-
-
-def _shown(user, referrals):
-    """identity, and the compartments a team member reads of these referrals (partners and regulators:
-    identity only)."""
-    comps = {IDENTITY}
-    if user.kind == AccountKind.STAFF:
-        for r in referrals:
-            comps |= set(services.referral_compartments(user, r))
-    return comps
 
 Sex = Literal["female", "male", "other", "unknown"]
 
@@ -231,9 +217,8 @@ def list_referrals(request, filters: Query[ReferralFilter]):
     if filters.service:
         qs = qs.filter(service_id=filters.service)
     total = qs.count()
-    items = list(qs[filters.offset: filters.offset + filters.limit])
+    items = services.referrals_page(request.user, qs, filters.offset, filters.limit)
     positions = services.waiting_positions({r.service_id for r in items if r.status == Status.WAITING})
-    _audit(request, [r.person_id for r in items if r.person_id], "list", _shown(request.user, items))
     return {"count": total, "items": [referral_out(request.user, r, positions) for r in items]}
 
 
@@ -248,18 +233,13 @@ def create_referral(request, payload: TeamReferralIn):
     referral = services.create_referral(request.user, _values(payload, ()), service_id=payload.service,
                                         territory_id=payload.territory, person_id=payload.person)
     shown = referral if request.user.kind == AccountKind.PARTNER else services.get_referral(request.user, referral.pk)
-    given = payload.model_dump()
-    _audit(request, referral.person_id, "create",
-           {IDENTITY, *(c for f, c in Referral.COMPARTMENT_OF_FIELD.items() if given.get(f))},
-           service_id=referral.service_id)
     return Reply(201, referral_out(request.user, shown))
 
 
 @router.get("/referrals/{int:referral_id}", response=ReferralOut)
 def read_referral(request, referral_id: int):
-    referral = services.get_referral(request.user, referral_id)
+    referral = services.read_referral(request.user, referral_id)
     positions = services.waiting_positions([referral.service_id]) if referral.status == Status.WAITING else {}
-    _audit(request, referral.person_id, "read", _shown(request.user, [referral]), service_id=referral.service_id)
     return referral_out(request.user, referral, positions, detail=request.user.kind == AccountKind.STAFF)
 
 
@@ -296,8 +276,8 @@ def _staff_referral(request, referral_id):
     return services.get_referral(request.user, referral_id)
 
 
-def _after(request, referral, action="update", compartments=(IDENTITY,)):
-    _audit(request, referral.person_id, action, compartments, service_id=referral.service_id)
+def _after(request, referral):
+    """The referral after a decision (journaled by the service that took it), as the team reads it now."""
     return referral_out(request.user, services.get_referral(request.user, referral.pk), detail=True)
 
 
@@ -305,11 +285,8 @@ def _after(request, referral, action="update", compartments=(IDENTITY,)):
              summary="Accept: opens a follow-up in the service")
 def accept_referral(request, referral_id: int, payload: AcceptIn):
     referral = _staff_referral(request, referral_id)
-    new_person = not referral.person_id and payload.person is None
     services.accept(request.user, referral, payload.version, person_id=payload.person,
                     override_justification=payload.override_justification, place_id=payload.place)
-    if new_person:  # the person is created from the referral: identity, phone, on the street since
-        return _after(request, referral, "create", (IDENTITY, Compartment.ADMINISTRATIVE, Compartment.SOCIAL))
     return _after(request, referral)
 
 
@@ -343,7 +320,6 @@ def route_referral(request, referral_id: int, payload: ForwardIn):
     referral = services.get_referral(request.user, referral_id)
     services.route(request.user, referral, payload.version, service_id=payload.service, note=payload.note)
     referral.refresh_from_db()
-    _audit(request, referral.person_id, "update", {IDENTITY})
     return {**referral_out(request.user, referral), "view": "regulator"}
 
 
@@ -395,13 +371,13 @@ def _candidates_out(cands):
 @router.get("/referrals/{int:referral_id}/candidates", response=list[CandidateOut],
             summary="Persons your teams see who may be the one referred")
 def referral_candidates(request, referral_id: int):
-    referral = _staff_referral(request, referral_id)
+    if request.user.kind != AccountKind.STAFF:
+        raise NotFound()
+    # The referral's identity is read to search (its person, once linked), every candidate listed.
+    referral = services.read_referral(request.user, referral_id)
     values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year", "sex")}
     values["phone"] = referral.phone if Compartment.ADMINISTRATIVE in referral.compartments else ""
     found = duplicates.candidates_for(request.user, values)
-    # The referral's identity was read to search (its person, once linked), and every candidate listed.
-    _audit(request, referral.person_id, "read", {IDENTITY}, service_id=referral.service_id)
-    _audit(request, [c.person for c in found], "list", {IDENTITY})
     return _candidates_out(found)
 
 
@@ -421,7 +397,6 @@ def duplicate_search(request, payload: DuplicateSearch):
     if request.user.kind != AccountKind.STAFF:
         raise NotFound()
     found = duplicates.candidates_for(request.user, payload.model_dump())
-    _audit(request, [c.person for c in found], "list", {IDENTITY})
     return _candidates_out(found)
 
 
@@ -439,9 +414,7 @@ class MergeOut(Schema):
 def merge(request, payload: MergeIn):
     keep = access.get_visible_person(request.user, payload.keep)
     absorb = access.get_visible_person(request.user, payload.absorb)
-    kept = duplicates.merge_persons(request.user, keep, absorb)
-    # Every record of the absorbed person, in every compartment, now belongs to the one kept.
-    _audit(request, [kept.pk, absorb.pk], "update", {IDENTITY, *Compartment.values})
+    kept = duplicates.merge_persons(request.user, keep, absorb)  # journaled: both records changed
     return {"person": kept.pk}
 
 
@@ -477,7 +450,6 @@ def duplicate_pairs(request):
     if request.user.kind != AccountKind.STAFF:
         raise NotFound()
     rows = duplicates.review_queue(request.user)
-    _audit(request, [p.pk for _pair, a, b in rows for p in (a, b)], "list", {IDENTITY})
     return [_pair_out(pair, a, b) for pair, a, b in rows]
 
 
@@ -487,7 +459,6 @@ def duplicate_pair_different(request, pair_id: int):
     if request.user.kind != AccountKind.STAFF:
         raise NotFound()
     pair = duplicates.mark_different(request.user, pair_id)
-    _audit(request, [pair.first_person_id, pair.second_person_id], "update", {IDENTITY})
     people = Person.objects.in_bulk([pair.first_person_id, pair.second_person_id])
     return _pair_out(pair, people.get(pair.first_person_id), people.get(pair.second_person_id))
 
@@ -499,7 +470,6 @@ def add_attachment(request, referral_id: int, kind: Form[DocumentKind], file: Fi
     if request.user.kind == AccountKind.REGULATOR:
         raise NotFound()
     doc = services.add_attachment(request.user, referral, kind, file)
-    _audit(request, referral.person_id, "create", {doc.compartment}, service_id=referral.service_id)
     return Reply(201, doc)
 
 
@@ -508,9 +478,7 @@ def add_attachment(request, referral_id: int, kind: Form[DocumentKind], file: Fi
 def download_attachment(request, referral_id: int, attachment_id: int):
     if request.user.kind != AccountKind.STAFF:
         raise NotFound()
-    attachment = services.get_attachment(request.user, referral_id, attachment_id)
-    _audit(request, attachment.referral.person_id, "read", {attachment.compartment},
-           service_id=attachment.referral.service_id)
+    attachment = services.read_attachment(request.user, referral_id, attachment_id)
     return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True,
                         filename=f"{attachment.kind}-{attachment.pk}.{attachment.file.name.rsplit('.', 1)[-1]}")
 
@@ -549,8 +517,6 @@ def committee_meeting(request, service_id: int, payload: CommitteeIn):
     meeting = services.record_committee_meeting(request.user, service, held_on=payload.held_on,
                                                 attendees=payload.attendees, notes=payload.notes,
                                                 decisions=decisions)
-    decided = Referral.objects.filter(pk__in=[d["referral"] for d in decisions]).exclude(person=None)
-    _audit(request, list(decided.values_list("person_id", flat=True)), "update", {IDENTITY}, service_id=service.pk)
     return Reply(201, {"id": meeting.pk, "held_on": meeting.held_on, "attendees": meeting.attendees,
                        "referrals": list(meeting.referrals.values_list("pk", flat=True))})
 

@@ -3,6 +3,7 @@ declined, forwarded, to route by the regulator), sent through the three doors; a
 ("regulateur") for the Hauts-de-France region; the partner login ("partenaire") sends some of them."""
 
 import datetime
+import unicodedata
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -163,3 +164,58 @@ def load(demo):
                                 needs=["health", "social"], urgency=Urgency.URGENT, territory=dep,
                                 received_at=timezone.now() - datetime.timedelta(hours=5))
     assert regulator.pk
+    duplicates(demo)
+
+
+def _swap_inner(word):
+    """One typo: two letters in the middle of the word swapped."""
+    if len(word) < 4:
+        return word
+    i = len(word) // 2 - 1
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
+
+def duplicates(demo):
+    """A few persons known twice, as two teams wrote them (a typo, accents lost, names swapped, a birth year
+    one off), each record followed by a team of the head of service; then the sweep of the whole base, so
+    that the head of service's review queue (« doublons probables ») shows them at once, not after the
+    first night."""
+    from aupres.persons.models import Person
+    from aupres.referrals import sweep
+
+    rng = demo.rng
+    services = [s for code, s in demo.services.items() if code != "emsp_artois"]
+    followed = list(FollowUp.objects.filter(service__in=services, person__first_name__gt="",
+                                            person__last_name__gt="", person__birth_year__isnull=False)
+                    .select_related("person").order_by("person_id")[:400])
+    seen, chosen = set(), []
+    for f in rng.sample(followed, min(len(followed), 60)):
+        # three with a phone first, then two without
+        wanted = bool(f.person.phone) if len(chosen) < 3 else not f.person.phone
+        if f.person_id not in seen and len(chosen) < 5 and wanted:
+            seen.add(f.person_id)
+            chosen.append(f)
+    for i, f in enumerate(chosen):
+        p = f.person
+        first, last, year = p.first_name, p.last_name, p.birth_year
+        if i == 0:
+            last = _swap_inner(last)
+        elif i == 1:
+            first, last = strip_accents(last).upper(), strip_accents(first).upper()
+        elif i == 2:
+            first = _swap_inner(first)
+        elif i == 3:
+            year = year + 1
+        else:
+            first, last = strip_accents(first), _swap_inner(last)
+        # The same phone on three of them; the other two are told by their names and birth year only (the
+        # sweep proposes them only if that is enough on this base).
+        twin = Person.objects.create(first_name=first, last_name=last, birth_year=year, sex=p.sex,
+                                     phone=p.phone if i < 3 else "", nationality=p.nationality)
+        other = rng.choice([s for s in services if s.pk != f.service_id])
+        demo._follow(twin, other, f.opened_on + datetime.timedelta(days=rng.randint(20, 90)))
+    sweep.run()
+
+
+def strip_accents(text):
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

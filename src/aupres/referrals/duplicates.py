@@ -32,11 +32,13 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import BooleanField, F, FloatField, Func, Q, Value
+from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rapidfuzz.distance import DamerauLevenshtein
 
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import Compartment
@@ -56,8 +58,12 @@ NAME_THRESHOLD = 0.7
 PG_WORD_THRESHOLD = 0.55
 PG_WORD_THRESHOLD_WITH_YEAR = 0.4
 PG_SIMILARITY_THRESHOLD = 0.4
+# Rows taken from the lookup of names one typo away before the birth year narrows it (a crowded name).
+WIDE_LIMIT = 60
 # Weight of the first name when a last name is given too (first names are far less selective).
 FIRST_NAME_WEIGHT = 0.4
+# A word one typo away, a word that sounds alike (plus a little of their edit similarity).
+ONE_TYPO, SOUNDS_ALIKE = 0.9, 0.88
 # Score parts (a name scores 0–1).
 PHONE_SCORE = 1.0
 SAME_YEAR, CLOSE_YEAR, OTHER_YEAR = 0.5, 0.25, -0.4
@@ -139,14 +145,18 @@ def _phonetic(word):
 
 
 def word_score(a, b):
-    """0–1 between two normalised words: edit similarity (a swap of two letters is one edit), at least 0.9
-    when they sound alike (same phonetic key)."""
+    """0–1 between two normalised words: their edit similarity (a swap of two letters is one edit); at least
+    0.9 for one typo in a word of four letters or more, and 0.88 when they sound alike (same phonetic key),
+    each plus a little of the edit similarity, so that one typo ranks above a word that merely sounds alike
+    (Zahbni: Zahbii before Zaban) and near spellings rank above far ones."""
     if a == b:
         return 1.0
     score = DamerauLevenshtein.normalized_similarity(a, b)
+    if min(len(a), len(b)) >= 4 and DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1:
+        return max(score, ONE_TYPO + 0.05 * score)
     key = _phonetic(a)
     if len(key) > 1 and key == _phonetic(b):
-        score = max(score, 0.9)
+        score = max(score, SOUNDS_ALIKE + 0.05 * score)
     return score
 
 
@@ -228,6 +238,13 @@ class _WordSimilar(_Op):
     arg_joiner = " <%% "  # a <% b: a is word-similar to some extent of b
 
 
+class _Variants(Func):
+    """aupres_name_variants(name_key): the deletion neighbourhood of the name's words (migration referrals 0008)."""
+
+    function = "aupres_name_variants"
+    output_field = models.TextField()
+
+
 class _Tokens(Func):
     template = "string_to_array(%(expressions)s, ' ')"
     output_field = models.TextField()
@@ -290,33 +307,93 @@ class _Query:
         return pnames.name_keys(*firsts) if firsts else []
 
 
+def _field_variants(*names):
+    """What a name given at intake may share with a person's name one typo away (names.variants): each word's
+    variants, and the words joined (Ben Ali / Benali, Marie Claire / Marie-Claire) with theirs."""
+    found = set()
+    for name in names:
+        ws = pnames.words(name)
+        for w in ws:
+            found.update(pnames.word_variants(w))
+        if len(ws) > 1:
+            found.update(pnames.word_variants("".join(ws)))
+    return sorted(found)
+
+
+def _nickname_firsts(q):
+    """The first names (normalised) the alias, or the first name, is a nickname of."""
+    firsts = []
+    for given in (q.alias, q.first):
+        if given:
+            firsts += pnames.first_names_of_nickname(given)
+    return list(dict.fromkeys(firsts))
+
+
 def _pg_candidate_ids(qs, private_qs, q, limit):
-    """Ids of a few likely persons, each lookup index-driven and bounded by `limit`."""
+    """Ids of a few likely persons, each lookup index-driven and bounded by `limit` (or WIDE_LIMIT)."""
     ids = []
     tokens = _Tokens(F("name_tokens"))
+    variants = _Variants(F("name_key"))
     names = q.names
     year = q.birth_year
-    by_name = _sim("similarity", Value(names), F("name_key")) if names else None
+    wide = max(limit, WIDE_LIMIT)
+
+    def ranked(found, rank_names=names, n=limit):
+        """Most alike first (trigram similarity of the whole name); those born that very year first."""
+        found = found.annotate(rank=_sim("similarity", Value(rank_names), F("name_key")))
+        if year:
+            found = found.annotate(other_year=Case(When(birth_year=year, then=Value(0)), default=Value(1)))
+            return _ids(found.order_by("other_year", "-rank", "pk"), n)
+        return _ids(found.order_by("-rank", "pk"), n)
+
+    def near(*fields):
+        return [_Overlaps(variants, _array(_field_variants(f))) for f in fields if pnames.words(f)]
+
+    years = {"birth_year__range": (year - 1, year + 1)} if year else {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [PG_SIMILARITY_THRESHOLD])
         cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [PG_WORD_THRESHOLD])
-        keys = q.word_keys
-        strong = []
-        if keys:
-            # Every word sounds alike (accents, transliterations, swapped or partly given names): one lookup
-            # that usually settles it.
-            every = qs.filter(_Contains(tokens, _array(keys)))
-            strong = _ids(every.annotate(rank=by_name).order_by("-rank", "pk"), limit)
-            if year:  # namesakes born that year ± 1 first, but namesakes born otherwise are shown too
-                strong += _ids(every.filter(_Overlaps(tokens, _array(pnames.year_tokens(keys, year))))
-                               .annotate(rank=by_name).order_by("-rank", "pk"), limit)
-            ids += strong
+        # 1. Each name given one typo (or none) from one of the person's words: the deletion neighbourhoods
+        # (names.variants) meet; first and last names in either field (swapped), a compound name partly given.
+        fields = near(q.first, q.last)
+        ids_near = []
+        if len(fields) > 1:
+            ids_near = ranked(qs.filter(*fields), n=wide)
+            if year and len(ids_near) >= wide:  # a crowded name: those born that year ± 1
+                ids_near += ranked(qs.filter(*fields, **years), n=wide)
             if year:
+                # The first name too misspelt for that (two typos, another name): the last name, born that
+                # year ± 1.
+                ids_near += ranked(qs.filter(fields[-1], **years))
+        elif fields:
+            ids_near = ranked(qs.filter(fields[0], **years), n=wide)
+        ids += ids_near
+        # 2. Every word sounds alike (transliterations: Mohamed / Muhammad, Aïcha / Aisha): the phonetic keys,
+        # born that year ± 1 when it is given.
+        keys = q.word_keys
+        if keys:
+            every = qs.filter(_Contains(tokens, _array(keys)))
+            if year:
+                ids += ranked(every.filter(_Overlaps(tokens, _array(pnames.year_tokens(keys, year)))))
                 # Any one word that sounds alike, born that year ± 1 (a second word too misspelt).
-                some = qs.filter(_Overlaps(tokens, _array(pnames.year_tokens(q.all_keys, year))))
-                ids += _ids(some.annotate(rank=by_name).order_by("-rank", "pk"), limit)
-        if names and not strong:
-            # A misspelling that changes how a word sounds (Diallp): trigrams, with the year if given.
+                ids += ranked(qs.filter(_Overlaps(tokens, _array(pnames.year_tokens(q.all_keys, year)))))
+            else:
+                ids += ranked(every)
+        # 3. A nickname (Momo → Mohamed, JB → Jean-Baptiste) with the last name (one typo or a sound away)
+        # or the birth year.
+        firsts = _nickname_firsts(q)
+        if firsts and (q.last or year):
+            first_words = sorted({w for f in firsts for w in [*f.split(), f.replace(" ", "")]})
+            rank_names = pnames.normalise(firsts[0], q.last)
+            found = qs.filter(_Overlaps(variants, _array(first_words)), *near(q.last), **years)
+            ids += ranked(found, rank_names)
+            nick = q.nickname_keys
+            if q.last and year and nick:
+                found = qs.filter(_Contains(tokens, _array(pnames.name_keys(q.last))),
+                                  _Overlaps(tokens, _array(pnames.year_tokens(nick, year))))
+                ids += ranked(found, rank_names)
+        # 4. Neither: a word too misspelt (two typos or more), trigram similarity of the whole name.
+        if names and not ids_near:
             ids += _ids(qs.filter(_WordSimilar(Value(names), F("name_key"))).annotate(
                 rank=_sim("word_similarity", Value(names), F("name_key"))).order_by("-rank", "pk"), limit)
             if year:
@@ -324,30 +401,13 @@ def _pg_candidate_ids(qs, private_qs, q, limit):
                 ids += _ids(qs.filter(_WordSimilar(Value(names), F("name_key")),
                                       birth_year__range=(year - 1, year + 1)).annotate(
                     rank=_sim("word_similarity", Value(names), F("name_key"))).order_by("-rank", "pk"), limit)
-            elif len(keys) > 1:
-                # Any one word that sounds alike, the closest names first: two words each misspelt
-                # (Mohaemd Bneali) share too few trigrams, but rarely both their sounds.
-                some = qs.filter(_Overlaps(tokens, _array(q.all_keys)))
-                ids += _ids(some.annotate(rank=by_name).order_by("-rank", "pk"), limit)
-        nick = q.nickname_keys
-        if nick:
-            last_keys = pnames.name_keys(q.last)
-            if last_keys:
-                found = qs.filter(_Contains(tokens, _array(last_keys)),
-                                  _Overlaps(tokens, _array(nick)))
-            elif year:
-                found = qs.filter(_Overlaps(tokens, _array(pnames.year_tokens(nick, year))))
-            else:
-                found = None
-            if found is not None:
-                ids += _ids(found.order_by("pk"), limit)
+                cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [PG_WORD_THRESHOLD])
         if q.alias:
             q_alias = _NameKey(Value(q.alias))
             with_alias = qs.exclude(alias="")
             exact = _ids(with_alias.annotate(alias_key=_NameKey(F("alias"))).filter(alias_key=q_alias), limit)
             ids += exact
             if len(exact) < limit:  # common aliases ("Le Grand") fill the list exactly; others need fuzz
-                cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [PG_WORD_THRESHOLD])
                 ids += _ids(with_alias.filter(_WordSimilar(q_alias, _NameKey(F("alias")))).annotate(
                     rank=_sim("word_similarity", q_alias, _NameKey(F("alias")))).order_by("-rank", "pk"), limit)
         if q.digits:
@@ -356,13 +416,33 @@ def _pg_candidate_ids(qs, private_qs, q, limit):
 
 
 def _portable_candidate_ids(qs, private_qs, q):
+    """SQLite (the small bases it serves): the same lookups as on PostgreSQL, names compared in Python over
+    the scope's names (the deletion neighbourhoods, the phonetic keys, the nicknames), plus word prefixes
+    and suffixes of the alias; slow on a large base but correct."""
+    ids = []
+    fields = [set(_field_variants(f)) for f in (q.first, q.last) if pnames.words(f)]
+    keys = set(q.word_keys)
+    firsts = _nickname_firsts(q)
+    first_words = {w for f in firsts for w in [*f.split(), f.replace(" ", "")]}
+    last = set(_field_variants(q.last)) if pnames.words(q.last) else set()
+    year = q.birth_year
+    for pk, name_key, tokens, birth_year in qs.values_list("pk", "name_key", "name_tokens", "birth_year") \
+            .iterator(chunk_size=5000):
+        if not name_key:
+            continue
+        mine = set(pnames.variants(name_key))
+        near_year = bool(year and birth_year and abs(birth_year - year) <= 1)
+        one_typo = bool(fields) and (all(mine & f for f in fields) or (near_year and bool(mine & fields[-1])))
+        sounds = bool(keys) and keys <= set(tokens.split())
+        nickname = bool(first_words & mine) and (bool(last & mine) if last else near_year)
+        if one_typo or sounds or nickname:
+            ids.append(pk)
     narrow = Q()
-    for word in pnames.words(q.last, q.first, q.alias):
-        narrow |= Q(name_key__contains=word[:3]) | Q(name_key__contains=word[-3:])
+    # The alias, and when nothing above was found (a word too misspelt), the names: prefixes and suffixes.
+    for word in pnames.words(q.alias, *([] if ids else [q.first, q.last])):
         narrow |= Q(search_text__contains=word[:3]) | Q(search_text__contains=word[-3:])
-    for key in {*q.all_keys, *q.nickname_keys}:
-        narrow |= Q(name_tokens__contains=key)
-    ids = list(qs.filter(narrow).values_list("pk", flat=True)[:5000]) if narrow else []
+    if narrow:
+        ids += list(qs.filter(narrow).values_list("pk", flat=True)[:5000])
     if q.digits:
         ids += list(private_qs.filter(phone__contains=q.digits[-2:]).values_list("pk", flat=True)[:5000])
     return ids
@@ -438,14 +518,29 @@ def _rank(rows, private, q, sex, birth_date, limit):
 
 def candidates_for(user, values, exclude_ids=()):
     """Duplicate candidates among the persons the user may see; the phone and birth date are compared only
-    where the user reads the administrative compartment."""
-    return find_candidates(
+    where the user reads the administrative compartment. The candidates are journaled as listed."""
+    found = find_candidates(
         alias=values.get("alias") or "", first_name=values.get("first_name") or "",
         last_name=values.get("last_name") or "", birth_year=values.get("birth_year"),
         phone=values.get("phone") or "", sex=values.get("sex") or "", birth_date=values.get("birth_date"),
         scope=access.visible_persons(user),
         private_scope=access.visible_persons(user, compartment=Compartment.ADMINISTRATIVE),
         exclude_ids=exclude_ids)
+    record(user, [c.person for c in found], "list", {IDENTITY})
+    return found
+
+
+def merge_candidates(user, person, values=None, limit=10):
+    """The records that may be the same person as `person` (by their identity, or by `values` typed),
+    among those whose administrative compartment the user holds; journaled as listed."""
+    values = values or {}
+    found = find_candidates(
+        alias=values.get("alias") or "", first_name=values.get("first_name") or "",
+        last_name=values.get("last_name") or "", birth_year=values.get("birth_year"),
+        phone=values.get("phone") or "", exclude_ids=[person.pk],
+        scope=access.visible_persons(user, compartment=Compartment.ADMINISTRATIVE), limit=limit)
+    record(user, [c.person for c in found], "list", {IDENTITY})
+    return found
 
 
 def pair_reasons(first, second):
@@ -483,8 +578,10 @@ def review_queue(user):
     pairs = list(DuplicatePair.objects.filter(state=DuplicatePair.State.PROPOSED, first_person_id__in=scope,
                                               second_person_id__in=scope)[:200])
     people = Person.objects.in_bulk({i for p in pairs for i in (p.first_person_id, p.second_person_id)})
-    return [(p, people[p.first_person_id], people[p.second_person_id]) for p in pairs
+    rows = [(p, people[p.first_person_id], people[p.second_person_id]) for p in pairs
             if p.first_person_id in people and p.second_person_id in people]
+    record(user, [person.pk for _pair, a, b in rows for person in (a, b)], "list", {IDENTITY})
+    return rows
 
 
 def get_pair(user, pair_id):
@@ -509,6 +606,7 @@ def mark_different(user, pair_id):
         DuplicatePair.objects.filter(pk=pair.pk).update(state=DuplicatePair.State.DIFFERENT, decided_by=user,
                                                         decided_at=timezone.now())
         pair.refresh_from_db()
+    record(user, [pair.first_person_id, pair.second_person_id], "update", {IDENTITY})
     return pair
 
 
@@ -638,8 +736,11 @@ def merge_persons(user, keep, absorb, versions=None):
     keep.save(update_fields=[*changed, "version", "updated_at"])
     MergeLog.objects.create(kept_person_id=keep.pk, absorbed_person_id=absorb.pk, absorbed_identity=snapshot,
                             moved=moved, merged_by=user)
+    absorb_id = absorb.pk
     absorb.delete()
     access.forget(user)
+    # Every record of the absorbed person, in every compartment, now belongs to the one kept.
+    record(user, [keep.pk, absorb_id], "update", {IDENTITY, *Compartment.values})
     return keep
 
 
@@ -691,6 +792,7 @@ def merge_side(user, person):
         counts[_("Living situations")] = person.living_situations.count()
     if Compartment.ADMINISTRATIVE in comps:
         counts[_("Rights")] = person.rights.count()
+    record(user, person, "read", {IDENTITY, *(comps & {Compartment.ADMINISTRATIVE, Compartment.SOCIAL})})
     return MergeSide(person, followups, counts)
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aupres.core.models import Compartment, VersionedModel
+from aupres.core.text import age_words
 from aupres.services.models import Need  # the kinds of need live with the service rules
 
 
@@ -243,6 +244,12 @@ class Referral(VersionedModel):
         if self.estimated_age is not None:
             return self.estimated_age + max(0, (on - timezone.localtime(self.received_at).date()).days // 365)
         return None
+
+    def age_label(self, on=None):
+        """The age in words (the linked person's when known: a baby in months)."""
+        if self.person_id and self.person.age(on) is not None:
+            return self.person.age_label(on)
+        return age_words(self.age(on), estimated=not self.birth_year and self.estimated_age is not None)
 
     @property
     def is_open(self):

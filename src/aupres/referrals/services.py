@@ -9,18 +9,25 @@
 """
 
 import datetime
+import re
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aupres.accounts.models import AccountKind
+from aupres.audit.models import IDENTITY
+from aupres.audit.services import record
 from aupres.core import access
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
+from aupres.core.models import Compartment
 from aupres.followups.models import FollowUp, FollowUpState
 from aupres.persons.models import HouseholdMember, Person
 from aupres.referrals.models import (
@@ -220,6 +227,46 @@ def get_referral(user, referral_id):
     return referral
 
 
+def shown_compartments(user, referrals):
+    """identity, and the compartments a team member reads of these referrals (partners and regulators:
+    identity only)."""
+    comps = {IDENTITY}
+    if getattr(user, "kind", None) == AccountKind.STAFF:
+        for r in referrals:
+            comps |= set(referral_compartments(user, r))
+    return comps
+
+
+def read_referral(user, referral_id):
+    """get_referral, journaled as a read of its person (once linked) in what the user reads of it."""
+    referral = get_referral(user, referral_id)
+    record(user, referral.person_id, "read", shown_compartments(user, [referral]), service_id=referral.service_id)
+    return referral
+
+
+def referrals_page(user, queryset, offset=0, limit=None, names_only=False):
+    """A page of these referrals (visible_referrals, listed_referrals), the persons they name journaled:
+    in what the user reads of them, or in the identity only for a list that shows names only (a screen's
+    inbox)."""
+    found = list(queryset[offset: None if limit is None else offset + limit])
+    record(user, [r.person_id for r in found if r.person_id], "list",
+           {IDENTITY} if names_only else shown_compartments(user, found))
+    return found
+
+
+def committee_waiting(user, service):
+    """The referrals before the orientation committee of one of the user's services, journaled as listed."""
+    if service.pk not in access.service_ids(user):
+        raise NotFound()
+    return referrals_page(user, Referral.objects.filter(service=service, status__in=[Status.COMMITTEE,
+                                                                                     Status.WAITING])
+                          .order_by("received_at"), names_only=True)
+
+
+def _journal_decision(user, referral, action="update", compartments=(IDENTITY,)):
+    record(user, referral.person_id, action, compartments, service_id=referral.service_id)
+
+
 def _event(referral, user, action, note=""):
     ReferralEvent.objects.create(referral=referral, by=user if getattr(user, "pk", None) else None,
                                  action=action, status=referral.status, service_id=referral.service_id,
@@ -235,27 +282,69 @@ INTAKE_FIELDS = (*TEXT_FIELDS, "source", "sex", "birth_year", "estimated_age", "
                  "household_size", "needs", "urgency", "consent", "on_street_since", "prescription_date")
 
 
-def check_referral_values(values, today=None):
+# Plausible ranges of a referral's numbers and dates (issue #13; docs/decisions.md).
+MAX_HOUSEHOLD = 30
+MAX_ESTIMATED_AGE = 120
+PRESCRIPTION_MAX_AGE_DAYS = 2 * 365
+STREET_SINCE_MIN_YEAR = 1950
+
+
+def referral_value_errors(values, today=None):
+    """Every rule a referral's values break, as DomainErrors (a form shows them all at once)."""
     today = today or timezone.localdate()
+    errors = []
     if values.get("source") not in Source.values:
-        raise DomainError(_("Say who refers."), field="source")
+        errors.append(DomainError(_("Say who refers."), field="source"))
     if not any((values.get(f) or "").strip() for f in ("alias", "first_name", "last_name", "location")):
-        raise DomainError(_("Give at least a name, an alias, or where the person can be found."),
-                          field="alias", code="name_required")
+        errors.append(DomainError(_("Give at least a name, an alias, or where the person can be found."),
+                                  field="alias", code="name_required"))
     needs = values.get("needs") or []
     if not needs:
-        raise DomainError(_("Say what the need is."), field="needs")
-    if set(needs) - set(Need.values):
-        raise DomainError(_("Unknown kind of need."), field="needs")
+        errors.append(DomainError(_("Say what the need is."), field="needs"))
+    elif set(needs) - set(Need.values):
+        errors.append(DomainError(_("Unknown kind of need."), field="needs"))
     year = values.get("birth_year")
     if year and not (1900 <= year <= today.year):
-        raise DomainError(_("The birth year must be between 1900 and this year."), field="birth_year")
+        errors.append(DomainError(_("The birth year must be between 1900 and this year."), field="birth_year"))
+    age = values.get("estimated_age")
+    if age is not None and not (0 <= age <= MAX_ESTIMATED_AGE):
+        errors.append(DomainError(_("An estimated age is between 0 and %(max)d.") % {"max": MAX_ESTIMATED_AGE},
+                                  field="estimated_age", code="implausible"))
+    size, children = values.get("household_size"), values.get("minor_children")
+    if size is not None and not (1 <= size <= MAX_HOUSEHOLD):
+        errors.append(DomainError(_("A household counts between 1 and %(max)d persons, the person included.")
+                                  % {"max": MAX_HOUSEHOLD}, field="household_size", code="implausible"))
+    elif children is not None and size is not None and not (0 <= children < size):
+        errors.append(DomainError(_("The minor children are fewer than the persons of the household (%(n)d), "
+                                    "the person included.") % {"n": size}, field="minor_children",
+                                  code="implausible"))
     for name in ("on_street_since", "prescription_date"):
         if values.get(name) and values[name] > today:
-            raise DomainError(_("This date is in the future."), field=name)
-    if values.get("consent") == Consent.REFUSES and values.get("source") != Source.SELF:
-        # Recorded as such: the team decides, but it must know.
-        pass
+            errors.append(DomainError(_("This date is in the future."), field=name))
+    since = values.get("on_street_since")
+    if since and since.year < STREET_SINCE_MIN_YEAR:
+        errors.append(DomainError(_("On the street since %(year)d or later.") % {"year": STREET_SINCE_MIN_YEAR},
+                                  field="on_street_since", code="implausible"))
+    prescribed = values.get("prescription_date")
+    if prescribed and (today - prescribed).days > PRESCRIPTION_MAX_AGE_DAYS:
+        errors.append(DomainError(_("A prescription dated more than two years ago is not plausible."),
+                                  field="prescription_date", code="implausible"))
+    return errors
+
+
+def callback_errors(values):
+    """The public form's own rule: someone reporting another person leaves a way to call them back."""
+    if values.get("source") != Source.SELF and not (values.get("referrer_phone") or values.get("referrer_email")):
+        return [DomainError(_("Give a phone number or an email address so that the team can call you back."),
+                            field="referrer_phone")]
+    return []
+
+
+def check_referral_values(values, today=None):
+    """Raise the first rule broken (the API answers one error; screens show all: referral_value_errors)."""
+    errors = referral_value_errors(values, today)
+    if errors:
+        raise errors[0]
 
 
 def _target_service(service_id):
@@ -291,9 +380,8 @@ def create_referral(user, values, *, service_id=None, territory_id=None, person_
         referral.referrer_organisation = referral.referrer_organisation or user.organisation
     elif kind is None:
         referral.door = Door.PUBLIC
-        if referral.source != Source.SELF and not (referral.referrer_phone or referral.referrer_email):
-            raise DomainError(_("Give a phone number or an email address so that the team can call you back."),
-                              field="referrer_phone")
+        for error in callback_errors(values):
+            raise error
     else:
         raise Forbidden(_("Your account cannot send referrals."))
     if person_id is not None:
@@ -322,6 +410,8 @@ def create_referral(user, values, *, service_id=None, territory_id=None, person_
     for doc_kind, upload in docs:
         _store_attachment(user, referral, doc_kind, upload)
     _event(referral, user, "received")
+    _journal_decision(user, referral, "create",
+                      {IDENTITY, *(c for f, c in Referral.COMPARTMENT_OF_FIELD.items() if values.get(f))})
     return referral
 
 
@@ -346,6 +436,62 @@ def check_attachment(kind, upload):
     content_type = sniff_type(upload)
     if content_type is None or not _whole_file_is(content_type, upload):
         raise DomainError(_("Send a PDF, JPEG or PNG file."), field="attachments", code="file_type")
+
+
+# Documents kept while the form comes back with errors (issue #13) ------------------------------------
+# A document that passed check_attachment is kept in the file storage under pending/<form token>/ until the
+# referral is sent (then it becomes an attachment and the copy goes) or PENDING_MAX_AGE has passed. The
+# screen keeps the token in the form and the list of kept files in the sender's session: nobody else's
+# form can name them.
+PENDING_DIR = "pending"
+PENDING_MAX_AGE = datetime.timedelta(hours=24)
+UPLOAD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
+
+
+def new_upload_token():
+    return secrets.token_urlsafe(24)
+
+
+def keep_upload(kind, token, field, upload):
+    """Check a chosen document and keep it for the form's next round: {"name", "original", "size"}."""
+    if not UPLOAD_TOKEN.match(token or ""):
+        raise DomainError(_("This form has expired: reload the page."), field=field)
+    check_attachment(kind, upload)
+    purge_pending()
+    upload.seek(0)
+    name = default_storage.save(f"{PENDING_DIR}/{token}/{field}", upload)
+    return {"name": name, "original": (upload.name or "")[-200:], "size": upload.size}
+
+
+def open_kept(info):
+    """A kept document as an uploaded file (create_referral checks it again and stores it)."""
+    handle = default_storage.open(info["name"], "rb")
+    kept = File(handle, name=info["original"] or "document")
+    kept.size = info["size"]
+    return kept
+
+
+def drop_kept(info):
+    if str(info.get("name", "")).startswith(f"{PENDING_DIR}/"):
+        default_storage.delete(info["name"])
+
+
+def purge_pending(now=None):
+    """Delete the kept documents of forms left more than PENDING_MAX_AGE ago."""
+    now = now or timezone.now()
+    try:
+        tokens, _files = default_storage.listdir(PENDING_DIR)
+    except FileNotFoundError:
+        return 0
+    gone = 0
+    for token in tokens:
+        _dirs, names = default_storage.listdir(f"{PENDING_DIR}/{token}")
+        for name in names:
+            path = f"{PENDING_DIR}/{token}/{name}"
+            if now - default_storage.get_modified_time(path) > PENDING_MAX_AGE:
+                default_storage.delete(path)
+                gone += 1
+    return gone
 
 
 # Decoded images larger than this are refused (a small file can hold a huge image: a decompression bomb).
@@ -381,6 +527,9 @@ def _whole_file_is(content_type, upload):
         return False
     finally:
         upload.seek(0)
+
+
+whole_file_is = _whole_file_is  # read by other apps' uploads (partnerships' conventions)
 
 
 def _check_room(user, referral, size):
@@ -437,7 +586,9 @@ def add_attachment(user, referral, kind, upload):
         access.require(referral, _doc_compartment(kind))
     elif not (user.kind == AccountKind.PARTNER and referral.sent_by_id == user.pk):
         raise NotFound()
-    return _store_attachment(user, referral, kind, upload)
+    attachment = _store_attachment(user, referral, kind, upload)
+    _journal_decision(user, referral, "create", {attachment.compartment})
+    return attachment
 
 
 def _doc_compartment(kind):
@@ -458,6 +609,13 @@ def get_attachment(user, referral_id, attachment_id):
         raise NotFound()
     if attachment.compartment not in referral.compartments:
         access.require(referral, attachment.compartment)
+    return attachment
+
+
+def read_attachment(user, referral_id, attachment_id):
+    """get_attachment, journaled as a read (of the document's compartment) of the referral's person."""
+    attachment = get_attachment(user, referral_id, attachment_id)
+    _journal_decision(user, attachment.referral, "read", {attachment.compartment})
     return attachment
 
 
@@ -498,6 +656,20 @@ def _new_person(user, referral):
     return person
 
 
+_ACCEPTANCE_STEPS = []
+
+
+def on_acceptance(step):
+    """Register a step of every acceptance (screen, API, committee meeting), run in its transaction once the
+    follow-up is open and before the referral is saved: step(user, referral, followup, *, place_id,
+    override_justification, check_override); it refuses by raising, or lets the head of service override
+    through check_override(user, referral, code, message, justification). The apps above referrals compose
+    the acceptance this way (places, in its AppConfig.ready) so that referrals imports none of them."""
+    if step not in _ACCEPTANCE_STEPS:
+        _ACCEPTANCE_STEPS.append(step)
+    return step
+
+
 @transaction.atomic
 def accept(user, referral, version, *, person_id=None, override_justification="", meeting=None, strategy="",
            place_id=None):
@@ -527,17 +699,18 @@ def accept(user, referral, version, *, person_id=None, override_justification=""
             "The service is full: %(used)s for a capacity of %(limit)s.") % {
                 "used": capacity.used, "limit": capacity.limit},
             override_justification, {"used": capacity.used, "limit": capacity.limit})
+    new_person = not referral.person_id
     person = referral.person if referral.person_id else _new_person(user, referral)
     if FollowUp.objects.open().filter(person=person, service=service).exists():
         raise Conflict(_("This person is already followed by this service."), code="already_followed")
     now = timezone.now()
     followup = FollowUp.objects.create(person=person, service=service, opened_on=timezone.localdate(),
                                        state=FollowUpState.INTAKE)
-    # A service with places puts the person on a free place that fits (aupres.places), or refuses.
-    from aupres.places.services import admit_on_acceptance
-
-    admit_on_acceptance(user, referral, followup, place_id=place_id, override_justification=override_justification,
-                        check_override=_check_override)
+    # The steps of the apps above referrals: a service with places puts the person on a free place that
+    # fits (aupres.places), or refuses. Registered by those apps (on_acceptance), never imported here.
+    for step in _ACCEPTANCE_STEPS:
+        step(user, referral, followup, place_id=place_id, override_justification=override_justification,
+             check_override=_check_override)
     referral.person, referral.followup = person, followup
     referral.status, referral.accepted_at, referral.decided_at, referral.decided_by = (
         Status.ACCEPTED, now, now, user)
@@ -550,6 +723,10 @@ def accept(user, referral, version, *, person_id=None, override_justification=""
     _save(referral, version, fields)
     access.forget(user)
     _event(referral, user, "accepted", referral.override_justification)
+    if new_person:  # the person is created from the referral: identity, phone, on the street since
+        _journal_decision(user, referral, "create", {IDENTITY, Compartment.ADMINISTRATIVE, Compartment.SOCIAL})
+    else:
+        _journal_decision(user, referral)
     return referral
 
 
@@ -570,6 +747,7 @@ def decline(user, referral, version, *, reason, note="", meeting=None, strategy=
         fields += ["committee_meeting", "committee_strategy"]
     _save(referral, version, fields)
     _event(referral, user, "declined", note)
+    _journal_decision(user, referral)
     return referral
 
 
@@ -585,6 +763,7 @@ def put_on_waiting_list(user, referral, version, *, note="", meeting=None, strat
         fields += ["committee_meeting", "committee_strategy"]
     _save(referral, version, fields)
     _event(referral, user, "waiting", (note or "").strip())
+    _journal_decision(user, referral)
     return referral
 
 
@@ -632,6 +811,7 @@ def forward(user, referral, version, *, service_id, note=""):
     _save(referral, version, ["status", "decided_at", "decided_by", "decision_note"])
     _event(referral, user, "forwarded", referral.decision_note)
     _event(copy, user, "received")
+    _journal_decision(user, referral)
     return copy
 
 
@@ -689,6 +869,7 @@ def route(user, referral, version, *, service_id, note=""):
     referral.routed_by, referral.routed_at = user, timezone.now()
     _save(referral, version, ["service", "status", "routed_by", "routed_at"])
     _event(referral, user, "routed", (note or "").strip())
+    _journal_decision(user, referral)
     return referral
 
 
@@ -795,3 +976,38 @@ def days_waiting(referral, on=None):
     on = on or timezone.now()
     start = referral.waiting_since or referral.received_at
     return (on - start) // datetime.timedelta(days=1)
+
+
+# Lists (issue #13) -----------------------------------------------------------------------------------
+
+def by_urgency_then_age(qs):
+    """The order of what still waits for a decision: urgent first, then semi-urgent, then programmed; in
+    each, the oldest first (an urgent referral three months old comes before yesterday's)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from aupres.referrals.models import Urgency
+
+    rank = Case(When(urgency=Urgency.URGENT, then=Value(0)), When(urgency=Urgency.SEMI_URGENT, then=Value(1)),
+                default=Value(2), output_field=IntegerField())
+    return qs.annotate(urgency_rank=rank).order_by("urgency_rank", "received_at", "pk")
+
+
+def sender_label(referral):
+    """How the sender tells its referrals apart on its list: the initials of the name it gave, else of the
+    alias (« Le Voyageur » → « L. V. »); never the name or alias in full: once sent, the content stays
+    with the team (docs/decisions.md, issue #13)."""
+    words = [w for w in (referral.first_name, referral.last_name) if w.strip()] or referral.alias.split()
+    initials = " ".join(f"{w.strip()[0].upper()}." for w in words if w.strip())
+    return initials or "—"
+
+
+def partner_defaults(user):
+    """What a partner's form starts with (issue #13): the organisation of the account, and who to call back
+    and how, as given on the partner's latest referral (else the account's own name and email)."""
+    last = (Referral.objects.filter(sent_by=user).order_by("-received_at", "-pk")
+            .values("source", "referrer_organisation", "referrer_name", "referrer_phone", "referrer_email").first())
+    defaults = {"referrer_organisation": user.organisation, "referrer_name": user.get_full_name(),
+                "referrer_email": user.email}
+    if last:
+        defaults.update({k: v for k, v in last.items() if v})
+    return {k: v for k, v in defaults.items() if v}

@@ -1,48 +1,41 @@
 """Referral screens: the team's inbox and decisions, the team's intake, the partner's referrals, the
 public form, the regional regulation queue and the orientation committee. Rules live in services.py."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from aupres.accounts.models import AccountKind
-from aupres.audit.models import IDENTITY
-from aupres.audit.services import record, route_of
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
+from aupres.persons import services as person_services
 from aupres.referrals import duplicates, services
 from aupres.referrals.forms import (
+    DOCUMENT_FIELDS,
     AcceptForm,
     CommitteeForm,
     DeclineForm,
     ForwardForm,
     MergeForm,
     MergeSearchForm,
+    PublicReferralForm,
     ReferralForm,
     WaitForm,
 )
-from aupres.referrals.models import DeclineReason, Referral, Status
+from aupres.referrals.models import DeclineReason, Status
 from aupres.services.models import Service
-
-
-def _audit(request, persons, action, compartments=(), service_id=None):
-    record(request.user, persons, action, compartments, "screen", route_of(request), service_id=service_id)
-
-
-def _named(referrals):
-    """The persons named by these referrals (those linked to a person record)."""
-    return [r.person_id for r in referrals if r.person_id]
-
-
-def _value_compartments(values):
-    """identity, and the compartments of the referral fields given a value."""
-    return {IDENTITY, *(c for f, c in Referral.COMPARTMENT_OF_FIELD.items() if values.get(f))}
 
 
 def _kind(request, *kinds):
@@ -84,15 +77,25 @@ def inbox(request):
     for row in qs.values("status"):
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     rows = qs.filter(status=status)
-    rows = rows.order_by("service_id", "waiting_since", "pk") if status == Status.WAITING else rows[:200]
+    if status == Status.WAITING:
+        rows = rows.order_by("service_id", "waiting_since", "pk")
+    elif status in (Status.PENDING, Status.COMMITTEE):  # what waits: urgency, then age (issue #13)
+        rows = services.by_urgency_then_age(rows)
+    else:  # decided: the latest decision first
+        rows = rows.order_by("-decided_at", "-received_at", "-pk")
     positions = services.waiting_positions(list(my_services.values_list("pk", flat=True))) \
         if status == Status.WAITING else {}
-    rows = list(rows)
-    _audit(request, _named(rows), "list", {IDENTITY})
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    rows = services.referrals_page(request.user, page.object_list, names_only=True)
+    now = timezone.now()
+    for r in rows:
+        r.days_waiting = services.days_waiting(r, now)
     return render(request, "referrals/inbox.html", {
-        "rows": rows, "status": status, "tabs": [(s, Status(s).label, counts.get(s, 0)) for s in TABS],
+        "rows": rows, "page": page, "status": status,
+        "tabs": [(s, Status(s).label, counts.get(s, 0)) for s in TABS],
         "positions": positions, "my_services": my_services, "service_id": service_id,
         "committees": [s for s in my_services if s.has_orientation_committee],
+        "open_tab": status in (Status.PENDING, Status.COMMITTEE, Status.WAITING),
     })
 
 
@@ -119,11 +122,8 @@ def intake(request):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                _audit(request, referral.person_id, "create", _value_compartments(form.values()),
-                       service_id=referral.service_id)
                 messages.success(request, _("Referral recorded (%(receipt)s).") % {"receipt": referral.receipt})
                 return redirect("referrals:detail", referral_id=referral.pk)
-    _audit(request, [c.person for c in candidates], "list", {IDENTITY})
     return render(request, "referrals/intake.html", {"form": form, "candidates": candidates,
                                                      "chosen": request.POST.get("person", "")})
 
@@ -136,7 +136,6 @@ def candidates(request):
     year = request.POST.get("birth_year", "")
     values["birth_year"] = int(year) if year.isdigit() else None
     found = _candidates_from(request, values)
-    _audit(request, [c.person for c in found], "list", {IDENTITY})
     return render(request, "referrals/_candidates.html", {
         "candidates": found, "chosen": request.POST.get("person", ""),
         "searched": any(values[k] for k in ("alias", "first_name", "last_name", "phone"))})
@@ -158,16 +157,9 @@ def _detail_context(request, referral, forms=None):
     if referral.person_id and Compartment.ADMINISTRATIVE in comps:
         # Records that may be the same person as the one linked: each opens the merge screen.
         person = referral.person
-        merge_cands = duplicates.find_candidates(
-            alias=person.alias, first_name=person.first_name, last_name=person.last_name,
-            birth_year=person.birth_year, phone=person.phone, exclude_ids=[person.pk],
-            scope=access.visible_persons(request.user, compartment=Compartment.ADMINISTRATIVE), limit=5)
-    if referral.person_id:
-        _audit(request, referral.person_id, "read", {IDENTITY, *comps}, service_id=referral.service_id)
-    else:
-        _audit(request, [c.person for c in cands], "list", {IDENTITY})
-    if merge_cands:
-        _audit(request, [c.person for c in merge_cands], "list", {IDENTITY})
+        merge_cands = duplicates.merge_candidates(request.user, person, {
+            "alias": person.alias, "first_name": person.first_name, "last_name": person.last_name,
+            "birth_year": person.birth_year, "phone": person.phone}, limit=5)
     return {
         "referral": referral, "can_health": Compartment.HEALTH in comps, "can_social": Compartment.SOCIAL in comps,
         "can_admin": Compartment.ADMINISTRATIVE in comps,
@@ -177,7 +169,9 @@ def _detail_context(request, referral, forms=None):
         "hidden_attachments": referral.attachments.count() - len(services.readable_attachments(request.user, referral)),
         "position": services.waiting_positions([referral.service_id]).get(referral.pk),
         "events": referral.events.select_related("by", "service"),
-        "accept_form": forms.get("accept") or AcceptForm(initial=version, candidates=cands, places=places),
+        # « Accepter » links the best match found rather than creating a new record (issue #13).
+        "accept_form": forms.get("accept") or AcceptForm(
+            initial={**version, "person": cands[0].person.pk} if cands else version, candidates=cands, places=places),
         "places": places, "has_places": has_places,
         "decline_form": forms.get("decline") or DeclineForm(initial=version),
         "wait_form": forms.get("wait") or WaitForm(initial=version),
@@ -189,13 +183,46 @@ def _detail_context(request, referral, forms=None):
 
 def detail(request, referral_id):
     _kind(request, AccountKind.STAFF)
-    referral = services.get_referral(request.user, referral_id)
+    referral = services.read_referral(request.user, referral_id)
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
 ACTIONS = {
     "accept": AcceptForm, "decline": DeclineForm, "wait": WaitForm, "forward": ForwardForm,
 }
+
+
+# Decisions that cannot be undone, and the question asked before them.
+CONFIRMED = {
+    "decline": _lazy("Decline this referral? The sender is told, and the decision cannot be undone."),
+    "forward": _lazy("Forward this referral to the chosen service? It leaves your inbox and cannot be taken "
+                     "back."),
+}
+
+
+def _shown(form, name):
+    """A decision form's value as the user chose it (the label of a choice, the name of a service)."""
+    value = form.cleaned_data.get(name)
+    field = form.fields[name]
+    if hasattr(field, "choices") and not hasattr(value, "pk"):
+        return dict(field.choices).get(value, value) or "—"
+    return value or "—"
+
+
+class _NotYet(Exception):  # noqa: N818 - not an error: the decision waits for its confirmation
+    pass
+
+
+def _decision(user, referral, action, data):
+    if action == "accept":
+        services.accept(user, referral, data["version"], person_id=data["person"],
+                        override_justification=data["override_justification"], place_id=data["place"])
+    elif action == "decline":
+        services.decline(user, referral, data["version"], reason=data["reason"], note=data["note"])
+    elif action == "wait":
+        services.put_on_waiting_list(user, referral, data["version"])
+    else:
+        services.forward(user, referral, data["version"], service_id=data["service"].pk, note=data["note"])
 
 
 @require_POST
@@ -214,34 +241,31 @@ def decide(request, referral_id, action):
         form = ACTIONS[action](request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        new_person = action == "accept" and not referral.person_id and not data["person"]
+        confirming = action in CONFIRMED and request.POST.get("confirmed") != "1"
         try:
-            if action == "accept":
-                services.accept(request.user, referral, data["version"], person_id=data["person"],
-                                override_justification=data["override_justification"], place_id=data["place"])
-            elif action == "decline":
-                services.decline(request.user, referral, data["version"], reason=data["reason"], note=data["note"])
-            elif action == "wait":
-                services.put_on_waiting_list(request.user, referral, data["version"])
-            else:
-                services.forward(request.user, referral, data["version"], service_id=data["service"].pk,
-                                 note=data["note"])
+            # An irreversible decision is confirmed on a page of its own, which works without JavaScript
+            # (issue #13), once every rule is checked: the decision runs, then is rolled back (_NotYet).
+            # With JavaScript, the form's data-confirm dialog sets `confirmed` and skips that page.
+            with transaction.atomic():
+                _decision(request.user, referral, action, data)
+                if confirming:
+                    raise _NotYet
+        except _NotYet:
+            return render(request, "referrals/confirm.html", {
+                "referral": services.read_referral(request.user, referral_id), "action": action, "form": form,
+                "question": CONFIRMED[action],
+                "values": [(form[name].label, _shown(form, name)) for name in form.fields if name != "version"]})
         except NotFound:
             raise  # never shown on the form: the middleware answers 404
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            if new_person:
-                _audit(request, referral.person_id, "create",
-                       {IDENTITY, Compartment.ADMINISTRATIVE, Compartment.SOCIAL}, service_id=referral.service_id)
-            else:
-                _audit(request, referral.person_id, "update", {IDENTITY}, service_id=referral.service_id)
             messages.success(request, {"accept": _("Referral accepted: the follow-up is open."),
                                        "decline": _("Referral declined."),
                                        "wait": _("Put on the waiting list."),
                                        "forward": _("Referral forwarded.")}[action])
             return redirect("referrals:detail", referral_id=referral.pk)
-    referral = services.get_referral(request.user, referral_id)
+    referral = services.read_referral(request.user, referral_id)
     context = _detail_context(request, referral, {action: form})
     return render(request, "referrals/detail.html", context, status=400)
 
@@ -249,10 +273,9 @@ def decide(request, referral_id, action):
 def attachment(request, referral_id, attachment_id):
     _kind(request, AccountKind.STAFF)
     try:
-        doc = services.get_attachment(request.user, referral_id, attachment_id)
+        doc = services.read_attachment(request.user, referral_id, attachment_id)
     except (NotFound, Forbidden):
         raise Http404 from None
-    _audit(request, doc.referral.person_id, "read", {doc.compartment}, service_id=doc.referral.service_id)
     ext = doc.file.name.rsplit(".", 1)[-1]
     return FileResponse(doc.file.open("rb"), content_type=doc.content_type, as_attachment=True,
                         filename=f"{doc.kind}-{doc.pk}.{ext}")
@@ -277,7 +300,7 @@ def merge_pick(request, person_id):
     """"Merge with…": the records that may be the same person, among those whose administrative compartment
     the user holds; first by the person's own identity, then by what the user types (POST)."""
     _kind(request, AccountKind.STAFF)
-    person = access.get_visible_person(request.user, person_id)
+    person = person_services.read_identity(request.user, person_id)
     if Compartment.ADMINISTRATIVE not in person.writable_compartments:
         return _merge_refused(request, Forbidden(_(
             "Merging needs the administrative compartment of both persons, through a team that follows each "
@@ -288,13 +311,7 @@ def merge_pick(request, person_id):
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         searched = True
-    found = duplicates.find_candidates(
-        alias=values.get("alias") or "", first_name=values.get("first_name") or "",
-        last_name=values.get("last_name") or "", birth_year=values.get("birth_year"),
-        phone=values.get("phone") or "", exclude_ids=[person.pk],
-        scope=access.visible_persons(request.user, compartment=Compartment.ADMINISTRATIVE))
-    _audit(request, person, "read", {IDENTITY})
-    _audit(request, [c.person for c in found], "list", {IDENTITY})
+    found = duplicates.merge_candidates(request.user, person, values)
     return render(request, "referrals/merge_pick.html", {
         "person": person, "form": form, "candidates": found, "searched": searched})
 
@@ -331,16 +348,12 @@ def merge(request, person_id, other_person_id):
                 add_domain_error(form, error)
                 status = error.status
             else:
-                # Every record of the absorbed person, in every compartment, now belongs to the one kept.
-                _audit(request, [keep.pk, absorb.pk], "update", {IDENTITY, *Compartment.values})
                 messages.success(request, _("The two records are merged: %(name)s keeps the history of both.")
                                  % {"name": keep.display_name})
                 return redirect("persons:detail", person_id=keep.pk)
         else:
             status = 400
     sides = [duplicates.merge_side(request.user, p) for p in (first, second)]
-    for p in (first, second):
-        _audit(request, p, "read", {IDENTITY, *(p.compartments & {Compartment.ADMINISTRATIVE, Compartment.SOCIAL})})
     return render(request, "referrals/merge.html", {
         "first": first, "second": second, "sides": sides, "form": form,
         "rows": duplicates.identity_rows(first, second)}, status=status)
@@ -355,8 +368,7 @@ def committee(request, service_id):
                                      has_orientation_committee=True).first()
     if service is None:
         raise Http404
-    waiting = list(Referral.objects.filter(service=service, status__in=[Status.COMMITTEE, Status.WAITING])
-                   .order_by("received_at"))
+    waiting = services.committee_waiting(request.user, service)
     form = CommitteeForm(request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         decisions = []
@@ -373,13 +385,9 @@ def committee(request, service_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            decided = Referral.objects.filter(pk__in=[d["referral"] for d in decisions])
-            _audit(request, list(decided.exclude(person=None).values_list("person_id", flat=True)), "update",
-                   {IDENTITY}, service_id=service.pk)
             messages.success(request, _("Committee meeting recorded."))
             return redirect("referrals:committee", service_id=service.pk)
 
-    _audit(request, _named(waiting), "list", {IDENTITY}, service_id=service.pk)
     return render(request, "referrals/committee.html", {
         "service": service, "form": form, "waiting": waiting, "reasons": DeclineReason.choices,
         "meetings": service.committee_meetings.prefetch_related("referrals")[:10], "post": request.POST,
@@ -390,36 +398,111 @@ def committee(request, service_id):
 
 def partner_list(request):
     _kind(request, AccountKind.PARTNER)
-    rows = list(services.listed_referrals(request.user).select_related("service")[:200])
-    _audit(request, _named(rows), "list", {IDENTITY})
+    qs = services.listed_referrals(request.user).select_related("service").order_by("-received_at", "-pk")
+    status = request.GET.get("statut", "")
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    rows = services.referrals_page(request.user, page.object_list, names_only=True)
     return render(request, "referrals/partner_list.html", {
-        "rows": [(r, services.status_label(r)) for r in rows]})
+        "rows": [(r, services.status_label(r), services.sender_label(r)) for r in rows], "page": page,
+        "status": status, "statuses": Status.choices})
 
 
-def _send(request, user, template, public=False):
+def _send(request, user, template):
+    """The partner's referral form (the public form is public_new). Chosen documents are kept when the form
+    comes back with errors (_keep_documents); sent through htmx, the upload shows its progress."""
     active = Service.objects.filter(is_active=True).order_by("name")
     form = ReferralForm(request.POST or None, request.FILES or None, services=active, territories=True,
-                        public=public, documents=not public)
-    if request.method == "POST" and form.is_valid():
-        if public:
-            if not services.public_rate(services.client_ip(request)):
-                add_domain_error(form, services.rate_limited_error())
-                return render(request, template, {"form": form}, status=429)
-            if form.cleaned_data.get("website"):
-                return render(request, "referrals/receipt.html", {"receipt": services.decoy_receipt()})
-        service, territory = form.cleaned_data.get("service"), form.cleaned_data.get("territory")
-        try:
-            referral = services.create_referral(user, form.values(), service_id=service.pk if service else None,
-                                                territory_id=territory.pk if territory else None,
-                                                documents=[] if public else form.documents())
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            if public:
-                return render(request, "referrals/receipt.html", {"receipt": referral.receipt})
-            messages.success(request, _("Referral sent (%(receipt)s).") % {"receipt": referral.receipt})
-            return redirect("referrals:partner_list")
+                        initial=services.partner_defaults(user))
+    form.announce_document_limits(services.MAX_ATTACHMENT_BYTES, settings.REFERRAL_MAX_MB,
+                                  settings.REFERRAL_MAX_ATTACHMENTS)
+    if request.method == "POST":
+        ok = _checked(form)
+        kept = _keep_documents(request, form)
+        if ok and not form.errors:
+            service, territory = form.cleaned_data.get("service"), form.cleaned_data.get("territory")
+            documents = [(DOCUMENT_FIELDS[name], services.open_kept(info)) for name, info in kept.items()]
+            try:
+                referral = services.create_referral(user, form.values(), service_id=service.pk if service else None,
+                                                    territory_id=territory.pk if territory else None,
+                                                    documents=documents)
+            except DomainError as error:
+                add_domain_error(form, error)
+            finally:
+                for _doc_kind, upload in documents:
+                    upload.close()
+            if not form.errors:
+                _forget_documents(request, form.upload_token)
+                messages.success(request, _("Referral sent (%(receipt)s).") % {"receipt": referral.receipt})
+                if request.htmx:
+                    return HttpResponseClientRedirect(reverse("referrals:partner_list"))
+                return redirect("referrals:partner_list")
+    else:
+        _keep_documents(request, form)
     return render(request, template, {"form": form})
+
+
+SESSION_UPLOADS = "referral_uploads"
+
+
+def _keep_documents(request, form):
+    """The documents chosen on this form (its upload token), kept across rounds (issue #13): a new file is
+    checked and kept (or refused beside its field), a kept one stays unless « remove » is ticked. Sets
+    form.upload_token and form.kept_files; returns {field: kept file}."""
+    store = request.session.get(SESSION_UPLOADS, {})
+    token = request.POST.get("upload_token", "")
+    if token not in store:
+        token = token if services.UPLOAD_TOKEN.match(token) and request.method == "POST" else \
+            services.new_upload_token()
+    kept = dict(store.get(token, {}))
+    if request.method == "POST":
+        for name, kind in DOCUMENT_FIELDS.items():
+            if name not in form.fields:
+                continue
+            if request.POST.get(f"remove_{name}") and name in kept:
+                services.drop_kept(kept.pop(name))
+            upload = request.FILES.get(name)
+            if upload is None or form.has_error(name):
+                continue
+            try:
+                info = services.keep_upload(kind, token, name, upload)
+            except DomainError as error:
+                form.add_error(name, str(error.message))
+            else:
+                if name in kept:
+                    services.drop_kept(kept[name])
+                kept[name] = info
+        store = {**store, token: kept}
+        request.session[SESSION_UPLOADS] = dict(list(store.items())[-5:])  # a few forms open at once
+    form.upload_token = token
+    form.kept_files = [(name, form.fields[name].label, info) for name, info in kept.items()]
+    return kept
+
+
+def _forget_documents(request, token):
+    store = request.session.get(SESSION_UPLOADS, {})
+    for info in store.pop(token, {}).values():
+        services.drop_kept(info)
+    request.session[SESSION_UPLOADS] = store
+
+
+def _checked(form):
+    """Field checks and the referral's rules both run, so every error shows at once (issue #13)."""
+    valid = form.is_valid()
+    if not form.is_bound:  # an empty POST: nothing to check the rules on
+        return False
+    return not _all_value_errors(form) and valid
+
+
+def _all_value_errors(form):
+    """Every rule the values break, each beside its field, at once (issue #13). True when there was one.
+
+    Runs on what the fields could clean; a field already in error keeps its own message only."""
+    errors = [e for e in services.referral_value_errors(form.values()) if not form.has_error(e.field)]
+    for error in errors:
+        add_domain_error(form, error)
+    return bool(errors)
 
 
 @require_http_methods(["GET", "POST"])
@@ -431,22 +514,43 @@ def partner_new(request):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def public_new(request):
-    return _send(request, None, "referrals/public.html", public=True)
+    """The public form, for a passer-by (issue #13): every broken rule shown at once beside its field."""
+    form = PublicReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_bound:
+        valid = form.is_valid()
+        values = form.values()
+        errors = [e for e in [*services.referral_value_errors(values), *services.callback_errors(values)]
+                  if not form.has_error(e.field)]
+        for error in errors:
+            add_domain_error(form, error)
+        if valid and not errors:
+            if not services.public_rate(services.client_ip(request)):
+                add_domain_error(form, services.rate_limited_error())
+                return render(request, "referrals/public.html", {"form": form}, status=429)
+            if form.cleaned_data.get("website"):
+                return render(request, "referrals/receipt.html", {"receipt": services.decoy_receipt()})
+            try:
+                referral = services.create_referral(None, values, territory_id=form.cleaned_data["territory"].pk)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                return render(request, "referrals/receipt.html", {"receipt": referral.receipt})
+    return render(request, "referrals/public.html", {"form": form})
 
 
 # Regional regulation -----------------------------------------------------------------------------------
 
 def regulation(request):
     _kind(request, AccountKind.REGULATOR)
-    rows = list(services.visible_referrals(request.user).select_related("territory").order_by("received_at"))
-    _audit(request, _named(rows), "list", {IDENTITY})
+    rows = services.referrals_page(request.user, services.by_urgency_then_age(
+        services.visible_referrals(request.user).select_related("territory")), names_only=True)
     return render(request, "referrals/regulation.html", {"rows": rows})
 
 
 @require_http_methods(["GET", "POST"])
 def regulation_detail(request, referral_id):
     _kind(request, AccountKind.REGULATOR)
-    referral = services.get_referral(request.user, referral_id)
+    referral = services.read_referral(request.user, referral_id)
     error = None
     if request.method == "POST":
         service_id, version = request.POST.get("service", ""), request.POST.get("version", "")
@@ -465,10 +569,8 @@ def regulation_detail(request, referral_id):
         except DomainError as exc:
             error = exc.message
         else:
-            _audit(request, referral.person_id, "update", {IDENTITY})
             messages.success(request, _("Referral routed."))
             return redirect("referrals:regulation")
-    _audit(request, referral.person_id, "read", {IDENTITY})
     from aupres.places.services import routable_places
 
     suggestions = services.suggest_services(referral, limit=8)
@@ -476,7 +578,7 @@ def regulation_detail(request, referral_id):
                    if (places := routable_places(request.user, referral, s.service))]
     return render(request, "referrals/regulation_detail.html", {
         "referral": referral, "suggestions": suggestions, "error": error,
-        "age": referral.age(), "free_places": free_places})
+        "age": referral.age_label(), "free_places": free_places})
 
 
 
@@ -487,7 +589,6 @@ def duplicate_queue(request):
     personne » opens the merge screen, « personnes différentes » is remembered."""
     _kind(request, AccountKind.STAFF)
     rows = duplicates.review_queue(request.user)
-    _audit(request, [p.pk for _pair, a, b in rows for p in (a, b)], "list", {IDENTITY})
     return render(request, "referrals/duplicate_queue.html", {
         "rows": [(pair, a, b, ", ".join(str(duplicates.REASONS[r]) for r in pair.reasons if r in duplicates.REASONS))
                  for pair, a, b in rows]})
@@ -496,7 +597,6 @@ def duplicate_queue(request):
 @require_http_methods(["POST"])
 def duplicate_different(request, pair_id):
     _kind(request, AccountKind.STAFF)
-    pair = duplicates.mark_different(request.user, pair_id)
-    _audit(request, [pair.first_person_id, pair.second_person_id], "update", {IDENTITY})
+    duplicates.mark_different(request.user, pair_id)
     messages.success(request, _("Noted: these two records are different persons; they will not be proposed again."))
     return redirect("referrals:duplicate_queue")

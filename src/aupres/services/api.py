@@ -84,7 +84,7 @@ class RuleFields(Schema):
     public: Public | None = None
     public_description: str | None = Field(None, max_length=5000)
     capacity_unit: CapacityUnit | None = None
-    capacity: int | None = Field(None, ge=0, le=100000)
+    capacity: int | None = Field(None, ge=0, le=10_000)
     usual_length_min_days: int | None = Field(None, ge=0, le=36500)
     usual_length_max_days: int | None = Field(None, ge=0, le=36500)
     max_length_days: int | None = Field(None, ge=0, le=36500)
@@ -104,8 +104,8 @@ class RuleFields(Schema):
     opening_days: str | None = Field(None, max_length=7)
     opens_day: bool | None = None
     opens_night: bool | None = None
-    no_encounter_alert_days: int | None = Field(None, ge=1, le=3650)
-    access_after_exit_days: int | None = Field(None, ge=0, le=3650)
+    no_encounter_alert_days: int | None = Field(None, ge=1, le=365)
+    access_after_exit_days: int | None = Field(None, ge=1, le=3650)
     retention_days_after_exit: int | None = Field(None, ge=0, le=36500)
     is_active: bool | None = None
     territories: list[int] | None = None

@@ -1,10 +1,19 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aupres.core.forms import VersionedForm, date_input
-from aupres.services.models import Membership, Need, Operator, RequiredDocument, Service, ServiceKind
+from aupres.services.models import (
+    SERVICE_RANGES,
+    Membership,
+    Need,
+    Operator,
+    RequiredDocument,
+    Service,
+    ServiceKind,
+)
 
 SERVICE_FIELDS = [
     "name", "capacity", "capacity_unit", "territories", "public", "public_description",
@@ -50,6 +59,11 @@ class ServiceForm(VersionedForm):
 
     def __init__(self, *args, creating=False, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, (low, high, message) in SERVICE_RANGES.items():  # plausible ranges, each beside its field
+            if name in self.fields:
+                field = self.fields[name]
+                field.validators = [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
+                field.widget.attrs.update({"min": low, "max": high})
         if creating:
             self.fields["kind"].required = True
             for name in list(self.fields):
@@ -82,9 +96,17 @@ class OperatorForm(VersionedForm):
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    """Team members by their names (the login only to tell namesakes apart), never by login alone."""
+
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{name} ({obj.get_username()})" if name else obj.get_username()
+
+
 class MembershipForm(VersionedForm):
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.filter(kind="staff", is_active=True)
-                                  .order_by("last_name", "username"), label=_("Team member"))
+    user = UserChoiceField(queryset=get_user_model().objects.filter(kind="staff", is_active=True)
+                           .order_by("last_name", "first_name", "username"), label=_("Team member"))
 
     class Meta:
         model = Membership

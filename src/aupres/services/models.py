@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aupres.core.models import Compartment, VersionedModel
 
@@ -121,6 +123,76 @@ class Need(models.TextChoices):
 
 WEEKDAYS = "1234567"  # ISO weekdays, Monday = 1
 
+# Plausible ranges of a service's numbers (issue #13, docs/decisions.md D48): (lowest, highest, message).
+# The model's clean, the screen's form (each field beside its value, all at once) and the API read them.
+SERVICE_RANGES = {
+    "capacity": (0, 10_000, _("A capacity is between 0 (no limit) and 10 000.")),
+    "usual_length_min_days": (0, 3650, _("A length is between 0 and 3 650 days (ten years).")),
+    "usual_length_max_days": (0, 3650, _("A length is between 0 and 3 650 days (ten years).")),
+    "max_length_days": (1, 3650, _("A maximum length is between 1 and 3 650 days (ten years).")),
+    "min_age": (0, 120, _("An age is between 0 and 120.")),
+    "max_age": (0, 120, _("An age is between 0 and 120.")),
+    "max_months_on_street": (1, 1200, _("Between 1 and 1 200 months.")),
+    "no_encounter_alert_days": (1, 365, _("The alert comes after 1 to 365 days without an encounter.")),
+    "access_after_exit_days": (1, 3650, _("The team keeps access from 1 to 3 650 days after the exit: with 0, "
+                                          "the person's record would disappear on the day they leave.")),
+    "retention_days_after_exit": (1, 36500, _("Between 1 and 36 500 days.")),
+}
+
+
+# Weekdays as written inside a sentence (« du lundi au vendredi »), ISO numbers.
+WEEKDAY_IN_SENTENCE = {
+    "1": pgettext_lazy("weekday in a sentence", "Monday"), "2": pgettext_lazy("weekday in a sentence", "Tuesday"),
+    "3": pgettext_lazy("weekday in a sentence", "Wednesday"),
+    "4": pgettext_lazy("weekday in a sentence", "Thursday"), "5": pgettext_lazy("weekday in a sentence", "Friday"),
+    "6": pgettext_lazy("weekday in a sentence", "Saturday"), "7": pgettext_lazy("weekday in a sentence", "Sunday"),
+}
+
+
+def opening_words(opening_days, opens_day=True, opens_night=False):
+    """The opening in words: « du lundi au vendredi, en journée », « tous les jours, jour et nuit »,
+    « lundi, mercredi et vendredi, la nuit »."""
+    days = "".join(sorted(set(opening_days or "") & set(WEEKDAYS)))
+    if days == WEEKDAYS:
+        when = gettext_now("every day")
+    else:
+        runs = []
+        for d in days:  # consecutive weekdays in runs
+            if runs and int(d) == int(runs[-1][-1]) + 1:
+                runs[-1] += d
+            else:
+                runs.append(d)
+        parts = []
+        for run in runs:
+            if len(run) >= 3:
+                parts.append(gettext_now("from %(first)s to %(last)s") % {
+                    "first": WEEKDAY_IN_SENTENCE[run[0]], "last": WEEKDAY_IN_SENTENCE[run[-1]]})
+            else:
+                parts.extend(str(WEEKDAY_IN_SENTENCE[d]) for d in run)
+        if not parts:
+            when = gettext_now("no day")
+        elif len(parts) == 1:
+            when = parts[0]
+        else:
+            when = gettext_now("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
+    if opens_day and opens_night:
+        hours = gettext_now("day and night")
+    elif opens_night:
+        hours = gettext_now("at night")
+    else:
+        hours = gettext_now("in the daytime")
+    return gettext_now("%(days)s, %(hours)s") % {"days": when, "hours": hours}
+
+
+def range_errors(instance):
+    """{field: message} for each number of SERVICE_RANGES outside its range (None is not checked)."""
+    out = {}
+    for name, (low, high, message) in SERVICE_RANGES.items():
+        value = getattr(instance, name, None)
+        if value is not None and not low <= value <= high:
+            out[name] = message
+    return out
+
 
 class ServiceRules(models.Model):
     """The rule fields shared by a kind's template and the services built from it."""
@@ -169,6 +241,9 @@ class ServiceRules(models.Model):
 
     def clean(self):
         super().clean()
+        errors = range_errors(self)
+        if errors:  # every number out of its range at once
+            raise ValidationError({name: [message] for name, message in errors.items()})
         unknown = set(self.required_documents or []) - set(RequiredDocument.values)
         if unknown:
             raise ValidationError({"required_documents": _("Unknown document kind.")})
@@ -268,6 +343,10 @@ class Service(ServiceRules, VersionedModel):
     @property
     def open_all_week(self):
         return self.opening_days == WEEKDAYS
+
+    def opening_label(self):
+        """The opening in words (« du lundi au vendredi, en journée »), never the stored digits."""
+        return opening_words(self.opening_days, self.opens_day, self.opens_night)
 
     def apply_kind_template(self):
         for name, value in self.kind.rules().items():

@@ -30,7 +30,8 @@ def service_detail(request, service_id):
     team = service.memberships.select_related("user") if can_manage else None
     history = list(services.rule_history(service)[:50]) if can_manage else None
     return render(request, "services/service_detail.html",
-                  {"service": service, "can_manage": can_manage, "team": team, "rule_history": history})
+                  {"service": service, "can_manage": can_manage, "team": team, "rule_history": history,
+                   "is_member": service.pk in access.service_ids(request.user)})
 
 
 def _edit(request, form, save, success_url, title, back):

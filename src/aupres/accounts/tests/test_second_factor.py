@@ -58,7 +58,7 @@ def test_verify_refuses_an_outside_next(world):
     device = otp_device(user)
     client = password_only(user)
     r = client.post("/compte/verification/", {"token": otp_token(device), "next": "https://evil.example/"})
-    assert r.status_code == 302 and r["Location"] == "/personnes/"
+    assert r.status_code == 302 and r["Location"] == "/"  # the home, which sends each account to its work
 
 
 def test_enrolment_shows_a_qr_code_then_confirms_with_a_code_and_gives_recovery_codes(world):

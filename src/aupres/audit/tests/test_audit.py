@@ -43,8 +43,10 @@ def test_api_reads_lists_and_changes_are_recorded(world, api_as):
 
     FollowUp.objects.create(person=other, service=world.service_a, opened_on="2026-01-05")
     assert api.get("/persons").status_code == 200
-    listed = events(action="list")
-    assert {e.person_id for e in listed} == {world.person.pk, other.pk}
+    [listed] = events(action="list")  # one event naming both persons
+    assert (listed.person_id, set(listed.person_id_list), listed.person_count) == (
+        None, {world.person.pk, other.pk}, 2)
+    listed = [listed]
     assert all(e.channel == "api" and e.route == "api:list_persons" for e in listed)
     assert api.post("/persons/search", {"q": "mina"}).status_code == 200
     assert [e.person_id for e in events(action="list", route="api:search_persons")] == [world.person.pk]
@@ -164,3 +166,57 @@ def test_journal_for_the_head_of_service_only(world, client_as, api_as):
     assert r.json()["items"][0]["compartments"] == ["identity", "administrative", "social", "health"]
     r = api_as(world.users["nurse"]).get("/audit/events")
     assert r.status_code == 403 and r.json()["code"] == "head_of_service_only"
+
+
+# A listing is one event (issue #16) ----------------------------------------------------------------
+
+def _followed_persons(world, n):
+    from aupres.followups.models import FollowUp
+
+    persons = Person.objects.bulk_create([Person(alias=f"Liste {i}") for i in range(n)])
+    FollowUp.objects.bulk_create([FollowUp(person=p, service=world.service_a, opened_on="2026-01-05")
+                                  for p in persons])
+    return persons
+
+
+def test_a_listing_of_fifty_persons_is_one_row_that_still_names_each_person(world, client_as, api_as):
+    persons = _followed_persons(world, 49)  # with world.person: 50 on the caseload
+    nurse = world.users["nurse"]
+    before = AccessEvent.objects.count()
+    assert api_as(nurse).get("/persons?limit=50").status_code == 200
+    assert AccessEvent.objects.count() - before == 1
+    event = AccessEvent.objects.latest("pk")
+    assert (event.action, event.person_id, event.person_count) == ("list", None, 50)
+    assert set(event.person_id_list) == {world.person.pk, *(p.pk for p in persons)}
+    # Per-person traceability: each person's events find the listing, and no one else's do.
+    for p in (persons[0], persons[-1], world.person):
+        assert list(AccessEvent.objects.concerning(p.pk)) == [event]
+    stranger = Person.objects.create(alias="Inconnu")
+    assert not AccessEvent.objects.concerning(stranger.pk).exists()
+    # The person's page and the API list the listing among their accesses; the head's journal too.
+    accesses = api_as(world.users["doctor"]).get(f"/persons/{persons[3].pk}/accesses").json()
+    assert [(a["action"], a["username"]) for a in accesses] == [("list", "nurse")]
+    head = api_as(world.users["head_of_service"])
+    found = head.get(f"/audit/events?person={persons[3].pk}&action=list").json()
+    assert found["count"] == 1 and found["items"][0]["person_count"] == 50
+    assert persons[3].pk in found["items"][0]["person_ids"]
+    page = client_as(world.users["head_of_service"]).get(f"/journal/?personne={persons[3].pk}")
+    assert "50" in page.content.decode()
+
+
+def test_ids_that_share_digits_are_not_confused(world):
+    nurse = world.users["nurse"]
+    a, b = 7, 17
+    record(nurse, [a, 170, 71], "list")
+    assert not AccessEvent.objects.concerning(b).exists()
+    assert AccessEvent.objects.concerning(a).count() == 1
+    assert AccessEvent.objects.concerning(170).count() == 1
+
+
+def test_the_head_sees_listings_of_the_persons_the_service_follows_by_another_service(world, api_as):
+    persons = _followed_persons(world, 3)
+    record(world.outsider, [persons[0].pk, persons[1].pk], "list")  # another service's listing
+    record(world.outsider, [991, 992], "list")  # persons the head's services do not follow
+    items = api_as(world.users["head_of_service"]).get("/audit/events?action=list").json()["items"]
+    assert [sorted(i["person_ids"]) for i in items if i["username"] == world.outsider.username] == [
+        sorted([persons[0].pk, persons[1].pk])]

@@ -45,7 +45,7 @@ def journaled(world, client, method, url, data, headers, multipart):
     cookies = {k: v.value for k, v in client.cookies.items()}
     client.raise_request_exception = False
     with transaction.atomic():
-        before = AccessEvent.objects.filter(person_id=world.person.pk).count()
+        before = AccessEvent.objects.concerning(world.person.pk).count()
         if method == "GET":
             response = client.get(url, headers=headers)
         elif method == "POST" and (multipart or not url.startswith("/api/")):
@@ -54,7 +54,7 @@ def journaled(world, client, method, url, data, headers, multipart):
             response = getattr(client, method.lower())(url, data or {}, content_type="application/json",
                                                        headers=headers)
         shown = response.status_code < 400 and shows_the_person(response)
-        written = AccessEvent.objects.filter(person_id=world.person.pk).count() - before
+        written = AccessEvent.objects.concerning(world.person.pk).count() - before
         transaction.set_rollback(True)
     client.cookies.clear()
     for key, value in cookies.items():

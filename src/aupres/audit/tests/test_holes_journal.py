@@ -16,7 +16,7 @@ def routes(user):
 def test_reading_the_rectification_history_is_journaled(world, api_as):
     doctor = world.users["doctor"]
     assert api_as(doctor).get(f"/persons/{world.person.pk}/rectifications").status_code == 200
-    [event] = AccessEvent.objects.filter(user=doctor, person_id=world.person.pk)
+    [event] = AccessEvent.objects.concerning(world.person.pk).filter(user=doctor)
     assert (event.action, event.channel, event.route) == ("read", "api", "api:person_rectifications")
 
 
@@ -30,7 +30,7 @@ def test_duplicate_candidates_of_a_referral_are_journaled(world, api_as):
     doctor = world.users["doctor"]
     r = referral(world.service_a, person=world.person, alias="Personne d'autre")
     assert api_as(doctor).get(f"/referrals/{r.pk}/candidates").status_code == 200
-    events = AccessEvent.objects.filter(user=doctor, person_id=world.person.pk, route="api:referral_candidates")
+    events = AccessEvent.objects.concerning(world.person.pk).filter(user=doctor, route="api:referral_candidates")
     assert events.exists()
 
 

@@ -63,3 +63,32 @@ def test_a_nurse_records_the_morning_round_on_a_tablet(world, browser, live_serv
     assert Administration.objects.filter(service=lhss, due_on=today, status="given").count() == 3
     assert Transmission.objects.filter(service=lhss, target="Douleur").count() == 3
     assert list(ScaleResult.objects.filter(service=lhss, scale="pain_nrs").values_list("score", flat=True)) == [4] * 3
+
+
+@pytest.mark.parametrize("width", [360, 1366])
+def test_a_doctor_codes_a_problem_with_the_picker_then_resolves_it(world, browser, live_server, width):
+    """The ICD-10 picker (htmx POST, js/care.js) fills the code; the problem's status is changed on its page."""
+    from aupres.care.models import Condition
+
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, "doctor")
+    page.goto(f"/soins/personnes/{world.person.pk}/")
+    page.click("text=Coder un problème de santé")
+    with page.expect_request(lambda r: r.url.endswith("/soins/cim10/") and r.method == "POST") as searched:
+        page.fill('[data-testid="icd10-q"]', "escarre")
+    assert "escarre" not in searched.value.url  # what is typed travels in the body only
+    page.click('[data-testid="icd10-L89.1"]')
+    assert page.input_value("#condition-form #id_code") == "L89.1"
+    page.click("#condition-form button[type=submit]")
+    page.wait_for_selector("text=L89.1")
+    condition = Condition.objects.get(person=world.person, code="L89.1")
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+    page.click(f'[data-testid="condition-edit-{condition.pk}"]')
+    page.select_option("#id_status", "resolved")
+    page.click("#condition-edit-form-submit")
+    page.wait_for_selector(f'[data-testid="condition-{condition.pk}"]')
+    condition.refresh_from_db()
+    assert condition.status == "resolved" and condition.version == 2
+    context.close()

@@ -45,6 +45,7 @@ def test_codes_are_normalised_or_refused(typed, code):
 
 
 def test_search_finds_codes_by_words_or_by_code():
-    assert ("E11.9", pathology.description("E11.9")) in pathology.search("type 2 diabetes")
+    found = pathology.search("type 2 diabetes")
+    assert ("E11.9", pathology.description("E11.9"), pathology.french_term("E11")) in found
     assert pathology.search("E11.9")[0][0] == "E11.9"
     assert pathology.search("   ") == []

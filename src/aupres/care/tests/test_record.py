@@ -77,7 +77,7 @@ def test_reads_and_writes_are_journaled_without_content(world, api_as):
     response = api_as(nurse).post(f"/persons/{world.person.pk}/transmissions",
                                   {"target": "Douleur", "data": "plainte-secrete"})
     assert response.status_code == 201
-    event = AccessEvent.objects.filter(user=nurse, person_id=world.person.pk, action="create").latest("pk")
+    event = AccessEvent.objects.concerning(world.person.pk).filter(user=nurse, action="create").latest("pk")
     assert event.compartments == "health" and "plainte" not in str(event.__dict__)
 
 
@@ -284,3 +284,26 @@ def test_a_scale_level_is_named_by_its_own_scale():
 
     assert ScaleResult(scale="pressure_braden", level="high").level_label != ScaleResult(
         scale="fall_morse", level="high").level_label
+
+
+def test_an_aggir_grid_coded_by_adverbs_on_the_screen_and_the_api(world, api_as, client_as):
+    from aupres.care.tests.test_scales import AGGIR_GRID
+
+    nurse = world.users["nurse"]
+    page = client_as(nurse).get(f"/soins/personnes/{world.person.pk}/echelles/?echelle=aggir")
+    assert page.status_code == 200 and b'name="transfers_adverbs"' in page.content
+    form = dict(AGGIR_GRID, scale="aggir", transfers="", transfers_adverbs=["S", "H"])
+    assert client_as(nurse).post(f"/soins/personnes/{world.person.pk}/echelles/", form).status_code == 302
+    result = ScaleResult.objects.get(person=world.person, scale="aggir")
+    assert result.answers["transfers"] == "B" and result.answers["transfers_adverbs"] == "SH"
+    bad = client_as(nurse).post(f"/soins/personnes/{world.person.pk}/echelles/", dict(form, transfers="A"))
+    assert bad.status_code == 200 and b"donnent B, pas A" in bad.content
+    assert ScaleResult.objects.filter(person=world.person, scale="aggir").count() == 1
+    body = api_as(nurse).post(f"/persons/{world.person.pk}/scales", {"scale": "aggir", "answers": {
+        **{f"{k}_adverbs": {"A": "STCH", "B": "ST", "C": "-"}[v] for k, v in AGGIR_GRID.items()}}})
+    assert body.status_code == 201, body.json()
+    assert float(body.json()["score"]) == 3 and body.json()["answers"]["transfers_adverbs"] == "ST"
+    described = api_as(nurse).get("/care/scales").json()
+    aggir = next(s for s in described if s["code"] == "aggir")
+    assert [a["code"] for a in aggir["adverbs"]] == ["S", "T", "C", "H"]
+    assert all(i["adverbs"] for i in aggir["items"])

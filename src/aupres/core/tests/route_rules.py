@@ -10,7 +10,10 @@ comparing the outcome with the entry:
 - denied:   401, 403, 404 or a redirect to sign in: the default for every role not listed.
 
 Roles: the fourteen professions (members of service A, which follows world.person), "outsider" (a doctor
-of service B, which does not), the partner, regulator and funder accounts, and "anonymous".
+of service B, which does not), "foreign_doctor" (a doctor of a service of another operator), the partner,
+regulator and funder accounts, and "anonymous". Every screen is also requested with the other method (GET
+or POST): the roles denied here stay denied. Every response is searched for the markers of markers.py
+that the role may not read (expectations.READS).
 To add a route: add one entry, with the roles for each outcome; `data` (a function of the World) gives
 the body or form of a POST, PUT or PATCH, and `method` defaults to GET.
 """
@@ -22,13 +25,15 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from aupres.referrals.tests.helpers import tiny_pdf
-from aupres.services.models import HEALTH_PROFESSIONS, Profession
 
-PROFESSIONS = tuple(Profession.values)
-HEALTH = tuple(p for p in PROFESSIONS if p in HEALTH_PROFESSIONS)
+from . import expectations
+
+# Written out from DOMAIN.md in expectations.py, never read from the product (issue #22).
+PROFESSIONS = expectations.PROFESSIONS
+HEALTH = expectations.HEALTH_READERS
 HEAD = ("head_of_service",)
 SOCIAL_TEAM = tuple(p for p in PROFESSIONS if p != "head_of_service")  # social + administrative
-OUTSIDER = ("outsider",)
+OUTSIDER = ("outsider", "foreign_doctor")  # a doctor of service B; a doctor of another operator's service
 NON_TEAM = ("partner", "regulator", "funder")
 PARTNER, REGULATOR, FUNDER = ("partner",), ("regulator",), ("funder",)
 STAFF = PROFESSIONS + OUTSIDER
@@ -92,6 +97,14 @@ PARAMS = {
     "prescription_id": lambda w: _matrix_prescription(w).pk,
     "condition_id": lambda w: _matrix_condition(w).pk,
     "pair_id": lambda w: _matrix_pair(w).pk,
+    "batch_id": lambda w: _matrix_import(w, "checked").pk,
+    "call_id": lambda w: _matrix_call(w).pk,
+    "proposal_id": lambda w: _matrix_proposal(w).pk,
+    "partnership_id": lambda w: _matrix_partnership(w).pk,
+    "letter_template_id": lambda w: _matrix_letter_template(w).pk,
+    "criterion_id": lambda w: _matrix_criterion().pk,
+    "quality_action_id": lambda w: _matrix_quality_action(w).pk,
+    "event_id": lambda w: _matrix_adverse_event(w).pk,
 }
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
@@ -147,6 +160,14 @@ def _matrix_condition(w):
                                            defaults={"group": "diabetes"})[0]
 
 
+def _matrix_letter_template(w):
+    """A referral letter template of service A (letters, issue #17)."""
+    from aupres.letters.models import LetterTemplate
+
+    return LetterTemplate.objects.get_or_create(service=w.service_a, title="Lettre matrice", defaults={
+        "kind": "referral_letter", "body": "Nous adressons {{ person.first_name }} {{ person.last_name }}."})[0]
+
+
 def _matrix_consent(w):
     """A consent of service A to service C (which no role belongs to), for the consent routes."""
     from aupres.sharing.models import SharingConsent
@@ -175,14 +196,94 @@ def _matrix_pair(w):
     return DuplicatePair.objects.get_or_create(first_person_id=a, second_person_id=b, defaults={
         "probability": 0.99, "reasons": ["close_name"], "found_at": datetime.datetime.now(datetime.UTC)})[0]
 
+def _matrix_call(w):
+    """A call for projects of the world's territory (the funder's), on an envelope (issue #18)."""
+    from aupres.calls.models import Call, Envelope
+    from aupres.services.models import ServiceKind
+
+    envelope = Envelope.objects.get_or_create(territory=w.territory, measure="Matrice", year=2026,
+                                              defaults={"amount": 100000})[0]
+    call, created = Call.objects.get_or_create(territory=w.territory, envelope=envelope, title="Appel matrice",
+                                               defaults={"letter_deadline": datetime.date.today(),
+                                                         "application_deadline": datetime.date.today()})
+    if created:
+        call.kinds.set(ServiceKind.objects.filter(code__in=["emsp", "lhss_mobile"]))
+        call.territories.set([w.territory])
+    return call
+
+
+def _matrix_proposal(w):
+    """Operator A's letter of intent to that call, for a nurse-led EMSP."""
+    from aupres.calls.models import Proposal
+    from aupres.services.models import ServiceKind
+
+    proposal, created = Proposal.objects.get_or_create(
+        call=_matrix_call(w), operator=w.operator, kind=ServiceKind.objects.get(code="emsp"), defaults={
+            "organisation_status": "Association", "persons_concerned": "Rue", "nature": "Bilans",
+            "estimated_caseload": 40, "planned_team": {"nurse": "1.00"}})
+    if created:
+        proposal.territories.set([w.territory])
+    return proposal
+
+
+def _matrix_partnership(w):
+    """A convention of service A with its PDF (partnerships register, issue #18)."""
+    from django.core.files.base import ContentFile
+
+    from aupres.partnerships.models import Partnership
+
+    partnership, created = Partnership.objects.get_or_create(
+        service=w.service_a, partner="DAC matrice", defaults={"kind": "dac", "status": "written",
+                                                              "signed_on": datetime.date.today()})
+    if created:
+        partnership.document.save("c.pdf", ContentFile(tiny_pdf()), save=True)
+    return partnership
+
+
+def _matrix_criterion():
+    """An imperative criterion of the quality referential (loaded by quality's data migration, issue #18)."""
+    from aupres.quality.models import Axis, Criterion, Theme
+    from aupres.quality.referential import load_referential
+
+    load_referential(Theme, Criterion, Axis)
+    return Criterion.objects.get(code="4.3")
+
+
+def _matrix_quality_action(w):
+    """An action of service A's improvement plan, overdue."""
+    from aupres.quality.models import ImprovementAction
+
+    return ImprovementAction.objects.get_or_create(service=w.service_a, title="Action matrice", defaults={
+        "year": 2025, "owner": "Cheffe", "due_on": datetime.date(2025, 6, 1)})[0]
+
+
+def _matrix_adverse_event(w):
+    """An adverse event of service A, being handled."""
+    from aupres.quality.models import AdverseEvent
+
+    return AdverseEvent.objects.get_or_create(service=w.service_a, what="Événement matrice", defaults={
+        "kind": "dysfunction", "occurred_on": datetime.date(2025, 6, 1)})[0]
+
+
+def _proposal_body(w, **over):
+    return {"organisation_status": "Association", "persons_concerned": "Rue", "nature": "Bilans",
+            "estimated_caseload": 40, "planned_team": {"nurse": "1"}, "territories": [w.territory.pk],
+            "kind": "emsp", "requested_amount": "1000", **over}
+
+
 TODAY = datetime.date.today().isoformat()
 IN_90_DAYS = (datetime.date.today() + datetime.timedelta(days=90)).isoformat()
 NOW = datetime.datetime.now(datetime.UTC).isoformat()
 
 SCREEN_RULES = {
-    "home": Rule(redirect=SIGNED_IN),
+    "home": Rule(ok=HEAD, redirect=tuple(r for r in SIGNED_IN if r not in HEAD),
+                 note="the head of service's dashboard; every other account is sent to its own home"),
     # Accounts
     "accounts:login": Rule(ok=ANONYMOUS, redirect=SIGNED_IN),
+    # Operations (issue #15): answered on the loopback (the test client's address) or with the operator's
+    # token, whoever asks; 404 from any other network (ops/tests/test_ops.py)
+    "ops:health": Rule(ok=ROLES, note="loopback or AUPRES_OPS_TOKEN only"),
+    "ops:metrics": Rule(ok=ROLES, note="loopback or AUPRES_OPS_TOKEN only"),
     "accounts:logout": Rule(method="POST", redirect=SIGNED_IN),
     "accounts:otp_verify": Rule(redirect=SIGNED_IN, note="sessions here are verified: it sends them on"),
     "accounts:otp_enrol": Rule(ok=SIGNED_IN),
@@ -211,6 +312,10 @@ SCREEN_RULES = {
     "services:service_edit": Rule(ok=HEAD),
     "services:membership_add": Rule(ok=HEAD),
     "services:membership_edit": Rule(ok=HEAD),
+    # The API's own pages (walked from the resolver since issue #22): no personal data.
+    "api:api-root": Rule(note="django-ninja's root answers 404"),
+    "api:openapi-json": Rule(ok=ROLES, note="the API's schema is public"),
+    "api:openapi-view": Rule(ok=ROLES, note="the API's documentation page is public"),
     # Audit and GDPR
     "audit:journal": Rule(ok=HEAD),
     "audit:person_export_pdf": Rule(ok=HEAD + HEALTH),
@@ -392,6 +497,7 @@ API_RULES |= {
     # disclosure-controlled regional view and the submissions of their territory.
     "GET /indicators": Rule(ok=PROFESSIONS + FUNDER, query=lambda w: f"scope=service&id={w.service_a.pk}"),
     "GET /indicators/definitions": Rule(ok=SIGNED_IN),
+    "GET /indicators/needs": Rule(ok=FUNDER + REGULATOR, query=lambda w: f"year={datetime.date.today().year - 1}"),
     "GET /indicators/export": Rule(ok=PROFESSIONS + FUNDER, query=lambda w: f"scope=service&id={w.service_a.pk}"),
     "GET /services/{service_id}/capacity": Rule(ok=PROFESSIONS),
     "GET /submissions": Rule(ok=SIGNED_IN, note="those one may read: empty for most"),
@@ -460,6 +566,7 @@ SCREEN_RULES |= {
     "indicators:service": Rule(ok=PROFESSIONS),
     "indicators:operator": Rule(ok=HEAD),
     "indicators:funder": Rule(ok=FUNDER),
+    "indicators:needs": Rule(ok=FUNDER + REGULATOR, note="needs against responses of their territory (#18)"),
     "indicators:export": Rule(ok=PROFESSIONS + FUNDER, note="a funder gets the regional view, whatever the scope"),
     "indicators:submit": Rule(
         method="POST", redirect=HEAD, data=lambda w: {"start": "2025-01-01", "end": "2025-12-31"}),
@@ -492,6 +599,10 @@ API_RULES |= {
 }
 
 # Places and stays (issue #14, aupres.places)
+def w_last_year():
+    return datetime.date.today().year - 1
+
+
 SCREEN_RULES |= {
     "places:index": Rule(ok=STAFF + PARTNER + FUNDER, redirect=REGULATOR, note="regulators go to the regional view"),
     "places:board": Rule(ok=PROFESSIONS),
@@ -503,11 +614,15 @@ SCREEN_RULES |= {
     "places:stay_action": Rule(method="POST", invalid=PROFESSIONS, params={"action": lambda w: "extend"},
                                note="an empty form: refused on its content"),
     "places:regional": Rule(ok=REGULATOR),
+    "places:regional_over_time": Rule(ok=REGULATOR),
     "places:attendance": Rule(ok=PROFESSIONS, note="service A keeps no register: the page says so"),
     "places:park": Rule(ok=HEAD, note="the housing park: heads of the using service and the property role"),
     "places:apartment_new": Rule(ok=HEAD),
     "places:apartment": Rule(ok=HEAD),
     "places:photo": Rule(ok=HEAD),
+    "places:apartment_edit": Rule(ok=HEAD),
+    "places:incident_edit": Rule(ok=HEAD),
+    "places:property_roles": Rule(ok=HEAD, note="heads of service grant their operator's property role"),
 }
 API_RULES |= {
     "GET /places": Rule(ok=PROFESSIONS, query=lambda w: f"service={w.service_a.pk}"),
@@ -527,6 +642,7 @@ API_RULES |= {
     "POST /stays/{stay_id}/end": Rule(method="POST", ok=PROFESSIONS, data=lambda w: {
         "version": 1, "exit_reason": "oriented", "exit_destination": "lam"}),
     "GET /regional/free-places": Rule(ok=REGULATOR),
+    "GET /regional/free-places/over-time": Rule(ok=REGULATOR, query=lambda w: f"year={w_last_year()}"),
     "GET /services/{service_id}/attendance": Rule(ok=PROFESSIONS),
     "GET /park/apartments": Rule(ok=HEAD),
     "POST /park/apartments": Rule(method="POST", ok=HEAD, data=lambda w: {
@@ -565,11 +681,33 @@ SCREEN_RULES |= {
     "care:contact_add": Rule(ok=HEALTH),
     "care:dose": Rule(method="POST", redirect=HEALTH, data=lambda w: {
         "due_on": TODAY, "due_time": "08:00", "status": "given"}),
+    "care:fhir_export": Rule(method="POST", ok=HEALTH, data=lambda w: {},
+                             note="FHIR R4 bundle of the health compartment (issue #17, D51): health readers only"),
+    # Letters (issue #17, D51): the following team generates; the head of service edits the service's templates.
+    "letters:person": Rule(ok=PROFESSIONS),
+    "letters:generate": Rule(method="POST", ok=PROFESSIONS, data=lambda w: {"template": _matrix_letter_template(w).pk},
+                             note="a PDF from the service's template"),
+    "letters:templates": Rule(ok=PROFESSIONS, note="members of the service read its templates"),
+    "letters:template_add": Rule(ok=HEAD),
+    "letters:template_edit": Rule(ok=HEAD),
+    "care:condition_edit": Rule(ok=HEALTH, note="service A recorded it: its health professionals change it"),
+    "care:prescription_stop": Rule(ok=HEALTH),
+    "care:icd10_search": Rule(method="POST", ok=HEALTH + OUTSIDER, data=lambda w: {"q": "diabète"},
+                              note="the ICD-10 catalogue, for those who hold health somewhere: nothing personal"),
 }
 API_RULES |= {
     "POST /care/icd10/search": Rule(method="POST", ok=HEALTH + OUTSIDER, data=lambda w: {"text": "diabetes"}),
     "GET /care/scales": Rule(ok=SIGNED_IN, note="the scales' definitions, no personal data"),
     "GET /persons/{person_id}/care": Rule(ok=HEALTH),
+    "GET /services/{service_id}/letter-templates": Rule(ok=PROFESSIONS),
+    "POST /services/{service_id}/letter-templates": Rule(method="POST", ok=HEAD, data=lambda w: {
+        "title": "Demande d'admission", "kind": "admission_request", "body": "Bonjour {{ person.first_name }}"}),
+    "PATCH /letter-templates/{letter_template_id}": Rule(method="PATCH", ok=HEAD, data=lambda w: {
+        "title": "Lettre", "kind": "referral_letter", "body": "{{ person.last_name }}",
+        "version": _matrix_letter_template(w).version}),
+    "POST /persons/{person_id}/letters": Rule(method="POST", ok=PROFESSIONS, data=lambda w: {
+        "template": _matrix_letter_template(w).pk}),
+    "GET /persons/{person_id}/fhir": Rule(ok=HEALTH, note="FHIR R4 bundle of the health compartment (D51)"),
     "POST /persons/{person_id}/conditions": Rule(method="POST", ok=HEALTH, data=lambda w: {"code": "B20"}),
     "PATCH /conditions/{condition_id}": Rule(method="PATCH", ok=HEALTH, data=lambda w: {
         "version": 1, "status": "stabilised"}),
@@ -596,6 +734,133 @@ API_RULES |= {
     "GET /care/wards/{service_id}/alerts": Rule(ok=HEALTH),
     "GET /care/indicators": Rule(ok=HEALTH, query=lambda w: f"service={w.service_a.pk}",
                                  note="never for non-health readers (care/tests/test_indicators.py)"),
+}
+
+
+def _matrix_import(w, name):
+    """An import into service A (issue #17), one per route that changes its state: `uploaded` (to map),
+    `checked` (clean dry run, to import), `done` (to undo, nothing created)."""
+    from aupres.imports.models import ImportBatch
+
+    status = {"uploaded": "uploaded", "mapped": "uploaded", "checked": "checked", "run": "checked",
+              "done": "done", "undone": "done"}[name]
+    report = {} if status == "uploaded" else {
+        "rows": 1, "errors": [], "error_count": 0, "duplicates": [],
+        "create": {"persons": 1, "followups": 1, "exits": 0, "households": 0, "members": 0}}
+    batch, _created = ImportBatch.objects.get_or_create(
+        service=w.service_a, filename=f"matrice-{name}.csv", defaults={
+            "headers": ["Nom", "Prénom"], "rows": [["Matrice", "Import"]], "row_count": 1, "shape": name,
+            "mapping": {"Nom": "last_name", "Prénom": "first_name"}, "status": status, "report": report,
+            "finished_at": datetime.datetime.now(datetime.UTC) if status == "done" else None})
+    return batch
+
+
+# The import of spreadsheets (issue #17): heads of the service only; another operator's head (outsider_head,
+# imports/tests) is refused like every other role here.
+SCREEN_RULES |= {
+    "imports:index": Rule(ok=HEAD),
+    "imports:mapping": Rule(ok=HEAD, params={"batch_id": lambda w: _matrix_import(w, "uploaded").pk}),
+    "imports:batch": Rule(ok=HEAD),
+    "imports:status": Rule(ok=HEAD),
+    "imports:run": Rule(method="POST", redirect=HEAD, params={"batch_id": lambda w: _matrix_import(w, "run").pk}),
+    "imports:undo": Rule(method="POST", redirect=HEAD, params={"batch_id": lambda w: _matrix_import(w, "done").pk}),
+}
+API_RULES |= {
+    "POST /imports": Rule(method="POST", ok=HEAD, multipart=True, data=lambda w: {
+        "service": w.service_a.pk,
+        "file": SimpleUploadedFile("suivis.csv", "Nom;Prénom\nDurand;Paul\n".encode())}),
+    "GET /imports/{batch_id}": Rule(ok=HEAD),
+    "PUT /imports/{batch_id}/mapping": Rule(
+        method="PUT", ok=HEAD, params={"batch_id": lambda w: _matrix_import(w, "mapped").pk},
+        data=lambda w: {"mapping": {"Nom": "last_name", "Prénom": "first_name"}}),
+    "POST /imports/{batch_id}/run": Rule(method="POST", ok=HEAD,
+                                         params={"batch_id": lambda w: _matrix_import(w, "checked").pk}),
+    "POST /imports/{batch_id}/undo": Rule(method="POST", ok=HEAD,
+                                          params={"batch_id": lambda w: _matrix_import(w, "undone").pk}),
+}
+
+# Calls for projects and funding (issue #18, aupres.calls): funders of the territory and heads of service of the
+# applying operator; an operator never reads another's application (calls/tests/test_calls.py).
+SCREEN_RULES |= {
+    "calls:index": Rule(ok=HEAD + FUNDER),
+    "calls:steering": Rule(ok=FUNDER),
+    "calls:envelope_create": Rule(ok=FUNDER),
+    "calls:call_create": Rule(ok=FUNDER),
+    "calls:call_detail": Rule(ok=HEAD + FUNDER, note="a call is public to operators; their applications are not"),
+    "calls:letter": Rule(ok=HEAD),
+    "calls:proposal": Rule(ok=HEAD + FUNDER, note="the applicant's heads and the call's funder"),
+}
+API_RULES |= {
+    "GET /envelopes": Rule(ok=SIGNED_IN, note="empty but for the funder"),
+    "POST /envelopes": Rule(method="POST", ok=FUNDER, data=lambda w: {"measure": "M", "year": 2026, "amount": "10"}),
+    "GET /calls": Rule(ok=SIGNED_IN, note="empty but for funders and heads of service"),
+    "GET /calls/{call_id}": Rule(ok=HEAD + FUNDER),
+    "POST /calls": Rule(method="POST", ok=FUNDER, data=lambda w: {
+        "title": "Appel", "envelope": _matrix_call(w).envelope_id, "kinds": ["emsp"], "territories": [w.territory.pk],
+        "letter_deadline": TODAY, "application_deadline": IN_90_DAYS}),
+    "GET /proposals": Rule(ok=SIGNED_IN, note="empty but for the applicant's heads and the call's funder"),
+    "GET /proposals/{proposal_id}": Rule(ok=HEAD + FUNDER),
+    "POST /calls/{call_id}/proposals": Rule(method="POST", ok=HEAD, data=lambda w: _proposal_body(
+        w, kind="lhss_mobile", operator=w.operator.pk)),
+    "PUT /proposals/{proposal_id}/application": Rule(method="PUT", ok=HEAD, data=lambda w: _proposal_body(
+        w, version=_matrix_proposal(w).version)),
+    "POST /proposals/{proposal_id}/decision": Rule(method="POST", ok=FUNDER, data=lambda w: {
+        "version": _matrix_proposal(w).version, "accept": False, "refusal_reason": "Hors périmètre"}),
+    "GET /steering": Rule(ok=FUNDER),
+}
+
+# The partnerships register (issue #18, aupres.partnerships): the service's team reads it, the operator's heads
+# keep it (partnerships/tests/test_partnerships.py).
+SCREEN_RULES |= {
+    "partnerships:register": Rule(ok=PROFESSIONS, note="saving: heads of the operator only"),
+    "partnerships:document": Rule(ok=PROFESSIONS),
+}
+API_RULES |= {
+    "GET /services/{service_id}/partnerships": Rule(ok=PROFESSIONS),
+    "POST /services/{service_id}/partnerships": Rule(method="POST", ok=HEAD, data=lambda w: {
+        "partner": "DAC", "kind": "dac", "status": "planned"}),
+}
+
+# The quality approach of a service (issue #18, aupres.quality, D50): the head of the service keeps it (and the
+# operator administrators, superusers, not a role here); the funder of the territory reads the summary of the
+# imperative criteria only; the referential is read by every account and edited by administrators only
+# (quality/tests/test_screens.py).
+SCREEN_RULES |= {
+    "quality:index": Rule(ok=HEAD + FUNDER, note="the funder: the services of its territories' summaries"),
+    "quality:referential": Rule(ok=SIGNED_IN),
+    "quality:criterion_edit": Rule(note="operator administrators only"),
+    "quality:assessment": Rule(ok=HEAD),
+    "quality:assess": Rule(ok=HEAD),
+    "quality:summary": Rule(ok=HEAD + FUNDER),
+    "quality:participation": Rule(ok=HEAD),
+    "quality:plan": Rule(ok=HEAD),
+    "quality:action": Rule(ok=HEAD),
+    "quality:events": Rule(ok=HEAD),
+    "quality:event": Rule(ok=HEAD),
+    "quality:declaration": Rule(ok=HEAD, note="a PDF without any person's name"),
+}
+API_RULES |= {
+    "GET /quality/referential": Rule(ok=SIGNED_IN),
+    "PUT /quality/criteria/{criterion_id}": Rule(method="PUT", note="operator administrators only",
+                                                 data=lambda w: {"title": "Texte", "version": 1}),
+    "GET /quality/services/{service_id}/assessments/{year}": Rule(ok=HEAD),
+    "PUT /quality/services/{service_id}/assessments/{year}/{criterion_id}": Rule(
+        method="PUT", ok=HEAD, data=lambda w: {"level": "partly_met", "comment": "À formaliser"}),
+    "GET /quality/services/{service_id}/summary/{year}": Rule(ok=HEAD + FUNDER),
+    "GET /quality/services/{service_id}/actions": Rule(ok=HEAD),
+    "POST /quality/services/{service_id}/actions": Rule(method="POST", ok=HEAD, data=lambda w: {
+        "title": "Livret d'accueil", "owner": "Cheffe", "due_on": IN_90_DAYS}),
+    "PATCH /quality/actions/{quality_action_id}": Rule(method="PATCH", ok=HEAD, data=lambda w: {
+        "version": _matrix_quality_action(w).version, "status": "in_progress"}),
+    "GET /quality/services/{service_id}/events": Rule(ok=HEAD),
+    "POST /quality/services/{service_id}/events": Rule(method="POST", ok=HEAD, data=lambda w: {
+        "kind": "other", "occurred_on": TODAY, "what": "Panne"}),
+    "PATCH /quality/events/{event_id}": Rule(method="PATCH", ok=HEAD, data=lambda w: {
+        "version": _matrix_adverse_event(w).version, "informed": "ARS"}),
+    "GET /quality/events/{event_id}/declaration": Rule(ok=HEAD, note="a PDF without any person's name"),
+    "GET /quality/services/{service_id}/participation/{year}": Rule(ok=HEAD),
+    "POST /quality/services/{service_id}/meetings": Rule(method="POST", ok=HEAD, data=lambda w: {
+        "held_on": TODAY, "participants": 6, "topics": "Horaires"}),
 }
 
 # Routes whose rules are still to be written: a route that is neither here nor in the rules fails the suite.

@@ -20,7 +20,8 @@ import uuid
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[4]
-CAPTURES = 240
+CAPTURES = 500
+CHUNK = 10  # the sync commits every CHUNK captures here, so that the kill falls between and inside commits
 
 SETUP = """
 import datetime, json
@@ -47,7 +48,8 @@ print(json.dumps({"token": raw, "service": service.pk, "persons": persons}))
 
 def _env(var_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "AUPRES_", "DJANGO_"))}
-    env.update(AUPRES_VAR_DIR=str(var_dir), AUPRES_DEV="1", AUPRES_REQUIRE_2FA="0", AUPRES_TASKS="immediate",
+    env.update(AUPRES_VAR_DIR=str(var_dir), AUPRES_FIELD_SYNC_CHUNK=str(CHUNK))
+    env.update(AUPRES_DEV="1", AUPRES_REQUIRE_2FA="0", AUPRES_TASKS="immediate",
                AUPRES_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
     return env
 
@@ -137,6 +139,8 @@ def test_server_killed_mid_batch_then_retried_applies_every_capture_once(tmp_pat
     assert _count(db, "SELECT count(*) FROM encounters_encounter") == applied
     assert _count(db, "SELECT count(*) FROM encounters_act") == 2 * applied
     assert _count(db, "SELECT count(*) FROM encounters_encounterperson") == applied
+    # The journal is written with its chunk, in the same transaction: no record without its event.
+    assert _count(db, "SELECT count(*) FROM audit_accessevent WHERE action = 'create'") == applied
 
     # The phone got no answer: it keeps every capture and sends them all again.
     server = _start(env, port)

@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 
 from aupres.core.errors import DomainError, Forbidden
+from aupres.core.tests.expectations import PROFESSIONS, READS
 from aupres.followups import services
 from aupres.followups.models import DOMAIN_COMPARTMENT, Domain
 from aupres.followups.tests.helpers import followup_of, loaded, put_in_state
-from aupres.services.models import Profession, compartments_of
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +36,10 @@ def cycle(world):
     return f, health, social
 
 
-@pytest.mark.parametrize("profession", Profession.values)
+@pytest.mark.parametrize("profession", PROFESSIONS)
 def test_reads_are_filtered_by_compartment(world, api_as, cycle, profession):
     f, health, social = cycle
-    held = compartments_of(profession)
+    held = READS[profession]
     api = api_as(world.users[profession])
 
     r = api.get(f"/followups/{f.pk}")
@@ -71,10 +71,10 @@ def test_reads_are_filtered_by_compartment(world, api_as, cycle, profession):
         assert r.status_code == 403
 
 
-@pytest.mark.parametrize("profession", Profession.values)
+@pytest.mark.parametrize("profession", PROFESSIONS)
 def test_writes_need_the_compartment(world, api_as, cycle, profession):
     f, health, social = cycle
-    held = compartments_of(profession)
+    held = READS[profession]
     api = api_as(world.users[profession])
     today = TODAY.isoformat()
 

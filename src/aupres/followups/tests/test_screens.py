@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from aupres.core.tests.expectations import PROFESSIONS, READS
 from aupres.followups import services
 from aupres.followups.tests.helpers import followup_of, loaded, put_in_state
-from aupres.services.models import Profession, compartments_of
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -28,9 +28,9 @@ def recorded(world):
     return f
 
 
-@pytest.mark.parametrize("profession", Profession.values)
+@pytest.mark.parametrize("profession", PROFESSIONS)
 def test_detail_page_shows_only_the_compartments_held(world, client_as, recorded, profession):
-    held = compartments_of(profession)
+    held = READS[profession]
     body = client_as(world.users[profession]).get(f"/suivis/{recorded.pk}/").content.decode()
     assert ("grid-health-secret" in body) is ("health" in held)
     assert ("hc-secret-reason" in body) is ("health" in held)

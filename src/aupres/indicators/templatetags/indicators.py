@@ -20,6 +20,12 @@ def frnum(value):
 
 
 @register.filter
+def frpercent(value):
+    """A percentage in French format: `12,5 %`."""
+    return formats.percent(value)
+
+
+@register.filter
 def frdate(value):
     return formats.date(value)
 
@@ -35,7 +41,7 @@ def legend():
 def cellof(row, key):
     """The published text of one key of a row {"values", "hidden", "total"} ("__total__": its total)."""
     if not row:
-        return "–"
+        return formats.MISSING
     hidden = (row.get("hidden") or {}).get(key)
     value = row.get("total") if key == "__total__" else (row.get("values") or {}).get(key)
     return cell(value, hidden)

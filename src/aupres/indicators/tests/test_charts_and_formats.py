@@ -166,3 +166,18 @@ def test_a_single_running_series_says_so_in_its_legend():
     assert texts(legend[0]) == ["2026 (en cours)"] and "0,5" in texts(root)
     closed = parse(charts.for_table(table, today=datetime.date(2026, 11, 30), period_end=datetime.date(2025, 12, 31)))
     assert not [g for g in closed.iter(f"{SVG}g") if g.get("class") == "legend"]
+
+
+def test_one_rendering_of_a_hidden_or_missing_cell_everywhere():
+    """Issue #16: the screen's filter, the spreadsheet, the disclosure label and the chart placeholder say
+    the same « < 5 », « s » and « – » (the spreadsheet keeps shown numbers as numbers)."""
+    from aupres.indicators import charts, disclosure, exports
+    from aupres.indicators.templatetags.indicators import cell as screen_cell
+
+    for value, hidden, text in ((3, "small", "< 5"), (8, "complementary", "s"), (None, None, "–")):
+        assert screen_cell(value, hidden) == exports.cell_text(value, hidden) == formats.cell(value, hidden) == text
+    assert exports.cell_text(1234, None) == 1234 and formats.cell(1234, None) == "1\u202f234"
+    grid = disclosure.one_dimensional({"a": 3, "b": 20, "c": 30}, total=True)
+    masked = disclosure.suppress(grid)
+    assert disclosure.label(masked, ("cell", "", "a")) == "< 5"
+    assert "&lt; 5" in charts._placeholder(0, 0, 10, 10, "small")

@@ -36,9 +36,13 @@ def nonzero(table):
 
 
 def test_every_indicator_of_the_registry_is_tested():
+    from aupres.care.tests import test_entry_exit as care  # entry against exit (issue #20)
+    from aupres.partnerships.tests import test_partnerships as partnerships  # partnerships signed (issue #18)
     from aupres.places.tests import test_day_and_indicators as places  # the places' indicators (issue #14)
+    from aupres.places.tests import test_free_over_time as free  # free places over time (issue #14)
 
-    tested = {name[len("test_"):] for name in [*globals(), *vars(places)] if name.startswith("test_")}
+    names = [*globals(), *vars(places), *vars(free), *vars(care), *vars(partnerships)]
+    tested = {name[len("test_"):] for name in names if name.startswith("test_")}
     assert set(engine.REGISTRY) <= tested, set(engine.REGISTRY) - tested
 
 

@@ -1,5 +1,6 @@
 """Screens: dashboards with charts, the funders' view, budget entry, report sections and generation."""
 
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -62,6 +63,11 @@ def test_the_funder_screen_shows_submitted_tables(data, world, client_as, api_as
     html = client_as(world.users["funder"]).get(f"/indicateurs/territoire/{YEAR}").content.decode()
     assert "EMSP A" in html and 'data-testid="indicator-acts_by_kind"' in html and "<svg" in html
     assert "Ulrika" not in html
+    # A table of contents opens the page, one link per indicator shown (issue #13).
+    toc = html.split('data-testid="funder-toc"')[1].split("</nav>")[0]
+    sections = re.findall(r'<section class="card indicator" id="ind-(\w+)"', html)
+    assert sections and re.findall(r'href="#ind-(\w+)"', toc) == sections
+    assert "période déterminée par : " in html  # French spacing before the colon
 
 
 def test_only_the_head_enters_the_budget(data, world, client_as):

@@ -5,16 +5,18 @@ import pytest
 
 from aupres.accounts.models import AccountKind
 from aupres.core.models import Compartment
-from aupres.services.models import Profession, compartments_of
+from aupres.core.tests.expectations import PROFESSIONS as EXPECTED_PROFESSIONS
+from aupres.core.tests.expectations import READS
+from aupres.services.models import Profession
 
 pytestmark = pytest.mark.django_db
 
-PROFESSIONS = Profession.values
+PROFESSIONS = list(EXPECTED_PROFESSIONS)  # written out from DOMAIN.md, never read from the product
 COMPARTMENTS = Compartment.values
 
 
 def expected(profession, compartment):
-    return compartment in compartments_of(profession)
+    return compartment in READS[profession]
 
 
 # API ----------------------------------------------------------------------------------------

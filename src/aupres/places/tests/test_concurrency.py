@@ -2,12 +2,11 @@
 time, the check runs under the write lock) and on PostgreSQL (the place row locked, and the exclusion
 constraint behind it). Each thread has its own connection, committing for real (transaction=True)."""
 
-import threading
 
 import pytest
-from django.db import connections
 
 from aupres.core.errors import Conflict
+from aupres.core.tests.race import race
 from aupres.places import services
 from aupres.places.models import Place, Stay
 
@@ -17,27 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _race(targets):
-    barrier = threading.Barrier(len(targets))
-    outcomes = []
-
-    def run(target):
-        try:
-            barrier.wait(timeout=30)
-            outcomes.append(("won", target()))
-        except Conflict as error:
-            outcomes.append(("lost", error.code))
-        except Exception as error:  # noqa: BLE001 — any other failure is reported below
-            outcomes.append(("error", repr(error)))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "an admission is still blocked"
-    return outcomes
+    return race(targets, lost=Conflict)
 
 
 @pytest.mark.parametrize("rounds", [5])

@@ -47,7 +47,9 @@ def day_service(world):
 
 def test_the_register_counts_persons_received_per_opening_day(day_service, world):
     service, nurse, social, persons = day_service
-    monday, tuesday, saturday = last_weekday(1), last_weekday(2), last_weekday(6)
+    # A whole past week, Monday first (on a Tuesday, the last Tuesday came before the last Monday).
+    monday = last_weekday(1, before=datetime.date.today() - D(days=6))
+    tuesday, saturday = monday + D(days=1), monday + D(days=5)
     services.record_attendance(nurse, service, persons[0].pk, on=monday, care=["nursing_care", "social_interview"])
     services.record_attendance(social, service, persons[1].pk, on=monday, care=["social_interview"])
     services.record_attendance(social, service, persons[2].pk, on=tuesday)

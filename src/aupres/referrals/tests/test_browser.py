@@ -22,6 +22,7 @@ def test_partner_sends_head_accepts_and_the_person_joins_the_caseload(world, pag
     page.select_option("#id_consent", "agrees")
     page.fill("#id_health_description", "Ulcère de jambe, pansements à prévoir")
     page.get_by_test_id("send").click()
+    page.wait_for_url("**/orientations/envoyees/")  # sent through htmx (upload progress), then redirected
     referral = Referral.objects.get(alias="Le Voyageur")
     row = page.get_by_test_id(f"sent-{referral.receipt}")
     expect(row).to_be_visible()

@@ -146,3 +146,20 @@ def test_a_withdrawn_pair_leaves_the_queue(world, base):
     report = sweep.run()
     assert report["withdrawn"] == 1
     assert not DuplicatePair.objects.filter(second_person_id=max(base["b_one"].pk, base["b_two"].pk)).exists()
+
+
+def test_blocks_borne_by_too_many_records_are_not_compared_within(monkeypatch):
+    """A blocking key shared by more than MAX_BLOCK records is left out (its pairs would grow with the square
+    of the base and tell nothing); the other keys of those records still block."""
+    monkeypatch.setattr(sweep, "MAX_BLOCK", 2)
+    rows = [sweep._row(i, "Marie", "Martin", 1980, "female", "") for i in range(3)]
+    rows.append(sweep._row(3, "Marie", "Martim", 1980, "female", ""))
+    capped = sweep._cap_blocks(rows)
+    names_key = sweep.COLUMNS.index("b_names")
+    first_year = sweep.COLUMNS.index("b_first_year")
+    # MR.MRTN: three records, left out; MR.MRTM (Martim): one, kept.
+    assert [r[names_key] is None for r in capped] == [True, True, True, False]
+    # MR.1980.female: all four, left out.
+    assert [r[first_year] for r in capped] == [None] * 4
+    monkeypatch.setattr(sweep, "MAX_BLOCK", 4)
+    assert all(r[first_year] is not None for r in sweep._cap_blocks(rows))

@@ -198,6 +198,6 @@ def test_a_forwarded_referral_shows_once_to_the_partner_who_sent_it(world, api_a
     assert listed["count"] == 1 and [i["id"] for i in listed["items"]] == [copy.pk]
     assert listed["items"][0]["service"] == world.service_b.pk
     html = client_as(partner).get(reverse("referrals:partner_list")).content.decode()
-    assert copy.receipt in html and ref.receipt not in html and html.count("<tr") == 2  # header + one row
+    assert copy.receipt in html and ref.receipt not in html and html.count('data-testid="sent-who-') == 1  # one row
     # The first referral stays readable by its receipt's id (its status tells it was forwarded).
     assert api_as(partner).get(f"/referrals/{ref.pk}").json()["status"] == "forwarded"

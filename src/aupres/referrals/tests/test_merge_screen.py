@@ -52,7 +52,7 @@ def fr(msgid):
 
 
 def _events(user, person, action):
-    return AccessEvent.objects.filter(user=user, person_id=person.pk, action=action, channel="screen")
+    return AccessEvent.objects.concerning(person.pk).filter(user=user, action=action, channel="screen")
 
 
 def test_the_screen_shows_both_records_side_by_side_and_the_read_is_audited(world, twin, client_as):
@@ -168,7 +168,7 @@ def test_confirming_keeps_every_piece_of_history_of_both_on_the_chosen_record(wo
     assert (log.kept_person_id, log.absorbed_person_id, log.merged_by) == (keep.pk, absorb.pk, nurse)
     assert log.absorbed_identity["last_name"] == "Benali"
     assert _events(nurse, keep, "update").exists()
-    assert AccessEvent.objects.filter(user=nurse, person_id=absorb.pk, action="update").exists()
+    assert AccessEvent.objects.concerning(absorb.pk).filter(user=nurse, action="update").exists()
 
 
 def test_a_stale_confirmation_is_refused_shows_the_records_as_they_are_and_loses_nothing(world, twin, client_as):

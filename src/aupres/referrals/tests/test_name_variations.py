@@ -4,6 +4,8 @@
 import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aupres.persons import names
 from aupres.persons.models import Person
@@ -29,6 +31,9 @@ BASE = [
     ("josette", "Josette", "Caron", 1957, "female", "", ""),
     ("youssef", "Youssef", "El Amrani", 1983, "male", "", "Le Grand"),
     ("stefan", "Ștefan", "Ionescu", 1975, "male", "", ""),
+    ("garcia", "Jean-Luc", "Garcia", 1976, "male", "", ""),
+    ("garcin", "Jean", "Garcin", 1976, "male", "", ""),
+    ("garcia_old", "Luc", "Garcia", 1950, "male", "", ""),
 ]
 
 
@@ -77,6 +82,13 @@ CASES = [
     ("nickname as alias, with year", {"alias": "Momo", "birth_year": 1979}, "mohamed", "nickname"),
     ("nickname as first name", {"first_name": "Momo", "last_name": "Benali"}, "mohamed", "nickname"),
     ("comma-below letters", {"first_name": "Stefan", "last_name": "Ionescu"}, "stefan", "same_name"),
+    # A typo that changes how the word sounds (GRS → GKR): found by the words one typo apart, not the sound.
+    ("last name typo changing its sound + year", {"last_name": "Gacria", "birth_year": 1976}, "garcia",
+     "close_name"),
+    ("one typo in each name, both changing their sound", {"first_name": "Jena-Luc", "last_name": "Grcia"},
+     "garcia", "close_name"),
+    ("a letter added to the last name + year", {"first_name": "Luc", "last_name": "Garcisa", "birth_year": 1950},
+     "garcia_old", "close_name"),
 ]
 
 
@@ -162,6 +174,25 @@ def test_keys_are_kept_by_save_and_emptied_at_anonymisation(base):
 def test_phonetic_keys_meet_for_spellings_heard_alike(spellings, same):
     keys = {names.phonetic(names.normalise(s)) for s in spellings}
     assert (len(keys) == 1) is same
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=12), st.data())
+def test_two_words_one_typo_apart_always_share_a_variant(word, data):
+    """Whatever the typo (a letter changed, left out, added, two neighbours swapped), the deletion
+    neighbourhoods of the two spellings meet: the index lookup cannot miss a person one typo away."""
+    i = data.draw(st.integers(0, len(word) - 2))
+    letter = data.draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz"))
+    typo = data.draw(st.sampled_from([
+        word[:i] + letter + word[i + 1:], word[:i] + word[i + 1:], word[:i] + letter + word[i:],
+        word[:i] + word[i + 1] + word[i] + word[i + 2:]]))
+    assert set(names.word_variants(word)) & set(names.word_variants(typo))
+    assert set(names.variants(f"jean {word}")) & set(duplicates._field_variants(typo))
+
+
+def test_one_typo_ranks_above_a_word_that_only_sounds_alike():
+    assert duplicates.word_score("zahbni", "zahbii") > duplicates.word_score("zahbni", "zaban") > 0.85
+    assert duplicates.word_score("muhammad", "mohamed") >= 0.88  # sounds alike, three edits apart
+    assert duplicates.word_score("martin", "bernard") < 0.5
 
 
 def test_the_api_says_why_each_candidate_is_proposed(world, api_as):

@@ -74,6 +74,10 @@ def test_decisions_on_screen_refuse_with_the_reason_and_keep_what_was_typed(worl
     assert other.status == Status.PENDING
     assert client.post(f"/orientations/{other.pk}/wait/", {"version": 1}).status_code == 302
     response = client.post(f"/orientations/{other.pk}/forward/", {"version": 2, "service": world.service_c.pk})
+    assert response.status_code == 200 and 'data-testid="confirm-decision"' in response.content.decode()
+    assert not Referral.objects.filter(forwarded_from=other).exists()  # asked first (issue #13)
+    response = client.post(f"/orientations/{other.pk}/forward/", {"version": 2, "service": world.service_c.pk,
+                                                                  "confirmed": "1"})
     assert response.status_code == 302
     assert Referral.objects.get(forwarded_from=other).service == world.service_c
 
@@ -129,16 +133,17 @@ def test_public_form_without_account_gives_a_receipt(world):
     page = client.get("/orientations/public/")
     assert page.status_code == 200
     response = client.post("/orientations/public/", {
-        "service": world.service_a.pk, "source": "individual", "alias": "Le Marin", "sex": "male",
-        "needs": ["health"], "urgency": "urgent", "consent": "not_informed", "minor_children": 0,
-        "household_size": 1, "referrer_phone": "0601020304", "location": "Gare", "website": ""})
+        "territory": world.territory.pk, "source": "individual", "alias": "Le Marin", "sex": "male",
+        "needs": ["health"], "consent": "not_informed", "social_description": "Il tousse beaucoup",
+        "referrer_phone": "0601020304", "location": "Gare", "website": ""})
     body = response.content.decode()
     r = Referral.objects.get(alias="Le Marin")
     assert r.receipt in body and r.door == "public"
+    assert (r.territory, r.service, r.needs) == (world.territory, None, ["health"])  # to the regulation
     bot = client.post("/orientations/public/", {
-        "service": world.service_a.pk, "source": "individual", "alias": "Bot", "sex": "male", "needs": ["health"],
-        "urgency": "urgent", "consent": "agrees", "minor_children": 0, "household_size": 1,
-        "referrer_phone": "0601020304", "website": "http://spam"})
+        "territory": world.territory.pk, "source": "individual", "alias": "Bot", "needs": ["health"],
+        "consent": "agrees", "social_description": "x", "location": "x", "referrer_phone": "0601020304",
+        "website": "http://spam"})
     assert "AUP-" in bot.content.decode() and not Referral.objects.filter(alias="Bot").exists()
 
 

@@ -68,7 +68,7 @@ def test_a_social_consent_shows_the_person_and_social_content_to_the_other_servi
     r = api_as(world.users["social_worker"]).post(f"/consents/{consent_id}/withdraw", {})
     assert r.status_code == 409 and r.json()["code"] == "already_withdrawn"
     # Every consent operation is in the audit trail.
-    trail = set(AccessEvent.objects.filter(person_id=person.pk).values_list("username", "action", "route"))
+    trail = set(AccessEvent.objects.concerning(person.pk).values_list("username", "action", "route"))
     assert {(u, a) for u, a, r in trail if "consent" in r} == {("social_worker", "create"),
                                                                ("b_social", "update")}
 
@@ -168,7 +168,7 @@ def test_emergency_access_opens_health_and_social_for_a_while_audited_and_notifi
     assert r.status_code == 403
 
     # Every read during the emergency access carries the flag, the access and the doctor's service.
-    events = AccessEvent.objects.filter(user=doctor_b, person_id=person.pk)
+    events = AccessEvent.objects.concerning(person.pk).filter(user=doctor_b)
     assert events.count() >= 4
     assert set(events.values_list("emergency", "emergency_access_id", "service_id")) == {
         (True, emergency.pk, world.service_b.pk)}

@@ -1,0 +1,154 @@
+"""Mutation testing of the modules that protect people (issue #22), with mutmut (pinned in pyproject's dev
+extra; configuration in [tool.mutmut]: the modules, and the fast selection of tests it runs).
+
+    nice -n 10 .venv/bin/python bench/mutation.py run after [module ...]    # mutmut run, module by module
+    nice -n 10 .venv/bin/python bench/mutation.py run before [module ...]   # same, tests from before #22
+    .venv/bin/python bench/mutation.py score after|before                    # the scores, from mutmut's cache
+
+Each label runs in its own directory, bench/out/mutation-<label>/ (src linked, pyproject copied with the
+label's test selection), where mutmut keeps its mutants/ and its results.
+
+Not part of `make test` (CPU heavy: run it module by module on a shared machine, `make mutation`).
+mutmut mutates whole files; the issue asks for parts of some (the compartments of services/models.py, the
+eligibility and capacity of referrals/services.py, the disclosure paths of indicators/services.py, the exit
+window of followups): FUNCTIONS below names the functions scored for each module (None: the whole file).
+Score = killed / (killed + survived), with the equivalent mutants of EQUIVALENT excluded (each with why).
+mutmut's cache (mutants/) keeps the results: a second run only runs mutants of changed functions.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTMUT = [sys.executable, "-m", "mutmut"]
+
+MODULES = {
+    "core.access": None,
+    "services.models": {"compartments_of", "opens_health", "xǁMembershipǁcompartments", "xǁMembershipǁopens_health",
+                        "xǁMembershipQuerySetǁactive"},
+    "referrals.services": {"xǁCapacityǁfree", "xǁCapacityǁfull_with", "_open_person_ids", "capacity_usage",
+                           "_adds_to_capacity", "_months_between", "eligibility", "_deciding", "_check_override"},
+    "indicators.disclosure": None,
+    "indicators.services": {"reader_holds_health", "health_withheld", "is_sum_of_services", "publish_one",
+                            "publish_tables", "_derived_table", "_total_hidden", "_published_year",
+                            "publish_services", "_matrix", "comparison_period", "publication_period"},
+    "followups.models": {"xǁFollowUpQuerySetǁopen", "xǁFollowUpQuerySetǁgiving_access", "xǁFollowUpǁclose",
+                         "xǁFollowUpǁis_open"},
+    "sharing.services": None,
+}
+
+# mutant name -> why it cannot be killed (it changes nothing observable).
+EQUIVALENT = {}
+
+NAME = re.compile(r"^aupres\.(?P<module>[\w.]+?)\.(?P<function>x_\w+?|xǁ\w+ǁ\w+?)__mutmut_\d+$")
+
+
+# The selection of tests that existed before issue #22 (the "before" score).
+BEFORE = [
+    "src/aupres/referrals/tests/test_rules.py",
+    "src/aupres/indicators/tests/test_disclosure.py",
+    "src/aupres/sharing/tests/test_sharing.py",
+    "src/aupres/sharing/tests/test_emergency_attempts.py",
+]
+
+
+def workdir(label):
+    """bench/out/mutation-<label>/ with src linked and the pyproject of the label."""
+    import tomllib
+
+    path = ROOT / "bench" / "out" / f"mutation-{label}"
+    path.mkdir(parents=True, exist_ok=True)
+    if not (path / "src").exists():
+        (path / "src").symlink_to(ROOT / "src")
+    text = (ROOT / "pyproject.toml").read_text()
+    if label == "before":
+        after = tomllib.loads(text)["tool"]["mutmut"]["pytest_add_cli_args_test_selection"]
+        start = text.index("pytest_add_cli_args_test_selection")
+        end = text.index("]", start) + 1
+        text = text[:start] + "pytest_add_cli_args_test_selection = " + json.dumps(BEFORE) + text[end:]
+        assert set(BEFORE) <= set(after)
+    (path / "pyproject.toml").write_text(text)
+    return path
+
+
+def _env():
+    var = os.environ.get("AUPRES_VAR_DIR", "/tmp/aupres-mutation")
+    Path(var).mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "AUPRES_VAR_DIR": var, "AUPRES_TEST_DATABASE_NAME": f"{var}/test-mutation.sqlite3"}
+
+
+def _patterns(module):
+    """mutmut's mutant-name patterns for the scored functions of a module (x_name / xǁClassǁname)."""
+    functions = MODULES[module]
+    if functions is None:
+        return [f"aupres.{module}.*"]
+    return [f"aupres.{module}.{f if f.startswith('xǁ') else 'x_' + f}__mutmut_*" for f in sorted(functions)]
+
+
+def run(label, modules):
+    cwd = workdir(label)
+    for module in modules or MODULES:
+        print(f"== {label}: {module}", flush=True)
+        subprocess.run([*MUTMUT, "run", "--max-children", "1", *_patterns(module)], cwd=cwd, env=_env(),
+                       check=False)
+
+
+def _statuses(label):
+    """{mutant name: status} from mutmut's results (all of them)."""
+    out = subprocess.run([*MUTMUT, "results", "--all", "true"], cwd=workdir(label), env=_env(),
+                         capture_output=True, text=True, check=False).stdout
+    statuses = {}
+    for line in out.splitlines():
+        name, _sep, status = line.strip().rpartition(": ")
+        if name:
+            statuses[name] = status.strip()
+    return statuses
+
+
+def _function(match):
+    f = match.group("function")
+    return f[2:] if f.startswith("x_") else f
+
+
+def score(label):
+    statuses = _statuses(label)
+    report = {}
+    for module, functions in MODULES.items():
+        counts, survivors = Counter(), []
+        for name, status in statuses.items():
+            m = NAME.match(name)
+            if not m or m.group("module") != module:
+                continue
+            if functions is not None and _function(m) not in functions:
+                continue
+            if name in EQUIVALENT:
+                counts["equivalent"] += 1
+                continue
+            counts[status] += 1
+            if status == "survived":
+                survivors.append(name)
+        killed, survived = counts["killed"], counts["survived"]
+        tested = killed + survived
+        report[module] = {"score": round(100 * killed / tested, 1) if tested else None, **counts,
+                          "survivors": sorted(survivors)}
+        print(f"{module:24} {report[module]['score']}%  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        for name in sorted(survivors):
+            print(f"    survived: {name}")
+    (ROOT / "bench" / "out").mkdir(exist_ok=True)
+    (ROOT / "bench" / "out" / f"mutation-{label}.json").write_text(json.dumps(report, indent=1))
+    return report
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    command = args[0] if args else "score"
+    label = args[1] if len(args) > 1 else "after"
+    modules = args[2:]
+    if command == "run":
+        run(label, modules)
+    score(label)

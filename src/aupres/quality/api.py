@@ -1,0 +1,294 @@
+"""/api/v1/quality/ (issue #18, D50): the referential, a service's self-assessment and its summary, the
+improvement plan, adverse events and their declaration (PDF), participation meetings. Same services, same
+rules as the screens."""
+
+import datetime
+
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from aupres.quality import services
+from aupres.quality.models import ActionStatus, EventKind, EventStatus, Level
+
+router = Router(tags=["quality"])
+
+
+class CriterionOut(Schema):
+    id: int
+    code: str
+    theme: str
+    title: str
+    imperative: bool
+    figure: str
+    version: int
+
+    @staticmethod
+    def resolve_theme(obj):
+        return obj.theme.title
+
+
+class ThemeOut(Schema):
+    code: str
+    title: str
+    criteria: list[CriterionOut]
+
+    @staticmethod
+    def resolve_criteria(obj):
+        return list(obj.criteria.all())
+
+
+class AxisOut(Schema):
+    title: str
+    operator_id: int | None
+    criteria: list[str]
+
+    @staticmethod
+    def resolve_criteria(obj):
+        return [c.code for c in obj.criteria.all()]
+
+
+class ReferentialOut(Schema):
+    themes: list[ThemeOut]
+    axes: list[AxisOut]
+
+
+class CriterionIn(Schema):
+    title: str = Field(min_length=1, max_length=300)
+    version: int = Field(ge=1)
+
+
+class AssessmentIn(Schema):
+    level: Level
+    evidence: str = Field("", max_length=4000)
+    comment: str = Field("", max_length=4000)
+    version: int | None = Field(None, ge=1)
+
+
+class AssessmentOut(Schema):
+    criterion: str
+    imperative: bool
+    level: str
+    evidence: str
+    comment: str
+    version: int | None
+    figure: dict | None
+
+
+class AssessmentSavedOut(Schema):
+    id: int
+    criterion_id: int
+    year: int
+    level: str
+    evidence: str
+    comment: str
+    version: int
+
+
+class ImperativeOut(Schema):
+    code: str
+    title: str
+    theme: str
+    level: str
+
+
+class SummaryOut(Schema):
+    service: str
+    year: int
+    criteria: int
+    assessed: int
+    imperative_count: int
+    imperative_met: int
+    imperative_not_met: int
+    imperative_not_assessed: int
+    imperative: list[ImperativeOut]
+
+
+class ActionIn(Schema):
+    title: str = Field(min_length=1, max_length=300)
+    owner: str = Field(min_length=1, max_length=120)
+    due_on: datetime.date
+    criterion: int | None = None
+    year: int | None = Field(None, ge=2022, le=2100)
+
+
+class ActionPatch(Schema):
+    version: int = Field(ge=1)
+    title: str | None = Field(None, min_length=1, max_length=300)
+    owner: str | None = Field(None, min_length=1, max_length=120)
+    due_on: datetime.date | None = None
+    status: ActionStatus | None = None
+    done_on: datetime.date | None = None
+
+
+class ActionOut(Schema):
+    id: int
+    service_id: int
+    year: int
+    criterion: str | None
+    title: str
+    owner: str
+    due_on: datetime.date
+    status: str
+    done_on: datetime.date | None
+    overdue: bool
+    version: int
+
+    @staticmethod
+    def resolve_criterion(obj):
+        return obj.criterion.code if obj.criterion_id else None
+
+    @staticmethod
+    def resolve_overdue(obj):
+        return obj.status in ("planned", "in_progress") and obj.due_on < timezone.localdate()
+
+
+class EventIn(Schema):
+    kind: EventKind
+    occurred_on: datetime.date
+    what: str = Field(min_length=1, max_length=4000)
+    informed: str = Field("", max_length=2000)
+    measures: str = Field("", max_length=4000)
+
+
+class EventPatch(Schema):
+    version: int = Field(ge=1)
+    informed: str | None = Field(None, max_length=2000)
+    measures: str | None = Field(None, max_length=4000)
+    status: EventStatus | None = None
+    declared_on: datetime.date | None = None
+    closed_on: datetime.date | None = None
+    closing_note: str | None = Field(None, max_length=4000)
+
+
+class EventOut(Schema):
+    id: int
+    service_id: int
+    kind: str
+    occurred_on: datetime.date
+    what: str
+    informed: str
+    measures: str
+    status: str
+    declared_on: datetime.date | None
+    closed_on: datetime.date | None
+    closing_note: str
+    version: int
+
+
+class MeetingIn(Schema):
+    held_on: datetime.date
+    participants: int = Field(ge=1, le=1000)
+    topics: str = Field(min_length=1, max_length=4000)
+    decisions: str = Field("", max_length=4000)
+
+
+class MeetingOut(Schema):
+    id: int
+    held_on: datetime.date
+    participants: int
+    topics: str
+    decisions: str
+
+
+class ParticipationOut(Schema):
+    year: int
+    count: int
+    participants: int
+    satisfaction: dict
+    meetings: list[MeetingOut]
+
+
+@router.get("/quality/referential", response=ReferentialOut)
+def referential(request):
+    return {"themes": list(services.themes()), "axes": list(services.axes())}
+
+
+@router.put("/quality/criteria/{int:criterion_id}", response=CriterionOut)
+def edit_criterion(request, criterion_id: int, payload: CriterionIn):
+    return services.edit_criterion(request.user, criterion_id, payload.title, payload.version)
+
+
+@router.get("/quality/services/{int:service_id}/assessments/{int:year}", response=list[AssessmentOut])
+def assessment(request, service_id: int, year: int):
+    service = services.kept_service(request.user, service_id)
+    year = services.check_year(year)
+    out = []
+    for block in services.assessment_grid(service, year):
+        for row in block["rows"]:
+            a, c = row["assessment"], row["criterion"]
+            out.append({"criterion": c.code, "imperative": c.imperative, "level": a.level if a else "",
+                        "evidence": a.evidence if a else "", "comment": a.comment if a else "",
+                        "version": a.version if a else None, "figure": row["figure"]})
+    return out
+
+
+@router.put("/quality/services/{int:service_id}/assessments/{int:year}/{int:criterion_id}",
+            response=AssessmentSavedOut)
+def assess(request, service_id: int, year: int, criterion_id: int, payload: AssessmentIn):
+    service = services.kept_service(request.user, service_id)
+    return services.assess(request.user, service, year, criterion_id, level=payload.level,
+                           evidence=payload.evidence, comment=payload.comment, version=payload.version)
+
+
+@router.get("/quality/services/{int:service_id}/summary/{int:year}", response=SummaryOut)
+def summary(request, service_id: int, year: int):
+    service = services.summary_service(request.user, service_id)
+    return services.summary(service, services.check_year(year))
+
+
+@router.get("/quality/services/{int:service_id}/actions", response=list[ActionOut])
+def actions(request, service_id: int):
+    return list(services.actions(services.kept_service(request.user, service_id)))
+
+
+@router.post("/quality/services/{int:service_id}/actions", response={201: ActionOut})
+def add_action(request, service_id: int, payload: ActionIn):
+    service = services.kept_service(request.user, service_id)
+    return Status(201, services.add_action(request.user, service, payload.dict()))
+
+
+@router.patch("/quality/actions/{int:quality_action_id}", response=ActionOut)
+def update_action(request, quality_action_id: int, payload: ActionPatch):
+    values = payload.dict(exclude_unset=True)
+    version = values.pop("version")
+    return services.update_action(request.user, quality_action_id, values, version)
+
+
+@router.get("/quality/services/{int:service_id}/events", response=list[EventOut])
+def events(request, service_id: int):
+    return list(services.events(services.kept_service(request.user, service_id)))
+
+
+@router.post("/quality/services/{int:service_id}/events", response={201: EventOut})
+def declare_event(request, service_id: int, payload: EventIn):
+    service = services.kept_service(request.user, service_id)
+    return Status(201, services.declare_event(request.user, service, payload.dict()))
+
+
+@router.patch("/quality/events/{int:event_id}", response=EventOut)
+def update_event(request, event_id: int, payload: EventPatch):
+    values = payload.dict(exclude_unset=True)
+    version = values.pop("version")
+    return services.update_event(request.user, event_id, values, version)
+
+
+@router.get("/quality/events/{int:event_id}/declaration")
+def declaration(request, event_id: int):
+    event, pdf = services.declaration_pdf(request.user, event_id)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="declaration-EI-{event.pk}.pdf"'
+    return response
+
+
+@router.get("/quality/services/{int:service_id}/participation/{int:year}", response=ParticipationOut)
+def participation(request, service_id: int, year: int):
+    service = services.kept_service(request.user, service_id)
+    return services.participation(service, services.check_year(year))
+
+
+@router.post("/quality/services/{int:service_id}/meetings", response={201: MeetingOut})
+def add_meeting(request, service_id: int, payload: MeetingIn):
+    service = services.kept_service(request.user, service_id)
+    return Status(201, services.add_meeting(request.user, service, payload.dict()))
