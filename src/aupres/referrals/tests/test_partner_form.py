@@ -87,8 +87,8 @@ def test_accept_preselects_the_record_found(world, client_as):
 @pytest.mark.django_db(transaction=True)
 def test_a_file_too_large_is_refused_in_the_browser_before_the_upload(world, page):
     sign_in(page, "partner")
-    page.click("#nav-new-referral")
-    page.wait_for_load_state("load")  # js/referrals.js (deferred) listens for the files chosen
+    with page.expect_navigation():  # waits for the new document's load, not the old one's
+        page.click("#nav-new-referral")  # js/referrals.js (deferred) listens for the files chosen
     big = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-" + b"0" * MAX_ATTACHMENT_BYTES}
     page.set_input_files("#id_doc_medical_file", files=[big])
     error = page.locator("#field-doc_medical_file [data-file-error]")
@@ -106,7 +106,8 @@ def test_declining_asks_for_a_confirmation(world, page):
     r = referral(world.service_a, alias="Le Passant")
     sign_in(page, "nurse")
     page.click("#nav-referrals")
-    page.get_by_test_id(f"referral-{r.pk}").click()
+    with page.expect_navigation():  # the confirmation's script must be attached before « Refuser »
+        page.get_by_test_id(f"referral-{r.pk}").click()
     page.once("dialog", lambda d: d.dismiss())
     page.get_by_test_id("decline").click()
     page.wait_for_timeout(300)
@@ -185,8 +186,8 @@ def test_in_the_browser_a_chosen_file_is_kept_through_an_error_with_progress_sho
     from aupres.referrals.tests.helpers import tiny_pdf
 
     sign_in(page, "partner")
-    page.click("#nav-new-referral")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.click("#nav-new-referral")
     # A file of a type not allowed is refused at once, beside its field.
     page.set_input_files("#id_doc_other", files=[{"name": "notes.docx", "mimeType": "application/msword",
                                                   "buffer": b"PK\x03\x04"}])
