@@ -282,7 +282,7 @@ class Orientation(VersionedModel):
 class StatusChange(models.Model):
     """One dated, attributed step of a record's lifecycle (append-only: no version). A concrete history
     adds the foreign key to its record (related_name "history") and `status` with the record's choices;
-    the rule that checks it is encounters.services._check_status_change."""
+    the rule that checks it is encounters.services.orientations._check_status_change."""
 
     on = models.DateField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
