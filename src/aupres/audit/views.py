@@ -7,7 +7,6 @@ from django.shortcuts import render
 from aupres.audit import export as gdpr_export
 from aupres.audit import services
 from aupres.audit.models import Action, Channel, compartment_choices
-from aupres.core.errors import Forbidden
 from aupres.services.models import Profession, Service
 
 
@@ -23,10 +22,7 @@ def journal(request):
         "compartment": request.GET.get("compartiment")
         if request.GET.get("compartiment") in compartment_choices() else None,
     }
-    try:
-        events = services.journal(request.user, **filters)
-    except Forbidden as error:
-        return render(request, "403.html", {"message": error.message}, status=403)
+    events = services.journal(request.user, **filters)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     names = services.person_names(request.user, [pid for e in page for pid in e.person_id_list])
     for event in page:
@@ -53,10 +49,7 @@ def _team_changes(user, limit=50):
 
 
 def person_export_pdf(request, person_id):
-    try:
-        person = services.exportable_person(request.user, person_id)
-    except Forbidden as error:
-        return render(request, "403.html", {"message": error.message}, status=403)
+    person = services.exportable_person(request.user, person_id)
     scope = gdpr_export.Scope(request.user, person)
     data = gdpr_export.collect(person, scope)
     pdf = gdpr_export.render_pdf(request, person, data)

@@ -6,7 +6,6 @@ a targeted transmission and a pain score are recorded on the same screen (two sc
 import datetime
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,12 +25,6 @@ from aupres.indicators.services import make_period
 from aupres.services.models import Service
 
 
-def _denied(request, error):
-    if isinstance(error, NotFound):
-        raise Http404
-    return render(request, "403.html", {"message": error.message}, status=403)
-
-
 def _day(request):
     try:
         return datetime.date.fromisoformat(request.GET.get("jour", ""))
@@ -42,8 +35,7 @@ def _day(request):
 def home(request):
     wards = list(services.ward_services(request.user))
     if not wards:
-        return render(request, "403.html", {"message": _("The care record is reserved for health professionals.")},
-                      status=403)
+        raise Forbidden(_("The care record is reserved for health professionals."))
     return render(request, "care/home.html", {"wards": wards})
 
 
@@ -65,8 +57,8 @@ def figures(request, service_id):
         service = services.ward_service(request.user, service_id)
         year = int(request.GET.get("annee") or timezone.localdate().year)
         period = make_period(datetime.date(year, 1, 1), min(datetime.date(year, 12, 31), timezone.localdate()))
-    except NotFound:
-        raise Http404 from None
+    except (NotFound, Forbidden):
+        raise  # 404/403 by DomainErrorMiddleware, never the redirect below (it would loop)
     except (ValueError, DomainError):
         return redirect("care:figures", service_id)
     scope = Service.objects.filter(pk=service.pk)
@@ -113,10 +105,7 @@ def _person_context(request, person, **forms):
 
 
 def person(request, person_id):
-    try:
-        found = services.person_for_read(request.user, person_id)
-    except (NotFound, Forbidden) as error:
-        return _denied(request, error)
+    found = services.person_for_read(request.user, person_id)
     return render(request, "care/person.html", _person_context(request, found))
 
 
@@ -128,10 +117,7 @@ def fhir_export(request, person_id):
 
     from aupres.care import fhir
 
-    try:
-        found, bundle = fhir.health_bundle(request.user, person_id)
-    except (NotFound, Forbidden) as error:
-        return _denied(request, error)
+    found, bundle = fhir.health_bundle(request.user, person_id)
     response = JsonResponse(bundle, content_type="application/fhir+json", json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="{fhir.file_name(found)}"'
     response["Cache-Control"] = "no-store"
@@ -163,10 +149,7 @@ def _save(request, form, save, success):
 def _inline_add(request, person_id, form_class, form_name, save, success):
     """A form of the care record screen (transmission, pain score, problem): saved, or the record shown
     again with the form and its errors."""
-    try:
-        found = services.person_for_write(request.user, person_id)
-    except (NotFound, Forbidden) as error:
-        return _denied(request, error)
+    found = services.person_for_write(request.user, person_id)
     form = form_class(request.POST)
     if _save(request, form, lambda d: save(found, d), success):
         return _back(found)
@@ -176,10 +159,7 @@ def _inline_add(request, person_id, form_class, form_name, save, success):
 def _form_page(request, person_id, make_form, save, success, title, form_id, **extra):
     """A care form on its own page (GET shows it, POST saves it): the person is read for the page
     (services.person_for_form journals it), the service called with the cleaned data journals the change."""
-    try:
-        found = services.person_for_form(request.user, person_id)
-    except (NotFound, Forbidden) as error:
-        return _denied(request, error)
+    found = services.person_for_form(request.user, person_id)
     form = make_form(found, request.POST if request.method == "POST" else None)
     if _save(request, form, lambda d: save(found, d), success):
         return _back(found)
@@ -199,10 +179,8 @@ def dose(request, prescription_id):
             raise DomainError(_("Enter a valid date."), field="due_on")
         _dose, created, person = services.record_dose(request.user, prescription_id, due_on, due_time,
                                                       request.POST.get("status", ""), request.POST.get("reason", ""))
-    except NotFound:
-        raise Http404 from None
-    except Forbidden as error:
-        return _denied(request, error)
+    except (NotFound, Forbidden):
+        raise  # answered 404/403 by DomainErrorMiddleware
     except DomainError as error:
         prescription = services.Prescription.objects.filter(pk=prescription_id).first()
         person = services.person_for_read(request.user, prescription.person_id)
@@ -250,10 +228,7 @@ def prescription_add(request, person_id):
 def scale_add(request, person_id):
     code = request.POST.get("scale") or request.GET.get("echelle") or ""
     if code not in SCALES:
-        try:
-            found = services.person_for_form(request.user, person_id)
-        except (NotFound, Forbidden) as error:
-            return _denied(request, error)
+        found = services.person_for_form(request.user, person_id)
         return render(request, "care/scale_pick.html", {"person": found, "scales": SCALES.values()})
 
     def save(found, d):

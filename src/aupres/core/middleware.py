@@ -25,17 +25,18 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.core.exceptions import PermissionDenied
         from django.http import Http404
+        from django.shortcuts import render
         from django.views import defaults
-
 
         if request.path.startswith("/api/"):
             return None
         if isinstance(exception, NotFound):
             return defaults.page_not_found(request, Http404())
         if isinstance(exception, Forbidden):
-            return defaults.permission_denied(request, PermissionDenied())
+            # The refusal's own words (« Le dossier de soins est réservé aux professionnels de santé. »):
+            # every screen shows why, and no view needs a 403 renderer of its own (issue #16).
+            return render(request, "403.html", {"message": exception.message}, status=403)
         return None
 
 

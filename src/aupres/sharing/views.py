@@ -14,10 +14,6 @@ from aupres.sharing import services
 from aupres.sharing.forms import ConsentForm, EmergencyForm, WithdrawForm
 
 
-def _forbidden(request, error):
-    return render(request, "403.html", {"message": error.message}, status=403)
-
-
 @require_http_methods(["GET", "POST"])
 def consent_add(request, person_id):
     # The form page shows the person's name (journaled by the service); the saving service journals the rest.
@@ -25,7 +21,7 @@ def consent_add(request, person_id):
         request.user, person_id)
     allowed = services.recording_services(request.user, person)
     if not allowed:
-        return _forbidden(request, Forbidden(_("Only the team following this person records a consent.")))
+        raise Forbidden(_("Only the team following this person records a consent."))
     from_services = Service.objects.filter(pk__in=allowed).order_by("name")
     form = ConsentForm(request.POST or None, services=Service.objects.filter(is_active=True).order_by("name"),
                        from_services=from_services)
@@ -64,7 +60,7 @@ def consent_withdraw(request, consent_id):
 def emergency(request):
     health_services = Service.objects.filter(pk__in=services.emergency_services(request.user)).order_by("name")
     if not health_services:
-        return _forbidden(request, Forbidden(_("Only a health professional may open a record in an emergency.")))
+        raise Forbidden(_("Only a health professional may open a record in an emergency."))
     form = EmergencyForm(request.POST or None, services=health_services)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -97,6 +93,6 @@ def notifications(request):
 @require_POST
 def notifications_read(request):
     if not access.is_head_of_service(request.user):
-        return _forbidden(request, Forbidden(_("Only a head of service reads the emergency access notifications.")))
+        raise Forbidden(_("Only a head of service reads the emergency access notifications."))
     services.mark_read(request.user)
     return redirect("sharing:notifications")
