@@ -5,6 +5,7 @@ runs the product with no server; PostgreSQL in production).
 """
 
 import datetime
+import json
 import os
 from pathlib import Path
 
@@ -103,10 +104,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses locked-out credentials before the password check
-    "django.contrib.auth.backends.ModelBackend",
-]
+# AUTHENTICATION_BACKENDS: below, with the OpenID Connect settings (oidc_settings).
 
 ROOT_URLCONF = "aupres.urls"
 WSGI_APPLICATION = "aupres.wsgi.application"
@@ -249,6 +247,8 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AUPRES_PROXY_COUNT", 0)) or None
 # django-ipware is not installed: without this, axes would count the proxy's address (issue #11).
 PROXY_COUNT = int(os.environ.get("AUPRES_PROXY_COUNT", 0))
 AXES_CLIENT_IP_CALLABLE = "aupres.core.network.client_ip"
+# Sign-ins through the identity provider (D55) hold no password: axes neither counts nor locks them.
+AXES_WHITELIST_CALLABLE = "aupres.accounts.backends.is_provider_attempt"
 AXES_IPWARE_PROXY_ORDER = "right-most"
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if os.environ.get("AUPRES_PROXY_COUNT") else ["REMOTE_ADDR"]
@@ -262,6 +262,68 @@ OTP_FAILURE_LIMIT = int(os.environ.get("AUPRES_OTP_FAILURE_LIMIT", 5))
 OTP_LOCK_MINUTES = int(os.environ.get("AUPRES_OTP_LOCK_MINUTES", 30))
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+
+OIDC_BACKEND = "aupres.accounts.backends.ProfessionalIdentityBackend"
+
+
+def oidc_settings(environ):
+    """Sign-in through an OpenID Connect provider such as Pro Santé Connect (issue #17, decision D55).
+
+    Off unless AUPRES_OIDC_CLIENT_ID is set; then the issuer, the four endpoints and the secret are required
+    (no discovery at start-up: the settings make no network call). The names mozilla-django-oidc reads are
+    derived here. Tests call this with their own environment and pass the result to override_settings."""
+    def get(name, default=""):
+        return environ.get(f"AUPRES_OIDC_{name}", default).strip()
+
+    def flag(name, default=False):
+        return environ.get(f"AUPRES_OIDC_{name}", "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+    enabled = bool(get("CLIENT_ID"))
+    values = {
+        "OIDC_ENABLED": enabled,
+        # Only a profession whose RPPS the provider confirmed opens the health compartment (docs/security.md).
+        "OIDC_REQUIRE_RPPS_FOR_HEALTH": flag("REQUIRE_RPPS_FOR_HEALTH"),
+        "OIDC_LABEL": get("LABEL") or _("Sign in with Pro Santé Connect"),
+        "OIDC_ISSUER": get("ISSUER"),
+        "OIDC_RP_CLIENT_ID": get("CLIENT_ID"),
+        "OIDC_RP_CLIENT_SECRET": get("CLIENT_SECRET"),
+        "OIDC_OP_AUTHORIZATION_ENDPOINT": get("AUTHORIZATION_ENDPOINT"),
+        "OIDC_OP_TOKEN_ENDPOINT": get("TOKEN_ENDPOINT"),
+        "OIDC_OP_USER_ENDPOINT": get("USERINFO_ENDPOINT"),
+        "OIDC_OP_JWKS_ENDPOINT": get("JWKS_ENDPOINT") or None,
+        "OIDC_RP_SIGN_ALGO": get("SIGN_ALGO", "RS256"),
+        "OIDC_RP_SCOPES": get("SCOPES", "openid scope_all"),
+        # Pro Santé Connect asks for the level of assurance (acr_values=eidas1).
+        "OIDC_AUTH_REQUEST_EXTRA_PARAMS": {"acr_values": get("ACR_VALUES")} if get("ACR_VALUES") else {},
+        "OIDC_RPPS_CLAIM": get("RPPS_CLAIM", "SubjectNameID"),
+        "OIDC_PROFESSION_CLAIM": get("PROFESSION_CLAIM", "SubjectRefPro"),
+        "OIDC_PROFESSION_MAP": json.loads(get("PROFESSION_MAP") or "{}"),
+        "OIDC_MATCH_EMAIL": flag("MATCH_EMAIL", default=True),
+        "OIDC_USE_PKCE": flag("USE_PKCE", default=True),
+        "OIDC_USE_NONCE": True,
+        "OIDC_CREATE_USER": False,  # an unknown professional gets a message, never an account
+        "OIDC_TIMEOUT": int(get("TIMEOUT_SECONDS", "10")),
+        "OIDC_AUTHENTICATION_CALLBACK_URL": "accounts:oidc_callback",
+        "OIDC_REDIRECT_FIELD_NAME": "next",
+        "LOGIN_REDIRECT_URL_FAILURE": "accounts:login",
+        "AUTHENTICATION_BACKENDS": [
+            "axes.backends.AxesStandaloneBackend",  # refuses locked-out credentials before the password check
+            "django.contrib.auth.backends.ModelBackend",
+            *([OIDC_BACKEND] if enabled else []),
+        ],
+    }
+    if enabled:
+        missing = [name for name in ("ISSUER", "CLIENT_SECRET", "AUTHORIZATION_ENDPOINT", "TOKEN_ENDPOINT",
+                                     "USERINFO_ENDPOINT") if not get(name)]
+        if values["OIDC_RP_SIGN_ALGO"][:2] in {"RS", "ES", "PS"} and not values["OIDC_OP_JWKS_ENDPOINT"]:
+            missing.append("JWKS_ENDPOINT")
+        if missing:
+            raise RuntimeError("AUPRES_OIDC_CLIENT_ID is set: also set " +
+                               ", ".join(f"AUPRES_OIDC_{name}" for name in missing))
+    return values
+
+
+globals().update(oidc_settings(os.environ))
 
 # Background work (docs/architecture.md, "Background work"). AUPRES_TASKS chooses where tasks run:
 # "database" (default): queued in the database, run by `manage.py run_worker` (SQLite or PostgreSQL);

@@ -29,6 +29,8 @@ class Me(Schema):
     kind: str
     first_name: str
     last_name: str
+    rpps_confirmed: bool = Field(description="The account's RPPS was confirmed by the identity provider at the "
+                                 "last sign-in through it (read only: only that sign-in sets it).")
 
 
 @router.post("/token", auth=None, response={200: TokenOut}, summary="Get a bearer token")

@@ -2,6 +2,7 @@
 
 After the password, an unverified session of such an account reaches only the code screen, the
 enrolment screen and sign-out; on the API it authenticates nothing (tokens are issued with the code).
+A session opened through the identity provider (Pro Santé Connect, D55) is not asked for the code.
 """
 
 from urllib.parse import urlencode
@@ -27,6 +28,8 @@ class SecondFactorMiddleware:
         user = request.user
         if not services.needs_second_factor(user) or user.is_verified():
             return None
+        if services.signed_in_by_provider(request):
+            return None  # the identity provider did the strong authentication (docs/security.md, D55)
         if request.path.startswith("/api/"):
             # A session that has not given its code is no session for the API.
             request.user = AnonymousUser()

@@ -40,6 +40,14 @@ class User(AbstractUser):
                             help_text=_("11 digits (Répertoire partagé des professionnels de santé)."))
     adeli = models.CharField(_("ADELI number"), max_length=9, blank=True,
                              validators=[validate_adeli], help_text=_("9 characters."))
+    # The professional identity the OpenID Connect provider (Pro Santé Connect) confirmed at the last sign-in
+    # through it (issue #17, D55): written only by accounts.services.sign_in_professional, never by a form,
+    # the admin or the API. The RPPS counts as confirmed while it equals the account's `rpps`.
+    rpps_verified = models.CharField(_("RPPS confirmed by the identity provider"), max_length=11, blank=True,
+                                     editable=False)
+    rpps_verified_at = models.DateTimeField(_("identity confirmed on"), null=True, blank=True, editable=False)
+    idp_professions = models.JSONField(_("professions returned by the identity provider"), default=list,
+                                       blank=True, editable=False)
     # Raised by "sign out everywhere": every session opened before no longer matches its hash.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
     # Second-factor lock-out (accounts.services.check_second_factor): wrong codes in a row, and the
@@ -58,6 +66,11 @@ class User(AbstractUser):
     @property
     def health_professional_id(self):
         return self.rpps or self.adeli
+
+    @property
+    def rpps_confirmed(self):
+        """The account's RPPS is the one the identity provider returned at the last sign-in through it."""
+        return bool(self.rpps) and self.rpps == self.rpps_verified
 
     @property
     def is_team_member(self):

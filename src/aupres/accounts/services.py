@@ -1,10 +1,15 @@
-"""Accounts: second factor (TOTP and recovery codes), its lock-out, and signing out everywhere."""
+"""Accounts: second factor (TOTP and recovery codes), its lock-out, signing out everywhere, and the sign-in
+through an OpenID Connect identity provider (Pro Santé Connect: issue #17, D55)."""
 
 import datetime
 import logging
+import re
+from dataclasses import dataclass
 
 import django_otp
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import formats, timezone
@@ -14,12 +19,19 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aupres.accounts.models import AccountKind, ApiToken, User
 from aupres.core.errors import DomainError
+from aupres.core.validators import validate_rpps
 
 logger = logging.getLogger(__name__)
 
 RECOVERY_CODES = 10
 TOTP_NAME = "Auprès"
 RECOVERY_NAME = "recovery"
+
+
+def signed_in_by_provider(request):
+    """The session was opened by the identity provider (which did the strong authentication), not by a
+    password: Django wrote the backend's path in the session at login, nothing else can."""
+    return bool(settings.OIDC_ENABLED) and request.session.get(BACKEND_SESSION_KEY) == settings.OIDC_BACKEND
 
 
 def needs_second_factor(user):
@@ -145,3 +157,138 @@ def sign_out_everywhere(user):
     revoked = ApiToken.objects.valid().filter(user=user).update(revoked_at=timezone.now())
     user.refresh_from_db(fields=["session_epoch"])
     return revoked
+
+
+# --- Sign-in through the identity provider (issue #17, D55) -------------------------------------------------
+
+class ProfessionalRefused(DomainError):
+    """The provider authenticated someone, but Auprès lets them in to no account. `outcome` is the journal's."""
+
+    status = 403
+    code = "oidc_refused"
+
+    def __init__(self, message, outcome, user=None):
+        super().__init__(message, code=self.code)
+        self.outcome = outcome
+        self.user = user
+
+
+@dataclass(frozen=True)
+class ProfessionalIdentity:
+    """What the provider says of the professional, checked: an RPPS with a valid key or "", profession codes."""
+
+    subject: str
+    rpps: str
+    professions: tuple
+    email: str
+    email_verified: bool
+
+
+_CODE = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
+
+
+def _rpps_of(value):
+    """The RPPS in a claim: 11 digits, or the national identifier IdNat_PS "8" + RPPS; "" when none is valid
+    (an ADELI-based identifier "0…" is not an RPPS)."""
+    value = str(value or "").strip()
+    if len(value) == 12 and value.startswith("8"):
+        value = value[1:]
+    try:
+        validate_rpps(value)
+    except ValidationError:
+        return ""
+    return value
+
+
+def _professions_of(value):
+    """Profession codes: a code, a list of codes, or Pro Santé Connect's SubjectRefPro {"exercices": [...]}."""
+    if isinstance(value, dict):
+        value = [e.get("codeProfession") for e in value.get("exercices") or [] if isinstance(e, dict)]
+    elif not isinstance(value, list):
+        value = [value]
+    codes = [str(code).strip() for code in value if code is not None]
+    return tuple(dict.fromkeys(code for code in codes if _CODE.match(code)))[:10]
+
+
+def professional_identity(claims):
+    """Read the userinfo claims (merged over the id_token's) under the configured claim names."""
+    return ProfessionalIdentity(
+        subject=str(claims.get("sub") or ""),
+        rpps=_rpps_of(claims.get(settings.OIDC_RPPS_CLAIM)),
+        professions=_professions_of(claims.get(settings.OIDC_PROFESSION_CLAIM)),
+        email=str(claims.get("email") or "").strip()[:254],
+        email_verified=claims.get("email_verified") in (True, "true"),
+    )
+
+
+def _unknown():
+    return ProfessionalRefused(
+        _("No Auprès account is linked to this professional identity, and none is created automatically. Ask "
+          "an administrator or your operator's medical lead to record your RPPS number on your account."),
+        "unknown")
+
+
+def match_professional(identity):
+    """The one account this professional may enter, or ProfessionalRefused.
+
+    By RPPS first (the account's `rpps`, recorded by an administrator or the medical lead with a health
+    grant, or `manage.py link_professional`); else, with AUPRES_OIDC_MATCH_EMAIL, by an e-mail the provider
+    says it verified, and only an account holding no other RPPS. Never an administrator's account (they sign
+    in with password and code), never a deactivated one, never one of several."""
+    found = []
+    if identity.rpps:
+        found = list(User.objects.filter(rpps=identity.rpps)[:2])
+    if not found and settings.OIDC_MATCH_EMAIL and identity.email and identity.email_verified:
+        found = list(User.objects.filter(email__iexact=identity.email)[:2])
+        if len(found) == 1 and identity.rpps and found[0].rpps and found[0].rpps != identity.rpps:
+            raise ProfessionalRefused(
+                _("The RPPS number returned by the identity provider is not the one recorded on your Auprès "
+                  "account. Ask an administrator to check it."), "rpps_mismatch", found[0])
+    if not found:
+        raise _unknown()
+    if len(found) > 1:
+        raise ProfessionalRefused(
+            _("Several Auprès accounts match this professional identity. Ask an administrator to keep only "
+              "one."), "ambiguous")
+    user = found[0]
+    if not user.is_active:
+        raise ProfessionalRefused(_("This Auprès account is deactivated."), "inactive", user)
+    if user.is_superuser or user.is_staff:
+        raise ProfessionalRefused(
+            _("Administrator accounts sign in with their password and their second factor."),
+            "administrator", user)
+    return user
+
+
+@transaction.atomic
+def sign_in_professional(identity):
+    """Match the account, then record on it what the provider confirmed: its RPPS (written on an account
+    that had none, found by e-mail) and the profession codes returned. Nothing else of the account changes:
+    its memberships stay those an administrator, the medical lead or a head of service gave."""
+    user = match_professional(identity)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    fields = ["rpps_verified", "rpps_verified_at", "idp_professions"]
+    if identity.rpps and not user.rpps:
+        user.rpps = identity.rpps
+        fields.append("rpps")
+    user.rpps_verified = identity.rpps
+    user.rpps_verified_at = timezone.now() if identity.rpps else None
+    user.idp_professions = list(identity.professions)
+    user.save(update_fields=fields)
+    logger.info("identity provider sign-in for account %s (rpps confirmed: %s)", user.pk, user.rpps_confirmed)
+    return user
+
+
+def link_professional(user, rpps):
+    """An administrator records the RPPS of an account (`manage.py link_professional`), so that its holder
+    signs in through the identity provider. Refused when another account holds it."""
+    rpps = (rpps or "").strip()
+    try:
+        validate_rpps(rpps)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], field="rpps", code="invalid_rpps") from None
+    if User.objects.filter(rpps=rpps).exclude(pk=user.pk).exists():
+        raise DomainError(_("Another account already holds this RPPS number."), field="rpps", code="rpps_taken")
+    user.rpps = rpps
+    user.save(update_fields=["rpps"])
+    return user

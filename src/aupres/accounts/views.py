@@ -1,5 +1,5 @@
 """Sign-in screens: password, then the second factor (TOTP code or recovery code); enrolment;
-account security (recovery codes, sign out everywhere)."""
+account security (recovery codes, sign out everywhere); the sign-in through the identity provider (D55)."""
 
 from base64 import b32encode
 
@@ -11,14 +11,16 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from aupres.accounts import services
+from aupres.accounts.backends import REFUSAL_ATTRIBUTE
 from aupres.accounts.forms import EnrolForm, OtpForm
 
 
@@ -27,6 +29,41 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = AuthenticationForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["oidc_label"] = settings.OIDC_LABEL if settings.OIDC_ENABLED else ""
+        return context
+
+
+def _provider_on():
+    if not settings.OIDC_ENABLED:
+        raise Http404
+
+
+@login_not_required
+@require_GET
+def oidc_login(request):
+    """To the identity provider's authorization endpoint (state, nonce and PKCE kept in the session)."""
+    _provider_on()
+    return OIDCAuthenticationRequestView.as_view()(request)
+
+
+class ProviderCallbackView(OIDCAuthenticationCallbackView):
+    def login_failure(self):
+        message = getattr(self.request, REFUSAL_ATTRIBUTE, None) or _(
+            "The sign-in through the identity provider did not succeed. Try again, or sign in with your "
+            "password.")
+        messages.error(self.request, message)
+        return redirect(settings.LOGIN_URL)
+
+
+@login_not_required
+@require_GET
+def oidc_callback(request):
+    """Back from the provider: code exchanged for tokens, id_token checked, userinfo read, account matched."""
+    _provider_on()
+    return ProviderCallbackView.as_view()(request)
 
 
 def _next(request):
@@ -40,7 +77,7 @@ def _next(request):
 @require_http_methods(["GET", "POST"])
 def otp_verify(request):
     user = request.user
-    if not services.needs_second_factor(user) or user.is_verified():
+    if not services.needs_second_factor(user) or user.is_verified() or services.signed_in_by_provider(request):
         return redirect(_next(request))
     if not services.has_confirmed_totp(user):
         return redirect("accounts:otp_enrol")
@@ -101,6 +138,7 @@ def security(request):
         "has_totp": services.has_confirmed_totp(request.user),
         "codes_left": services.recovery_codes_left(request.user),
         "required": services.needs_second_factor(request.user),
+        "by_provider": services.signed_in_by_provider(request),
     })
 
 

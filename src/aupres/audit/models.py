@@ -237,3 +237,33 @@ class PropertyRoleEvent(AppendOnlyModel):
         verbose_name_plural = _("property role events")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["operator_id", "-at"], name="property_role_operator_at")]
+
+
+class SignInOutcome(models.TextChoices):
+    SIGNED_IN = "signed_in", _("Signed in")
+    UNKNOWN = "unknown", _("No account linked")
+    AMBIGUOUS = "ambiguous", _("Several accounts match")
+    RPPS_MISMATCH = "rpps_mismatch", _("RPPS differs from the account's")
+    INACTIVE = "inactive", _("Account deactivated")
+    ADMINISTRATOR = "administrator", _("Administrator account")
+    FAILED = "failed", _("Protocol failure")
+
+
+class SignInEvent(AppendOnlyModel):
+    """A sign-in through the OpenID Connect provider, accepted or refused (issue #17, D55). Append-only like
+    the other journals; it names the account (when one was found) and the outcome, never what the provider
+    returned (no RPPS, name, e-mail nor profession)."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True,
+                             on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    username = models.CharField(_("account"), max_length=150, blank=True)
+    method = models.CharField(_("method"), max_length=10, default="oidc")
+    outcome = models.CharField(_("outcome"), max_length=16, choices=SignInOutcome.choices)
+    rpps_confirmed = models.BooleanField(_("RPPS confirmed"), default=False)
+
+    class Meta:
+        verbose_name = _("sign-in event")
+        verbose_name_plural = _("sign-in events")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"], name="sign_in_user_at")]

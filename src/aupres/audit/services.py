@@ -20,6 +20,7 @@ from aupres.audit.models import (
     MembershipEvent,
     PropertyRoleEvent,
     RectificationEntry,
+    SignInEvent,
     ids_text,
 )
 from aupres.core import access, context
@@ -327,6 +328,14 @@ def record_property_role(user, grant, action):
         user=actor, username=actor.get_username() if actor else "", grantee_id=grant.user_id,
         grantee_username=grant.user.get_username(), operator_id=grant.operator_id, access_id=grant.pk,
         action=action)
+
+
+def record_sign_in(user, outcome, method="oidc"):
+    """Journal a sign-in through the identity provider, accepted or refused (SignInEvent, append-only): the
+    account when one was found, the outcome, whether its RPPS is confirmed; never the provider's claims."""
+    return SignInEvent.objects.create(
+        user=user, username=user.get_username() if user else "", method=method, outcome=outcome,
+        rpps_confirmed=bool(user and user.rpps_confirmed))
 
 
 def property_role_journal(operator_ids):

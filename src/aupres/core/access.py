@@ -28,7 +28,7 @@ from aupres.core.models import Compartment
 from aupres.followups.models import FollowUp
 from aupres.persons.models import Person
 from aupres.referrals.models import Referral
-from aupres.services.models import Membership, Operator, Profession, compartments_of
+from aupres.services.models import Membership, Operator, Profession, compartments_held
 from aupres.sharing.models import (
     EMERGENCY_COMPARTMENTS,
     SCOPE_COMPARTMENTS,
@@ -52,7 +52,8 @@ def compartments_by_service(user):
     for service_id, profession in Membership.objects.active().filter(user=user).values_list(
         "service_id", "profession"
     ):
-        result[service_id] = result.get(service_id, frozenset()) | compartments_of(profession)
+        # A health profession opens health only once confirmed, when the RPPS is required (D55).
+        result[service_id] = result.get(service_id, frozenset()) | compartments_held(user, profession)
     setattr(user, _CACHE_ATTR, result)
     return result
 

@@ -498,6 +498,45 @@ def compartments_of(profession):
     return frozenset({Compartment.SOCIAL, Compartment.ADMINISTRATIVE})
 
 
+# The codes of the ANS nomenclature of health professions (TRE_G15 ProfessionSante) that an identity provider
+# such as Pro Santé Connect returns, and the professions of Auprès each one may hold (issue #17, D55).
+# AUPRES_OIDC_PROFESSION_MAP adds or replaces codes ({"35": ["care_assistant"]}).
+PROVIDER_PROFESSIONS = {
+    "10": {Profession.DOCTOR},
+    "50": {Profession.MIDWIFE},
+    "60": {Profession.NURSE, Profession.HEALTH_MANAGER},
+    "93": {Profession.PSYCHOLOGIST},
+}
+
+
+def provider_professions():
+    table = dict(PROVIDER_PROFESSIONS)
+    table.update({str(code): set(values) for code, values in getattr(settings, "OIDC_PROFESSION_MAP", {}).items()})
+    return table
+
+
+def health_confirmed(user, profession):
+    """Whether this account's health profession opens the health compartment.
+
+    Always, unless AUPRES_OIDC_REQUIRE_RPPS_FOR_HEALTH is on: then only when the identity provider confirmed
+    the account's RPPS at its last sign-in through it (User.rpps_confirmed) AND returned a profession that
+    may hold this one (PROVIDER_PROFESSIONS). An RPPS typed by hand, or changed since, is not enough."""
+    if not settings.OIDC_REQUIRE_RPPS_FOR_HEALTH:
+        return True
+    if not getattr(user, "rpps_confirmed", False):
+        return False
+    table = provider_professions()
+    return any(profession in table.get(str(code), ()) for code in (user.idp_professions or []))
+
+
+def compartments_held(user, profession):
+    """compartments_of(profession), less health when the account's profession is not confirmed (D55)."""
+    compartments = compartments_of(profession)
+    if Compartment.HEALTH in compartments and not health_confirmed(user, profession):
+        return compartments - {Compartment.HEALTH}
+    return compartments
+
+
 class MembershipQuerySet(models.QuerySet):
     def active(self, on=None):
         on = on or timezone.localdate()
