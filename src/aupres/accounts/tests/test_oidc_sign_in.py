@@ -370,3 +370,31 @@ def test_refusals_behind_one_address_lock_no_one_out(provider, doctor, settings)
         locked = Client().post(reverse("accounts:login"), {"username": "nurse",
                                                            "password": "correct-horse-battery-staple"})
         assert locked.status_code == 429
+
+
+@pytest.mark.django_db
+def test_link_professional_command(world):
+    from django.core.management import CommandError, call_command
+
+    nurse, psy = world.users["nurse"], world.users["psychologist"]
+    call_command("link_professional", "nurse", RPPS_NURSE)
+    nurse.refresh_from_db()
+    assert nurse.rpps == RPPS_NURSE and not nurse.rpps_confirmed
+    with pytest.raises(CommandError, match="RPPS"):
+        call_command("link_professional", "psychologist", RPPS_NURSE)  # held by the nurse
+    with pytest.raises(CommandError):
+        call_command("link_professional", "psychologist", "10000000000")  # wrong check key
+    psy.refresh_from_db()
+    assert psy.rpps == ""
+
+
+def test_claims_are_read_under_the_configured_names(settings):
+    from aupres.accounts.services import professional_identity
+
+    settings.OIDC_RPPS_CLAIM, settings.OIDC_PROFESSION_CLAIM = "SubjectNameID", "SubjectRefPro"
+    identity = professional_identity({"sub": "x", "SubjectNameID": "8" + RPPS_DOCTOR, "SubjectRefPro": {
+        "exercices": [{"codeProfession": "10"}, {"codeProfession": "10"}, {"codeProfession": "<script>"}]}})
+    assert (identity.rpps, identity.professions) == (RPPS_DOCTOR, ("10",))
+    assert professional_identity({"SubjectNameID": "0" + "75" + "1234567"}).rpps == ""  # ADELI-based IdNat
+    assert professional_identity({"SubjectNameID": "10000000000"}).rpps == ""  # wrong key
+    assert professional_identity({"email": "a@b.fr", "email_verified": "false"}).email_verified is False

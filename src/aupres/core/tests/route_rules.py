@@ -285,6 +285,10 @@ SCREEN_RULES = {
     "ops:health": Rule(ok=ROLES, note="loopback or AUPRES_OPS_TOKEN only"),
     "ops:metrics": Rule(ok=ROLES, note="loopback or AUPRES_OPS_TOKEN only"),
     "accounts:logout": Rule(method="POST", redirect=SIGNED_IN),
+    # Off unless AUPRES_OIDC_CLIENT_ID is set (D55): 404 for everyone; tested on, against a real provider, in
+    # accounts/tests/test_oidc_sign_in.py.
+    "accounts:oidc_login": Rule(note="the identity provider is off in these tests: 404"),
+    "accounts:oidc_callback": Rule(note="the identity provider is off in these tests: 404"),
     "accounts:otp_verify": Rule(redirect=SIGNED_IN, note="sessions here are verified: it sends them on"),
     "accounts:otp_enrol": Rule(ok=SIGNED_IN),
     "accounts:security": Rule(ok=SIGNED_IN),
