@@ -60,6 +60,7 @@ class ProfessionalIdentityBackend(OIDCAuthenticationBackend):
     def get_or_create_user(self, access_token, id_token, payload):
         userinfo = self.get_userinfo(access_token, id_token, payload)
         if not isinstance(userinfo, dict) or smart_str(userinfo.get("sub")) != smart_str(payload.get("sub")):
+            record_sign_in(None, "failed")  # the library catches this one itself: journaled here
             raise SuspiciousOperation("The userinfo's sub is not the id_token's.")
         identity = services.professional_identity({**payload, **userinfo})
         try:

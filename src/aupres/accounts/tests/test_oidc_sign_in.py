@@ -150,6 +150,9 @@ def test_sign_in_matches_by_rpps_without_second_factor_and_journals(provider, do
         # The session works on the API too (the field app uses it).
         me = client.get("/api/v1/auth/me")
         assert me.status_code == 200 and me.json()["rpps_confirmed"] is True
+    # The provider switched off: the sessions it opened end (its backend is no longer listed).
+    gone = client.get("/compte/securite/")
+    assert gone.status_code == 302 and gone["Location"].startswith(reverse("accounts:login"))
     doctor.refresh_from_db()
     assert doctor.rpps_verified == RPPS_DOCTOR and doctor.rpps_confirmed
     assert doctor.idp_professions == ["10"] and doctor.rpps_verified_at is not None
