@@ -1,6 +1,7 @@
 import unicodedata
+from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import numberformat, timezone
 from django.utils.translation import gettext, ngettext
 
 
@@ -33,3 +34,21 @@ def age_words(years, *, birth_date=None, on=None, estimated=False):
     else:
         text = ngettext("%(counter)s year", "%(counter)s years", years) % {"counter": years}
     return f"≈ {text}" if estimated else text
+
+
+EUROS_THOUSANDS = "\u202f"  # narrow no-break space between thousands (French typography; never breaks a number)
+EUROS_BEFORE_SIGN = "\u00a0"  # no-break space before the sign: « 1 250 000 € » never ends a line on « € »
+
+
+def euros(value):
+    """An amount in French format: 1250000 -> « 1 250 000 € », 1250.5 -> « 1 250,50 € », None -> « – ».
+
+    The one helper of amounts in euros (calls, envelopes, budgets; template filter `euros` of the `aupres`
+    library): whole amounts without cents, others with two decimals after a comma."""
+    if value is None or value == "":
+        return "–"
+    amount = Decimal(str(value))
+    decimals = 0 if amount == amount.to_integral_value() else 2
+    text = numberformat.format(amount, ",", decimal_pos=decimals, grouping=3, thousand_sep=EUROS_THOUSANDS,
+                               force_grouping=True)
+    return f"{text}{EUROS_BEFORE_SIGN}€"

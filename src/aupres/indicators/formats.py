@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.utils import numberformat
 
+from aupres.core import text
+
 THOUSANDS = "\u202f"  # narrow no-break space (French typography); never breaks a number across lines
 DECIMAL = ","
 SMALL_LABEL = "< 5"
@@ -42,9 +44,8 @@ def percent(value, decimals=1):
 
 
 def euros(value):
-    if value is None:
-        return MISSING
-    return f"{number(value)}{THOUSANDS}€"
+    """« 1 250 000 € »: the one helper of amounts (core.text.euros)."""
+    return text.euros(value)
 
 
 def date(value):

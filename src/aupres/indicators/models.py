@@ -33,6 +33,10 @@ class ServiceYearBudget(VersionedModel):
     year = models.PositiveSmallIntegerField(_("year"))
     funder = models.CharField(_("funder"), max_length=20, choices=FunderKind.choices)
     amount = models.DecimalField(_("amount (€)"), max_digits=12, decimal_places=2)
+    # Of which granted from funding envelopes (accepted applications, issue #18): the line never goes below it,
+    # so that what an envelope committed is what the services received (D54).
+    envelope_amount = models.DecimalField(_("of which from funding envelopes (€)"), max_digits=12, decimal_places=2,
+                                          default=0, editable=False)
 
     class Meta:
         verbose_name = _("budget line")
@@ -41,6 +45,9 @@ class ServiceYearBudget(VersionedModel):
         constraints = [
             models.UniqueConstraint(fields=["service", "year", "funder"], name="budget_once_per_funder"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="budget_amount_not_negative"),
+            models.CheckConstraint(condition=models.Q(envelope_amount__gte=0) &
+                                   models.Q(amount__gte=models.F("envelope_amount")),
+                                   name="budget_covers_its_envelope_part"),
         ]
 
 

@@ -8,15 +8,15 @@ report and the funders only ever receive these tables.
 import datetime
 import logging
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, DateField, Exists, F, Func, Max, OuterRef
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aupres.accounts.models import AccountKind
-from aupres.core import access
-from aupres.core.errors import DomainError, Forbidden, NotFound
+from aupres.core import access, text
+from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.encounters.models import EncounterPerson
 from aupres.indicators import disclosure, engine, rollup_sql
 from aupres.indicators.models import (
@@ -550,12 +550,29 @@ def _require_head(user, service_id):
         raise NotFound()
 
 
+@transaction.atomic
 def set_budget(user, service_id, year, funder, amount):
+    """Set what a funder gives a service for a year. The part granted from funding envelopes (accepted
+    applications: calls.services.accept) stays: the line is locked while it is compared, and the UPDATE
+    repeats the comparison, so a grant landing at the same time is never overwritten (D54)."""
     _require_head(user, service_id)
     if amount < 0:
         raise DomainError(_("An amount cannot be negative."), field="amount")
-    line, _created = ServiceYearBudget.objects.update_or_create(
-        service_id=service_id, year=year, funder=funder, defaults={"amount": amount})
+    lines = ServiceYearBudget.objects.select_for_update().filter(service_id=service_id, year=year, funder=funder)
+    line = lines.first()
+    if line is None:
+        try:
+            with transaction.atomic():
+                return ServiceYearBudget.objects.create(service_id=service_id, year=year, funder=funder,
+                                                        amount=amount)
+        except IntegrityError:  # created meanwhile (a grant): compare with it
+            line = lines.get()
+    if not lines.filter(envelope_amount__lte=amount).update(amount=amount, version=F("version") + 1):
+        line.refresh_from_db()
+        raise Conflict(_("%(funded)s of this line were granted from a funding envelope: the line cannot go "
+                         "below.") % {"funded": text.euros(line.envelope_amount)}, field="amount",
+                       code="envelope_funded")
+    line.refresh_from_db()
     return line
 
 
