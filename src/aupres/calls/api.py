@@ -151,6 +151,7 @@ class ProposalOut(Schema):
     refusal_reason: str
     service_id: int | None
     eligibility: list[str]
+    pending_questions: int = Field(description="Questions of the funder waiting for the operator's answer")
 
     @staticmethod
     def resolve_operator(obj):
@@ -163,6 +164,10 @@ class ProposalOut(Schema):
     @staticmethod
     def resolve_eligibility(obj):
         return services.eligibility(obj)
+
+    @staticmethod
+    def resolve_pending_questions(obj):
+        return obj.questions.filter(answered_at__isnull=True).count()
 
 
 def _values(user, payload):
@@ -228,6 +233,59 @@ def decide(request, proposal_id: int, payload: DecisionIn):
     kind = ServiceKind.objects.filter(code=payload.kind).first() if payload.kind else None
     return services.accept(request.user, proposal, payload.granted_amount, payload.target_caseload,
                            payload.version, kind=kind, service_name=payload.service_name)
+
+
+class QuestionIn(Schema):
+    question: str = Field(min_length=1, max_length=5_000)
+
+
+class AnswerIn(Schema):
+    answer: str = Field(min_length=1, max_length=20_000)
+
+
+class QuestionOut(Schema):
+    id: int
+    proposal_id: int
+    question: str
+    asked_at: datetime.datetime
+    answer: str
+    answered_at: datetime.datetime | None
+    pending: bool
+
+
+class HistoryEvent(Schema):
+    at: datetime.datetime
+    event: str = Field(description="letter_filed, application_filed, question_asked, question_answered, accepted, "
+                                   "refused")
+    label: str
+    by: str
+    question_id: int | None = None
+
+
+@router.get("/proposals/{int:proposal_id}/questions", response=list[QuestionOut],
+            summary="The thread of an application: the funder's questions and the operator's answers")
+def list_questions(request, proposal_id: int):
+    return services.questions(services.get_proposal(request.user, proposal_id))
+
+
+@router.post("/proposals/{int:proposal_id}/questions", response={201: QuestionOut},
+             summary="The funder asks a question (the application is then at the stage « questions asked »)")
+def ask_question(request, proposal_id: int, payload: QuestionIn):
+    proposal = services.get_proposal(request.user, proposal_id)
+    return Status(201, services.ask(request.user, proposal, payload.question))
+
+
+@router.put("/proposals/{int:proposal_id}/questions/{int:question_id}/answer", response=QuestionOut,
+            summary="The operator answers a question")
+def answer_question(request, proposal_id: int, question_id: int, payload: AnswerIn):
+    proposal = services.get_proposal(request.user, proposal_id)
+    return services.answer(request.user, proposal, question_id, payload.answer)
+
+
+@router.get("/proposals/{int:proposal_id}/history", response=list[HistoryEvent],
+            summary="The journal of an application: filed, questions, answers, decision")
+def proposal_history(request, proposal_id: int):
+    return services.history(services.get_proposal(request.user, proposal_id))
 
 
 class SteeringRow(Schema):

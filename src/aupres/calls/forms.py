@@ -147,3 +147,13 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, kinds, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].queryset = kinds
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(label=_("Your question to the operator"), widget=forms.Textarea(attrs={"rows": 3}),
+                               max_length=5_000)
+
+
+class AnswerForm(forms.Form):
+    question_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000)

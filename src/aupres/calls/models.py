@@ -84,6 +84,7 @@ class Call(VersionedModel):
 class Stage(models.TextChoices):
     LETTER = "letter", _("Letter of intent filed")
     APPLICATION = "application", _("Application filed")
+    QUESTIONS = "questions", _("Questions asked")  # by the funder, waiting for the operator's answers
     ACCEPTED = "accepted", _("Accepted")
     REFUSED = "refused", _("Refused")
 
@@ -171,3 +172,36 @@ class Proposal(VersionedModel):
     @property
     def planned_etp(self):
         return sum((Decimal(str(v)) for v in (self.planned_team or {}).values()), Decimal(0))
+
+
+OPEN_STAGES = (Stage.LETTER, Stage.APPLICATION, Stage.QUESTIONS)
+
+
+class ProposalQuestion(models.Model):
+    """A question of the funder on an application and the operator's answer: the thread of the application.
+    While one is unanswered the application is at the stage « questions asked » (calls.services.ask)."""
+
+    proposal = models.ForeignKey(Proposal, verbose_name=_("application"), on_delete=models.CASCADE,
+                                 related_name="questions")
+    question = models.TextField(_("question"))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    asked_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("question on an application")
+        verbose_name_plural = _("questions on applications")
+        ordering = ["proposal", "asked_at", "pk"]
+        indexes = [models.Index(fields=["proposal", "answered_at"], name="calls_question_pending")]
+        constraints = [models.CheckConstraint(condition=Q(answered_at__isnull=True) | ~Q(answer=""),
+                                              name="answered_question_has_an_answer")]
+
+    def __str__(self):
+        return self.question[:80]
+
+    @property
+    def pending(self):
+        return self.answered_at is None

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from aupres.accounts.models import AccountKind
 from aupres.calls import rules as call_rules
-from aupres.calls.models import Call, Envelope, ExistingProject, Proposal, Stage
-from aupres.core import access
+from aupres.calls.models import OPEN_STAGES, Call, Envelope, ExistingProject, Proposal, ProposalQuestion, Stage
+from aupres.core import access, text
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.followups.models import FollowUp
 from aupres.indicators import disclosure
@@ -92,8 +92,8 @@ def commit(envelope_id, amount):
         committed=F("committed") + amount, version=F("version") + 1)
     if not taken:
         envelope = Envelope.objects.get(pk=envelope_id)
-        raise Conflict(_("The envelope %(envelope)s has %(left)s € left: it cannot commit %(amount)s €.")
-                       % {"envelope": envelope, "left": envelope.left, "amount": amount},
+        raise Conflict(_("The envelope %(envelope)s has %(left)s left: it cannot commit %(amount)s.")
+                       % {"envelope": envelope, "left": text.euros(envelope.left), "amount": text.euros(amount)},
                        field="granted_amount", code="envelope_exceeded")
 
 
@@ -262,7 +262,7 @@ def file_application(user, proposal, values, territories, version, today=None):
     today = today or timezone.localdate()
     if not is_applicant(user, proposal):
         raise Forbidden(_("Only a head of service of this operator files for it."))
-    if proposal.stage not in (Stage.LETTER, Stage.APPLICATION):
+    if proposal.stage not in OPEN_STAGES:
         raise DomainError(_("This application was decided: it can no longer change."), code="decided")
     if today > proposal.call.application_deadline:
         raise DomainError(_("Applications closed on %(date)s.") % {
@@ -274,7 +274,9 @@ def file_application(user, proposal, values, territories, version, today=None):
     if reasons:
         raise DomainError(_("Not eligible: %(reasons)s") % {"reasons": " ".join(reasons)},
                           code="not_eligible", details={"reasons": reasons})
-    proposal.stage = Stage.APPLICATION
+    # Changing the application does not answer the funder's questions: the stage stays « questions asked ».
+    proposal.stage = Stage.QUESTIONS if proposal.questions.filter(answered_at__isnull=True).exists() \
+        else Stage.APPLICATION
     proposal.application_filed_at = proposal.application_filed_at or timezone.now()
     proposal.save_versioned(version, update_fields=[*LETTER_FIELDS, "stage", "application_filed_at"])
     proposal.territories.set(territories)
@@ -306,6 +308,9 @@ def accept(user, proposal, amount, target_caseload, version, kind=None, service_
     beyond it), the service is created from its kind's template (or the service extended is funded), with
     the territories of the application, the target as its capacity, and a budget line for the year."""
     _require_decider(user, proposal)
+    if proposal.stage == Stage.QUESTIONS:
+        raise DomainError(_("Questions wait for the operator's answer: accept once they are answered."),
+                          code="questions_pending")
     if proposal.stage != Stage.APPLICATION:
         raise DomainError(_("Only a filed application is accepted (a letter of intent is not enough)."),
                           code="not_filed")
@@ -337,14 +342,111 @@ def accept(user, proposal, amount, target_caseload, version, kind=None, service_
         service.full_clean(exclude=["territories"])
         service.save()
         service.territories.set(proposal.territories.all())
+    # The line records which part came from envelopes: indicators.services.set_budget never goes below it (D54).
     line, created = ServiceYearBudget.objects.select_for_update().get_or_create(
-        service=service, year=envelope.year, funder=envelope.funder, defaults={"amount": amount})
+        service=service, year=envelope.year, funder=envelope.funder,
+        defaults={"amount": amount, "envelope_amount": amount})
     if not created:
-        ServiceYearBudget.objects.filter(pk=line.pk).update(amount=F("amount") + amount, version=F("version") + 1)
+        ServiceYearBudget.objects.filter(pk=line.pk).update(
+            amount=F("amount") + amount, envelope_amount=F("envelope_amount") + amount, version=F("version") + 1)
     proposal.service = service
     proposal.save_versioned(version, update_fields=[
         "stage", "granted_amount", "target_caseload", "decided_by", "decided_at", "service"])
     return proposal
+
+
+# Questions and answers: the thread of an application -----------------------------------------------------
+
+def questions(proposal):
+    return list(proposal.questions.select_related("asked_by", "answered_by"))
+
+
+def _lock(proposal):
+    """The application's row, locked until the transaction ends: a question and an answer at the same time
+    are applied one after the other, so the stage always says whether a question waits."""
+    return Proposal.objects.select_for_update().get(pk=proposal.pk)
+
+
+@transaction.atomic
+def ask(user, proposal, question):
+    """The funder of the call asks a question on a filed application: the application is at the stage
+    « questions asked » until every question is answered."""
+    if not manages_call(user, proposal.call):
+        raise Forbidden(_("Only the funder of the call asks questions on its applications."))
+    question = (question or "").strip()
+    if not question:
+        raise DomainError(_("Write the question."), field="question")
+    locked = _lock(proposal)
+    if locked.stage not in (Stage.APPLICATION, Stage.QUESTIONS):
+        raise DomainError(_("Questions are asked on a filed application that is not decided yet."),
+                          code="not_open_to_questions")
+    item = ProposalQuestion.objects.create(proposal=locked, question=question[:5000], asked_by=user)
+    Proposal.objects.filter(pk=locked.pk).update(stage=Stage.QUESTIONS, version=F("version") + 1)
+    proposal.refresh_from_db()
+    return item
+
+
+@transaction.atomic
+def answer(user, proposal, question_id, text_):
+    """A head of service of the operator answers one question; once none waits, the application is back at
+    the stage « application filed » and the funder may decide."""
+    if not is_applicant(user, proposal):
+        raise Forbidden(_("Only a head of service of this operator answers for it."))
+    text_ = (text_ or "").strip()
+    if not text_:
+        raise DomainError(_("Write the answer."), field="answer")
+    locked = _lock(proposal)
+    if locked.stage != Stage.QUESTIONS:
+        raise DomainError(_("This application has no question waiting for an answer."), code="no_question")
+    item = locked.questions.filter(pk=question_id).first()
+    if item is None:
+        raise NotFound()
+    if item.answered_at is not None:
+        raise Conflict(_("This question was already answered."), field="answer", code="already_answered")
+    item.answer, item.answered_by, item.answered_at = text_[:20_000], user, timezone.now()
+    item.save(update_fields=["answer", "answered_by", "answered_at"])
+    if not locked.questions.filter(answered_at__isnull=True).exists():
+        Proposal.objects.filter(pk=locked.pk).update(stage=Stage.APPLICATION, version=F("version") + 1)
+    else:
+        Proposal.objects.filter(pk=locked.pk).update(version=F("version") + 1)
+    proposal.refresh_from_db()
+    return item
+
+
+def pending_questions(user):
+    """The questions the heads of these operators have to answer (their home), oldest first."""
+    ids = operator_ids(user)
+    if not ids:
+        return ProposalQuestion.objects.none()
+    return (ProposalQuestion.objects.filter(proposal__operator_id__in=ids, proposal__stage=Stage.QUESTIONS,
+                                            answered_at__isnull=True)
+            .select_related("proposal__call", "proposal__operator", "proposal__kind").order_by("asked_at"))
+
+
+def _who(user):
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def history(proposal):
+    """The journal of the application, oldest first: filed, questions asked and answered, decided. Read from the
+    records themselves (each carries who and when), so that it can never disagree with them."""
+    events = []
+    if proposal.letter_filed_at:
+        events.append({"at": proposal.letter_filed_at, "event": "letter_filed", "label": _("Letter of intent filed"),
+                       "by": _who(proposal.filed_by)})
+    if proposal.application_filed_at:
+        events.append({"at": proposal.application_filed_at, "event": "application_filed",
+                       "label": _("Application filed"), "by": _who(proposal.filed_by)})
+    for q in questions(proposal):
+        events.append({"at": q.asked_at, "event": "question_asked", "label": _("Question asked"),
+                       "by": _who(q.asked_by), "question_id": q.pk})
+        if q.answered_at:
+            events.append({"at": q.answered_at, "event": "question_answered", "label": _("Question answered"),
+                           "by": _who(q.answered_by), "question_id": q.pk})
+    if proposal.decided_at:
+        events.append({"at": proposal.decided_at, "event": proposal.stage, "label": proposal.get_stage_display(),
+                       "by": _who(proposal.decided_by)})
+    return sorted(events, key=lambda e: e["at"])
 
 
 # The funder's page: target against actual ---------------------------------------------------------------

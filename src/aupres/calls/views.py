@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aupres.calls import services
-from aupres.calls.forms import CallForm, DecisionForm, EnvelopeForm, ProposalForm
-from aupres.calls.models import Stage
+from aupres.calls.forms import AnswerForm, CallForm, DecisionForm, EnvelopeForm, ProposalForm, QuestionForm
+from aupres.calls.models import OPEN_STAGES, Stage
 from aupres.core.errors import DomainError, Forbidden
 from aupres.core.forms import add_domain_error
 
@@ -104,8 +104,8 @@ def proposal(request, proposal_id):
     p = services.get_proposal(user, proposal_id)
     applicant = services.is_applicant(user, p)
     decider = services.manages_call(user, p.call)
-    can_edit = applicant and p.stage in (Stage.LETTER, Stage.APPLICATION)
-    can_decide = decider and p.stage in (Stage.LETTER, Stage.APPLICATION)
+    can_edit = applicant and p.stage in OPEN_STAGES
+    can_decide = decider and p.stage in OPEN_STAGES
     what = request.POST.get("what")
     form = decision = None
     if can_edit:
@@ -116,6 +116,9 @@ def proposal(request, proposal_id):
         decision = DecisionForm(request.POST if what == "decision" else None, kinds=p.call.kinds.all(),
                                 initial={"version": p.version, "target_caseload": p.estimated_caseload,
                                          "granted_amount": p.requested_amount})
+    if request.method == "POST" and what in ("question", "answer"):
+        return _thread_post(request, user, p, what, form=form, decision=decision, applicant=applicant,
+                            decider=decider)
     if request.method == "POST" and not ((what == "application" and form) or (what == "decision" and decision)):
         raise Forbidden(_("You cannot change this application."))
     if form is not None and form.is_bound and form.is_valid():
@@ -140,9 +143,48 @@ def proposal(request, proposal_id):
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("calls:proposal", proposal_id=p.pk)
+    return _render_proposal(request, p, form=form, decision=decision, applicant=applicant, decider=decider)
+
+
+def _render_proposal(request, p, *, form=None, decision=None, applicant=False, decider=False, question_form=None,
+                     answer_form=None):
+    thread = services.questions(p)
+    if decider and question_form is None and p.stage in (Stage.APPLICATION, Stage.QUESTIONS):
+        question_form = QuestionForm()
     return render(request, "calls/proposal.html", {
         "p": p, "form": form, "decision": decision, "applicant": applicant, "decider": decider,
-        "reasons": services.eligibility(p), "team": _team(p)})
+        "reasons": services.eligibility(p), "team": _team(p), "thread": thread, "question_form": question_form,
+        "can_answer": applicant and p.stage == Stage.QUESTIONS, "answer_form": answer_form,
+        "history": services.history(p)})
+
+
+def _thread_post(request, user, p, what, **page):
+    """A question of the funder, or an answer of the operator, on the application's thread."""
+    if what == "question":
+        if not page["decider"]:
+            raise Forbidden(_("Only the funder of the call asks questions on its applications."))
+        form = QuestionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.ask(user, p, form.cleaned_data["question"])
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Question sent to the operator."))
+                return redirect("calls:proposal", proposal_id=p.pk)
+        return _render_proposal(request, p, question_form=form, **page)
+    if not page["applicant"]:
+        raise Forbidden(_("Only a head of service of this operator answers for it."))
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.answer(user, p, form.cleaned_data["question_id"], form.cleaned_data["answer"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Answer sent to the funder."))
+            return redirect("calls:proposal", proposal_id=p.pk)
+    return _render_proposal(request, p, answer_form=form, **page)
 
 
 def _team(p):

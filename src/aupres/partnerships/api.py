@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.http import HttpResponse
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -31,6 +32,8 @@ class PartnershipOut(Schema):
     starts_on: datetime.date | None
     ends_on: datetime.date | None
     note: str
+    end_reason: str
+    version: int
     has_document: bool
 
     @staticmethod
@@ -48,3 +51,37 @@ def list_partnerships(request, service_id: int):
 def add_partnership(request, service_id: int, payload: PartnershipIn):
     service = services.readable_service(request.user, service_id)
     return Status(201, services.add(request.user, service, payload.dict()))
+
+
+class PartnershipChange(PartnershipIn):
+    version: int = Field(ge=1, le=2**31 - 1)
+
+
+class PartnershipEnd(Schema):
+    version: int = Field(ge=1, le=2**31 - 1)
+    ends_on: datetime.date
+    end_reason: str = Field(min_length=1, max_length=500)
+
+
+@router.get("/partnerships/{int:partnership_id}", response=PartnershipOut)
+def read_partnership(request, partnership_id: int):
+    return services.get_partnership(request.user, partnership_id)
+
+
+@router.put("/partnerships/{int:partnership_id}", response=PartnershipOut, summary="Change a partnership")
+def change_partnership(request, partnership_id: int, payload: PartnershipChange):
+    return services.update(request.user, partnership_id, payload.dict(exclude={"version"}), payload.version)
+
+
+@router.post("/partnerships/{int:partnership_id}/end", response=PartnershipOut,
+             summary="End a partnership on a date, with its reason")
+def end_partnership(request, partnership_id: int, payload: PartnershipEnd):
+    return services.end(request.user, partnership_id, payload.ends_on, payload.end_reason, payload.version)
+
+
+@router.get("/services/{int:service_id}/partnerships.pdf", summary="The register of partnerships as PDF")
+def register_pdf(request, service_id: int):
+    service = services.readable_service(request.user, service_id)
+    response = HttpResponse(services.register_pdf(request.user, service), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="partenariats-{service.pk}.pdf"'
+    return response

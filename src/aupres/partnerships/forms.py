@@ -16,6 +16,16 @@ class PartnershipForm(forms.Form):
     document = forms.FileField(label=_("Convention (PDF)"), required=False,
                                widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
 
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     def values(self):
         return {k: self.cleaned_data[k] for k in ("partner", "kind", "status", "signed_on", "starts_on", "ends_on",
                                                   "note")}
+
+
+class EndForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    ends_on = forms.DateField(label=_("Ends on"), widget=date_input())
+    end_reason = forms.CharField(label=_("Reason it ends"), max_length=500,
+                                 help_text=_("For example « convention terminated », « the partner stopped the "
+                                             "activity »."))

@@ -43,6 +43,8 @@ class Partnership(VersionedModel):
     starts_on = models.DateField(_("from"), null=True, blank=True)
     ends_on = models.DateField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Set when the partnership is ended (partnerships.services.end), with `ends_on`.
+    end_reason = models.CharField(_("reason it ended"), max_length=500, blank=True)
     document = models.FileField(_("convention (PDF)"), upload_to=_document_path, max_length=200, blank=True)
     document_size = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -2,12 +2,14 @@
 reads it (the orientation screens offer its partners); its figures are counted in the indicators."""
 
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
-from aupres.partnerships.models import Partnership, PartnershipStatus
+from aupres.indicators import reports
+from aupres.partnerships.models import PartnerKind, Partnership, PartnershipStatus
 from aupres.referrals import services as referrals
 from aupres.services.models import Service
 
@@ -44,11 +46,15 @@ def _check_document(upload):
         raise DomainError(_("Attach the convention as a PDF file."), field="document", code="file_type")
 
 
-@transaction.atomic
-def add(user, service, values, document=None):
+EDITABLE = ("partner", "kind", "status", "signed_on", "starts_on", "ends_on", "note")
+
+
+def _require_manager(user, service):
     if not can_manage(user, service):
         raise Forbidden(_("Only a head of service of this operator keeps its partnerships."))
-    partnership = Partnership(service=service, created_by=user, **values)
+
+
+def _check(partnership):
     partnership.partner = (partnership.partner or "").strip()
     if not partnership.partner:
         raise DomainError(_("Name the partner."), field="partner")
@@ -58,12 +64,89 @@ def add(user, service, values, document=None):
         raise DomainError(_("The date of signature is to come."), field="signed_on")
     if partnership.starts_on and partnership.ends_on and partnership.ends_on < partnership.starts_on:
         raise DomainError(_("The agreement ends before it starts."), field="ends_on")
+    if partnership.end_reason and partnership.ends_on is None:
+        raise DomainError(_("Give the date the partnership ended."), field="ends_on")
+
+
+def _attach(partnership, document):
     if document is not None:
         _check_document(document)
         partnership.document_size = document.size
         partnership.document.save("convention.pdf", document, save=False)
+
+
+@transaction.atomic
+def add(user, service, values, document=None):
+    _require_manager(user, service)
+    partnership = Partnership(service=service, created_by=user, **values)
+    _check(partnership)
+    _attach(partnership, document)
     partnership.save()
     return partnership
+
+
+def get_partnership(user, partnership_id):
+    """One partnership, for the service's team and its operator's heads; NotFound for anyone else."""
+    partnership = Partnership.objects.filter(pk=partnership_id).select_related("service").first()
+    if partnership is None:
+        raise NotFound()
+    readable_service(user, partnership.service_id)
+    return partnership
+
+
+@transaction.atomic
+def update(user, partnership_id, values, version, document=None):
+    """Change a partnership (partner, kind, written or planned, dates, note, a new convention): the same rules
+    as when it was recorded; the version read, or 409."""
+    partnership = get_partnership(user, partnership_id)
+    _require_manager(user, partnership.service)
+    fields = [name for name in EDITABLE if name in values]
+    for name in fields:
+        setattr(partnership, name, values[name])
+    _check(partnership)
+    if document is not None:
+        _attach(partnership, document)
+        fields += ["document", "document_size"]
+    partnership.save_versioned(version, update_fields=fields)
+    return partnership
+
+
+@transaction.atomic
+def end(user, partnership_id, ends_on, reason, version):
+    """End a partnership on a date, with its reason (a convention terminated, a partner gone): it stays in the
+    register, and « partnerships signed » stops counting it after that date."""
+    partnership = get_partnership(user, partnership_id)
+    _require_manager(user, partnership.service)
+    reason = (reason or "").strip()
+    if ends_on is None:
+        raise DomainError(_("Give the date the partnership ends."), field="ends_on")
+    if not reason:
+        raise DomainError(_("Say why the partnership ends."), field="end_reason")
+    if partnership.starts_on and ends_on < partnership.starts_on:
+        raise DomainError(_("The agreement ends before it starts."), field="ends_on")
+    if partnership.signed_on and ends_on < partnership.signed_on:
+        raise DomainError(_("The agreement ends before it was signed."), field="ends_on")
+    partnership.ends_on, partnership.end_reason = ends_on, reason[:500]
+    partnership.save_versioned(version, update_fields=["ends_on", "end_reason"])
+    return partnership
+
+
+def is_ended(partnership, today=None):
+    return partnership.ends_on is not None and partnership.ends_on < (today or timezone.localdate())
+
+
+def register_pdf(user, service, today=None):
+    """The register of the service's partnerships as a PDF (WeasyPrint, the activity report's helper:
+    indicators.reports.render_pdf): every partnership, written or planned, in force or ended."""
+    service = readable_service(user, service.pk)
+    today = today or timezone.localdate()
+    rows = list(partnerships(user, service))
+    kinds = dict(PartnerKind.choices)
+    html = render_to_string("partnerships/register_pdf.html", {
+        "service": service, "rows": rows, "today": today, "kinds": kinds,
+        "ended": {p.pk for p in rows if is_ended(p, today)},
+        "written": sum(1 for p in rows if p.status == PartnershipStatus.WRITTEN and not is_ended(p, today))})
+    return reports.render_pdf(html)
 
 
 def get_document(user, partnership_id):

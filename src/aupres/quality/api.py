@@ -40,6 +40,8 @@ class ThemeOut(Schema):
 
 
 class AxisOut(Schema):
+    id: int
+    version: int
     title: str
     operator_id: int | None
     criteria: list[str]
@@ -52,6 +54,19 @@ class AxisOut(Schema):
 class ReferentialOut(Schema):
     themes: list[ThemeOut]
     axes: list[AxisOut]
+
+
+class AxisIn(Schema):
+    title: str = Field(min_length=1, max_length=300)
+    criteria: list[str] = Field(min_length=1, max_length=42, description="Codes of the criteria it gathers")
+    version: int = Field(ge=1)
+
+
+class AxisProgressOut(Schema):
+    axis: AxisOut
+    total: int
+    assessed: int
+    met: int
 
 
 class CriterionIn(Schema):
@@ -208,6 +223,18 @@ def referential(request):
 @router.put("/quality/criteria/{int:criterion_id}", response=CriterionOut)
 def edit_criterion(request, criterion_id: int, payload: CriterionIn):
     return services.edit_criterion(request.user, criterion_id, payload.title, payload.version)
+
+
+@router.put("/quality/axes/{int:axis_id}", response=AxisOut, summary="Rewrite a priority axis (administrators)")
+def edit_axis(request, axis_id: int, payload: AxisIn):
+    return services.edit_axis(request.user, axis_id, payload.title, payload.criteria, payload.version)
+
+
+@router.get("/quality/services/{int:service_id}/axes/{int:year}", response=list[AxisProgressOut],
+            summary="The operator's priority axes with the service's progress of the year")
+def axes_progress(request, service_id: int, year: int):
+    service = services.kept_service(request.user, service_id)
+    return services.axes_progress(service, services.check_year(year))
 
 
 @router.get("/quality/services/{int:service_id}/assessments/{int:year}", response=list[AssessmentOut])

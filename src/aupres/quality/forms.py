@@ -13,6 +13,13 @@ class CriterionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class AxisForm(forms.Form):
+    title = forms.CharField(label=_("Axis"), max_length=300)
+    criteria = forms.ModelMultipleChoiceField(label=_("Criteria it gathers"), queryset=Criterion.objects.all(),
+                                              widget=forms.CheckboxSelectMultiple, to_field_name="code")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class AssessForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices, widget=forms.RadioSelect)
     evidence = forms.CharField(label=_("Evidence"), required=False, max_length=4000,

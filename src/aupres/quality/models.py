@@ -47,7 +47,7 @@ class Criterion(VersionedModel):
         return f"{self.code} {self.title}"
 
 
-class Axis(models.Model):
+class Axis(VersionedModel):
     """A priority axis gathering criteria: an operator's own, or (operator empty) offered to every operator,
     such as seed 000's four."""
 

@@ -141,6 +141,43 @@ def axes(operator=None):
     return qs.prefetch_related("criteria").order_by("operator", "position")
 
 
+def get_axis(axis_id):
+    axis = Axis.objects.filter(pk=axis_id).first()
+    if axis is None:
+        raise NotFound()
+    return axis
+
+
+@transaction.atomic
+def edit_axis(user, axis_id, title, criterion_codes, version):
+    """An operator administrator rewrites a priority axis: its title and the criteria it gathers."""
+    if not is_administrator(user):
+        raise Forbidden(_("Only an operator administrator edits the referential."))
+    axis = get_axis(axis_id)
+    criteria = list(Criterion.objects.filter(code__in=set(criterion_codes)))
+    if len(criteria) != len(set(criterion_codes)):
+        raise DomainError(_("Unknown criterion."), field="criteria", code="unknown_criterion")
+    if not criteria:
+        raise DomainError(_("Choose at least one criterion."), field="criteria")
+    axis.title = _text(title, "title", _("Write the axis's title."))[:300]
+    axis.save_versioned(version, update_fields=["title"])
+    axis.criteria.set(criteria)
+    return axis
+
+
+def axes_progress(service, year):
+    """The priority axes of the service's operator (seed 000's four and its own), each with its criteria and
+    how many of them the service assessed and met this year."""
+    done = assessments(service, year)
+    out = []
+    for axis in axes(service.operator):
+        criteria = list(axis.criteria.all())
+        levels = [done[c.pk].level for c in criteria if c.pk in done]
+        out.append({"axis": axis, "criteria": criteria, "total": len(criteria), "assessed": len(levels),
+                    "met": sum(1 for level in levels if level in MET_LEVELS)})
+    return out
+
+
 def get_criterion(criterion_id):
     criterion = Criterion.objects.filter(pk=criterion_id).select_related("theme").first()
     if criterion is None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("referentiel/", views.referential, name="referential"),
     path("referentiel/<int:criterion_id>/", views.criterion_edit, name="criterion_edit"),
+    path("referentiel/axes/<int:axis_id>/", views.axis_edit, name="axis_edit"),
     path("dispositifs/<int:service_id>/<int:year>/", views.assessment, name="assessment"),
     path("dispositifs/<int:service_id>/<int:year>/criteres/<int:criterion_id>/", views.assess, name="assess"),
     path("dispositifs/<int:service_id>/<int:year>/synthese/", views.summary, name="summary"),

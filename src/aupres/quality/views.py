@@ -14,6 +14,7 @@ from aupres.quality.forms import (
     ActionEditForm,
     ActionForm,
     AssessForm,
+    AxisForm,
     CriterionForm,
     EventFollowForm,
     EventForm,
@@ -29,7 +30,8 @@ def index(request):
     user = request.user
     services.require_reader(user)
     counts = services.overdue_counts(user)
-    kept = [{"service": s, "overdue": counts.get(s.pk, 0)} for s in services.kept_services(user)]
+    kept = [{"service": s, "overdue": counts.get(s.pk, 0), "axes": services.axes_progress(s, _this_year())}
+            for s in services.kept_services(user)]
     return render(request, "quality/index.html", {
         "kept": kept, "funded": services.summary_services(user), "year": _this_year(),
         "years": list(range(_this_year(), services.FIRST_YEAR - 1, -1))})
@@ -59,12 +61,32 @@ def criterion_edit(request, criterion_id):
     return render(request, "quality/criterion_edit.html", {"criterion": criterion, "form": form})
 
 
+@require_http_methods(["GET", "POST"])
+def axis_edit(request, axis_id):
+    if not services.is_administrator(request.user):
+        raise Forbidden(_("Only an operator administrator edits the referential."))
+    axis = services.get_axis(axis_id)
+    form = AxisForm(request.POST or None, initial={
+        "title": axis.title, "version": axis.version, "criteria": [c.code for c in axis.criteria.all()]})
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.edit_axis(request.user, axis.pk, d["title"], [c.code for c in d["criteria"]], d["version"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Axis saved."))
+            return redirect("quality:referential")
+    return render(request, "quality/axis_edit.html", {"axis": axis, "form": form})
+
+
 def assessment(request, service_id, year):
     service = services.kept_service(request.user, service_id)
     year = services.check_year(year)
     return render(request, "quality/assessment.html", {
         "service": service, "year": year, "grid": services.assessment_grid(service, year),
-        "summary": services.summary(service, year)})
+        "summary": services.summary(service, year), "axes": services.axes_progress(service, year),
+        "admin": services.is_administrator(request.user)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -104,6 +104,8 @@ PARAMS = {
     "letter_template_id": lambda w: _matrix_letter_template(w).pk,
     "criterion_id": lambda w: _matrix_criterion().pk,
     "quality_action_id": lambda w: _matrix_quality_action(w).pk,
+    "axis_id": lambda w: _matrix_axis().pk,
+    "question_id": lambda w: _matrix_question(w).pk,
     "event_id": lambda w: _matrix_adverse_event(w).pk,
 }
 
@@ -247,6 +249,21 @@ def _matrix_criterion():
 
     load_referential(Theme, Criterion, Axis)
     return Criterion.objects.get(code="4.3")
+
+
+def _matrix_axis():
+    """Seed 000's first priority axis (offered to every operator)."""
+    from aupres.quality.models import Axis
+
+    _matrix_criterion()
+    return Axis.objects.filter(operator__isnull=True).order_by("position").first()
+
+
+def _matrix_question(w):
+    """A question of the funder on operator A's proposal (the thread of an application, issue #18)."""
+    from aupres.calls.models import ProposalQuestion
+
+    return ProposalQuestion.objects.get_or_create(proposal=_matrix_proposal(w), question="Quel territoire ?")[0]
 
 
 def _matrix_quality_action(w):
@@ -811,6 +828,14 @@ API_RULES |= {
     "POST /proposals/{proposal_id}/decision": Rule(method="POST", ok=FUNDER, data=lambda w: {
         "version": _matrix_proposal(w).version, "accept": False, "refusal_reason": "Hors périmètre"}),
     "GET /steering": Rule(ok=FUNDER),
+    "GET /proposals/{proposal_id}/questions": Rule(ok=HEAD + FUNDER),
+    "GET /proposals/{proposal_id}/history": Rule(ok=HEAD + FUNDER),
+    "POST /proposals/{proposal_id}/questions": Rule(
+        method="POST", invalid=FUNDER, data=lambda w: {"question": "Quelle équipe ?"},
+        note="the call's funder only; the matrix's proposal is a letter of intent, not open to questions"),
+    "PUT /proposals/{proposal_id}/questions/{question_id}/answer": Rule(
+        method="PUT", invalid=HEAD, data=lambda w: {"answer": "Le Nord"},
+        note="the applicant's heads only; the matrix's proposal is a letter, with no question waiting"),
 }
 
 # The partnerships register (issue #18, aupres.partnerships): the service's team reads it, the operator's heads
@@ -818,11 +843,20 @@ API_RULES |= {
 SCREEN_RULES |= {
     "partnerships:register": Rule(ok=PROFESSIONS, note="saving: heads of the operator only"),
     "partnerships:document": Rule(ok=PROFESSIONS),
+    "partnerships:partnership": Rule(ok=PROFESSIONS, note="changing or ending it: heads of the operator only"),
+    "partnerships:register_pdf": Rule(ok=PROFESSIONS),
 }
 API_RULES |= {
     "GET /services/{service_id}/partnerships": Rule(ok=PROFESSIONS),
     "POST /services/{service_id}/partnerships": Rule(method="POST", ok=HEAD, data=lambda w: {
         "partner": "DAC", "kind": "dac", "status": "planned"}),
+    "GET /partnerships/{partnership_id}": Rule(ok=PROFESSIONS),
+    "PUT /partnerships/{partnership_id}": Rule(method="PUT", ok=HEAD, data=lambda w: {
+        "partner": "DAC matrice", "kind": "dac", "status": "written", "signed_on": TODAY,
+        "version": _matrix_partnership(w).version}),
+    "POST /partnerships/{partnership_id}/end": Rule(method="POST", ok=HEAD, data=lambda w: {
+        "ends_on": TODAY, "end_reason": "Convention dénoncée", "version": _matrix_partnership(w).version}),
+    "GET /services/{service_id}/partnerships.pdf": Rule(ok=PROFESSIONS),
 }
 
 # The quality approach of a service (issue #18, aupres.quality, D50): the head of the service keeps it (and the
@@ -833,6 +867,7 @@ SCREEN_RULES |= {
     "quality:index": Rule(ok=HEAD + FUNDER, note="the funder: the services of its territories' summaries"),
     "quality:referential": Rule(ok=SIGNED_IN),
     "quality:criterion_edit": Rule(note="operator administrators only"),
+    "quality:axis_edit": Rule(note="operator administrators only"),
     "quality:assessment": Rule(ok=HEAD),
     "quality:assess": Rule(ok=HEAD),
     "quality:summary": Rule(ok=HEAD + FUNDER),
@@ -847,6 +882,9 @@ API_RULES |= {
     "GET /quality/referential": Rule(ok=SIGNED_IN),
     "PUT /quality/criteria/{criterion_id}": Rule(method="PUT", note="operator administrators only",
                                                  data=lambda w: {"title": "Texte", "version": 1}),
+    "PUT /quality/axes/{axis_id}": Rule(method="PUT", note="operator administrators only",
+                                        data=lambda w: {"title": "Accueil", "criteria": ["4.3"], "version": 1}),
+    "GET /quality/services/{service_id}/axes/{year}": Rule(ok=HEAD),
     "GET /quality/services/{service_id}/assessments/{year}": Rule(ok=HEAD),
     "PUT /quality/services/{service_id}/assessments/{year}/{criterion_id}": Rule(
         method="PUT", ok=HEAD, data=lambda w: {"level": "partly_met", "comment": "À formaliser"}),

@@ -2,6 +2,8 @@
 documents are PDFs; « partnerships signed » counts the written agreements in force in the period."""
 
 import datetime
+import subprocess
+import tempfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -93,3 +95,101 @@ def test_api(world, api_as):
     bad = head.post(f"/services/{world.service_a.pk}/partnerships", {
         "partner": "DAC", "kind": "dac", "status": "written"})
     assert bad.status_code == 400 and bad.json()["field"] == "signed_on"
+
+
+# Change and end a partnership; the register as PDF ----------------------------------------------------------
+
+def test_a_head_changes_and_ends_a_partnership_and_the_count_follows(world):
+    head = world.users["head_of_service"]
+    signed = TODAY - datetime.timedelta(days=400)
+    p = _add(world, signed_on=signed, starts_on=signed)
+    p = services.update(head, p.pk, {"partner": "DAC Métropole Nord", "note": "Convention 2025"}, p.version)
+    assert (p.partner, p.note, p.version) == ("DAC Métropole Nord", "Convention 2025", 2)
+    with pytest.raises(DomainError):  # a stale version
+        services.update(head, p.pk, {"note": "x"}, 1)
+    with pytest.raises(Forbidden):
+        services.update(world.users["nurse"], p.pk, {"note": "x"}, p.version)
+    with pytest.raises(NotFound):
+        services.end(world.outsider_head, p.pk, TODAY, "x", p.version)
+    with pytest.raises(DomainError) as error:
+        services.end(head, p.pk, TODAY, "  ", p.version)
+    assert error.value.field == "end_reason"
+    with pytest.raises(DomainError) as error:
+        services.end(head, p.pk, signed - datetime.timedelta(days=1), "Dénoncée", p.version)
+    assert error.value.field == "ends_on"
+    ended_on = TODAY - datetime.timedelta(days=30)
+    p = services.end(head, p.pk, ended_on, "Convention dénoncée par le DAC", p.version)
+    p.refresh_from_db()
+    assert (p.ends_on, p.end_reason) == (ended_on, "Convention dénoncée par le DAC")
+    services_qs = Service.objects.filter(pk=world.service_a.pk)
+    count = REGISTRY["partnerships_signed"].compute
+    before = Period(ended_on - datetime.timedelta(days=60), ended_on - datetime.timedelta(days=1))
+    after = Period(ended_on + datetime.timedelta(days=1), TODAY)
+    assert count(services_qs, before)["dac"] == 1 and count(services_qs, after)["dac"] == 0
+
+
+def test_change_and_end_on_screen_and_api(world, client_as, api_as):
+    head, nurse = world.users["head_of_service"], world.users["nurse"]
+    p = _add(world)
+    url = reverse("partnerships:partnership", args=[p.pk])
+    assert client_as(nurse).get(url).status_code == 200
+    assert client_as(nurse).post(url, {"what": "end", "ends_on": TODAY, "end_reason": "x",
+                                       "version": p.version}).status_code == 403
+    assert client_as(world.outsider_head).get(url).status_code == 404
+    response = client_as(head).post(url, {"what": "edit", "partner": "PMI de Lille", "kind": "pmi",
+                                          "status": "written", "signed_on": TODAY, "starts_on": TODAY, "note": "",
+                                          "version": p.version})
+    assert response.status_code == 302
+    p.refresh_from_db()
+    assert (p.partner, p.kind) == ("PMI de Lille", "pmi")
+    response = client_as(head).post(url, {"what": "end", "ends_on": TODAY, "end_reason": "Fin du projet commun",
+                                          "version": p.version})
+    assert response.status_code == 302
+    assert "Fin du projet commun" in client_as(nurse).get(
+        reverse("partnerships:register", args=[world.service_a.pk])).content.decode()
+    api = api_as(head)
+    read = api.get(f"/partnerships/{p.pk}").json()
+    assert read["end_reason"] == "Fin du projet commun"
+    changed = api.client.put(f"/api/v1/partnerships/{p.pk}", data={
+        "partner": "PMI de Lille-Sud", "kind": "pmi", "status": "written", "signed_on": str(TODAY),
+        "starts_on": str(TODAY), "ends_on": str(TODAY), "version": read["version"]},
+        content_type="application/json", headers=api.headers)
+    assert changed.status_code == 200 and changed.json()["partner"] == "PMI de Lille-Sud"
+    stale = api.post(f"/partnerships/{p.pk}/end", {"ends_on": str(TODAY), "end_reason": "x",
+                                                   "version": read["version"]})
+    assert stale.status_code == 409
+    assert api_as(nurse).post(f"/partnerships/{p.pk}/end", {"ends_on": str(TODAY), "end_reason": "x",
+                                                            "version": changed.json()["version"]}).status_code == 403
+    assert api_as(world.outsider_head).get(f"/partnerships/{p.pk}").status_code == 404
+
+
+def _pdf_words(pdf):
+    """The PDF's text in reading order (pdftotext, poppler-utils), whitespace collapsed: a cell wrapped over two
+    lines reads as one phrase."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(pdf)
+        f.flush()
+        text = subprocess.run(["pdftotext", f.name, "-"], capture_output=True, check=True,  # noqa: S603,S607
+                              text=True).stdout
+    return " ".join(text.split())
+
+
+def test_the_register_as_pdf(world, client_as, api_as):
+    _add(world)
+    ended = _add(world, partner="Mairie de Roubaix", kind="municipality", signed_on=TODAY - datetime.timedelta(days=90),
+                 starts_on=TODAY - datetime.timedelta(days=90))
+    services.end(world.users["head_of_service"], ended.pk, TODAY - datetime.timedelta(days=1), "Changement d'équipe",
+                 ended.version)
+    _add(world, partner="Hôpital de la Croix", kind="hospital", status="planned", signed_on=None)
+    response = client_as(world.users["nurse"]).get(reverse("partnerships:register_pdf", args=[world.service_a.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = _pdf_words(response.content)
+    for expected in ("DAC Métropole", "Mairie de Roubaix", "Hôpital de la Croix", "Changement d'équipe",
+                     world.service_a.name):
+        assert expected in text, expected
+    assert "Conventions écrites en vigueur 1 " in text, text  # the ended one is no longer in force
+    api = api_as(world.users["head_of_service"])
+    assert api.get(f"/services/{world.service_a.pk}/partnerships.pdf").content.startswith(b"%PDF")
+    assert api_as(world.outsider_head).get(f"/services/{world.service_a.pk}/partnerships.pdf").status_code == 404
+    assert client_as(world.users["funder"]).get(
+        reverse("partnerships:register_pdf", args=[world.service_a.pk])).status_code == 404
