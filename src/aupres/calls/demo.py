@@ -1,7 +1,7 @@
 """Demo calls for projects (issue #18): the regional health agency's envelope for Ségur measure 27 and its
 call, with three applications in different states: the association's EMSP accepted (a service created with
-its budget line), the landlord's ACT hors les murs filed, the association's SSIAD précarité at the letter of
-intent. Loading again adds only what is missing."""
+its budget line), the landlord's ACT hors les murs filed (with a question of the agency, answered), the
+association's SSIAD précarité at the letter of intent. Loading again adds only what is missing."""
 
 import datetime
 from decimal import Decimal
@@ -74,6 +74,11 @@ def load(demo):
         if stage == Stage.LETTER:
             continue
         proposal = services.file_application(head, proposal, values, [territory], proposal.version, today=today)
+        if stage == Stage.APPLICATION:  # the thread: a question of the agency, already answered
+            question = services.ask(funder, proposal, "Quelle articulation prévoyez-vous avec l'équipe mobile "
+                                                      "psychiatrie précarité du territoire ?")
+            services.answer(head, proposal, question.pk, "Une réunion de concertation mensuelle et une fiche de "
+                                                         "liaison commune ; convention en cours de rédaction.")
         if stage == Stage.ACCEPTED:
             services.accept(funder, proposal, amount, caseload, proposal.version,
                             service_name="EMSP Métropole lilloise")

@@ -129,6 +129,8 @@ class BudgetOut(Schema):
     year: int
     funder: FunderKind
     amount: Decimal
+    envelope_amount: Decimal = Field(description="Of which granted from funding envelopes: the amount never goes "
+                                                 "below it (409 envelope_funded)")
 
 
 @router.get("/budgets", response=list[BudgetOut])

@@ -15,5 +15,8 @@ def test_the_demo_has_a_call_with_three_applications_in_different_states():
     assert accepted.service.name == "EMSP Métropole lilloise"
     assert ServiceYearBudget.objects.get(service=accepted.service).amount == accepted.granted_amount
     assert Envelope.objects.get().committed == accepted.granted_amount
+    assert ServiceYearBudget.objects.get(service=accepted.service).envelope_amount == accepted.granted_amount
+    filed = Proposal.objects.get(stage=Stage.APPLICATION)
+    assert [(q.pending, bool(q.answer)) for q in filed.questions.all()] == [(False, True)]
     Demo(persons=20).load()  # again: nothing added, nothing committed twice
     assert Proposal.objects.count() == 3 and Envelope.objects.get().committed == accepted.granted_amount
