@@ -7,7 +7,8 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from aupres.quality.models import CriterionAssessment, ImprovementAction
+from aupres.quality.models import Axis, Criterion, CriterionAssessment, ImprovementAction, Theme
+from aupres.quality.referential import load_referential
 from aupres.quality.tests.helpers import YEAR, criterion
 from conftest import sign_in
 
@@ -19,6 +20,7 @@ def _no_sideways_scroll(page):
 
 
 def test_self_assessment_and_action_from_the_home(world, page, live_server):
+    load_referential(Theme, Criterion, Axis)  # a transactional test starts from empty tables
     service = world.service_a
     imperative = criterion("2.2")
     assert imperative.imperative
