@@ -57,7 +57,7 @@ def test_letter_application_decision_and_steering(world, page, browser, live_ser
     funder_page.fill("#id_target_caseload", "80")
     funder_page.fill("#id_service_name", "EMSP Nord")
     funder_page.get_by_test_id("submit-decision").click()
-    expect(funder_page.get_by_test_id("decision")).to_contain_text("140000")
+    expect(funder_page.get_by_test_id("granted-amount")).to_have_text("140 000 €")  # « 140 000 € », no-break spaces
     # The service appears, with its planned team and budget
     funder_page.get_by_test_id("funded-service").click()
     expect(funder_page.locator("h1")).to_have_text("EMSP Nord")
