@@ -19,6 +19,7 @@ from aupres.audit.api import router as audit_router
 from aupres.calls.api import router as calls_router
 from aupres.core.errors import DomainError
 from aupres.core.validators import check_typed_data
+from aupres.customfields.api import router as customfields_router
 from aupres.encounters.api import router as encounters_router
 from aupres.followups.api import router as followups_router
 from aupres.indicators.api import router as indicators_router
@@ -158,6 +159,7 @@ def _register():
     from aupres.letters.api import router as letters_router
     api.add_router("/", letters_router)
     api.add_router("/", quality_router)
+    api.add_router("/", customfields_router)
 
 
 _register()

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "aupres.partnerships",
     "aupres.letters",
     "aupres.quality",
+    "aupres.customfields",
     "health_check",
     "aupres.ops",
     "aupres.home",

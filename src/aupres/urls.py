@@ -24,6 +24,7 @@ urlpatterns = [
     path("lettres/", include("aupres.letters.urls")),
     path("qualite/", include("aupres.quality.urls")),
     path("ops/", include("aupres.ops.urls")),
+    path("", include("aupres.customfields.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

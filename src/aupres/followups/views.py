@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aupres.core.errors import DomainError, Forbidden
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
+from aupres.customfields import services as custom_services
 from aupres.followups import services
 from aupres.followups.forms import (
     AssessmentForm,
@@ -36,6 +37,8 @@ def _detail(request, f, transition_form=None, exit_form=None, evaluation_form=No
     comps = f.compartments
     context = services.followup_view(request.user, f)  # journals what the page shows
     plan, next_states = context["plan"], context["next_states"]
+    context["custom_values"] = custom_services.read_followup_values(request.user, f, journal_empty=False)
+    context["custom_editable"] = bool(custom_services.followup_fields(request.user, f))
     if f.is_open:
         context["transition_form"] = transition_form or TransitionForm(
             initial={"version": f.version}, next_states=next_states)

@@ -11,6 +11,8 @@ from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
+from aupres.customfields import services as custom_services
+from aupres.customfields.forms import add_custom_fields, custom_data
 from aupres.followups import services as followup_services
 from aupres.persons import services
 from aupres.persons.forms import (
@@ -76,6 +78,9 @@ def person_detail(request, person_id):
         "can_write": bool(writes),
         "notes": services.visible_notes(request.user, person)[:50],
         "note_form": NoteForm(compartments=writes) if writes else None,
+        # The team's own fields (D56): those of the services whose content the user reads, per compartment.
+        "custom_values": custom_services.person_values(request.user, person),
+        "show_service": len(access.readable_services(request.user, person)) > 1,
     }
     if Compartment.SOCIAL in comps:
         context["living_situations"] = person.living_situations.all()
@@ -102,9 +107,12 @@ def person_create(request):
     # The form offers what the user may fill in some service; the service checks the chosen one.
     compartments = frozenset().union(*by_service.values())
     form = PersonForm(request.POST or None, compartments=compartments, services=my_services)
+    add_custom_fields(form, custom_services.new_person_fields(request.user), prefix_service=len(my_services) > 1)
     if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.values().items() if not k.startswith("cf_")}
         try:
-            person = followup_services.create_person(request.user, form.values(), form.cleaned_data["service"].pk)
+            person = custom_services.create_person(request.user, values, form.cleaned_data["service"].pk,
+                                                   custom_data(form))
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -117,10 +125,13 @@ def person_create(request):
 def person_edit(request, person_id):
     person = _shown_person(request, person_id)
     form = PersonForm(request.POST or None, instance=person, compartments=person.compartments)
+    add_custom_fields(form, custom_services.person_fields(request.user, person),
+                      custom_services.person_values(request.user, person))
     if request.method == "POST" and form.is_valid():
-        changed = {k: v for k, v in form.values().items() if k in form.changed_data}
+        changed = {k: v for k, v in form.values().items() if k in form.changed_data and not k.startswith("cf_")}
         try:
-            services.update_person(request.user, person, changed, form.cleaned_data["version"] or 0)
+            custom_services.update_person(request.user, person, changed, form.cleaned_data["version"] or 0,
+                                          custom_data(form, changed_only=True))
         except DomainError as error:
             add_domain_error(form, error)
         else:

@@ -31,7 +31,9 @@ def service_detail(request, service_id):
     history = list(services.rule_history(service)[:50]) if can_manage else None
     return render(request, "services/service_detail.html",
                   {"service": service, "can_manage": can_manage, "team": team, "rule_history": history,
-                   "is_member": service.pk in access.service_ids(request.user)})
+                   "is_member": service.pk in access.service_ids(request.user),
+                   "can_define_fields": (request.user.is_superuser
+                                         or access.is_head_of_service(request.user, service.pk))})
 
 
 def _edit(request, form, save, success_url, title, back):

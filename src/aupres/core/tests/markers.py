@@ -47,6 +47,7 @@ MARKED = {
     "care.Prescription": ("person", dict.fromkeys(["drug", "dose", "prescriber", "notes"], HEALTH)),
     "care.Transmission": ("person", dict.fromkeys(["target", "data", "actions", "results"], HEALTH)),
     "care.CareContact": ("person", dict.fromkeys(["name", "speciality", "phone", "notes"], HEALTH)),
+    "customfields.CustomValue": ("person", {"value_text": ROW}),
     "referrals.Referral": ("person", {"health_description": HEALTH, "prescriber": HEALTH,
                                       "social_description": SOCIAL, "location": SOCIAL,
                                       "phone": ADMINISTRATIVE}),
@@ -90,6 +91,7 @@ def person_linked_models():
 def _rows_for(world, person, service, followup):
     """One row of each marked model for the person, where the dataset has none yet."""
     from aupres.care.models import CareContact, Condition, Prescription, Transmission
+    from aupres.customfields.models import CustomValue, FieldDefinition
     from aupres.encounters.models import Act, Encounter, Orientation, RightsApplication
     from aupres.followups.models import Assessment, AssessmentItem, FollowUpTransition, HealthCheck, Objective, Plan
     from aupres.persons.models import LivingSituation, MedicalProfile, Note, RightStatus
@@ -131,6 +133,15 @@ def _rows_for(world, person, service, followup):
                                     starts_on=today, prescriber="x")
     Transmission.objects.create(person=person, service=service, on=today, shift="morning", target="x")
     CareContact.objects.create(person=person, service=service, kind="general_practitioner", name="x")
+    # The team's own fields (D56): a text field of each compartment on the person and on the follow-up.
+    for target in ("person", "followup"):
+        for comp in (HEALTH, SOCIAL, ADMINISTRATIVE):
+            field, _created = FieldDefinition.objects.get_or_create(
+                service=service, target=target, label=f"Champ {target} {comp}",
+                defaults={"kind": "text", "compartment": comp})
+            CustomValue.objects.get_or_create(field=field, service=service, compartment=comp, person=person,
+                                              followup=followup if target == "followup" else None,
+                                              defaults={"value_text": "x"})
     Referral.objects.create(service=service, person=person, door=Door.TEAM, source=Source.STREET_TEAM,
                             alias="x", needs=["health"], status=Status.ACCEPTED, followup=followup,
                             territory=world.territory)

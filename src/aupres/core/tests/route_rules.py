@@ -107,7 +107,18 @@ PARAMS = {
     "axis_id": lambda w: _matrix_axis().pk,
     "question_id": lambda w: _matrix_question(w).pk,
     "event_id": lambda w: _matrix_adverse_event(w).pk,
+    "field_id": lambda w: _matrix_custom_field(w).pk,
 }
+
+
+def _matrix_custom_field(w):
+    """A choice field of service A's follow-ups, in the social compartment (the team's own fields, D56)."""
+    from aupres.customfields.models import FieldDefinition
+
+    field, _created = FieldDefinition.objects.get_or_create(
+        service=w.service_a, target="followup", label="Hébergement souhaité",
+        defaults={"kind": "choice", "options": ["CHRS", "Pension de famille"], "compartment": "social"})
+    return field
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
 
@@ -333,6 +344,12 @@ SCREEN_RULES = {
     "services:service_edit": Rule(ok=HEAD),
     "services:membership_add": Rule(ok=HEAD),
     "services:membership_edit": Rule(ok=HEAD),
+    # The team's own fields (issue #17, D56): defined by a head of that very service; values in compartments
+    "customfields:definitions": Rule(ok=HEAD),
+    "customfields:definition_add": Rule(ok=HEAD),
+    "customfields:definition_edit": Rule(ok=HEAD),
+    "customfields:followup_values": Rule(ok=PROFESSIONS),
+    "customfields:indicator": Rule(ok=PROFESSIONS, note="members of the service; disclosure-controlled"),
     # The API's own pages (walked from the resolver since issue #22): no personal data.
     "api:api-root": Rule(note="django-ninja's root answers 404"),
     "api:openapi-json": Rule(ok=ROLES, note="the API's schema is public"),
@@ -343,6 +360,18 @@ SCREEN_RULES = {
 }
 
 API_RULES = {
+    # The team's own fields (issue #17, D56)
+    "GET /services/{service_id}/custom-fields": Rule(ok=PROFESSIONS, note="a member: the compartments held"),
+    "POST /services/{service_id}/custom-fields": Rule(method="POST", ok=HEAD, data=lambda w: {
+        "target": "person", "label": "Suivi par la PMI", "kind": "yes_no", "compartment": "social"}),
+    "PATCH /custom-fields/{field_id}": Rule(method="PATCH", ok=HEAD, data=lambda w: {
+        "version": _matrix_custom_field(w).version, "order": 3}),
+    "GET /persons/{person_id}/custom-fields": Rule(ok=PROFESSIONS),
+    "PATCH /persons/{person_id}/custom-fields": Rule(method="PATCH", ok=PROFESSIONS, data=lambda w: {"values": {}}),
+    "GET /followups/{followup_id}/custom-fields": Rule(ok=PROFESSIONS),
+    "PATCH /followups/{followup_id}/custom-fields": Rule(method="PATCH", ok=PROFESSIONS,
+                                                         data=lambda w: {"values": {}}),
+    "GET /indicators/custom-fields/{field_id}": Rule(ok=PROFESSIONS),
     # Accounts: the token route answers everyone, and gives nothing without the right credentials.
     "POST /auth/token": Rule(method="POST", data=lambda w: {"username": "nurse", "password": "not-it"}),
     "POST /auth/logout-everywhere": Rule(method="POST", ok=SIGNED_IN),

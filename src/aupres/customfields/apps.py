@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CustomFieldsConfig(AppConfig):
+    name = "aupres.customfields"
+    label = "customfields"
