@@ -13,6 +13,7 @@ from pydantic import StringConstraints
 from aupres.core import access
 from aupres.customfields import services
 from aupres.customfields.models import MAX_OPTION_LENGTH, MAX_OPTIONS, FieldKind, FieldTarget
+from aupres.encounters import services as encounter_services
 from aupres.followups import services as followup_services
 from aupres.indicators.engine import Period
 
@@ -127,6 +128,21 @@ def update_followup_values(request, followup_id: int, payload: CustomValuesIn):
     followup = followup_services.get_followup(request.user, followup_id)
     services.save_followup_values(request.user, followup, payload.values)
     return [_value_out(v) for v in services.followup_values(request.user, followup)]
+
+
+@router.get("/encounters/{int:encounter_id}/custom-fields", response=list[CustomValueOut],
+            summary="The team's own fields of an encounter, in the compartments you hold in its service")
+def read_encounter_values(request, encounter_id: int):
+    encounter = encounter_services.get_encounter(request.user, encounter_id)
+    return [_value_out(v) for v in services.read_encounter_values(request.user, encounter)]
+
+
+@router.patch("/encounters/{int:encounter_id}/custom-fields", response=list[CustomValueOut],
+              summary="Fill in the team's own fields of an encounter")
+def update_encounter_values(request, encounter_id: int, payload: CustomValuesIn):
+    encounter = encounter_services.get_encounter(request.user, encounter_id)
+    services.save_encounter_values(request.user, encounter, payload.values)
+    return [_value_out(v) for v in services.encounter_values(request.user, encounter)]
 
 
 class IndicatorQuery(Schema):

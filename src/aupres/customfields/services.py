@@ -30,6 +30,7 @@ from aupres.customfields.models import (
     FieldKind,
     FieldTarget,
 )
+from aupres.encounters import services as encounter_services
 from aupres.followups import services as followup_services
 from aupres.followups.models import FollowUp
 from aupres.indicators import disclosure
@@ -286,7 +287,59 @@ def read_followup_values(user, followup, journal_empty=True):
     return found
 
 
-def _save(user, person, fields, raw_values, owner):
+def encounter_fields(user, encounter):
+    """The encounter's fields the user may fill in: its service's, in the compartments held there."""
+    held = access.compartments_by_service(user).get(encounter.service_id, frozenset())
+    return _writable(user, [encounter.service_id], FieldTarget.ENCOUNTER, held)
+
+
+def new_encounter_fields(user, services):
+    """The encounter fields offered on the new-encounter form: those of these services (the user's), in the
+    compartments held there."""
+    by_service = access.compartments_by_service(user)
+    return [d for d in FieldDefinition.objects.filter(service__in=services, target=FieldTarget.ENCOUNTER,
+                                                      active=True).select_related("service")
+            if d.compartment in by_service.get(d.service_id, frozenset())]
+
+
+def encounter_values(user, encounter):
+    """[CustomValue] of an encounter in the compartments the user holds in its service (not journaled)."""
+    held = [str(c) for c in access.compartments_by_service(user).get(encounter.service_id, frozenset())]
+    return list(CustomValue.objects.filter(encounter=encounter, compartment__in=held, field__active=True)
+                .select_related("field").order_by("field__order", "field_id"))
+
+
+def _encounter_person_ids(user, encounter):
+    return list(encounter_services.encounter_persons(user, encounter).values_list("pk", flat=True))
+
+
+def read_encounter_values(user, encounter):
+    found = encounter_values(user, encounter)
+    record(user, _encounter_person_ids(user, encounter), "read", {v.compartment for v in found} or {"identity"},
+           service_id=encounter.service_id)
+    return found
+
+
+def save_encounter_values(user, encounter, raw_values):
+    """Write an encounter's own fields (no rectification history: an encounter is not one person's record;
+    the change is journaled for the persons met)."""
+    return _save(user, None, encounter_fields(user, encounter), raw_values,
+                 {"encounter": encounter, "followup": None, "person": None},
+                 journal_persons=_encounter_person_ids(user, encounter))
+
+
+def create_encounter(user, custom=None, **values):
+    """encounter_services.create_encounter, with the chosen service's encounter fields, in one transaction."""
+    custom = {k: v for k, v in (custom or {}).items() if v not in (None, "")}
+    with transaction.atomic():
+        encounter, created = encounter_services.create_encounter(user, **values)
+        if custom and created:
+            mine = {f"cf_{d.pk}" for d in encounter_fields(user, encounter)}
+            save_encounter_values(user, encounter, {k: v for k, v in custom.items() if k in mine})
+    return encounter, created
+
+
+def _save(user, person, fields, raw_values, owner, journal_persons=None):
     """Check every value, then write them: {field_id: raw}; a field not offered to the user is refused."""
     by_id = {d.pk: d for d in fields}
     cleaned = {}
@@ -327,7 +380,10 @@ def _save(user, person, fields, raw_values, owner):
                 row.updated_by = user
                 row.save(update_fields=[column, "updated_by", "updated_at"])
             changed.append(definition)
-        if changed:
+        if changed and person is None:
+            record(user, journal_persons or [], "update", {d.compartment for d in changed},
+                   service_id=changed[0].service_id)
+        elif changed:
             comps = {d.pk: d.compartment for d in changed}
             record_rectifications(user, person, "custom_field",
                                   lambda name: comps[int(name.split(":")[1])],

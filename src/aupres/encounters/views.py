@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error
+from aupres.customfields import services as custom_services
+from aupres.customfields.forms import add_custom_fields, custom_data
 from aupres.encounters import services
 from aupres.encounters.forms import (
     CollectiveActionForm,
@@ -101,6 +103,8 @@ def encounter_create(request):
     default_service = services.default_service_for(user, persons) if post is None else None
     form = EncounterForm(post, services=my_services,
                          initial={"service": default_service} if default_service else None)
+    add_custom_fields(form, custom_services.new_encounter_fields(user, my_services),
+                      prefix_service=len(my_services) > 1)
     orientation_form = OrientationInlineForm(post, prefix="orientation")
     rows = []
     if post is not None:
@@ -112,8 +116,8 @@ def encounter_create(request):
             data = form.cleaned_data
             orientation = orientation_form.values()
             try:
-                encounter, _created = services.create_encounter(
-                    user, service_id=data["service"], occurred_at=data["occurred_at"],
+                encounter, _created = custom_services.create_encounter(
+                    user, custom=custom_data(form), service_id=data["service"], occurred_at=data["occurred_at"],
                     place_kind=data["place_kind"], mode=data["mode"], persons=[p.pk for p in persons],
                     acts=_acts_from_post(post, persons),
                     orientations=[{**orientation, "person": persons[0].pk if len(persons) == 1 else None}]
@@ -211,8 +215,8 @@ def street_round(request):
             acts = [{"kind": k, "person": pid} for pid, k in known_acts.items() if k]
             acts += [{"kind": r["act"], "new_person": i} for i, r in enumerate(new_rows) if r["act"]]
             try:
-                encounter, _created = services.create_encounter(
-                    user, service_id=data["service"], occurred_at=data["occurred_at"],
+                encounter, _created = custom_services.create_encounter(
+                    user, custom=custom_data(form), service_id=data["service"], occurred_at=data["occurred_at"],
                     place_kind=data["place_kind"], mode=Mode.STREET_ROUND, persons=[p.pk for p in known],
                     anonymous_contacts=data["anonymous_contacts"],
                     new_persons=[{k: v for k, v in r.items() if k != "act" and v not in ("", None)} for r in new_rows],

@@ -372,6 +372,9 @@ API_RULES = {
     "PATCH /followups/{followup_id}/custom-fields": Rule(method="PATCH", ok=PROFESSIONS,
                                                          data=lambda w: {"values": {}}),
     "GET /indicators/custom-fields/{field_id}": Rule(ok=PROFESSIONS),
+    "GET /encounters/{encounter_id}/custom-fields": Rule(ok=SOCIAL_TEAM),
+    "PATCH /encounters/{encounter_id}/custom-fields": Rule(method="PATCH", ok=SOCIAL_TEAM,
+                                                           data=lambda w: {"values": {}}),
     # Accounts: the token route answers everyone, and gives nothing without the right credentials.
     "POST /auth/token": Rule(method="POST", data=lambda w: {"username": "nurse", "password": "not-it"}),
     "POST /auth/logout-everywhere": Rule(method="POST", ok=SIGNED_IN),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from aupres.core.errors import DomainError
 from aupres.customfields import services
 from aupres.customfields.models import CustomValue, FieldDefinition
+from aupres.encounters import services as encounter_services
 from aupres.followups.models import FollowUp
 from aupres.persons.models import Person
 from aupres.services.models import Profession
@@ -213,3 +214,30 @@ def test_an_indicator_by_a_custom_choice_field_hides_small_cells(world, api_as, 
     assert {row["key"]: row["value"] for row in doctor["rows"]}["Oui"] == 6
     # Not for the doctor of another service.
     assert api_as(world.outsider).get(f"/indicators/custom-fields/{field.pk}").status_code == 404
+
+
+def test_encounter_fields_are_filled_on_the_form_and_read_by_compartment(world, api_as, client_as):
+    """An encounter field of each compartment: recorded with the encounter on screen, read cut to the
+    compartments held in the encounter's service, written only with the compartment."""
+    social_field = define(world, target="encounter", label="Chien présent", kind="yes_no")
+    health_field = define(world, target="encounter", label="Signes de sevrage", kind="choice",
+                          options=["Oui", "Non"], compartment="health")
+    nurse = client_as(world.users["nurse"])
+    page = nurse.get(f"/activite/rencontre/nouvelle/?personne={world.person.pk}")
+    assert page.status_code == 200 and "Signes de sevrage" in page.content.decode()
+    social_page = client_as(world.users["social_worker"]).get(
+        f"/activite/rencontre/nouvelle/?personne={world.person.pk}").content.decode()
+    assert "Chien présent" in social_page and "Signes de sevrage" not in social_page
+    encounter, _created = services.create_encounter(
+        world.users["nurse"], custom={f"cf_{social_field.pk}": "true", f"cf_{health_field.pk}": "Oui"},
+        service_id=world.service_a.pk, occurred_at=timezone.now(), place_kind="street", mode="visit",
+        persons=[world.person.pk])
+    assert encounter_services.get_encounter(world.users["nurse"], encounter.pk)
+    values = api_as(world.users["nurse"]).get(f"/encounters/{encounter.pk}/custom-fields").json()
+    assert {v["label"]: v["value"] for v in values} == {"Chien présent": True, "Signes de sevrage": "Oui"}
+    social = api_as(world.users["social_worker"])
+    assert [v["label"] for v in social.get(f"/encounters/{encounter.pk}/custom-fields").json()] == ["Chien présent"]
+    r = social.patch(f"/encounters/{encounter.pk}/custom-fields", {"values": {str(health_field.pk): "Non"}})
+    assert r.status_code == 403
+    r = social.patch(f"/encounters/{encounter.pk}/custom-fields", {"values": {str(social_field.pk): "non"}})
+    assert r.status_code == 200 and r.json()[0]["value"] is False
