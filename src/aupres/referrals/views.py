@@ -105,27 +105,26 @@ def _candidates_from(request, values):
 
 @require_http_methods(["GET", "POST"])
 def intake(request):
+    """The team's own intake. Chosen documents are kept when the form comes back with errors, as on the
+    partner's form (_create_keeping_documents, issue #13)."""
     _kind(request, AccountKind.STAFF)
     my_services = Service.objects.filter(pk__in=access.service_ids(request.user)).order_by("name")
     if not my_services:
         raise Http404
     form = ReferralForm(request.POST or None, request.FILES or None, services=my_services)
+    form.announce_document_limits(services.MAX_ATTACHMENT_BYTES, settings.REFERRAL_MAX_MB,
+                                  settings.REFERRAL_MAX_ATTACHMENTS)
     candidates = []
     if request.method == "POST":
         candidates = _candidates_from(request, request.POST)
-        if form.is_valid():
-            person = request.POST.get("person", "")
-            try:
-                referral = services.create_referral(
-                    request.user, form.values(), service_id=form.cleaned_data["service"].pk,
-                    person_id=int(person) if person.isdigit() else None, documents=form.documents())
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Referral recorded (%(receipt)s).") % {"receipt": referral.receipt})
-                return redirect("referrals:detail", referral_id=referral.pk)
-    return render(request, "referrals/intake.html", {"form": form, "candidates": candidates,
-                                                     "chosen": request.POST.get("person", "")})
+    person = request.POST.get("person", "")
+    referral = _create_keeping_documents(request, form, lambda documents: services.create_referral(
+        request.user, form.values(), service_id=form.cleaned_data["service"].pk,
+        person_id=int(person) if person.isdigit() else None, documents=documents))
+    if referral is not None:
+        messages.success(request, _("Referral recorded (%(receipt)s).") % {"receipt": referral.receipt})
+        return redirect("referrals:detail", referral_id=referral.pk)
+    return render(request, "referrals/intake.html", {"form": form, "candidates": candidates, "chosen": person})
 
 
 @require_POST
@@ -417,30 +416,41 @@ def _send(request, user, template):
                         initial=services.partner_defaults(user))
     form.announce_document_limits(services.MAX_ATTACHMENT_BYTES, settings.REFERRAL_MAX_MB,
                                   settings.REFERRAL_MAX_ATTACHMENTS)
-    if request.method == "POST":
-        ok = _checked(form)
-        kept = _keep_documents(request, form)
-        if ok and not form.errors:
-            service, territory = form.cleaned_data.get("service"), form.cleaned_data.get("territory")
-            documents = [(DOCUMENT_FIELDS[name], services.open_kept(info)) for name, info in kept.items()]
-            try:
-                referral = services.create_referral(user, form.values(), service_id=service.pk if service else None,
-                                                    territory_id=territory.pk if territory else None,
-                                                    documents=documents)
-            except DomainError as error:
-                add_domain_error(form, error)
-            finally:
-                for _doc_kind, upload in documents:
-                    upload.close()
-            if not form.errors:
-                _forget_documents(request, form.upload_token)
-                messages.success(request, _("Referral sent (%(receipt)s).") % {"receipt": referral.receipt})
-                if request.htmx:
-                    return HttpResponseClientRedirect(reverse("referrals:partner_list"))
-                return redirect("referrals:partner_list")
-    else:
-        _keep_documents(request, form)
+    referral = _create_keeping_documents(request, form, lambda documents: services.create_referral(
+        user, form.values(), service_id=form.cleaned_data["service"].pk if form.cleaned_data.get("service") else None,
+        territory_id=form.cleaned_data["territory"].pk if form.cleaned_data.get("territory") else None,
+        documents=documents))
+    if referral is not None:
+        messages.success(request, _("Referral sent (%(receipt)s).") % {"receipt": referral.receipt})
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("referrals:partner_list"))
+        return redirect("referrals:partner_list")
     return render(request, template, {"form": form})
+
+
+def _create_keeping_documents(request, form, create):
+    """One round of a referral form with documents (the team's intake, the partner's form): every error at
+    once (_checked), the documents chosen kept for the next round (_keep_documents); when all is right,
+    create(documents) makes the referral from the kept copies, which then go. Returns the referral or None
+    (the form, with its errors and kept files, is to be shown again)."""
+    if request.method != "POST":
+        _keep_documents(request, form)
+        return None
+    ok = _checked(form)
+    kept = _keep_documents(request, form)
+    if not ok or form.errors:
+        return None
+    documents = [(DOCUMENT_FIELDS[name], services.open_kept(info)) for name, info in kept.items()]
+    try:
+        referral = create(documents)
+    except DomainError as error:
+        add_domain_error(form, error)
+        return None
+    finally:
+        for _doc_kind, upload in documents:
+            upload.close()
+    _forget_documents(request, form.upload_token)
+    return referral
 
 
 SESSION_UPLOADS = "referral_uploads"

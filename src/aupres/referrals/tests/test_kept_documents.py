@@ -99,3 +99,64 @@ def test_through_htmx_a_sent_referral_redirects_the_page(world, client_as):
                     HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and r["HX-Redirect"] == "/orientations/envoyees/"
     assert Referral.objects.get().attachments.count() == 1
+
+
+# The team's own intake (/orientations/nouvelle/) keeps chosen files the same way (issue #13).
+INTAKE = "/orientations/nouvelle/"
+
+
+def _intake_values(world, **changes):
+    values = {"service": world.service_a.pk, "source": "street_team", "alias": "Le Marin", "sex": "male",
+              "needs": ["health"], "urgency": "programmed", "consent": "agrees", "minor_children": 0,
+              "household_size": 1}
+    values.update(changes)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def test_the_team_intake_keeps_a_chosen_file_through_an_error(world, client_as):
+    client = client_as(world.users["nurse"])
+    token = _token(client.get(INTAKE).content.decode())
+    first = client.post(INTAKE, {**_intake_values(world, urgency=None), "upload_token": token,
+                                 "doc_social_file": _pdf("rapport.pdf")})
+    assert first.status_code == 200 and "urgency" in first.context["form"].errors
+    html = first.content.decode()
+    assert 'data-testid="error-summary"' in html
+    kept = html.split('data-testid="kept-files"')[1].split("</div>")[0]
+    assert "rapport.pdf" in kept and 'name="remove_doc_social_file"' in kept
+    assert _token(html) == token and not Referral.objects.exists()
+    second = client.post(INTAKE, {**_intake_values(world), "upload_token": token})
+    assert second.status_code == 302, second.context and second.context["form"].errors
+    referral = Referral.objects.get()
+    assert second["Location"] == f"/orientations/{referral.pk}/"
+    attachment = referral.attachments.get()
+    assert (attachment.kind, attachment.original_name) == ("social_file", "rapport.pdf")
+    assert attachment.file.read().startswith(b"%PDF")
+    _dirs, left = default_storage.listdir(f"{PENDING_DIR}/{token}")
+    assert left == []
+
+
+def test_the_team_intake_kept_file_can_be_removed(world, client_as):
+    client = client_as(world.users["nurse"])
+    token = _token(client.get(INTAKE).content.decode())
+    client.post(INTAKE, {**_intake_values(world, needs=None), "upload_token": token, "doc_other": _pdf("x.pdf")})
+    removed = client.post(INTAKE, {**_intake_values(world, needs=None), "upload_token": token,
+                                   "remove_doc_other": "1"})
+    assert 'data-testid="kept-files"' not in removed.content.decode()
+    assert client.post(INTAKE, {**_intake_values(world), "upload_token": token}).status_code == 302
+    assert not Referral.objects.get().attachments.exists()
+
+
+def test_another_account_cannot_name_a_file_kept_on_the_team_intake(world, client_as):
+    nurse = client_as(world.users["nurse"])
+    token = _token(nurse.get(INTAKE).content.decode())
+    nurse.post(INTAKE, {**_intake_values(world, urgency=None), "upload_token": token,
+                        "doc_medical_file": _pdf("secret.pdf")})
+    colleague = client_as(world.users["social_worker"])
+    shown = colleague.post(INTAKE, {**_intake_values(world, urgency=None), "upload_token": token})
+    assert shown.status_code == 200 and "secret.pdf" not in shown.content.decode()
+    sent = colleague.post(INTAKE, {**_intake_values(world, alias="Autre"), "upload_token": token})
+    assert sent.status_code == 302
+    assert not Referral.objects.get(alias="Autre").attachments.exists()
+    # The kept copy stays the nurse's: her corrected form still sends it.
+    assert nurse.post(INTAKE, {**_intake_values(world), "upload_token": token}).status_code == 302
+    assert Referral.objects.get(alias="Le Marin").attachments.get().original_name == "secret.pdf"
