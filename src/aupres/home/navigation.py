@@ -13,6 +13,10 @@ only entries that open a page it may read (the route matrix, core/tests/route_ru
 - property department (a staff account without a team, with access to an operator's park): the park.
 
 The entry of the page shown is marked `current` (aria-current="page" in base.html).
+
+The head of service's menu would take two lines at 1366 px: the entries of less frequent work (households,
+places, services, calls for projects, journal, duplicates, emergency accesses, import) are `more`, shown under
+« Plus », a <details> disclosure (keyboard and no JavaScript needed) after the other entries.
 """
 
 from dataclasses import dataclass
@@ -33,6 +37,7 @@ class Item:
     badge: int = 0
     url: str = ""
     current: bool = False
+    more: bool = False  # under « Plus »
 
 
 def _staff_items(user):
@@ -68,7 +73,15 @@ def _staff_items(user):
             Item("sharing:notifications", _("Emergency accesses"), "nav-emergency"),
             Item("imports:index", _("Import a spreadsheet"), "nav-import"),
         ]
+        for item in items:
+            item.more = item.name in HEAD_MORE
+        items.sort(key=lambda item: item.more)  # stable: the entries under « Plus » come last, in order
     return items
+
+
+# The head of service's entries under « Plus »: the one-line menu at 1366 px (issue #13).
+HEAD_MORE = {"persons:households", "places:index", "services:home", "calls:index", "audit:journal",
+             "referrals:duplicate_queue", "sharing:notifications", "imports:index"}
 
 
 def _park_user(user):

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from aupres.calls.models import Envelope, Proposal, Stage
 from aupres.indicators.models import ServiceYearBudget
-from conftest import sign_in
+from conftest import click_menu, sign_in
 
 from .helpers import call_of, funder_of
 
@@ -20,7 +20,7 @@ def test_letter_application_decision_and_steering(world, page, browser, live_ser
 
     # The operator's head of service: home → « Appels à projets » → the call → a letter of intent
     sign_in(page, "head_of_service")
-    page.click("#nav-calls")
+    click_menu(page, "nav-calls")
     page.get_by_role("link", name=call.title).click()
     page.get_by_test_id("file-letter").click()
     page.fill("#id_organisation_status", "Association loi 1901")

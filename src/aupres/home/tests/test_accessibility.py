@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aupres.referrals.models import Door, Referral, Source, Status, Urgency
-from conftest import sign_in
+from conftest import click_menu, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,7 @@ def audit_every_screen(page, axe_source, extra_links=()):
 
     check()
     for testid in page.locator("header nav a").evaluate_all("els => els.map(e => e.id)"):
-        page.click(f"#{testid}")
+        click_menu(page, testid)
         check()
     for go in extra_links:
         go(page)
@@ -102,7 +102,7 @@ def test_head_of_service_screens(world, sized, axe_source, records):
     audit_every_screen(sized, axe_source, [
         lambda p: (p.click("#nav-home"), p.click(f"[data-testid=home-inbox-{world.service_a.pk}]")),
         lambda p: p.click(f"[data-testid=referral-{referral.pk}]"),
-        lambda p: (p.click("#nav-services"), p.get_by_role("link", name=world.service_a.name).first.click()),
+        lambda p: (click_menu(p, "nav-services"), p.get_by_role("link", name=world.service_a.name).first.click()),
         # The page that confirms an irreversible decision without JavaScript (issue #13).
         lambda p: (p.click("#nav-home"), p.click(f"[data-testid=home-inbox-{world.service_a.pk}]"),
                    p.click(f"[data-testid=referral-{referral.pk}]"),

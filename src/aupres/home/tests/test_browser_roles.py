@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from aupres.referrals.models import Door, Referral, Source, Status, Urgency
-from conftest import sign_in
+from conftest import click_menu, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def click_every_menu_entry(page):
     ids = page.locator("header nav a").evaluate_all("els => els.map(e => e.id)")
     assert ids
     for testid in ids:
-        page.click(f"#{testid}")
+        click_menu(page, testid)
         page.wait_for_load_state()
         expect(page.locator(f"#{testid}")).to_have_attribute("aria-current", "page")
         expect(page.locator("h1").first).to_be_visible()

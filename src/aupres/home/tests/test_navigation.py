@@ -24,8 +24,9 @@ HOMES = {
                               "nav-care", "nav-households", "nav-places", "nav-indicators", "nav-services"]),
     "social_worker": ("/personnes/", ["nav-caseload", "nav-field", "nav-search", "nav-referrals", "nav-activity",
                                       "nav-households", "nav-places", "nav-indicators", "nav-services"]),
+    # the head's less frequent entries come last, under « Plus » (issue #13: one line at 1366 px)
     "head_of_service": ("/", ["nav-home", "nav-caseload", "nav-field", "nav-search", "nav-referrals",
-                              "nav-activity", "nav-households", "nav-places", "nav-indicators", "nav-services",
+                              "nav-activity", "nav-indicators", "nav-households", "nav-places", "nav-services",
                               "nav-calls", "nav-journal", "nav-duplicates", "nav-emergency", "nav-import"]),
 }
 

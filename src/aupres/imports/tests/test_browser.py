@@ -4,7 +4,7 @@ caseload."""
 
 import pytest
 
-from conftest import sign_in
+from conftest import click_menu, sign_in
 
 from .helpers import xlsx_bytes
 
@@ -17,7 +17,7 @@ def test_a_head_of_service_imports_a_spreadsheet(world, page):
     content = xlsx_bytes(["Surnom d'usage", "Né(e) en", "Genre"],
                          [["Le Marin", 1971, "H"], ["Zazie", 1990, "Femme"]])
     sign_in(page, "head_of_service")
-    page.click("#nav-import")
+    click_menu(page, "nav-import")
     page.select_option("#id_service", str(world.service_a.pk))
     page.set_input_files("#id_file", files=[{"name": "file-active.xlsx", "mimeType": XLSX, "buffer": content}])
     page.get_by_role("button", name="Lire le fichier").click()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from aupres.places.models import Stay
 from aupres.referrals.models import Door, Referral, Source, Status
-from conftest import sign_in
+from conftest import click_menu, sign_in
 
 from .helpers import Residence
 
@@ -28,7 +28,7 @@ def test_head_admits_from_the_inbox_extends_transfers_and_ends(world, page):
     expect(page.get_by_test_id("status")).not_to_have_text(referral.get_status_display())
 
     # The board, reached by clicking from the menu.
-    page.click("#nav-places")
+    click_menu(page, "nav-places")
     page.get_by_test_id(f"board-{res.service.pk}").click()
     stay = Stay.objects.get(referral=referral)
     expect(page.get_by_test_id(f"place-{res.bed2.pk}")).to_contain_text("Le Marcheur")
