@@ -35,14 +35,12 @@ def test_every_role_menu_is_one_line_at_1366_and_fits_at_360(users, page, role):
     sign_in(page, role)
     page.wait_for_load_state()
     wide = page.evaluate(MEASURE)
-    print(role, "1366", wide)
     assert wide["rows"] == 1, (role, wide)
     assert wide["header"] < 2 * wide["link"], (role, wide)  # brand, menu and sign-out on one row
     page.set_viewport_size({"width": 360, "height": 740})
     page.reload()
     page.wait_for_load_state()
     narrow = page.evaluate(MEASURE)
-    print(role, "360", narrow)
     assert narrow["width"] <= 360, (role, narrow)
 
 
