@@ -43,10 +43,6 @@ def _kind(request, *kinds):
         raise Http404
 
 
-def fn(*args):
-    return fn(*args)
-
-
 def home(request):
     kind = request.user.kind
     if kind == AccountKind.PARTNER:
