@@ -214,7 +214,10 @@ def click_menu(page, testid):
     entry.wait_for(state="attached")
     if entry.evaluate("e => !!e.closest('details:not([open])')"):
         page.get_by_test_id("nav-more").click()
-    entry.click()
+    # The click only starts the navigation: wait for the entry's page to load, or the next step may act
+    # on the page being left (a link of the same name there, a script not attached yet).
+    with page.expect_navigation():
+        entry.click()
 
 
 def sign_in(page, username, password=PASSWORD):

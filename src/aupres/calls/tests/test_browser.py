@@ -50,7 +50,7 @@ def test_letter_application_decision_and_steering(world, page, browser, live_ser
     funder_page = context.new_page()
     funder_page.set_default_timeout(10_000)
     sign_in(funder_page, "funder")
-    funder_page.click("#nav-calls")
+    click_menu(funder_page, "nav-calls")
     funder_page.get_by_role("link", name="Opérateur A").first.click()
     funder_page.locator("#id_decision_0").check()
     funder_page.fill("#id_granted_amount", "140000")
@@ -66,7 +66,7 @@ def test_letter_application_decision_and_steering(world, page, browser, live_ser
     assert ServiceYearBudget.objects.get(service__name="EMSP Nord").amount == 140000
     assert Envelope.objects.get().committed == 140000
     # The funder's page compares target and actual
-    funder_page.click("#nav-steering")
+    click_menu(funder_page, "nav-steering")
     row = funder_page.get_by_test_id("steering").locator("tr", has_text="EMSP Nord")
     expect(row).to_contain_text("80")
     expect(row.get_by_test_id("actual")).to_have_text("0 (0 %)")
