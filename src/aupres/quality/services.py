@@ -19,7 +19,7 @@ import datetime
 import re
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,7 +138,8 @@ def axes(operator=None):
     """The axes offered to every operator (seed 000's four) and the operator's own."""
     qs = Axis.objects.filter(Q(operator__isnull=True) | Q(operator=operator)) if operator else \
         Axis.objects.filter(operator__isnull=True)
-    return qs.prefetch_related("criteria").order_by("operator", "position")
+    # The shared axes first on every database (PostgreSQL sorts NULL last, SQLite first).
+    return qs.prefetch_related("criteria").order_by(F("operator").asc(nulls_first=True), "position", "pk")
 
 
 def get_axis(axis_id):
