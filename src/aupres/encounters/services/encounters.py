@@ -456,8 +456,6 @@ def search_persons_to_meet(user, text, limit=20):
     return found
 
 
-
-
 def new_client_uuid():
     return uuid_module.uuid4()
 
@@ -472,12 +470,9 @@ def encounter_written(encounter):
     return persons, comps
 
 
-
-
 def recent_encounters(user, limit=10):
     """The last encounters of my services, each with `.met`: the persons met whom I still see (to link to
     their record, issue #13), journaled as listed (identity)."""
-
     recent = list(visible_encounters(user).select_related("service").order_by("-occurred_at", "-pk")[:limit])
     links = (EncounterPerson.objects.filter(encounter__in=recent, person__in=access.visible_persons(user))
              .select_related("person").order_by("person__last_name", "person__first_name", "person_id"))

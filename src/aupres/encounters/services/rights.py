@@ -195,12 +195,9 @@ def renewal_alerts(user, on=None):
             .select_related("person", "service").order_by("renewal_on", "pk"))
 
 
-
-
 def filter_rights_applications(qs, status="", kind="", service_id=None, start=None, end=None, text=""):
     """The rights list's filters (issue #13): status (by default all but abandoned), kind, service, period
     of the current status, and words of the person's name or alias (searched like the person search)."""
-
     qs = qs.filter(status=status) if status else qs.exclude(status=RightsStatus.ABANDONED)
     if kind:
         qs = qs.filter(kind=kind)
