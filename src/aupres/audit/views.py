@@ -3,10 +3,12 @@
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
 
 from aupres.audit import export as gdpr_export
 from aupres.audit import services
 from aupres.audit.models import Action, Channel, compartment_choices
+from aupres.persons import services as person_services
 from aupres.services.models import Profession, Service
 
 
@@ -14,7 +16,10 @@ def _int(value):
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
+@require_http_methods(["GET", "POST"])
 def journal(request):
+    # POST: a search by name (names stay out of URLs); the results link to the journal of one person.
+    named = _persons_named(request.user, request.POST.get("nom")) if request.method == "POST" else None
     filters = {
         "person_id": _int(request.GET.get("personne")),
         "user_id": _int(request.GET.get("compte")),
@@ -31,8 +36,18 @@ def journal(request):
     team_changes = _team_changes(request.user)
     return render(request, "audit/journal.html", {
         "page": page, "filters": filters, "actions": Action.choices, "team_changes": team_changes,
-        "compartments": list(compartment_choices().items()),
+        "compartments": list(compartment_choices().items()), "named": named,
+        "name_searched": request.POST.get("nom", "")[:100] if named is not None else "",
     })
+
+
+def _persons_named(user, text, limit=20):
+    """The persons whose name or alias contains these words, among those the head of service sees, to
+    filter the journal by one of them. The name comes in a POST body and the journal is then filtered by
+    the person's number: a name never goes into a URL. The search is journaled as a list, as every search."""
+    services.journal(user)  # the journal's own refusal, for anyone but a head of service
+    text = (text or "").strip()[:100]
+    return person_services.search_persons(user, text, limit=limit) if text else []
 
 
 def _team_changes(user, limit=50):

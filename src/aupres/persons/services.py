@@ -272,19 +272,31 @@ def visible_notes(user, person):
 
 # Households ---------------------------------------------------------------------------------
 
-def visible_households(user):
+def visible_households(user, service_id=None):
+    """The households with a current member whose social compartment I hold; with `service_id` (one of my
+    services), those with a current member that this service follows or followed."""
     persons = access.visible_persons(user, compartment=Compartment.SOCIAL)
+    if service_id is not None:
+        if service_id not in access.service_ids(user):
+            return Household.objects.none()
+        persons = persons.filter(followups__service_id=service_id)
     return Household.objects.filter(members__person__in=persons, members__until__isnull=True).distinct()
 
 
-def households(user, offset=0, limit=None):
-    """The households I see (members prefetched), their members I follow journaled as listed."""
-    qs = visible_households(user).order_by("label", "pk").prefetch_related("members__person")
-    found = list(qs[offset: offset + limit] if limit is not None else qs)
+def listed_households(user, rows):
+    """These households (a slice of visible_households) with their members, the members I follow journaled
+    as listed."""
+    found = list(rows.prefetch_related("members__person"))
     shown = {m.person_id for h in found for m in h.members.all()}
     record(user, access.visible_persons(user).filter(pk__in=shown).values_list("pk", flat=True), "list",
            {Compartment.SOCIAL})
     return found
+
+
+def households(user, offset=0, limit=None, service_id=None):
+    """The households I see (members prefetched), their members I follow journaled as listed."""
+    qs = visible_households(user, service_id).order_by("label", "pk")
+    return listed_households(user, qs[offset: offset + limit] if limit is not None else qs)
 
 
 def household_view(user, household):

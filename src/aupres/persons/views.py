@@ -216,7 +216,17 @@ def note_add(request, person_id):
 # Households ---------------------------------------------------------------------------------
 
 def household_list(request):
-    return render(request, "persons/households.html", {"households": services.households(request.user)})
+    """The households, 50 a page, narrowed to one of my services if asked (issue #13: every list paginated
+    and filtered); the filter stays in the page links."""
+    value = request.GET.get("dispositif", "")
+    service_id = int(value) if value.isdigit() and len(value) < 12 else None
+    qs = services.visible_households(request.user, service_id).order_by("label", "pk")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "persons/households.html", {
+        "households": services.listed_households(request.user, page.object_list), "page": page,
+        "my_services": Service.objects.filter(pk__in=access.service_ids(request.user)).order_by("name"),
+        "service_id": service_id,
+    })
 
 
 @require_http_methods(["GET", "POST"])

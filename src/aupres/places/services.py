@@ -631,20 +631,35 @@ def regional_services(user):
 
 
 REGIONAL_SQL = """
-SELECT p.service_id, p.kind, count(*), sum(CASE WHEN o.place_id IS NOT NULL THEN 0
-         WHEN p.kind = ANY(%s) AND coalesce(u.n, 0) > 0 THEN 0
-         WHEN p.kind = ANY(%s) THEN 1
-         ELSE greatest(0, p.persons - coalesce(u.n, 0)) END)
-FROM places_place p
-LEFT JOIN (SELECT place_id, sum(occupants) AS n FROM (
-             SELECT place_id, occupants FROM places_stay WHERE end_date IS NULL AND start_date <= %s
-             UNION ALL
-             SELECT place_id, occupants FROM places_stay WHERE end_date > %s AND start_date <= %s) t
-           GROUP BY place_id) u ON u.place_id = p.id
-LEFT JOIN (SELECT DISTINCT place_id FROM places_outofservice WHERE start_date <= %s
-           AND (end_date IS NULL OR end_date > %s)) o ON o.place_id = p.id
-WHERE p.is_active AND p.service_id = ANY(%s)
-GROUP BY p.service_id, p.kind
+WITH scope AS (
+  SELECT st.service_id, st.territory_id FROM services_service_territories st
+  JOIN services_service s ON s.id = st.service_id
+  WHERE s.is_active AND st.territory_id = ANY(%(scope)s)),
+used AS (
+  SELECT place_id, sum(occupants) AS n FROM (
+    SELECT place_id, occupants FROM places_stay WHERE end_date IS NULL AND start_date <= %(on)s
+    UNION ALL
+    SELECT place_id, occupants FROM places_stay WHERE end_date > %(on)s AND start_date <= %(on)s) t
+  GROUP BY place_id),
+closed AS (
+  SELECT DISTINCT place_id FROM places_outofservice WHERE start_date <= %(on)s
+  AND (end_date IS NULL OR end_date > %(on)s)),
+by_kind AS (
+  SELECT p.service_id, p.kind, count(*) AS places, sum(CASE WHEN o.place_id IS NOT NULL THEN 0
+           WHEN p.kind = ANY(%(exclusive)s) AND coalesce(u.n, 0) > 0 THEN 0
+           WHEN p.kind = ANY(%(exclusive)s) THEN 1
+           ELSE greatest(0, p.persons - coalesce(u.n, 0)) END)::int AS free
+  FROM places_place p
+  LEFT JOIN used u ON u.place_id = p.id
+  LEFT JOIN closed o ON o.place_id = p.id
+  WHERE p.is_active AND p.service_id IN (SELECT service_id FROM scope)
+  GROUP BY p.service_id, p.kind)
+SELECT 's', k.service_id, s.name, k.kind, k.places, k.free
+FROM by_kind k JOIN services_service s ON s.id = k.service_id
+UNION ALL
+SELECT 't', sc.territory_id, NULL, k.kind, sum(k.places)::int, sum(k.free)::int
+FROM by_kind k JOIN scope sc ON sc.service_id = k.service_id
+GROUP BY sc.territory_id, k.kind
 """
 
 
@@ -673,9 +688,9 @@ def regional_free_places(user, on=None, service_rows=None):
     """Free places tonight by kind and territory, and by service, for the regulator's territory.
 
     No person and no place is named: counts per (territory, kind) and per service only, so that a
-    confidential service is shown as the service, never its places or address. One grouped query over the
-    places (tonight's occupants and out-of-service as correlated subqueries on indexed columns), then
-    the services' names and territories (about a thousand rows). `service_rows`: keep the services with the
+    confidential service is shown as the service, never its places or address. On PostgreSQL one statement
+    (REGIONAL_SQL) gives the counts per service and kind and per territory and kind; on SQLite the ORM
+    groups per service and kind and Python sums by territory. `service_rows`: keep the services with the
     most free places only (the page shows a hundred; the API all)."""
     from aupres.services.models import Territory
 
@@ -683,29 +698,35 @@ def regional_free_places(user, on=None, service_rows=None):
     if not getattr(user, "is_authenticated", False) or user.kind != AccountKind.REGULATOR or not user.territory_id:
         return {"by_territory": [], "by_service": [], "kinds": [], "total": 0, "day": on}
     scope = set(user.territory.self_and_descendant_ids())
-    links = list(Service.territories.through.objects.filter(territory_id__in=scope, service__is_active=True)
-                 .values_list("service_id", "territory_id"))
-    territories = {}
-    for sid, tid in links:
-        territories.setdefault(sid, []).append(tid)
     if connection.vendor == "postgresql":
-        # The same grouping with tonight's stays aggregated once and joined (a hash join), instead of a
-        # correlated subquery per place: ×5 faster over 20 000 places (bench/places.py).
+        # One statement: tonight's stays aggregated once and hash-joined (not a correlated subquery per
+        # place), the services' names joined, and the sums by territory grouped in SQL, so that Python only
+        # reshapes about a thousand rows (bench/places.py: ×5 faster than the correlated form).
         with connection.cursor() as cursor:
-            kinds = sorted(str(k) for k in EXCLUSIVE_KINDS)
-            cursor.execute(REGIONAL_SQL, [kinds, kinds, on, on, on, on, on, list(territories)])
-            # (a sum of sums is a numeric in PostgreSQL: back to int, as the ORM path gives)
-            free_by_service_kind = {(sid, kind): (count, int(free_n or 0)) for sid, kind, count, free_n in cursor}
+            cursor.execute(REGIONAL_SQL, {"scope": list(scope), "on": on,
+                                          "exclusive": sorted(str(k) for k in EXCLUSIVE_KINDS)})
+            rows = cursor.fetchall()
+        free_by_service_kind = {(sid, kind): (count, free_n) for tag, sid, _n, kind, count, free_n in rows
+                                if tag == "s"}
+        names = {sid: name for tag, sid, name, _k, _c, _f in rows if tag == "s"}
+        by_territory = {(tid, kind): (count, free_n) for tag, tid, _n, kind, count, free_n in rows if tag == "t"}
     else:
+        links = list(Service.territories.through.objects.filter(territory_id__in=scope, service__is_active=True)
+                     .values_list("service_id", "territory_id"))
+        territories = {}
+        for sid, tid in links:
+            territories.setdefault(sid, []).append(tid)
         free_by_service_kind = _free_by_service_kind(list(territories), on)
-    names = dict(Service.objects.filter(pk__in={sid for sid, _k in free_by_service_kind}).values_list("pk", "name"))
+        names = dict(Service.objects.filter(pk__in={sid for sid, _k in free_by_service_kind})
+                     .values_list("pk", "name"))
+        by_territory = {}
+        for (sid, kind), (count, free_n) in free_by_service_kind.items():
+            for tid in territories.get(sid, []):
+                n_places, n_free = by_territory.get((tid, kind), (0, 0))
+                by_territory[(tid, kind)] = (n_places + count, n_free + free_n)
     territory_names = dict(Territory.objects.filter(pk__in=scope).values_list("pk", "name"))
-    by_territory, by_service = {}, {}
+    by_service = {}
     for (sid, kind), (count, free_n) in free_by_service_kind.items():
-        for tid in territories.get(sid, []):
-            cell = by_territory.setdefault((tid, kind), [0, 0])
-            cell[0] += count
-            cell[1] += free_n
         row = by_service.setdefault(sid, {"service_id": sid, "service": names.get(sid, ""), "places": 0, "free": 0,
                                           "kinds": {}})
         row["places"] += count

@@ -204,6 +204,9 @@ def referral_out(user, r, positions=None, detail=False):
 class ReferralFilter(Schema):
     status: Status | None = None
     service: int | None = Field(None, ge=1, le=2**62)
+    territory: int | None = Field(None, ge=1, le=2**62, description="This territory and those below it")
+    urgency: Urgency | None = None
+    receipt: str = Field("", max_length=12, description="Part of the receipt number")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=10_000_000)
 
@@ -216,6 +219,8 @@ def list_referrals(request, filters: Query[ReferralFilter]):
         qs = qs.filter(status=filters.status)
     if filters.service:
         qs = qs.filter(service_id=filters.service)
+    qs = services.filter_referrals(qs, territory_id=filters.territory, urgency=filters.urgency,
+                                   receipt=filters.receipt)
     total = qs.count()
     items = services.referrals_page(request.user, qs, filters.offset, filters.limit)
     positions = services.waiting_positions({r.service_id for r in items if r.status == Status.WAITING})

@@ -992,6 +992,32 @@ def by_urgency_then_age(qs):
     return qs.annotate(urgency_rank=rank).order_by("urgency_rank", "received_at", "pk")
 
 
+def filter_referrals(qs, *, territory_id=None, urgency=None, receipt=""):
+    """A list of referrals narrowed by territory (and the territories below it), urgency and receipt number
+    (the regulation queue and the API; issue #13). Unknown values narrow to nothing rather than widen."""
+    from aupres.referrals.models import Urgency
+    from aupres.services.models import Territory
+
+    if territory_id is not None:
+        territory = Territory.objects.filter(pk=territory_id).first()
+        qs = qs.filter(territory_id__in=territory.self_and_descendant_ids()) if territory else qs.none()
+    if urgency:
+        qs = qs.filter(urgency=urgency) if urgency in Urgency.values else qs.none()
+    receipt = (receipt or "").strip().upper()[:12]
+    if receipt:
+        qs = qs.filter(receipt__icontains=receipt)
+    return qs
+
+
+def regulation_territories(user):
+    """The territories a regulator may filter the queue by: theirs and those below, by level then name."""
+    from aupres.services.models import Territory
+
+    if getattr(user, "kind", None) != AccountKind.REGULATOR or not user.territory_id:
+        return []
+    return list(Territory.objects.filter(pk__in=user.territory.self_and_descendant_ids()).order_by("level", "name"))
+
+
 def sender_label(referral):
     """How the sender tells its referrals apart on its list: the initials of the name it gave, else of the
     alias (« Le Voyageur » → « L. V. »); never the name or alias in full: once sent, the content stays

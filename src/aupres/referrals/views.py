@@ -34,7 +34,7 @@ from aupres.referrals.forms import (
     ReferralForm,
     WaitForm,
 )
-from aupres.referrals.models import DeclineReason, Status
+from aupres.referrals.models import DeclineReason, Status, Urgency
 from aupres.services.models import Service
 
 
@@ -548,9 +548,22 @@ def public_new(request):
 
 def regulation(request):
     _kind(request, AccountKind.REGULATOR)
-    rows = services.referrals_page(request.user, services.by_urgency_then_age(
-        services.visible_referrals(request.user).select_related("territory")), names_only=True)
-    return render(request, "referrals/regulation.html", {"rows": rows})
+    filters = {"territory_id": _positive_int(request.GET.get("territoire")),
+               "urgency": request.GET.get("urgence", ""), "receipt": request.GET.get("numero", "")[:12]}
+    qs = services.filter_referrals(services.visible_referrals(request.user).select_related("territory"), **filters)
+    page = Paginator(services.by_urgency_then_age(qs), 50).get_page(request.GET.get("page"))
+    rows = services.referrals_page(request.user, page.object_list, names_only=True)
+    now = timezone.now()
+    for r in rows:
+        r.days_waiting = services.days_waiting(r, now)
+    return render(request, "referrals/regulation.html", {
+        "rows": rows, "page": page, "filters": filters, "territories": services.regulation_territories(request.user),
+        "urgencies": Urgency.choices,
+    })
+
+
+def _positive_int(value):
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
 
 
 @require_http_methods(["GET", "POST"])

@@ -191,3 +191,32 @@ def test_not_found_page_is_in_french(world, client_as):
     response = client_as(world.outsider).get(f"/personnes/{world.person.pk}/")
     assert response.status_code == 404
     assert "Page introuvable" in response.content.decode()
+
+
+def test_households_list_pages_and_filters_by_service(world, client_as):
+    """Issue #13: every list paginated and filtered. A social worker of services A and B sees 50 households
+    a page, and only those with a member followed by the service chosen; the filter stays in the links."""
+    from aupres.followups.models import FollowUp
+    from aupres.persons.models import HouseholdMember
+    from aupres.referrals.tests.helpers import join
+
+    worker = world.users[Profession.SOCIAL_WORKER]
+    join(worker, world.service_b, Profession.SOCIAL_WORKER)
+    for i in range(52):
+        person = Person.objects.create(first_name=f"P{i}", last_name="Test")
+        FollowUp.objects.create(person=person, service=world.service_b if i < 3 else world.service_a,
+                                opened_on=datetime.date(2026, 1, 5))
+        household = Household.objects.create(label=f"Ménage {i:02d}")
+        HouseholdMember.objects.create(household=household, person=person, role="head")
+    client = client_as(worker)
+    first = client.get("/personnes/menages/")
+    assert first.context["page"].paginator.count == 52 and len(first.context["households"]) == 50
+    second = client.get("/personnes/menages/?page=2")
+    assert [h.label for h in second.context["households"]] == ["Ménage 50", "Ménage 51"]
+    only_b = client.get(f"/personnes/menages/?dispositif={world.service_b.pk}")
+    assert [h.label for h in only_b.context["households"]] == ["Ménage 00", "Ménage 01", "Ménage 02"]
+    assert f'value="{world.service_b.pk}" selected' in only_b.content.decode()
+    # a service that is not mine narrows to nothing
+    assert client.get(f"/personnes/menages/?dispositif={world.service_c.pk}").context["page"].paginator.count == 0
+    link = first.content.decode().split('data-testid="households-next"')[0].rsplit('href="', 1)[1].split('"')[0]
+    assert link.endswith("page=2")

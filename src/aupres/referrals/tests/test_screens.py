@@ -175,3 +175,55 @@ def test_committee_screen_records_attendees_and_strategy(world, client_as):
     assert response.status_code == 302
     r.refresh_from_db()
     assert r.status == Status.ACCEPTED and r.committee_strategy == "Visite conjointe"
+
+
+def test_regulation_queue_filters_by_territory_urgency_and_number_and_pages(world, client_as, api_as):
+    """Issue #13: every list paginated and filtered; the regulator's queue keeps its filters from page to
+    page and says how long each referral has waited."""
+    import datetime
+
+    from aupres.services.models import Territory
+
+    region, _c = Territory.objects.get_or_create(level="region", code="32", defaults={"name": "Hauts-de-France"})
+    world.territory.parent = region
+    world.territory.save()
+    pas_de_calais, _c = Territory.objects.get_or_create(level="departement", code="62",
+                                                        defaults={"name": "Pas-de-Calais"})
+    pas_de_calais.parent = region
+    pas_de_calais.save()
+    regulator = world.users["regulator"]
+    regulator.territory = region
+    regulator.save()
+    old = timezone.now() - datetime.timedelta(days=12)
+    urgent = referral(None, territory=pas_de_calais, urgency="urgent", received_at=old)
+    for _i in range(55):
+        referral(None, territory=world.territory, urgency="programmed")
+    client = client_as(regulator)
+    first = client.get("/orientations/regulation/")
+    assert first.context["page"].paginator.count == 56
+    assert len(first.context["rows"]) == 50 and first.context["rows"][0].pk == urgent.pk  # urgent first
+    text = first.content.decode()
+    assert "12 jours" in text.split(f'data-testid="waiting-{urgent.pk}">')[1].split("<")[0]
+    only = client.get(f"/orientations/regulation/?territoire={pas_de_calais.pk}")
+    assert [r.pk for r in only.context["rows"]] == [urgent.pk]
+    assert client.get("/orientations/regulation/?urgence=urgent").context["page"].paginator.count == 1
+    assert client.get(f"/orientations/regulation/?numero={urgent.receipt[-5:]}").context["rows"][0].pk == urgent.pk
+    nord = client.get(f"/orientations/regulation/?territoire={world.territory.pk}&urgence=programmed")
+    assert nord.context["page"].paginator.count == 55
+    link = nord.content.decode().split('data-testid="queue-next"')[0].rsplit('href="', 1)[1].split('"')[0]
+    second = client.get("/orientations/regulation/" + link.replace("&amp;", "&"))
+    rows = second.context["rows"]
+    assert len(rows) == 5 and all(r.territory_id == world.territory.pk for r in rows)
+    # a territory outside the regulator's scope gives nothing, not everything
+    other, _c = Territory.objects.get_or_create(level="departement", code="75", defaults={"name": "Paris"})
+    other.parent = None
+    other.save()
+    referral(None, territory=other)
+    assert client.get(f"/orientations/regulation/?territoire={other.pk}").context["page"].paginator.count == 0
+    assert client.get("/orientations/regulation/?urgence=nimporte").context["page"].paginator.count == 0
+    # the same filters on the API
+    api = api_as(regulator)
+    body = api.get(f"/referrals?territory={pas_de_calais.pk}").json()
+    assert body["count"] == 1 and body["items"][0]["id"] == urgent.pk
+    assert api.get("/referrals?urgency=urgent").json()["count"] == 1
+    assert api.get("/referrals?urgency=nimporte").status_code == 422
