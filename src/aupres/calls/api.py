@@ -288,6 +288,12 @@ def proposal_history(request, proposal_id: int):
     return services.history(services.get_proposal(request.user, proposal_id))
 
 
+class TeamLine(Schema):
+    profession: str
+    planned: Decimal = Field(description="Planned ETP of the profession (the service's planned team)")
+    actual: Decimal = Field(description="Team members active today and the year's staffing, in ETP")
+
+
 class SteeringRow(Schema):
     service_id: int
     service: str
@@ -297,6 +303,7 @@ class SteeringRow(Schema):
     actual: str = Field(description="The active caseload today; « < 5 » for 1 to 4")
     planned_etp: Decimal
     actual_etp: Decimal
+    team: list[TeamLine] = Field(description="Planned and actual ETP by profession")
 
 
 @router.get("/steering", response=list[SteeringRow], summary="Funded services: target against actual")

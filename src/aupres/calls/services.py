@@ -21,6 +21,7 @@ from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.followups.models import FollowUp
 from aupres.indicators import disclosure
 from aupres.indicators.models import ServiceYearBudget, StaffingEntry
+from aupres.services import services as service_rules
 from aupres.services.models import Membership, Operator, Profession, Service, ServiceKind, Territory
 
 LETTER_FIELDS = ("organisation_status", "experience", "authorisations", "kind", "existing_project", "extension",
@@ -349,6 +350,8 @@ def accept(user, proposal, amount, target_caseload, version, kind=None, service_
     if not created:
         ServiceYearBudget.objects.filter(pk=line.pk).update(
             amount=F("amount") + amount, envelope_amount=F("envelope_amount") + amount, version=F("version") + 1)
+    # The planned team lands on the service (D58): the funder's page compares it with the team actually there.
+    service_rules.add_planned_team(service, proposal.planned_team)
     proposal.service = service
     proposal.save_versioned(version, update_fields=[
         "stage", "granted_amount", "target_caseload", "decided_by", "decided_at", "service"])
@@ -454,7 +457,7 @@ def history(proposal):
 def steering(user, today=None):
     """One row per service funded by the funder's calls: amount, target and actual active caseload (under
     the indicators' disclosure control: a count of 1 to 4 persons is shown « < 5 »), planned and actual
-    ETP (team members active today, plus the staffing entered for the year)."""
+    ETP (team members active today, plus the staffing entered for the year), in total and by profession."""
     today = today or timezone.localdate()
     accepted = list(visible_proposals(user).filter(stage=Stage.ACCEPTED).order_by("service__name"))
     if not is_funder(user) and not getattr(user, "is_superuser", False):
@@ -466,6 +469,7 @@ def steering(user, today=None):
                    .annotate(etp=Sum("etp")).values_list("service_id", "etp"))
     extra = dict(StaffingEntry.objects.filter(service_id__in=service_ids, year=today.year).values("service_id")
                  .annotate(etp=Sum("etp")).values_list("service_id", "etp"))
+    teams = service_rules.team_by_profession(service_ids, today)
     values = {p.service_id: caseload.get(p.service_id, 0) for p in accepted}
     hidden, _total = disclosure.protect_1d(values, total=False)
     rows = []
@@ -476,8 +480,10 @@ def steering(user, today=None):
             "proposal": p, "service": p.service, "operator": p.operator, "amount": p.granted_amount,
             "target": p.target_caseload, "actual": actual, "actual_label": "< 5" if sid in hidden else str(actual),
             "ratio": round(100 * actual / p.target_caseload) if actual is not None and p.target_caseload else None,
-            "planned_etp": p.planned_etp,
+            # The service's planned team (every application accepted for it, D58), profession by profession.
+            "planned_etp": sum((t["planned"] for t in teams[sid]), Decimal(0)),
             "actual_etp": (members.get(sid) or Decimal(0)) + (extra.get(sid) or Decimal(0)),
+            "team": teams[sid],
         })
     return rows
 

@@ -590,3 +590,28 @@ class Membership(VersionedModel):
 
 def opens_health(profession):
     return Compartment.HEALTH in compartments_of(profession)
+
+
+class PlannedPosition(models.Model):
+    """The planned composition of a service's team: ETP by profession, as a funder granted it (issue #18, D58).
+
+    Written when an application is accepted (calls.services.accept adds the application's planned team to the
+    service's); the team actually there is read from the memberships and the year's staffing, so that
+    planned and actual ETP compare profession by profession."""
+
+    service = models.ForeignKey(Service, verbose_name=_("service"), on_delete=models.CASCADE,
+                                related_name="planned_positions")
+    profession = models.CharField(_("profession"), max_length=40, choices=Profession.choices)
+    etp = models.DecimalField(_("planned full-time equivalent (ETP)"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("planned position")
+        verbose_name_plural = _("planned positions")
+        ordering = ["service", "profession"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "profession"], name="planned_position_once"),
+            models.CheckConstraint(condition=models.Q(etp__gt=0), name="planned_position_etp_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.service} — {self.get_profession_display()} {self.etp}"

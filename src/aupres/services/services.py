@@ -1,9 +1,11 @@
 """Configuration of operators, services and teams: heads of service do it, without code."""
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +17,8 @@ from aupres.services.models import (
     DATED_RULES,
     Membership,
     Operator,
+    PlannedPosition,
+    Profession,
     Service,
     ServiceKind,
     ServiceRuleChange,
@@ -283,3 +287,54 @@ def add_commune(user, code, name, departement_code):
 
 def kinds():
     return ServiceKind.objects.all()
+
+
+# Planned and actual team, profession by profession (issue #18, D58) ------------------------------------------
+
+CENT = Decimal("0.01")
+
+def team_by_profession(service_ids, today=None):
+    """{service_id: [{"profession", "label", "planned", "actual", "gap"}, …]} for these services, professions in
+    the order of the list: planned = the service's planned positions (granted with its applications), actual =
+    its team members active today plus the staffing entered for the year (volunteers, seconded staff), the
+    same reading as the funder's « Cible et réalisé ». A profession planned or present appears once."""
+    today = today or timezone.localdate()
+    service_ids = list(service_ids)
+    planned, actual = {}, {}
+    for sid, profession, etp in PlannedPosition.objects.filter(service_id__in=service_ids).values_list(
+            "service_id", "profession", "etp"):
+        planned[(sid, profession)] = planned.get((sid, profession), Decimal(0)) + etp
+    members = (Membership.objects.active(today).filter(service_id__in=service_ids)
+               .values("service_id", "profession").annotate(etp=Sum("etp")))
+    # The staffing entries of the year are read through the reverse relation: the indicators app sits above.
+    staffing = (Service.objects.filter(pk__in=service_ids, staffing_entries__year=today.year)
+                .values("pk", "staffing_entries__profession").annotate(etp=Sum("staffing_entries__etp")))
+    for row in members:
+        key = (row["service_id"], row["profession"])
+        actual[key] = actual.get(key, Decimal(0)) + row["etp"]
+    for row in staffing:
+        key = (row["pk"], row["staffing_entries__profession"])
+        actual[key] = actual.get(key, Decimal(0)) + row["etp"]
+    order = {value: i for i, value in enumerate(Profession.values)}
+    labels = dict(Profession.choices)
+    result = {sid: [] for sid in service_ids}
+    for sid, profession in sorted(set(planned) | set(actual), key=lambda k: (k[0], order.get(k[1], 99))):
+        # SQLite sums decimals as floats: back to hundredths, as the ETP are kept.
+        p = planned.get((sid, profession), Decimal(0)).quantize(CENT)
+        a = actual.get((sid, profession), Decimal(0)).quantize(CENT)
+        result[sid].append({"profession": profession, "label": labels.get(profession, profession),
+                            "planned": p, "actual": a, "gap": a - p})
+    return result
+
+
+def add_planned_team(service, team):
+    """Add a planned team ({profession: ETP}) to the service's planned positions: an application that extends a
+    service adds its positions to those already granted. Called by calls.services.accept in its transaction."""
+    for profession, value in (team or {}).items():
+        etp = Decimal(str(value))
+        if etp <= 0 or profession not in Profession.values:
+            continue
+        position, created = PlannedPosition.objects.select_for_update().get_or_create(
+            service=service, profession=profession, defaults={"etp": etp})
+        if not created:
+            PlannedPosition.objects.filter(pk=position.pk).update(etp=F("etp") + etp)

@@ -29,8 +29,12 @@ def service_detail(request, service_id):
     can_manage = service.operator_id in services.team_operator_ids(request.user)
     team = service.memberships.select_related("user") if can_manage else None
     history = list(services.rule_history(service)[:50]) if can_manage else None
+    team_plan = services.team_by_profession([service.pk])[service.pk]
+    if not any(row["planned"] for row in team_plan):
+        team_plan = []  # no planned team (never funded by a call): nothing to compare
     return render(request, "services/service_detail.html",
                   {"service": service, "can_manage": can_manage, "team": team, "rule_history": history,
+                   "team_plan": team_plan,
                    "is_member": service.pk in access.service_ids(request.user),
                    "can_define_fields": (request.user.is_superuser
                                          or access.is_head_of_service(request.user, service.pk))})
