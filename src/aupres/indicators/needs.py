@@ -266,9 +266,11 @@ def publish(rows, deps, kinds, dep_services=None):
     need_keys = [k for k, _l in need_columns()]
     need_counts = defaultdict(lambda: dict.fromkeys(need_keys, 0))
     decisions, waits = defaultdict(list), defaultdict(list)
+    need_outcomes = defaultdict(lambda: dict.fromkeys(OUTCOME_KEYS, 0))
     for f in rows:
         counts[(f["kind"], f["dep"])][f["outcome"]] += 1
         need_counts[f["dep"]][f["need"]] += 1
+        need_outcomes[(f["need"], f["dep"])][f["outcome"]] += 1
         for key in ((f["kind"], f["dep"]), f["dep"], (f["kind"], None), None):
             decisions[key].append(f["decision_days"])
             if f["wait_days"] is not None:
@@ -305,6 +307,7 @@ def publish(rows, deps, kinds, dep_services=None):
     total["missing_kinds"] = []
     needs_rows = [{"id": d, "code": c, "name": n, **_plain(need_tables[d])} for d, c, n in deps]
     needs_total = _plain(derived([need_tables[d] for d, _c, _n in deps], need_keys)) if deps else None
+    by_need = _needs_outcomes(need_outcomes, need_keys, deps, kind_codes, base, dep_tables, need_tables)
     per_kind = []
     for k, kname in kinds:
         parts = [base[(k, d)] for d, _c, _n in deps]
@@ -327,8 +330,124 @@ def publish(rows, deps, kinds, dep_services=None):
             "territories": territories, "total": total,
             "needs": {"columns": [{"key": k, "label": v} for k, v in need_columns()], "rows": needs_rows,
                       "total": needs_total},
-            "kinds": per_kind, "priorities": priorities[:5], "threshold": THRESHOLD,
+            "by_need": by_need, "kinds": per_kind, "priorities": priorities[:5], "threshold": THRESHOLD,
             "long_wait_days": LONG_WAIT_DAYS}
+
+
+class _System:
+    """The published figures of one département as the unknowns of a linear system (duck-typed
+    disclosure.Grid, for disclosure.derivable)."""
+
+    def __init__(self):
+        self.values, self.eqs = {}, []
+
+    def entries(self):
+        return list(self.values)
+
+    def value(self, key):
+        return self.values[key]
+
+    def equations(self):
+        return self.eqs
+
+
+def _protect_need_outcomes(dep, need_keys, kind_codes, base, dep_table, need_table, cells):
+    """Hide cells of the département's needs × outcomes table {(need, outcome): count} until no figure the
+    other tables hide follows from it: (hidden {(need, outcome): kind}) or None when the table cannot be
+    published at all.
+
+    Its rows add up to the needs table's cells (a need's referrals) and its columns to the département's
+    outcomes, which are also the sums of the kinds' base tables: a second decomposition of the same margins,
+    so a cell hidden on one side could be recovered from the other. Every equation between the base tables
+    of the kinds, the département's row, the needs table and this one is written out, with what the other
+    tables already hide; primary suppression (1 to 4: « < 5 »), then, while the exact check
+    (disclosure.derivable) determines any hidden figure, the smallest visible non-zero cell of this table in
+    an equation of that figure is hidden as a complement; if none is left, the table is not published."""
+    system, hidden = _System(), {}
+    dep_hidden = dep_table["hidden"]
+    for k in kind_codes:
+        table = base[(k, dep)]
+        for o in OUTCOME_KEYS:
+            system.values[("kind", k, o)] = table["exact"][o]
+            if table["hidden"].get(o):
+                hidden[("kind", k, o)] = table["hidden"][o]
+        system.values[("kind_total", k)] = sum(table["exact"].values())
+        if table["hidden"].get("__total__"):
+            hidden[("kind_total", k)] = table["hidden"]["__total__"]
+        system.eqs.append([(("kind", k, o), 1) for o in OUTCOME_KEYS] + [(("kind_total", k), -1)])
+    for o in OUTCOME_KEYS:
+        system.values[("dep", o)] = sum(base[(k, dep)]["exact"][o] for k in kind_codes)
+        if dep_hidden.get(o):
+            hidden[("dep", o)] = dep_hidden[o]
+        system.eqs.append([(("kind", k, o), 1) for k in kind_codes] + [(("dep", o), -1)])
+        system.eqs.append([(("need", n, o), 1) for n in need_keys] + [(("dep", o), -1)])
+    system.values[("dep_total",)] = sum(system.values[("dep", o)] for o in OUTCOME_KEYS)
+    if dep_hidden.get("__total__") or need_table["hidden"].get("__total__"):
+        hidden[("dep_total",)] = dep_hidden.get("__total__") or need_table["hidden"]["__total__"]
+    system.eqs.append([(("dep", o), 1) for o in OUTCOME_KEYS] + [(("dep_total",), -1)])
+    system.eqs.append([(("kind_total", k), 1) for k in kind_codes] + [(("dep_total",), -1)])
+    for n in need_keys:
+        system.values[("need_total", n)] = need_table["exact"][n]
+        if need_table["hidden"].get(n):
+            hidden[("need_total", n)] = need_table["hidden"][n]
+        system.eqs.append([(("need", n, o), 1) for o in OUTCOME_KEYS] + [(("need_total", n), -1)])
+    system.eqs.append([(("need_total", n), 1) for n in need_keys] + [(("dep_total",), -1)])
+    for (n, o), v in cells.items():
+        system.values[("need", n, o)] = v
+        if 0 < v < THRESHOLD:
+            hidden[("need", n, o)] = disclosure.SMALL
+        elif need_table["hidden"].get(n):
+            # a need whose count is hidden: none of its outcomes is shown, zeros included (visible zeros
+            # would leave the row's one non-zero cell equal to the hidden count)
+            hidden[("need", n, o)] = disclosure.WITHHELD
+    equations = system.equations()
+
+    def usable(k):  # a visible cell of this table: non-zero (a complement), or a zero of a need with referrals
+        return k[0] == "need" and k not in hidden and (system.values[k] > 0 or need_table["exact"][k[1]] > 0)
+
+    def order(k):  # the smallest non-zero cells first, then zeros (a decoy, « < 5 »)
+        return (system.values[k] == 0, system.values[k], repr(k))
+
+    while found := disclosure.derivable(system, hidden, equations):
+        key = min(found, key=repr)
+        candidates = sorted({k for eq in equations if any(k2 == key for k2, _c in eq) for k, _c in eq
+                             if usable(k)}, key=order)
+        if not candidates:  # the figure follows from tables published elsewhere through this one only
+            candidates = sorted((k for k in system.values if usable(k)), key=order)
+        if not candidates:
+            return None
+        hidden[candidates[0]] = disclosure.COMPLEMENTARY if system.values[candidates[0]] else disclosure.SMALL
+    return {(k[1], k[2]): kind for k, kind in hidden.items() if k[0] == "need"}
+
+
+def _needs_outcomes(need_outcomes, need_keys, deps, kind_codes, base, dep_tables, need_tables):
+    """Responses per need: for each main need (with any referral), the outcomes by département (a base table
+    per département, `_protect_need_outcomes`) and the reader's territory (a sum over départements, shown
+    only where none of its parts is hidden, like every other sum)."""
+    tables = {}
+    for dep, _c, _n in deps:
+        cells = {(n, o): need_outcomes[(n, dep)][o] for n in need_keys for o in OUTCOME_KEYS}
+        hidden = _protect_need_outcomes(dep, need_keys, kind_codes, base, dep_tables[dep], need_tables[dep], cells)
+        for n in need_keys:
+            exact = {o: cells[(n, o)] for o in OUTCOME_KEYS}
+            if hidden is None:  # not published for this département (zeros included)
+                row_hidden = dict.fromkeys(OUTCOME_KEYS, disclosure.WITHHELD)
+            else:
+                row_hidden = {o: hidden[(n, o)] for o in OUTCOME_KEYS if (n, o) in hidden}
+            total_kind = need_tables[dep]["hidden"].get(n)
+            if total_kind:
+                row_hidden["__total__"] = total_kind
+            tables[(n, dep)] = {"values": {o: (None if o in row_hidden else v) for o, v in exact.items()},
+                                "hidden": row_hidden, "exact": exact,
+                                "total": None if total_kind else sum(exact.values())}
+    out = []
+    for n, label in need_columns():
+        if not any(sum(tables[(n, d)]["exact"].values()) for d, _c, _name in deps):
+            continue
+        rows = [{"id": d, "code": c, "name": name, **_plain(tables[(n, d)])} for d, c, name in deps]
+        total = _plain(derived([tables[(n, d)] for d, _c, _n in deps], OUTCOME_KEYS))
+        out.append({"key": n, "label": label, "rows": rows, "total": total})
+    return out
 
 
 def _plain(table):
