@@ -81,7 +81,10 @@ class SuggestionsInput(forms.TextInput):
     def render(self, name, value, attrs=None, renderer=None):
         list_id = f"{(attrs or {}).get('id') or name}-suggestions"
         html = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
-        options = format_html_join("", '<option value="{}">', ((s,) for s in self.suggestions))
+        # A suggestion is a value, or (value, label): the label says more without changing what is typed.
+        pairs = [(s, "") if isinstance(s, str) else (s[0], s[1]) for s in self.suggestions]
+        options = format_html_join("", '<option value="{}"{}>', (
+            (value, format_html(' label="{}"', label) if label else "") for value, label in pairs))
         return format_html('{}<datalist id="{}">{}</datalist>', html, list_id, options)
 
 
@@ -98,8 +101,16 @@ class OrientationForm(ServiceChoiceMixin, forms.Form):
         super().__init__(*args, **kwargs)
         services = list(services)
         self.set_services(services)
-        # The partners of the teams' partnerships register (issue #18), read through the reverse relation.
-        partners = sorted({p.partner for s in services for p in s.partnerships.all()})
+        # The partners of the teams' partnerships register (issue #18), read through the reverse relation:
+        # those in force today only (never an ended one); a planned partnership is suggested but marked, unless
+        # the same partner is also agreed in writing (D58).
+        written, planned = set(), set()
+        for s in services:
+            for p in s.partnerships.in_force():
+                (written if p.status == "written" else planned).add(p.partner)
+        partners = sorted([*((name, "") for name in written),
+                           *((name, _("%(partner)s — partnership planned") % {"partner": name})
+                             for name in planned - written)])
         if partners:
             self.fields["partner_name"].widget = SuggestionsInput(partners)
 

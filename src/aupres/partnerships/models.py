@@ -33,6 +33,15 @@ def _document_path(instance, filename):
     return f"partnerships/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.pdf"
 
 
+class PartnershipQuerySet(models.QuerySet):
+    def in_force(self, on=None):
+        """The partnerships a team may orient to on `on` (today): started (no start, or a start not after it)
+        and not ended (no end, or an end not before it; partnerships.services.ended), written or planned."""
+        on = on or timezone.localdate()
+        return self.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=on)).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
 class Partnership(VersionedModel):
     service = models.ForeignKey("services.Service", verbose_name=_("service"), on_delete=models.CASCADE,
                                 related_name="partnerships")
@@ -48,6 +57,8 @@ class Partnership(VersionedModel):
     document = models.FileField(_("convention (PDF)"), upload_to=_document_path, max_length=200, blank=True)
     document_size = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = PartnershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("partnership")

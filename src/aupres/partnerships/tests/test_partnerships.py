@@ -193,3 +193,35 @@ def test_the_register_as_pdf(world, client_as, api_as):
     assert api_as(world.outsider_head).get(f"/services/{world.service_a.pk}/partnerships.pdf").status_code == 404
     assert client_as(world.users["funder"]).get(
         reverse("partnerships:register_pdf", args=[world.service_a.pk])).status_code == 404
+
+
+# The orientation form suggests the partnerships in force (D58) ------------------------------------------
+
+def test_the_orientation_form_suggests_partnerships_in_force_and_marks_the_planned(world, client_as):
+    yesterday, tomorrow = TODAY - datetime.timedelta(days=1), TODAY + datetime.timedelta(days=1)
+    _add(world, partner="DAC Métropole")  # written, in force
+    _add(world, partner="PMI Roubaix", kind="pmi", status="planned", signed_on=None, starts_on=None)
+    _add(world, partner="CHU Lille", kind="hospital", starts_on=TODAY - datetime.timedelta(days=400),
+         signed_on=TODAY - datetime.timedelta(days=400), ends_on=yesterday)  # ended yesterday
+    _add(world, partner="CCAS Tourcoing", kind="municipality", starts_on=tomorrow)  # not started yet
+    _add(world, partner="PASS Roubaix", kind="pass", ends_on=TODAY)  # its last day: still in force
+    ended = _add(world, partner="Médiation Nord", kind="mediation", status="planned", signed_on=None,
+                 starts_on=None)
+    Partnership.objects.filter(pk=ended.pk).update(ends_on=yesterday, end_reason="abandonné")
+    # The same partner planned on one service and written on the other: written wins.
+    services.add(world.users["head_of_service"], world.service_b,
+                 {"partner": "PASS Roubaix", "kind": "pass", "status": "planned", "signed_on": None,
+                  "starts_on": None, "ends_on": None, "note": ""})
+    assert sorted(p.partner for p in Partnership.objects.in_force()) == [
+        "DAC Métropole", "PASS Roubaix", "PASS Roubaix", "PMI Roubaix"]
+    assert sorted(p.partner for p in Partnership.objects.in_force(tomorrow)) == [
+        "CCAS Tourcoing", "DAC Métropole", "PASS Roubaix", "PMI Roubaix"]
+
+    html = client_as(world.users["social_worker"]).get(
+        reverse("encounters:orientation_create", args=[world.person.pk])).content.decode()
+    datalist = html.split("<datalist")[1].split("</datalist>")[0]
+    assert datalist.count("<option") == 3
+    assert '<option value="DAC Métropole">' in datalist and '<option value="PASS Roubaix">' in datalist
+    assert '<option value="PMI Roubaix" label="PMI Roubaix — partenariat prévu">' in datalist
+    for gone in ("CHU Lille", "CCAS Tourcoing", "Médiation Nord"):
+        assert gone not in datalist
