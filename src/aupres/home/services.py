@@ -31,6 +31,7 @@ class ServiceBoard:
     free: int = 0
     has_places: bool = False
     overdue_actions: int = 0  # improvement plan's actions past their due date (quality, issue #18)
+    due_soon_actions: int = 0  # open actions due within quality.services.DUE_SOON_DAYS (D58)
     figures: dict = field(default_factory=dict)
 
 
@@ -49,10 +50,12 @@ def boards(user, today=None):
     result = []
     mine = set(access.service_ids(user))
     overdue = quality.overdue_counts(user, today)
+    due_soon = quality.due_soon_counts(user, today)
     for service in headed_services(user):
         if service.pk not in mine:
             continue
-        board = ServiceBoard(service=service, overdue_actions=overdue.get(service.pk, 0))
+        board = ServiceBoard(service=service, overdue_actions=overdue.get(service.pk, 0),
+                             due_soon_actions=due_soon.get(service.pk, 0))
         referrals = Referral.objects.filter(service=service)
         open_counts = referrals.aggregate(
             to_decide=Count("pk", filter=Q(status=Status.PENDING)),

@@ -148,6 +148,7 @@ class ActionOut(Schema):
     status: str
     done_on: datetime.date | None
     overdue: bool
+    due_in_days: int | None = Field(None, description="Days left when open and due within 14 days (0: today)")
     version: int
 
     @staticmethod
@@ -157,6 +158,10 @@ class ActionOut(Schema):
     @staticmethod
     def resolve_overdue(obj):
         return obj.status in ("planned", "in_progress") and obj.due_on < timezone.localdate()
+
+    @staticmethod
+    def resolve_due_in_days(obj):
+        return services.due_in_days(obj)
 
 
 class EventIn(Schema):

@@ -409,6 +409,31 @@ def overdue_counts(user, today=None):
     return {r["service_id"]: r["n"] for r in rows}
 
 
+DUE_SOON_DAYS = 14
+
+
+def due_soon(services, today=None, days=DUE_SOON_DAYS):
+    """Open actions due within the next `days` days, today included (the reminder before they are overdue)."""
+    today = today or timezone.localdate()
+    return ImprovementAction.objects.filter(service__in=services, status__in=OPEN_ACTION_STATUSES,
+                                            due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days))
+
+
+def due_soon_counts(user, today=None):
+    """{service_id: actions due within DUE_SOON_DAYS} of the services the user keeps (the head's home)."""
+    rows = due_soon(kept_services(user), today).values("service_id").annotate(n=Count("pk")).order_by()
+    return {r["service_id"]: r["n"] for r in rows}
+
+
+def due_in_days(action, today=None):
+    """Days left before an open action's due date when it is due within DUE_SOON_DAYS (0: today), else None."""
+    today = today or timezone.localdate()
+    if action.status not in OPEN_ACTION_STATUSES:
+        return None
+    left = (action.due_on - today).days
+    return left if 0 <= left <= DUE_SOON_DAYS else None
+
+
 def _action_values(values, action=None):
     out = {}
     if action is None or "title" in values:

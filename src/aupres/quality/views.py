@@ -29,9 +29,9 @@ def _this_year():
 def index(request):
     user = request.user
     services.require_reader(user)
-    counts = services.overdue_counts(user)
-    kept = [{"service": s, "overdue": counts.get(s.pk, 0), "axes": services.axes_progress(s, _this_year())}
-            for s in services.kept_services(user)]
+    counts, soon = services.overdue_counts(user), services.due_soon_counts(user)
+    kept = [{"service": s, "overdue": counts.get(s.pk, 0), "due_soon": soon.get(s.pk, 0),
+             "axes": services.axes_progress(s, _this_year())} for s in services.kept_services(user)]
     return render(request, "quality/index.html", {
         "kept": kept, "funded": services.summary_services(user), "year": _this_year(),
         "years": list(range(_this_year(), services.FIRST_YEAR - 1, -1))})
@@ -134,7 +134,10 @@ def plan(request, service_id):
             messages.success(request, _("Action added to the improvement plan."))
             return redirect("quality:plan", service_id=service.pk)
     overdue = set(services.overdue([service]).values_list("pk", flat=True))
-    return render(request, "quality/plan.html", {"service": service, "actions": services.actions(service),
+    actions = list(services.actions(service))
+    for action in actions:
+        action.due_in_days = services.due_in_days(action)
+    return render(request, "quality/plan.html", {"service": service, "actions": actions,
                                                  "overdue": overdue, "form": form})
 
 
