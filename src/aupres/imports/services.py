@@ -34,6 +34,21 @@ from aupres.core import access
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
 from aupres.core.validators import validate_clean_text, validate_typed_date
+from aupres.encounters.models import (
+    ACT_COMPARTMENT,
+    ENCOUNTER_COMPARTMENT,
+    Act,
+    ActKind,
+    Encounter,
+    EncounterPerson,
+    Mode,
+    PlaceKind,
+    RightsApplication,
+    RightsApplicationKind,
+    RightsStatus,
+    RightsStatusChange,
+)
+from aupres.encounters.services import EncounterReads, check_moment, check_rights_application, granted_right
 from aupres.followups.models import ExitDestination, ExitReason, FollowUp, FollowUpState
 from aupres.imports.models import ColumnMapping, ImportBatch, ImportStatus
 from aupres.persons.models import (
@@ -42,6 +57,7 @@ from aupres.persons.models import (
     HouseholdMember,
     HouseholdRole,
     Person,
+    RightStatus,
     Sex,
 )
 from aupres.persons.services import check_person_values, field_compartment
@@ -63,6 +79,12 @@ PERSON_NUMBERS = ("birth_year", "estimated_age")
 PERSON_CHOICES = ("sex", "administrative_situation")
 PERSON_FIELDS = PERSON_TEXT + PERSON_DATES + PERSON_NUMBERS + PERSON_CHOICES
 FOLLOWUP_DATES = ("opened_on", "closed_on")
+# A line may also record an encounter with its acts and a rights application (D57), for the person it creates,
+# for the person of an earlier line with the same reference, or for a person the service follows (by number).
+ENCOUNTER_TARGETS = ("encounter_on", "encounter_place", "encounter_mode", "acts", "act_details")
+RIGHT_TARGETS = ("right_kind", "right_status", "right_status_on", "right_filed_on", "right_valid_until")
+ACTIVITY_DATES = ("encounter_on", "right_status_on", "right_filed_on", "right_valid_until")
+ACT_SEPARATORS = re.compile(r"[;+\n]")  # several acts in one cell: « Soins ; Dépistage » (labels hold commas)
 CHOICES = {
     "sex": Sex,
     "administrative_situation": AdministrativeSituation,
@@ -70,12 +92,18 @@ CHOICES = {
     "state": FollowUpState,
     "exit_reason": ExitReason,
     "exit_destination": ExitDestination,
+    "encounter_place": PlaceKind,
+    "encounter_mode": Mode,
+    "acts": ActKind,
+    "right_kind": RightsApplicationKind,
+    "right_status": RightsStatus,
 }
 TARGETS = (
     "alias", "first_name", "last_name", "sex", "birth_date", "birth_year", "estimated_age", "birth_place",
     "nationality", "administrative_situation", "phone", "languages", "on_street_since",
     "household", "household_role",
     "opened_on", "state", "closed_on", "exit_reason", "exit_destination",
+    "person_ref", "person_number", *ENCOUNTER_TARGETS, *RIGHT_TARGETS,
 )
 NAME_TARGETS = ("alias", "first_name", "last_name")
 
@@ -86,7 +114,19 @@ def target_label(name):
     if name in ("opened_on", "closed_on", "state", "exit_reason", "exit_destination"):
         return str(FollowUp._meta.get_field(name).verbose_name)
     return str({"household": gettext_lazy("household (one value per household)"),
-                "household_role": gettext_lazy("role in the household")}[name])
+                "household_role": gettext_lazy("role in the household"),
+                "person_ref": gettext_lazy("person's reference in the file (lines of one person)"),
+                "person_number": gettext_lazy("number of a person already in Auprès"),
+                "encounter_on": gettext_lazy("encounter: date"),
+                "encounter_place": gettext_lazy("encounter: place"),
+                "encounter_mode": gettext_lazy("encounter: mode"),
+                "acts": gettext_lazy("encounter: acts"),
+                "act_details": gettext_lazy("encounter: details of the acts"),
+                "right_kind": gettext_lazy("rights application: right"),
+                "right_status": gettext_lazy("rights application: status"),
+                "right_status_on": gettext_lazy("rights application: status since"),
+                "right_filed_on": gettext_lazy("rights application: filed on"),
+                "right_valid_until": gettext_lazy("rights application: valid until")}[name])
 
 
 def target_choices():
@@ -124,6 +164,19 @@ KNOWN_HEADERS = {
     "closed_on": ["date de sortie", "date de sortie de file active", "sortie le", "fin du suivi", "closed on"],
     "exit_reason": ["motif de sortie", "motif de sortie de file active", "exit reason"],
     "exit_destination": ["destination", "destination a la sortie", "orientation a la sortie"],
+    "person_ref": ["reference", "ref", "identifiant", "id", "n dossier", "numero de dossier", "person ref"],
+    "person_number": ["n aupres", "numero aupres", "n de la personne", "numero de la personne", "person number"],
+    "encounter_on": ["date de la rencontre", "rencontre le", "date du passage", "date de l action",
+                     "date de l acte", "encounter date", "encounter on"],
+    "encounter_place": ["lieu", "lieu de la rencontre", "encounter place"],
+    "encounter_mode": ["mode", "modalite", "mode de rencontre", "type de rencontre", "encounter mode"],
+    "acts": ["actes", "acte", "actions", "action", "prestations", "acts"],
+    "act_details": ["details", "detail des actes", "commentaire de l acte", "act details"],
+    "right_kind": ["droit", "droits", "demande de droits", "droit demande", "right"],
+    "right_status": ["statut du droit", "statut de la demande", "etat de la demande", "right status"],
+    "right_status_on": ["date du statut", "statut depuis le", "right status on"],
+    "right_filed_on": ["deposee le", "depose le", "date de depot", "right filed on"],
+    "right_valid_until": ["valable jusqu au", "fin de validite", "date de fin de droits", "right valid until"],
 }
 _HEADER_TARGET = {header: target for target, headers in KNOWN_HEADERS.items() for header in headers}
 
@@ -152,6 +205,22 @@ KNOWN_VALUES = {
     "exit_destination": {"logement": "ordinary_housing", "hebergement": "shelter", "rue": "street",
                          "hopital": "hospital", "retour au pays": "return_to_country", "inconnu": "unknown",
                          "autre": "other", "": ""},
+    "encounter_place": {"rue": "street", "campement": "camp", "bidonville": "slum", "accueil de jour": "day_centre",
+                        "domicile": "home", "local": "premises", "locaux": "premises", "hopital": "hospital",
+                        "telephone": "phone", "": ""},
+    "encounter_mode": {"maraude": "street_round", "visite": "visit", "permanence": "advanced_consultation",
+                       "accompagnement": "accompaniment", "synthese": "case_meeting", "appel": "phone",
+                       "telephone": "phone", "": ""},
+    "acts": {"soins": "nursing_care", "soins infirmiers": "nursing_care", "pansement": "wound_care",
+             "vaccin": "vaccination", "depistage": "screening", "consultation": "medical_consultation",
+             "entretien social": "social_interview", "aide materielle": "material_aid", "kit hygiene": "material_aid",
+             "mediation sante": "health_mediation", "": ""},
+    "right_kind": {"domiciliation": "domiciliation", "titre de sejour": "residence_permit", "cmu c": "css",
+                   "cmu": "puma", "autre": "other", "": ""},
+    "right_status": {"a faire": "to_do", "en cours": "filed", "deposee": "filed", "depose": "filed",
+                     "obtenu": "granted", "obtenue": "granted", "accorde": "granted", "accordee": "granted",
+                     "refuse": "refused", "refusee": "refused", "a renouveler": "to_renew", "abandonne": "abandoned",
+                     "abandonnee": "abandoned", "": ""},
 }
 
 
@@ -333,7 +402,7 @@ def check_mapping(headers, mapping, value_map):
             raise DomainError(_("Two columns go to « %(f)s »: keep one.") % {"f": target_label(target)},
                               field="mapping", code="target_twice")
         cleaned[header] = target
-    if not set(cleaned.values()) & set(NAME_TARGETS):
+    if not set(cleaned.values()) & {*NAME_TARGETS, "person_number"}:
         raise DomainError(_("Map at least one column to the alias, the first name or the last name."),
                           field="mapping", code="name_column_required")
     values = {}
@@ -362,12 +431,13 @@ def written_values(batch, mapping=None, limit=100):
         known = {**default_values(field), **batch.value_map.get(field, {})}
         seen = {}
         for row in batch.rows:
-            value = row[index] if index < len(row) else ""
-            key = normalise(value)
-            if key and key not in seen:
-                seen[key] = (value, known.get(key, ""))
-                if len(seen) >= limit:
-                    break
+            cell = row[index] if index < len(row) else ""
+            for value in _written(field, cell):
+                key = normalise(value)
+                if key and key not in seen:
+                    seen[key] = (value, known.get(key, ""))
+            if len(seen) >= limit:
+                break
         result[field] = sorted(seen.values(), key=lambda pair: normalise(pair[0]))
     return result
 
@@ -386,18 +456,52 @@ def set_mapping(user, batch, mapping, value_map=None):
     return batch
 
 
+def _written(field, cell):
+    """The values written in a cell: several acts in one cell, one value in any other."""
+    cell = (cell or "").strip()
+    if field == "acts":
+        return [part.strip() for part in ACT_SEPARATORS.split(cell) if part.strip()]
+    return [cell]
+
+
 # Checking rows ----------------------------------------------------------------------------------
 
 @dataclass
 class Row:
     line: int
-    person: dict
-    followup: dict
+    person: dict | None  # None: the person of an earlier line (same_as) or already in Auprès (existing)
+    followup: dict | None
     household: str = ""
     household_role: str = ""
+    same_as: int | None = None  # line creating the person (same reference)
+    existing: tuple | None = None  # (person id, follow-up id) of a person the service follows
+    encounter: dict | None = None  # occurred_at, place_kind, mode, acts [(kind, details)]
+    right: dict | None = None  # kind, status, status_on, filed_on, valid_until, renewal_on
 
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
+
+
+def parse_moment(text):
+    """An encounter's date, with its time when the cell has one (« 05/03/2025 14:30 »), as an aware
+    datetime; a date alone is taken at noon (at the latest now, for today)."""
+    text = text.strip()
+    day_text, _sep, time_text = text.partition(" ")
+    day = parse_date(day_text)
+    if day is None:
+        return None
+    hour = datetime.time(12)
+    if time_text.strip():
+        for fmt in ("%H:%M", "%H:%M:%S", "%Hh%M", "%Hh"):
+            try:
+                hour = datetime.datetime.strptime(time_text.strip(), fmt).time()
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    moment = timezone.make_aware(datetime.datetime.combine(day, hour))
+    return min(moment, timezone.now()) if day == timezone.localdate() else moment
 
 
 def parse_date(text):
@@ -425,13 +529,40 @@ class RowChecker:
     """Turns a row into the values of a person, a follow-up and a household membership, and lists its
     problems; the same checks for the dry run and the import."""
 
-    def __init__(self, batch, today=None):
-        self.batch = batch
+    def __init__(self, batch, today=None, user=None):
+        self.batch, self.user = batch, user or batch.created_by
         self.today = today or timezone.localdate()
         self.index = {target: batch.headers.index(h) for h, target in batch.mapping.items()
                       if h in batch.headers}
         self.columns = {target: h for h, target in batch.mapping.items()}
         self.known = {field: {**default_values(field), **batch.value_map.get(field, {})} for field in CHOICES}
+        self.refs = {}  # normalised person reference -> line creating that person
+        self._followed = None
+        self._comps = None
+
+    def followed(self):
+        """{person id: follow-up id} of the persons named by number that the service follows (giving access),
+        read once for the file: the encounters' own read (EncounterReads.followups)."""
+        if self._followed is None:
+            numbers = set()
+            for cells in self.batch.rows:
+                text = self.raw(cells, "person_number")
+                if text.isdigit():
+                    numbers.add(int(text))
+            found = {}
+            reads = EncounterReads()
+            numbers = sorted(numbers)
+            for chunk in _chunks(numbers):
+                found.update(reads.followups(self.batch.service_id, chunk))
+            self._followed = {pid: f.pk for pid, f in found.items()}
+        return self._followed
+
+    def compartments(self):
+        """The compartments the importer holds in the service (a health act needs health, as on screens)."""
+        if self._comps is None:
+            self._comps = access.compartments_by_service(self.user).get(self.batch.service_id, frozenset()) \
+                if self.user is not None else frozenset()
+        return self._comps
 
     def raw(self, cells, target):
         i = self.index.get(target)
@@ -447,7 +578,18 @@ class RowChecker:
             except ValidationError as error:
                 problems.add(target, text, error.messages[0])
                 continue
-            if target in CHOICES:
+            if target == "acts":
+                codes = []
+                for written in _written(target, text):
+                    code = self.known[target].get(normalise(written))
+                    if code is None:
+                        problems.add(target, written, _(
+                            "« %(v)s » is not a known value of « %(f)s »: map it to one on the mapping screen.")
+                            % {"v": written[:80], "f": target_label(target)})
+                    elif code:
+                        codes.append(code)
+                values[target] = list(dict.fromkeys(codes))
+            elif target in CHOICES:
                 code = self.known[target].get(normalise(text))
                 if code is None:
                     problems.add(target, text, _("« %(v)s » is not a known value of « %(f)s »: map it to one "
@@ -457,13 +599,19 @@ class RowChecker:
                     values[target] = code
             elif not text:
                 continue
-            elif target in PERSON_DATES or target in FOLLOWUP_DATES:
+            elif target == "encounter_on":
+                moment = parse_moment(text)
+                if moment is None:
+                    problems.add(target, text, _("Unreadable date: write it DD/MM/YYYY."))
+                    continue
+                values[target] = moment
+            elif target in PERSON_DATES or target in FOLLOWUP_DATES or target in ACTIVITY_DATES:
                 day = parse_date(text)
                 if day is None:
                     problems.add(target, text, _("Unreadable date: write it DD/MM/YYYY."))
                     continue
                 try:
-                    validate_typed_date(day, target)
+                    validate_typed_date(day, target.removeprefix("right_"))
                 except ValidationError as error:
                     problems.add(target, text, error.messages[0])
                     continue
@@ -479,15 +627,104 @@ class RowChecker:
                 values[target] = int(number)
             else:
                 values[target] = text
-        person = {f: values[f] for f in PERSON_FIELDS if f in values}
-        self._check_person(person, raw, problems)
-        followup = self._check_followup(values, raw, problems, {p["field"] for p in problems.found})
-        household = values.get("household", "")
-        role = values.get("household_role", "")
-        if role and not household and raw.get("household_role"):
-            problems.add("household_role", raw["household_role"],
-                         _("A role in the household is given but no household."))
-        return Row(line, person, followup, household, role or HouseholdRole.OTHER), problems.found
+        wrong = {p["field"] for p in problems.found}
+        whose = self._whose(line, raw, values, problems)
+        if whose is None:  # this line creates its person
+            person = {f: values[f] for f in PERSON_FIELDS if f in values}
+            self._check_person(person, raw, problems)
+            followup = self._check_followup(values, raw, problems, wrong)
+            household = values.get("household", "")
+            role = values.get("household_role", "")
+            if role and not household and raw.get("household_role"):
+                problems.add("household_role", raw["household_role"],
+                             _("A role in the household is given but no household."))
+            row = Row(line, person, followup, household, role or HouseholdRole.OTHER)
+        else:
+            row = Row(line, None, None, **whose)
+        row.encounter = self._check_encounter(values, raw, problems, wrong)
+        row.right = self._check_right(values, raw, problems, wrong)
+        return row, problems.found
+
+    def _whose(self, line, raw, values, problems):
+        """None when the line creates its person; else {same_as: line} or {existing: (person, follow-up)}."""
+        number, ref = raw.get("person_number", ""), normalise(raw.get("person_ref", ""))
+        if number:
+            if ref:
+                problems.add("person_number", number, _("Give either the person's reference in the file or the "
+                                                        "number of a person already in Auprès, not both."))
+            if not number.isdigit() or int(number) not in self.followed():
+                problems.add("person_number", number, _("This service does not follow this person."))
+                return {"existing": None}
+            return {"existing": (int(number), self.followed()[int(number)])}
+        if ref and ref in self.refs:
+            return {"same_as": self.refs[ref]}
+        if ref:
+            self.refs[ref] = line
+        return None
+
+    def _check_encounter(self, values, raw, problems, wrong):
+        """The encounter of the line (None without one): create_encounter's rules on its date, its place and
+        mode from their lists, acts in the compartments the importer holds in the service."""
+        given = [t for t in ENCOUNTER_TARGETS if raw.get(t)]
+        if not given:
+            return None
+        moment = values.get("encounter_on")
+        if moment is None:
+            if "encounter_on" not in wrong:
+                problems.add("encounter_on" if "encounter_on" in self.columns else given[0], "",
+                             _("An encounter needs its date."))
+            return None
+        try:
+            moment = check_moment(moment)
+        except DomainError as error:
+            problems.add("encounter_on", raw.get("encounter_on", ""), error.message)
+        place, mode = values.get("encounter_place", ""), values.get("encounter_mode", "")
+        if not place and "encounter_place" not in wrong:
+            problems.add("encounter_place" if "encounter_place" in self.columns else "encounter_on", "",
+                         _("Give the place of the encounter."))
+        if not mode and "encounter_mode" not in wrong:
+            problems.add("encounter_mode" if "encounter_mode" in self.columns else "encounter_on", "",
+                         _("Give the mode of the encounter."))
+        details = values.get("act_details", "")
+        if len(details) > 5000:
+            problems.add("act_details", details, _("The details are too long."))
+        acts = values.get("acts", [])
+        for kind in acts:
+            # The import writes social records like the team's own file (D44); health acts only by an importer
+            # holding health in the service, as create_encounter asks.
+            if ACT_COMPARTMENT[kind] == Compartment.HEALTH and Compartment.HEALTH not in self.compartments():
+                problems.add("acts", raw.get("acts", ""), _("Health acts are imported only by an account "
+                                                            "holding the health compartment in this service."))
+                break
+        if details and not acts:
+            problems.add("act_details", details, _("Details are given without an act."))
+        return {"occurred_at": moment, "place_kind": place, "mode": mode,
+                "acts": [(kind, details) for kind in acts]}
+
+    def _check_right(self, values, raw, problems, wrong):
+        """The rights application of the line (None without one), under create_rights_application's rules."""
+        kind = values.get("right_kind", "")
+        if not kind:
+            others = [t for t in RIGHT_TARGETS if raw.get(t) and t != "right_kind"]
+            if others and "right_kind" not in wrong:
+                problems.add("right_kind" if "right_kind" in self.columns else others[0], "",
+                             _("A status or a date of a rights application is given without the right."))
+            return None
+        status = values.get("right_status") or RightsStatus.TO_DO
+        status_on = values.get("right_status_on") or values.get("right_filed_on") or (
+            timezone.localtime(values["encounter_on"]).date() if values.get("encounter_on") else None)
+        filed_on, valid_until = values.get("right_filed_on"), values.get("right_valid_until")
+        try:
+            status_on, filed_on, renewal_on = check_rights_application(kind, status, status_on, filed_on,
+                                                                       valid_until, None)
+        except DomainError as error:
+            field = {"status_on": "right_status_on", "filed_on": "right_filed_on",
+                     "valid_until": "right_valid_until", "renewal_on": "right_valid_until",
+                     "kind": "right_kind", "status": "right_status"}.get(error.field, "right_kind")
+            problems.add(field, raw.get(field, ""), error.message)
+            return None
+        return {"kind": kind, "status": status, "status_on": status_on, "filed_on": filed_on,
+                "valid_until": valid_until, "renewal_on": renewal_on}
 
     def _check_person(self, person, raw, problems):
         instance = Person(**person)
@@ -544,9 +781,9 @@ def _progress(batch, done, total, start, span):
     ImportBatch.objects.filter(pk=batch.pk).update(progress=start + (span * done) // max(total, 1))
 
 
-def check_rows(batch, *, progress=(0, 100)):
+def check_rows(batch, *, progress=(0, 100), user=None):
     """(rows, problems) of the whole file."""
-    checker = RowChecker(batch)
+    checker = RowChecker(batch, user=user)
     rows, problems = [], []
     total = len(batch.rows)
     for i, cells in enumerate(batch.rows):
@@ -561,10 +798,14 @@ def check_rows(batch, *, progress=(0, 100)):
 
 
 def _counts(rows):
-    return {"persons": len(rows), "followups": len(rows),
-            "exits": sum(1 for r in rows if r.followup["closed_on"]),
-            "households": len({normalise(r.household) for r in rows if r.household}),
-            "members": sum(1 for r in rows if r.household)}
+    new = [r for r in rows if r.person is not None]
+    return {"persons": len(new), "followups": len(new),
+            "exits": sum(1 for r in new if r.followup["closed_on"]),
+            "households": len({normalise(r.household) for r in new if r.household}),
+            "members": sum(1 for r in new if r.household),
+            "encounters": sum(1 for r in rows if r.encounter), "acts": sum(len(r.encounter["acts"]) for r in rows
+                                                                           if r.encounter),
+            "rights": sum(1 for r in rows if r.right)}
 
 
 def _duplicates(user, rows):
@@ -575,6 +816,8 @@ def _duplicates(user, rows):
         return []
     found = []
     for row in rows:
+        if row.person is None:
+            continue
         for candidate in candidates_for(user, row.person)[:3]:
             found.append({"line": row.line, "person_id": candidate.person.pk,
                           "name": candidate.person.display_name, "score": candidate.score,
@@ -590,7 +833,7 @@ def dry_run(batch_id, user_id):
         return
     user = _user(user_id)
     try:
-        rows, problems = check_rows(batch, progress=(0, 60))
+        rows, problems = check_rows(batch, progress=(0, 60), user=user)
         duplicates = _duplicates(user, rows)
         report = {"rows": len(rows), "errors": problems, "error_count": len(problems),
                   "lines_with_errors": len({p["line"] for p in problems}), "duplicates": duplicates,
@@ -630,13 +873,16 @@ def _chunks(ids):
         yield ids[i:i + CHUNK]
 
 
-def _compartments(mapping):
+def _compartments(mapping, act_compartments=()):
     found = {str(Compartment.ADMINISTRATIVE)}  # the follow-up
     for target in mapping.values():
         if target in PERSON_FIELDS:
             found.add(str(field_compartment(target)))
         elif target.startswith("household"):
             found.add(str(Compartment.SOCIAL))
+        elif target in ENCOUNTER_TARGETS:
+            found.add(str(ENCOUNTER_COMPARTMENT))
+    found.update(str(c) for c in act_compartments)
     return found
 
 
@@ -649,7 +895,7 @@ def run(batch_id, user_id):
         return
     user = _user(user_id)
     try:
-        rows, problems = check_rows(batch, progress=(0, 50))
+        rows, problems = check_rows(batch, progress=(0, 50), user=user)
         if problems:
             ImportBatch.objects.filter(pk=batch.pk).update(
                 status=ImportStatus.FAILED, progress=100, finished_at=timezone.now(),
@@ -674,14 +920,15 @@ def run(batch_id, user_id):
 def _write(user, batch, rows):
     service = Service.objects.get(pk=batch.service_id)
     today = timezone.localdate()
+    new = [row for row in rows if row.person is not None]
     households = {}
-    for row in rows:
+    for row in new:
         key = normalise(row.household)
         if row.household and key not in households:
             households[key] = Household(label=row.household[:160], created_by=user)
     Household.objects.bulk_create(households.values(), batch_size=1000)
     persons = []
-    for row in rows:
+    for row in new:
         person = Person(created_by=user, **row.person)
         if person.birth_date:
             person.birth_year = person.birth_date.year
@@ -691,7 +938,7 @@ def _write(user, batch, rows):
         persons.append(person)
     Person.objects.bulk_create(persons, batch_size=1000)
     followups, members = [], []
-    for row, person in zip(rows, persons, strict=True):
+    for row, person in zip(new, persons, strict=True):
         f = FollowUp(person=person, service=service, opened_on=row.followup["opened_on"],
                      state=row.followup["state"], exit_reason=row.followup["exit_reason"],
                      exit_destination=row.followup["exit_destination"])
@@ -704,16 +951,70 @@ def _write(user, batch, rows):
     FollowUp.objects.bulk_create(followups, batch_size=1000)
     HouseholdMember.objects.bulk_create(members, batch_size=1000)
     person_ids = [p.pk for p in persons]
-    compartments = _compartments(batch.mapping)
-    for chunk in _chunks(person_ids):
+    created = {"persons": person_ids, "followups": [f.pk for f in followups],
+               "households": [h.pk for h in households.values()], "members": [m.pk for m in members]}
+    whose = {row.line: (person.pk, followup.pk) for row, person, followup in zip(new, persons, followups,
+                                                                                  strict=True)}
+    activity = _write_activity(user, service, rows, whose)
+    created.update(activity)
+    compartments = _compartments(batch.mapping, {ACT_COMPARTMENT[kind] for r in rows if r.encounter
+                                                 for kind, _details in r.encounter["acts"]})
+    touched = list(dict.fromkeys(person_ids + [w[0] for w in (_whose_row(r, whose) for r in rows
+                                                              if r.encounter or r.right)]))
+    for chunk in _chunks(touched):
         record(user, chunk, "create", compartments, service_id=batch.service_id)
-    return {"persons": person_ids, "followups": [f.pk for f in followups],
-            "households": [h.pk for h in households.values()], "members": [m.pk for m in members]}
+    return created
+
+
+def _whose_row(row, whose):
+    """(person id, follow-up id) a line is about, once the persons of the file exist."""
+    if row.existing:
+        return row.existing
+    return whose[row.same_as if row.same_as is not None else row.line]
+
+
+def _write_activity(user, service, rows, whose):
+    """The encounters with their acts and the rights applications of the lines, in bulk (the person's
+    current right too for a granted application, as create_rights_application records it)."""
+    encounters, links, acts, applications = [], [], [], []
+    for row in rows:
+        person_id, followup_id = _whose_row(row, whose) if (row.encounter or row.right) else (None, None)
+        if row.encounter:
+            e = row.encounter
+            encounter = Encounter(service=service, occurred_at=e["occurred_at"], place_kind=e["place_kind"],
+                                  mode=e["mode"], recorded_by=user)
+            encounters.append(encounter)
+            links.append(EncounterPerson(encounter=encounter, person_id=person_id, followup_id=followup_id,
+                                         service=service, occurred_at=e["occurred_at"]))
+            acts += [Act(encounter=encounter, person_id=person_id, kind=kind, compartment=ACT_COMPARTMENT[kind],
+                         details=details) for kind, details in e["acts"]]
+        if row.right:
+            applications.append(RightsApplication(person_id=person_id, service=service, created_by=user,
+                                                  **row.right))
+    Encounter.objects.bulk_create(encounters, batch_size=1000)
+    for link in links:
+        link.encounter_id = link.encounter.pk
+    for act in acts:
+        act.encounter_id = act.encounter.pk
+    EncounterPerson.objects.bulk_create(links, batch_size=1000)
+    Act.objects.bulk_create(acts, batch_size=1000)
+    RightsApplication.objects.bulk_create(applications, batch_size=1000)
+    history = [RightsStatusChange(application=a, status=a.status, on=a.status_on, recorded_by=user)
+               for a in applications]
+    RightsStatusChange.objects.bulk_create(history, batch_size=1000)
+    granted = [right for right in (granted_right(a, user) for a in applications if a.status == RightsStatus.GRANTED)
+               if right is not None]
+    RightStatus.objects.bulk_create(granted, batch_size=1000)
+    return {"encounters": [e.pk for e in encounters], "encounter_persons": [li.pk for li in links],
+            "acts": [a.pk for a in acts], "rights": [a.pk for a in applications],
+            "rights_history": [h.pk for h in history], "granted_rights": [r.pk for r in granted]}
 
 
 # Undo --------------------------------------------------------------------------------------------
 
-TRACKED = {Person: "persons", FollowUp: "followups", Household: "households", HouseholdMember: "members"}
+TRACKED = {Person: "persons", FollowUp: "followups", Household: "households", HouseholdMember: "members",
+           Encounter: "encounters", EncounterPerson: "encounter_persons", Act: "acts", RightsApplication: "rights",
+           RightsStatusChange: "rights_history", RightStatus: "granted_rights"}
 
 
 def edited_since(batch):
@@ -732,13 +1033,36 @@ def edited_since(batch):
                 return True
             if qs.count() != len(chunk):
                 return True  # deleted meanwhile
-    for model in (Person, Household):
+    if _pointed_at(ids, (Encounter, RightsApplication)):
+        return True
+    if not ids["encounters"]:
+        return _pointed_at(ids, (Person, Household))
+    # The imported encounters protect the imported follow-ups (EncounterPerson.followup): the persons are
+    # looked at as the undo deletes them, after their encounters, in a savepoint rolled back.
+    try:
+        with transaction.atomic():
+            for chunk in _chunks(ids["encounters"]):
+                Encounter.objects.filter(pk__in=chunk).delete()
+            raise _RolledBack(_pointed_at(ids, (Person, Household)))
+    except _RolledBack as answer:
+        return answer.args[0]
+
+
+class _RolledBack(Exception):  # noqa: N818 - carries an answer out of a savepoint, not an error
+    pass
+
+
+def _pointed_at(ids, models):
+    """Whether rows the import did not create point at what it created (of these models)."""
+    for model in models:
         for chunk in _chunks(ids[TRACKED[model]]):
             collector = Collector(using="default")
             try:
                 collector.collect(model.objects.filter(pk__in=chunk))
             except (ProtectedError, RestrictedError):
                 return True
+            if model in (Encounter, RightsApplication) and _points_at(collector):
+                return True  # an orientation, a custom value, a rights application… recorded since on it
             for related_model, instances in collector.data.items():
                 if related_model in TRACKED:
                     if {o.pk for o in instances} - ids[TRACKED[related_model]]:
@@ -754,6 +1078,17 @@ def edited_since(batch):
     return False
 
 
+def _points_at(collector):
+    """Whether rows would be set to NULL by the deletion (they point at what the import created)."""
+    for targets in collector.field_updates.values():
+        for target in targets:
+            if hasattr(target, "exists") and target.exists():
+                return True
+            if not hasattr(target, "exists") and target:
+                return True
+    return False
+
+
 def undo(user, batch):
     """Delete everything the import created, at once, while nothing of it was edited since."""
     _require_importer(user, batch.service_id)
@@ -765,12 +1100,23 @@ def undo(user, batch):
             raise Conflict(_("Persons or follow-ups of this import were changed or completed since: it can no "
                              "longer be undone as a whole."), code="import_edited")
         person_ids = batch.created_ids.get("persons", [])
+        # The encounters (their persons met and acts go with them), rights applications (their history) and
+        # rights granted, for the persons of the file and for those already in Auprès; then the persons.
+        touched = set(person_ids)
+        for model in (Encounter, RightsApplication, RightStatus):
+            for chunk in _chunks(batch.created_ids.get(TRACKED[model], [])):
+                if model is not Encounter:
+                    touched.update(model.objects.filter(pk__in=chunk).values_list("person_id", flat=True))
+                else:
+                    touched.update(EncounterPerson.objects.filter(encounter_id__in=chunk)
+                                   .values_list("person_id", flat=True))
+                model.objects.filter(pk__in=chunk).delete()
         for chunk in _chunks(person_ids):
             Person.objects.filter(pk__in=chunk).delete()  # their follow-ups and memberships go with them
         for chunk in _chunks(batch.created_ids.get("households", [])):
             Household.objects.filter(pk__in=chunk).delete()
         compartments = _compartments(batch.mapping)
-        for chunk in _chunks(person_ids):
+        for chunk in _chunks(sorted(touched)):
             record(user, chunk, "delete", compartments, service_id=batch.service_id)
         batch.status, batch.undone_at, batch.undone_by = ImportStatus.UNDONE, timezone.now(), user
         batch.save(update_fields=["status", "undone_at", "undone_by"])

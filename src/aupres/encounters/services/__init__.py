@@ -28,6 +28,7 @@ from aupres.encounters.services.collective import (
 )
 from aupres.encounters.services.encounters import (
     EncounterReads,
+    check_moment,
     create_encounter,
     create_encounters,
     default_service_for,
@@ -58,6 +59,7 @@ from aupres.encounters.services.rights import (
     GRANTED_RIGHT,
     allowed_rights_statuses,
     change_rights_application,
+    check_rights_application,
     create_rights_application,
     default_renewal_on,
     filter_rights_applications,
@@ -94,6 +96,8 @@ __all__ = [
     "allowed_rights_statuses",
     "change_orientation",
     "change_rights_application",
+    "check_moment",
+    "check_rights_application",
     "create_collective_action",
     "create_encounter",
     "create_encounters",

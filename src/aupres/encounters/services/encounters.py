@@ -46,7 +46,8 @@ from aupres.persons.models import Person
 from aupres.services.models import Membership
 
 
-def _check_moment(occurred_at):
+def check_moment(occurred_at):
+    """An encounter's date and time: aware, not in the future, not before 2000 (also the import's rule)."""
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at)
     if occurred_at > timezone.now() + FUTURE_TOLERANCE:
@@ -161,7 +162,7 @@ def _plan_encounter(user, reads, *, occurred_at, place_kind, mode, service_id=No
     service_id = _member_service(user, service_id, ENCOUNTER_COMPARTMENT)
     _check_choice(place_kind, PlaceKind, "place_kind")
     _check_choice(mode, Mode, "mode")
-    occurred_at = _check_moment(occurred_at)
+    occurred_at = check_moment(occurred_at)
     if not 0 <= int(anonymous_contacts or 0) <= MAX_ANONYMOUS_CONTACTS:
         raise DomainError(_("The number of anonymous contacts is not plausible."), field="anonymous_contacts")
     person_ids = list(dict.fromkeys(int(p) for p in persons))

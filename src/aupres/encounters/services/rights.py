@@ -67,10 +67,10 @@ def _check_rights_dates(status_on, filed_on, valid_until, renewal_on):
         raise DomainError(_("The renewal date is after the end of validity."), field="renewal_on")
 
 
-@transaction.atomic
-def create_rights_application(user, person, *, kind, status=RightsStatus.TO_DO, status_on=None, service_id=None,
-                              filed_on=None, valid_until=None, renewal_on=None, note="", encounter=None):
-    service_id = _following_service(user, person, service_id, Compartment.ADMINISTRATIVE)
+def check_rights_application(kind, status, status_on, filed_on, valid_until, renewal_on):
+    """The rules of a new rights application's values (its kind, status and dates), without the person's
+    nor the service's: (status_on, filed_on, renewal_on) completed, or a DomainError naming the field.
+    Also the spreadsheet import's (imports.services)."""
     _check_choice(kind, RightsApplicationKind, "kind")
     _check_choice(status, RightsStatus, "status")
     status_on = status_on or _today()
@@ -79,6 +79,15 @@ def create_rights_application(user, person, *, kind, status=RightsStatus.TO_DO, 
     if renewal_on is None:
         renewal_on = default_renewal_on(kind, valid_until)
     _check_rights_dates(status_on, filed_on, valid_until, renewal_on)
+    return status_on, filed_on, renewal_on
+
+
+@transaction.atomic
+def create_rights_application(user, person, *, kind, status=RightsStatus.TO_DO, status_on=None, service_id=None,
+                              filed_on=None, valid_until=None, renewal_on=None, note="", encounter=None):
+    service_id = _following_service(user, person, service_id, Compartment.ADMINISTRATIVE)
+    status_on, filed_on, renewal_on = check_rights_application(kind, status, status_on, filed_on, valid_until,
+                                                               renewal_on)
     application = RightsApplication.objects.create(
         person=person, service_id=service_id, encounter=encounter, kind=kind, status=status,
         status_on=status_on, filed_on=filed_on, valid_until=valid_until, renewal_on=renewal_on,

@@ -126,7 +126,7 @@ def test_clean_import_then_undo_leaves_the_database_as_before(world, django_capt
     batch = dry(head, world.service_a, csv_bytes(HEADERS, rows), capture=django_capture_on_commit_callbacks)
     assert batch.report["errors"] == []
     assert batch.report["create"] == {"persons": 200, "followups": 200, "exits": 1, "households": 50,
-                                      "members": 67}
+                                      "members": 67, "encounters": 0, "acts": 0, "rights": 0}
     with django_capture_on_commit_callbacks(execute=True):
         tasks.start(head, batch)
     batch.refresh_from_db()
