@@ -339,8 +339,9 @@ def create_encounter(user, custom=None, **values):
     return encounter, created
 
 
-def _save(user, person, fields, raw_values, owner, journal_persons=None):
-    """Check every value, then write them: {field_id: raw}; a field not offered to the user is refused."""
+def _clean(fields, raw_values):
+    """{definition: typed value} of {field_id or "cf_<id>": raw}, each among `fields` (those offered to the
+    user); a field of a compartment not held is Forbidden, an unknown one and a bad value a DomainError."""
     by_id = {d.pk: d for d in fields}
     cleaned = {}
     for key, raw in raw_values.items():
@@ -356,6 +357,29 @@ def _save(user, person, fields, raw_values, owner, journal_persons=None):
                                 code="compartment_forbidden")
             raise DomainError(_("Unknown field."), field=f"cf_{field_id}", code="unknown_field")
         cleaned[definition] = check_value(definition, raw)
+    return cleaned
+
+
+def check_new_encounter_values(user, service_id, raw_values):
+    """The values of an encounter not yet recorded for this service, checked as save_encounter_values will
+    write them (the field app's sync refuses a capture before writing anything of it)."""
+    held = access.compartments_by_service(user).get(int(service_id), frozenset()) if service_id else frozenset()
+    return _clean(_writable(user, [service_id] if service_id else [], FieldTarget.ENCOUNTER, held), raw_values)
+
+
+def field_app_definitions(user, service_ids):
+    """{service id: [definition as a dict]}: the encounter fields the field app draws for these services, in
+    the compartments the user holds in each (a social worker never gets a health field)."""
+    out = {int(sid): [] for sid in service_ids}
+    for d in sorted(new_encounter_fields(user, list(out)), key=lambda d: (d.order, d.pk)):
+        out[d.service_id].append({"id": d.pk, "label": d.label, "kind": d.kind, "options": list(d.options or []),
+                                  "compartment": d.compartment})
+    return out
+
+
+def _save(user, person, fields, raw_values, owner, journal_persons=None):
+    """Check every value, then write them: {field_id: raw}; a field not offered to the user is refused."""
+    cleaned = _clean(fields, raw_values)
     if not cleaned:
         return []
     existing = {v.field_id: v for v in CustomValue.objects.filter(field__in=list(cleaned), **owner)}

@@ -10,7 +10,12 @@ from aupres.encounters.api import EncounterIn
 
 
 class CaptureEncounter(EncounterIn):
-    """The encounter of a capture: as POST /encounters (the capture's client_uuid is used)."""
+    """The encounter of a capture: as POST /encounters (the capture's client_uuid is used), with the values of
+    the service's own encounter fields."""
+
+    custom: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, max_length=100,
+        description="The service's own encounter fields (cf_<id> -> value), those the caseload offers.")
 
 
 class CaptureNote(Schema):
@@ -71,6 +76,14 @@ class KeyOut(Schema):
     idle_minutes: int
 
 
+class FieldCustomFieldOut(Schema):
+    id: int
+    label: str
+    kind: str
+    options: list[str]
+    compartment: str
+
+
 class FieldServiceOut(Schema):
     id: int
     name: str
@@ -79,6 +92,8 @@ class FieldServiceOut(Schema):
     mode: str | None
     act: str | None
     acts: list[str]
+    custom_fields: list[FieldCustomFieldOut] = Field(default_factory=list, description=(
+        "The service's own encounter fields the user may fill in (compartments held there only)."))
 
 
 class FieldPersonOut(Schema):

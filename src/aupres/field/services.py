@@ -26,6 +26,7 @@ from aupres.audit.services import record
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.models import Compartment
+from aupres.customfields import services as customfield_services
 from aupres.encounters.models import (
     ACT_COMPARTMENT,
     ENCOUNTER_COMPARTMENT,
@@ -166,10 +167,13 @@ def field_caseload(user, today=None):
 
     names = dict(Service.objects.filter(pk__in=list(services)).values_list("pk", "name"))
     defaults = service_defaults(user, sorted(recorders))
+    # The service's own encounter fields (D56, D57), in the compartments the user holds there.
+    custom = customfield_services.field_app_definitions(user, sorted(recorders))
     data = {
         "generated_at": timezone.now().isoformat(), "idle_minutes": idle_minutes(),
         "services": [{"id": sid, "name": names.get(sid, ""), "records": sid in recorders,
-                      **defaults.get(sid, {"place_kind": None, "mode": None, "act": None, "acts": []})}
+                      **defaults.get(sid, {"place_kind": None, "mode": None, "act": None, "acts": []}),
+                      "custom_fields": custom.get(sid, [])}
                      for sid in sorted(services, key=lambda s: names.get(s, ""))],
         "persons": rows,
     }
@@ -238,7 +242,8 @@ def _encounter_args(user, data, client_uuid):
     d = e.model_dump()
     return dict(client_uuid=client_uuid, service_id=d["service"], occurred_at=d["occurred_at"],
                 place_kind=d["place_kind"], mode=d["mode"], persons=d["persons"], new_persons=d["new_persons"],
-                anonymous_contacts=d["anonymous_contacts"], acts=d["acts"], orientations=d["orientations"])
+                anonymous_contacts=d["anonymous_contacts"], acts=d["acts"], orientations=d["orientations"],
+                custom={k: v for k, v in (d.get("custom") or {}).items() if v not in (None, "")})
 
 
 def _note_args(data):
@@ -319,6 +324,20 @@ def apply_batch(user, items):
             encounters.append(i)
         else:
             notes.append(i)
+    # The service's own fields are checked before anything is written: a bad value refuses its capture alone.
+    custom, checked = {}, []
+    for i in encounters:
+        values = parsed[i][2].pop("custom", None) or {}
+        if values:
+            try:
+                customfield_services.check_new_encounter_values(
+                    user, parsed[i][2]["service_id"] or _sole_recording_service(user), values)
+            except DomainError as error:
+                results[i] = _refused(items[i], error)
+                continue
+            custom[i] = values
+        checked.append(i)
+    encounters = checked
     new_receipts = []
     for i, done in zip(encounters, create_encounters(user, [parsed[i][2] for i in encounters]), strict=True):
         client_uuid = parsed[i][0]
@@ -329,6 +348,8 @@ def apply_batch(user, items):
         if not created:  # recorded by the encounter form with the same UUID
             results[i] = {"client_uuid": str(client_uuid), "status": "already_applied", "record": encounter.pk}
             continue
+        if i in custom:  # written (and journaled) by the custom fields' own rule, checked above
+            customfield_services.save_encounter_values(user, encounter, custom[i])
         new_receipts.append(SyncReceipt(client_uuid=client_uuid, user=user, kind=CaptureKind.ENCOUNTER,
                                         encounter=encounter, captured_at=_moment(items[i].get("captured_at"))))
         results[i] = {"client_uuid": str(client_uuid), "status": "created", "record": encounter.pk}
@@ -352,6 +373,12 @@ def apply_batch(user, items):
             done = results[first[parsed_uuid(item)]]
             results[i] = ({**done, "status": "already_applied"} if done["status"] == "created" else dict(done))
     return results
+
+
+def _sole_recording_service(user):
+    """The service an encounter without one is recorded for (create_encounter's rule), or None."""
+    recorders = access.service_ids(user, ENCOUNTER_COMPARTMENT)
+    return recorders[0] if len(recorders) == 1 else None
 
 
 def parsed_uuid(item):

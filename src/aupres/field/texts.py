@@ -6,6 +6,9 @@ from django.utils.translation import gettext as _
 def texts():
     return {
         "act": _('Act'),
+        "team_fields": _("The team's own fields"),
+        "yes": _('Yes'),
+        "no": _('No'),
         "act_kind_missing": _('Choose the act, or remove the row.'),
         "act_person_missing": _('Say whom this is for.'),
         "acts": _('Acts'),

@@ -173,3 +173,36 @@ def test_the_teams_own_act_names_are_mapped_to_act_kinds(world, django_capture_o
     # Remembered for the next file of this shape.
     again = services.upload(head, world.service_a.pk, "b.csv", csv_bytes(HEADERS, rows))
     assert services.written_values(again)["acts"] == [("Café", "material_aid"), ("Écoute", "social_interview")]
+
+
+def test_the_api_imports_activity_from_an_xlsx(world, api_as, django_capture_on_commit_callbacks):
+    """The import's API (upload, mapping with the act names' value map, dry run, import) over an XLSX file
+    whose lines add encounters to a person already followed."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .helpers import xlsx_bytes
+
+    api = api_as(world.users["head_of_service"])
+    headers = ["N° Auprès", "Date de la rencontre", "Lieu", "Mode", "Actes"]
+    rows = [[world.person.pk, datetime.datetime(2026, 3, 5, 10, 0), "Rue", "Maraude", "Café"]]
+    upload = SimpleUploadedFile("activite.xlsx", xlsx_bytes(headers, rows))
+    response = api.client.post("/api/v1/imports", {"service": world.service_a.pk, "file": upload},
+                               headers=api.headers)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["mapping"] == {"N° Auprès": "person_number", "Date de la rencontre": "encounter_on",
+                               "Lieu": "encounter_place", "Mode": "encounter_mode", "Actes": "acts"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.client.put(f"/api/v1/imports/{body['id']}/mapping", {
+            "mapping": body["mapping"], "value_map": {"acts": {"Café": "material_aid"}}},
+            content_type="application/json", headers=api.headers)
+    assert response.status_code == 200, response.content
+    checked = api.get(f"/imports/{body['id']}").json()
+    assert checked["errors"] == [] and checked["create"]["encounters"] == 1 and checked["create"]["persons"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"/imports/{body['id']}/run").status_code == 200
+    done = api.get(f"/imports/{body['id']}").json()
+    assert done["status"] == "done" and done["created"]["acts"] == 1 and done["can_undo"]
+    encounter = Encounter.objects.get()
+    assert encounter.occurred_at.hour == 9  # 10:00 in Paris, in UTC
+    assert list(encounter.acts.values_list("person_id", "kind")) == [(world.person.pk, "material_aid")]

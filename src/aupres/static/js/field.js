@@ -640,10 +640,12 @@
       service: body.service, occurred_at: toLocal(body.occurred_at), place_kind: body.place_kind, mode: body.mode,
       persons: body.persons.slice(), acts: body.acts.map(function (a) { return {kind: a.kind, person: a.person, details: a.details || ""}; }),
       orientation: body.orientations && body.orientations[0] ? Object.assign({}, body.orientations[0]) : null,
+      custom: Object.assign({}, body.custom || {}),
     } : {
       service: svc0 ? svc0.id : null, occurred_at: localNow(), place_kind: svc0 ? svc0.place_kind : "street",
       mode: svc0 && svc0.mode !== "street_round" ? svc0.mode : "visit", persons: first ? [first.id] : [],
       acts: [{kind: svc0 ? svc0.act : "", person: first ? first.id : null, details: ""}], orientation: null,
+      custom: {},
     };
     if (existing && existing.body.payload.encounter.new_persons && existing.body.payload.encounter.new_persons.length) {
       return roundScreen(null, existing);
@@ -683,6 +685,7 @@
           h("button", {type: "button", "data-testid": "add-act", text: T.add_act,
                        on: {click: function () { s.acts.push({kind: "", person: null, details: ""}); draw(); }}})),
         orientationBlock(s, people, draw),
+        customBlock(s),
         personPicker(function () { return s.persons; }, function (p) {
           if (s.persons.indexOf(p.id) < 0) s.persons.push(p.id);
           draw();
@@ -715,7 +718,8 @@
                            appointment_on: o.appointment_on || null, person: to});
       }
       var data = {service: s.service, occurred_at: new Date(s.occurred_at).toISOString(), place_kind: s.place_kind,
-                  mode: s.mode, persons: s.persons.slice(), acts: acts, orientations: orientations, anonymous_contacts: 0};
+                  mode: s.mode, persons: s.persons.slice(), acts: acts, orientations: orientations, anonymous_contacts: 0,
+                  custom: customValues(s)};
       var names = s.persons.map(function (id) { var p = person(id); return p ? p.name : "#" + id; }).join(", ");
       saveCapture("encounter", data, s.persons, fmt(T.summary_encounter, {names: names}), existing).then(function () {
         toast(T.saved_on_phone);
@@ -724,6 +728,43 @@
     });
     draw();
     main.replaceChildren(h("h1", {text: existing ? T.correct_title : T.new_encounter}), form);
+  }
+
+  // The service's own encounter fields (cached with the caseload: only those of compartments the user holds).
+  function customFields(serviceId) {
+    var svc = service(serviceId);
+    return svc && svc.custom_fields ? svc.custom_fields : [];
+  }
+  function customValues(s) {
+    var out = {};
+    customFields(s.service).forEach(function (f) {
+      var v = s.custom["cf_" + f.id];
+      if (v !== undefined && v !== null && v !== "") out["cf_" + f.id] = v;
+    });
+    return out;
+  }
+  function customBlock(s) {
+    var fields = customFields(s.service);
+    if (!fields.length) return null;
+    return h("fieldset", {"data-testid": "enc-custom"}, h("legend", {text: T.team_fields}), fields.map(function (f) {
+      var key = "cf_" + f.id, id = "enc-cf-" + f.id, value = s.custom[key];
+      function set(v) { s.custom[key] = v; }
+      if (f.kind === "choice") {
+        return fieldSelect(id, f.label, f.options.map(function (o) { return [o, o]; }), value, set, "—");
+      }
+      if (f.kind === "yes_no") {
+        var current = value === true ? "true" : (value === false ? "false" : "");
+        return fieldSelect(id, f.label, [["true", T.yes], ["false", T.no]], current, function (v) {
+          set(v === "" ? "" : v === "true");
+        }, "—");
+      }
+      var type = f.kind === "number" ? "number" : (f.kind === "date" ? "date" : "text");
+      var input = h("input", {type: type, id: id, value: value === undefined || value === null ? "" : String(value),
+                              "data-testid": "enc-" + key, maxlength: type === "text" ? "1000" : null,
+                              step: type === "number" ? "any" : null,
+                              on: {input: function (e) { set(e.target.value); }}});
+      return h("div", {class: "field"}, h("label", {for: id, text: f.label}), input);
+    }));
   }
 
   function orientationBlock(s, people, draw) {
