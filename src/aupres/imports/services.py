@@ -51,6 +51,7 @@ from aupres.encounters.models import (
 from aupres.encounters.services import EncounterReads, check_moment, check_rights_application, granted_right
 from aupres.followups.models import ExitDestination, ExitReason, FollowUp, FollowUpState
 from aupres.imports.models import ColumnMapping, ImportBatch, ImportStatus
+from aupres.indicators.models import EventMonth
 from aupres.persons.models import (
     AdministrativeSituation,
     Household,
@@ -1111,6 +1112,10 @@ def undo(user, batch):
                     touched.update(EncounterPerson.objects.filter(encounter_id__in=chunk)
                                    .values_list("person_id", flat=True))
                 model.objects.filter(pk__in=chunk).delete()
+        if batch.created_ids.get("encounters"):
+            # PostgreSQL's rollup triggers (indicators.rollup_sql) counted the encounters and acts down to
+            # rows of zero: removed, as a rebuild of the rollups would not have them.
+            EventMonth.objects.filter(service_id=batch.service_id, n=0).delete()
         for chunk in _chunks(person_ids):
             Person.objects.filter(pk__in=chunk).delete()  # their follow-ups and memberships go with them
         for chunk in _chunks(batch.created_ids.get("households", [])):
