@@ -276,8 +276,11 @@ class Demo:
                     if code not in ("lhss_paediatric", "mum", "violence_shelter")]
         doctor, nurse, social = self.staff["medecin"], self.staff["infirmier"], self.staff["social"]
         created = 0
+        # Follow-ups opened since the first of January of last year at least, so that the last whole year,
+        # which the funder reads, has people admitted in every month (issue #13).
+        span = max(420, (self.today - datetime.date(self.today.year - 1, 1, 1)).days)
         while created < self.n_persons:
-            opened = self.today - datetime.timedelta(days=rng.randint(0, 420))
+            opened = self.today - datetime.timedelta(days=rng.randint(0, span))
             roll = rng.random()
             if roll < 0.12:
                 created += self._mother_and_children(opened)
@@ -319,7 +322,10 @@ class Demo:
 
     def _mother_and_children(self, opened):
         rng = self.rng
-        code = rng.choice(["lhss_paediatric", "mum", "violence_shelter"])
+        codes = ["lhss_paediatric", "mum", "violence_shelter"]
+        # The first three families go one to each family service, so that even a small demo has all three.
+        self._families = getattr(self, "_families", 0) + 1
+        code = codes[self._families - 1] if self._families <= len(codes) else rng.choice(codes)
         service = self.services[code]
         mother = self._person(Sex.FEMALE, rng.randint(19, 40), with_alias=False)
         self._history(mother, opened)

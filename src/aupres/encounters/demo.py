@@ -79,7 +79,9 @@ def load(demo):
     if Encounter.objects.exists():
         return
     rng, today = demo.rng, demo.today
-    start = today - datetime.timedelta(days=365)
+    # From the first of January of last year (or a year back, whichever is earlier): the funder reads the
+    # last whole year, whose months must all have activity in the demo (issue #13).
+    start = min(today - datetime.timedelta(days=365), datetime.date(today.year - 1, 1, 1))
     staff_of = {}
     for sid, uid in Membership.objects.order_by("pk").values_list("service_id", "user_id"):
         staff_of.setdefault(sid, []).append(uid)
@@ -208,7 +210,8 @@ def _collective_actions(demo, staff_of, today, start):
             kind, audience, title = rng.choice(COLLECTIVE)
             participants = rng.randint(5, 40)
             rows.append(CollectiveAction(
-                service=service, occurred_on=start + datetime.timedelta(days=rng.randint(0, 364)), kind=kind,
+                service=service, occurred_on=start + datetime.timedelta(days=rng.randint(0, (today - start).days)),
+                kind=kind,
                 title=title, audience=audience, place=rng.choice(["Lille", "Roubaix", "Tourcoing", "Arras", "Lens"]),
                 participants=participants,
                 persons_trained=participants if kind in ("training", "awareness") else 0,

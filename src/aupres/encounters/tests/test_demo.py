@@ -15,6 +15,7 @@ from aupres.encounters.models import (
     Orientation,
     RightsApplication,
 )
+from aupres.followups.models import FollowUp
 from aupres.services.models import ServiceKind
 
 pytestmark = pytest.mark.django_db
@@ -37,3 +38,15 @@ def test_demo_has_a_year_of_activity_for_every_kind():
     assert all(a.compartment for a in Act.objects.all()[:500])
     first = services.last_encounter_dates(EncounterPerson.objects.values_list("followup_id", flat=True)[:50])
     assert first
+
+
+@pytest.mark.parametrize("today", [datetime.date(2026, 12, 1), datetime.date(2026, 1, 10)])
+def test_every_month_of_the_last_whole_year_has_activity(today):
+    """Issue #13: the funder reads the last whole year; its monthly line must not be flat at zero for the
+    months before the demo's « today minus a year »."""
+    Demo(persons=60, today=today).load()
+    last_year = today.year - 1
+    months = {d.month for d in Encounter.objects.filter(occurred_at__year=last_year).dates("occurred_at", "month")}
+    assert months == set(range(1, 13))
+    opened = set(FollowUp.objects.filter(opened_on__year=last_year).dates("opened_on", "month"))
+    assert len(opened) >= 10
