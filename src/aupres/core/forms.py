@@ -18,6 +18,28 @@ class VersionedForm(forms.ModelForm):
         pass
 
 
+class SectionedForm:
+    """A long form shown in sections (issue #13: « sections or steps on long forms »). `sections` is a list
+    of (title, field names); the fields that are in no section (added later, such as the team's own
+    fields) come last under `other_section`. includes/form_fields.html draws each section as a fieldset."""
+
+    sections = ()
+    other_section = None
+
+    def grouped_fields(self):
+        visible = {f.name: f for f in self.visible_fields()}
+        groups, placed = [], set()
+        for title, names in self.sections:
+            fields = [visible[n] for n in names if n in visible]
+            placed.update(n for n in names if n in visible)
+            if fields:
+                groups.append((title, fields))
+        rest = [f for name, f in visible.items() if name not in placed]
+        if rest:
+            groups.append((self.other_section, rest))
+        return groups
+
+
 def add_domain_error(form, error: DomainError):
     """Show a domain error on its field when the form has it, else on the whole form."""
     field = error.field if error.field in form.fields else None

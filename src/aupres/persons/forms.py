@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aupres.core.forms import VersionedForm, date_input
+from aupres.core.forms import SectionedForm, VersionedForm, date_input
 from aupres.core.models import Compartment
 from aupres.persons.models import (
     HouseholdRole,
@@ -19,7 +19,16 @@ PERSON_WIDGETS = {
 }
 
 
-class PersonForm(VersionedForm):
+class PersonForm(SectionedForm, VersionedForm):
+    sections = [
+        (_("Who"), ["alias", "first_name", "last_name", "sex", "birth_date", "birth_year", "estimated_age",
+                    "birth_place"]),
+        (_("Situation"), ["nationality", "administrative_situation", "languages", "on_street_since"]),
+        (_("How to reach them"), ["phone"]),
+        (_("Follow-up"), ["service"]),
+    ]
+    other_section = _("The team's own fields")
+
     class Meta:
         model = Person
         fields = ["alias", "first_name", "last_name", "sex", "birth_date", "birth_year", "estimated_age",

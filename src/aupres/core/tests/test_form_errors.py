@@ -50,3 +50,15 @@ def test_a_house_form_page_shows_the_summary(world, client_as):
     assert r.status_code == 200
     summary = r.content.decode().split('data-testid="form-error-summary"')[1].split("</div>")[0]
     assert summary.count("<li>") >= 3  # title, date, kind… all at once
+
+
+@pytest.mark.django_db
+def test_the_person_form_is_in_sections_and_the_team_fields_come_last(world, client_as):
+    """Issue #13: sections on long forms. The person's form groups its fields under legends; every field
+    shown is in exactly one section."""
+    text = client_as(world.users["social_worker"]).get(f"/personnes/{world.person.pk}/modifier/").content.decode()
+    sections = text.split('<fieldset class="form-section">')[1:]
+    legends = [s.split("<legend>")[1].split("</legend>")[0] for s in sections]
+    assert legends[:2] == ["Qui", "Situation"]
+    assert 'name="last_name"' in sections[0] and 'name="phone"' not in sections[0]
+    assert sum(s.count('name="last_name"') for s in sections) == 1
