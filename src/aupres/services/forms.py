@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aupres.core.forms import VersionedForm, date_input
+from aupres.core.forms import SectionedForm, VersionedForm, date_input
 from aupres.services.models import (
     SERVICE_RANGES,
     Membership,
@@ -28,7 +28,22 @@ WEEKDAY_CHOICES = [("1", _("Monday")), ("2", _("Tuesday")), ("3", _("Wednesday")
                    ("5", _("Friday")), ("6", _("Saturday")), ("7", _("Sunday"))]
 
 
-class ServiceForm(VersionedForm):
+class ServiceForm(SectionedForm, VersionedForm):
+    # Issue #13: the service's rules in the order a head of service thinks of them, each part under a legend.
+    sections = [
+        (_("The service"), ["kind", "name", "territories", "public", "public_description", "is_active"]),
+        (_("Capacity and length"), ["capacity", "capacity_unit", "usual_length_min_days", "usual_length_max_days",
+                                    "max_length_days"]),
+        (_("Who may be admitted"), ["requires_prescription", "required_documents", "accepted_needs", "min_age",
+                                    "max_age", "max_months_on_street", "requires_expressed_demand",
+                                    "eligibility_notes", "has_orientation_committee"]),
+        (_("Opening"), ["opening_days", "opens_day", "opens_night", "confidential_location"]),
+        (_("Follow-up and records"), ["no_encounter_alert_days", "access_after_exit_days",
+                                      "retention_days_after_exit"]),
+        (_("When the changes apply"), ["effective_from", "correction_note"]),
+    ]
+    other_section = _("Other")
+
     kind = forms.ModelChoiceField(queryset=ServiceKind.objects.all(), label=_("Kind of service"),
                                   required=False)
     opening_days = forms.MultipleChoiceField(choices=WEEKDAY_CHOICES, label=_("Opening days"),

@@ -111,3 +111,25 @@ def test_regions_and_departements_are_preloaded_and_communes_can_be_added(world,
     assert head.post("/territories", {"code": "62041", "name": "Arras", "departement": "59"}).json()["field"] == "code"
     assert api_as(world.users["nurse"]).post("/territories", {"code": "59512", "name": "Roubaix",
                                                               "departement": "59"}).status_code == 403
+
+
+def test_the_service_form_is_in_sections_with_every_error_summarised(world, client_as):
+    """Issue #13: the service's form (26 rules) in sections, every field in one of them, and a post with
+    several absurd values gives every error at once in a summary at the top."""
+    client = client_as(world.users["head_of_service"])
+    url = f"/configuration/dispositifs/{world.service_a.pk}/modifier/"
+    page = client.get(url)
+    form = page.context["form"]
+    groups = form.grouped_fields()
+    assert [str(t) for t, _f in groups][:3] == ["Le dispositif", "Capacité et durée", "Qui peut être admis"]
+    shown = [f.name for _t, fields in groups for f in fields]
+    assert sorted(shown) == sorted(f.name for f in form.visible_fields())  # each field once
+    assert page.content.decode().count('<fieldset class="form-section">') == len(groups)
+    data = {k: ("" if v is None else v) for k, v in ((k, form[k].value()) for k in form.fields)}
+    data = {k: v for k, v in data.items() if v is not False}
+    data.update({"capacity": "99999999999", "min_age": "-4", "access_after_exit_days": "0"})
+    r = client.post(url, data)
+    assert r.status_code == 200
+    summary = r.content.decode().split('data-testid="form-error-summary"')[1].split("</div>")[0]
+    for name in ("capacity", "min_age", "access_after_exit_days"):
+        assert f'href="#id_{name}"' in summary
