@@ -7,7 +7,9 @@ from playwright.sync_api import expect
 
 from aupres.accounts.models import User
 from aupres.encounters.models import Encounter
-from conftest import PASSWORD, otp_device, otp_token
+from aupres.indicators.tests.dataset import Dataset
+from aupres.referrals.models import Door, Referral, Source, Status, Urgency
+from conftest import PASSWORD, ApiClient, otp_device, otp_token, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,3 +102,111 @@ def test_sign_in_caseload_person_and_encounter_by_keyboard(world, page):
     page.wait_for_url(f"**/personnes/{world.person.pk}/")
     expect(page.locator("[data-testid=timeline]")).to_contain_text("Pansement au clavier")
     assert Encounter.objects.get().acts.filter(details="Pansement au clavier").exists()
+
+
+# The other roles' main tasks, by keyboard only, from where sign-in leaves them (issue #13, D59). Signing in
+# by keyboard is the walk above; here it is done by the shared helper.
+
+@pytest.fixture
+def waiting(world):
+    """A referral sent by the partner to service A, and one left to the territory's regulation."""
+    User.objects.filter(pk__in=[world.users["regulator"].pk, world.users["funder"].pk]).update(
+        territory=world.territory)
+    sent = Referral.objects.create(service=world.service_a, door=Door.PARTNER, source=Source.SHELTER,
+                                   sent_by=world.users["partner"], alias="Le Grand", needs=["health"],
+                                   status=Status.PENDING, urgency=Urgency.URGENT, territory=world.territory)
+    unrouted = Referral.objects.create(service=None, door=Door.PARTNER, source=Source.SHELTER,
+                                       sent_by=world.users["partner"], alias="Sans service", needs=["housing"],
+                                       status=Status.PENDING, territory=world.territory)
+    return sent, unrouted
+
+
+def enter_link(page, selector, url):
+    """Tab to a link (every stop visible), follow it with Enter and wait for its page."""
+    tab_until(page, selector)
+    with page.expect_navigation(url=url):
+        page.keyboard.press("Enter")
+    page.wait_for_load_state()
+
+
+def test_partner_files_a_new_referral_by_keyboard(world, page):
+    page.set_viewport_size({"width": 1366, "height": 800})
+    sign_in(page, "partner")
+    page.wait_for_url("**/orientations/envoyees/")
+    enter_link(page, "#nav-new-referral", "**/orientations/envoyees/nouvelle/")
+    expect(page.locator("form#referral-form")).to_be_visible()
+
+    # A select is chosen with the arrow keys, a box ticked with Space, text typed, in the order of the page.
+    tab_until(page, "#id_source")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#id_source").input_value() != ""
+    tab_until(page, "#id_alias")
+    page.keyboard.type("Au clavier")
+    tab_until(page, "#id_service")
+    page.keyboard.press("ArrowDown")
+    service = page.locator("#id_service").input_value()
+    assert service in {str(s.pk) for s in (world.service_a, world.service_b, world.service_c)}
+    tab_until(page, "input[name=needs][value=health]")
+    page.keyboard.press("Space")
+    expect(page.locator("input[name=needs][value=health]")).to_be_checked()
+    tab_until(page, "#id_consent")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#id_consent").input_value() != ""
+    tab_until(page, "[data-testid=send]")
+    with page.expect_navigation(url="**/orientations/envoyees/"):
+        page.keyboard.press("Enter")
+    referral = Referral.objects.get(alias="Au clavier")
+    assert referral.sent_by == world.users["partner"] and str(referral.service_id) == service
+    expect(page.get_by_test_id(f"sent-{referral.receipt}")).to_be_visible()
+
+
+def test_head_of_service_reaches_the_decision_on_a_referral_by_keyboard(world, page, waiting):
+    page.set_viewport_size({"width": 1366, "height": 800})
+    sign_in(page, "head_of_service")
+    sent = waiting[0]
+    enter_link(page, f"[data-testid=home-inbox-{world.service_a.pk}]", "**/orientations/boite/**")
+    enter_link(page, f"[data-testid=referral-{sent.pk}]", f"**/orientations/{sent.pk}/")
+    expect(page.locator("h1")).to_be_visible()
+    # Every decision is on the way, in the order of the page; none is taken (the walk stops at the buttons).
+    stops = tab_until(page, "[data-testid=decline]")
+    assert [s["testid"] for s in stops if s["testid"] in ("accept", "decline")] == ["accept", "decline"]
+    tab_until(page, "[data-testid=wait]")
+    tab_until(page, "[data-testid=forward]")
+    sent.refresh_from_db()
+    assert sent.status == Status.PENDING
+
+
+def test_funder_opens_a_section_of_the_indicators_by_keyboard(world, page, waiting):
+    data = Dataset(world)  # a year of activity of service A, submitted: the page has its indicators
+    ApiClient(world.users["head_of_service"]).post("/submissions", {"service": data.a.pk, "from": "2025-01-01",
+                                                                    "to": "2025-12-31"})
+    page.set_viewport_size({"width": 1366, "height": 800})
+    sign_in(page, "funder")
+    page.wait_for_url("**/indicateurs/territoire/")
+    expect(page.get_by_test_id("funder-toc")).to_be_visible()
+    # The list of every indicator is folded: its summary opens with Enter, then a link of it opens the
+    # indicator's folded section (js/toc.js).
+    tab_until(page, "[data-testid=funder-toc] details details > summary")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-testid=funder-toc] details details")).to_have_attribute("open", "")
+    target = page.locator("[data-testid=funder-toc] details details a").first.get_attribute("href")
+    tab_until(page, "[data-testid=funder-toc] details details a")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{target}")
+    section = page.locator(f"{target} details").first
+    expect(section).to_have_attribute("open", "")
+    expect(section.locator("summary")).to_be_in_viewport()
+
+
+def test_regulator_reaches_the_regulation_queue_and_a_referral_by_keyboard(world, page, waiting):
+    page.set_viewport_size({"width": 1366, "height": 800})
+    sign_in(page, "regulator")
+    page.wait_for_url("**/orientations/regulation/")
+    # From another page of its menu, back to the queue by the menu, then into the referral left to it.
+    enter_link(page, "#nav-regional-places", "**/places/regional/")
+    enter_link(page, "#nav-regulation", "**/orientations/regulation/")
+    unrouted = waiting[1]
+    enter_link(page, f"a[href$='/orientations/regulation/{unrouted.pk}/']",
+               f"**/orientations/regulation/{unrouted.pk}/")
+    expect(page.locator("h1")).to_contain_text(unrouted.receipt)
+    tab_until(page, "main button[type=submit]")
