@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aupres.referrals.models import Door, Referral, Source, Status, Urgency
-from conftest import sign_in
+from conftest import PASSWORD, otp_device, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -98,6 +98,16 @@ def test_public_form_and_sign_in(world, page, axe_source):
         for path in ("/compte/connexion/", "/orientations/public/"):
             page.goto(path)
             assert not audit(page, axe_source), path
+    # The second factor's page, between the password and the home (no link of a signed-in role leads there).
+    otp_device(world.users["nurse"])
+    page.goto("/compte/connexion/")
+    page.fill("#id_username", "nurse")
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation(url="**/compte/verification/**"):
+        page.click("button[type=submit]")
+    for width in (1366, 360):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert not audit(page, axe_source), page.url
 
 
 def test_the_audit_finds_a_violation(world, page, axe_source):
