@@ -554,12 +554,35 @@ def _names(service):
     return sorted(names, key=len, reverse=True)
 
 
+# What else identifies someone in a free text, whoever it is (issue #18: « no person named in what leaves the
+# service »): the names the service knows are not all the names typed. Civilities introduce a name; an e-mail,
+# a phone number, a social security number or a street address point at one person.
+_CIVILITY = re.compile(
+    r"(?<!\w)(M\.|Mme|Mlle|Mr|Monsieur|Madame|Mademoiselle|Dr|Docteur|Pr|Professeur|Maître|Me)\s+"
+    r"([A-ZÀ-Ý][\w'’-]*\.?(?:\s+[A-ZÀ-Ý][\w'’-]*\.?){0,2})", re.UNICODE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\d\w])(?:(?:\+|00)\s?33\s?\(?0?\)?\s?|0)[1-9](?:[\s.\-]?\d{2}){4}(?!\d)")
+_NIR = re.compile(r"(?<!\d)[12]\s?\d{2}\s?(?:0[1-9]|1[0-2]|[2-9]\d)\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}"
+                  r"(?:\s?\d{2})?(?!\d)")
+_ADDRESS = re.compile(
+    r"(?<!\w)\d{1,4}\s?(?:bis|ter)?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|impasse|allée|chemin|route|quai|"
+    r"cours|square|résidence|cité|passage|villa|sentier|lotissement|hameau)\b[^\n,;.()]*", re.IGNORECASE)
+REDACTIONS = [(_EMAIL, "[courriel]"), (_NIR, "[numéro]"), (_PHONE, "[téléphone]"), (_ADDRESS, "[adresse]")]
+
+
 def scrub(text, names):
-    """The text with each of these names replaced by « [personne] » (whole words, any case)."""
-    if not text or not names:
-        return text or ""
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE)
-    return pattern.sub(ANONYMISED, text)
+    """The text with each of these names replaced by « [personne] » (whole words, any case), any name after a
+    civility (« Mme Durand » → « Mme [personne] »), and e-mails, phone numbers, social security numbers and
+    street addresses replaced by what they are."""
+    if not text:
+        return ""
+    for pattern, label in REDACTIONS:
+        text = pattern.sub(label, text)
+    text = _CIVILITY.sub(lambda m: f"{m.group(1)} {ANONYMISED}", text)
+    if names:
+        pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE)
+        text = pattern.sub(ANONYMISED, text)
+    return text
 
 
 def declaration(event):

@@ -226,3 +226,24 @@ def test_shares_are_shown_when_no_count_is_hidden(world):
     assert _cells(figure) == {"within": "12", "later": "6", "none": "0"}
     figure = services._share_figure("x", {"within": 12, "later": 3, "none": 0}, services.LABELS, ("within",))
     assert figure["share"] is None and _cells(figure)["later"] == "< 5"
+
+
+@pytest.mark.parametrize(("typed", "kept", "gone"), [
+    ("Mme Durand-Lefèvre a appelé le 06 12 34 56 78.", ["Mme [personne]", "[téléphone]"], ["Durand", "56 78"]),
+    ("M. Karim GAUTHIER, 12 bis rue des Lilas, Lille.", ["M. [personne]", "[adresse]", "Lille"],
+     ["Karim", "GAUTHIER", "Lilas"]),
+    ("Écrire à jean.dupont@example.org ou au +33 6 12 34 56 78.", ["[courriel]", "[téléphone]"],
+     ["dupont", "example", "12 34"]),
+    ("NIR transmis par erreur : 1 84 12 75 123 456 78.", ["[numéro]"], ["123 456"]),
+    ("Le Dr Nguyen et Madame Sow ont été informés.", ["Dr [personne]", "Madame [personne]"], ["Nguyen", "Sow"]),
+    # what names nobody is kept as typed: emergency numbers, times, counts
+    ("Le 15 est venu à 14h30 ; 3 personnes blessées, 2 agents.", ["Le 15", "14h30", "3 personnes", "2 agents"], []),
+])
+def test_the_declaration_scrubs_names_phones_addresses_and_numbers_typed_in_free_text(typed, kept, gone):
+    """Issue #18: « no person named in what leaves the service », including persons the service does not
+    follow: a name after a civility, e-mails, phone numbers, social security numbers and street addresses."""
+    out = services.scrub(typed, [])
+    for part in kept:
+        assert part in out, out
+    for part in gone:
+        assert part not in out, out
