@@ -230,9 +230,52 @@ def edit_criterion(request, criterion_id: int, payload: CriterionIn):
     return services.edit_criterion(request.user, criterion_id, payload.title, payload.version)
 
 
-@router.put("/quality/axes/{int:axis_id}", response=AxisOut, summary="Rewrite a priority axis (administrators)")
+@router.put("/quality/axes/{int:axis_id}", response=AxisOut,
+            summary="Rewrite a priority axis (a shared one: superusers; an operator's own: its administrators)")
 def edit_axis(request, axis_id: int, payload: AxisIn):
     return services.edit_axis(request.user, axis_id, payload.title, payload.criteria, payload.version)
+
+
+class WordingIn(Schema):
+    title: str = Field("", max_length=300, description="Empty, or the shared text: back to the shared text")
+    version: int | None = Field(None, ge=0, description="The wording's version; 0 or none for a first one")
+
+
+class WordingOut(Schema):
+    criterion: str
+    shared_text: str
+    text: str = Field(description="The operator's wording, or the shared text")
+    version: int | None = Field(description="The wording's version; none when the operator has none")
+
+
+class AxisNewIn(Schema):
+    title: str = Field(min_length=1, max_length=300)
+    criteria: list[str] = Field(min_length=1, max_length=42, description="Codes of the criteria it gathers")
+
+
+def _wording_out(criterion, wording):
+    return {"criterion": criterion.code, "shared_text": criterion.title,
+            "text": wording.title if wording else criterion.title, "version": wording.version if wording else None}
+
+
+@router.get("/quality/operators/{int:operator_id}/criteria", response=list[WordingOut],
+            summary="The criteria in the operator's wording (its administrators)")
+def operator_criteria(request, operator_id: int):
+    operator = services.administered_operator(request.user, operator_id)
+    return [_wording_out(c, c.wording) for t in services.worded_themes(operator.pk) for c in t.criteria.all()]
+
+
+@router.put("/quality/operators/{int:operator_id}/criteria/{int:criterion_id}", response=WordingOut,
+            summary="Write the operator's own wording of a criterion (its administrators); the shared text stays")
+def word_criterion(request, operator_id: int, criterion_id: int, payload: WordingIn):
+    wording = services.word_criterion(request.user, operator_id, criterion_id, payload.title, payload.version)
+    return _wording_out(services.get_criterion(criterion_id), wording)
+
+
+@router.post("/quality/operators/{int:operator_id}/axes", response={201: AxisOut},
+             summary="Add one of the operator's own priority axes (its administrators)")
+def create_axis(request, operator_id: int, payload: AxisNewIn):
+    return 201, services.create_axis(request.user, operator_id, payload.title, payload.criteria)
 
 
 @router.get("/quality/services/{int:service_id}/axes/{int:year}", response=list[AxisProgressOut],

@@ -13,6 +13,13 @@ class CriterionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class WordingForm(forms.Form):
+    title = forms.CharField(label=_("The operator's wording"), max_length=300, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text=_("Empty, or the shared text: the operator reads the shared text again."))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 class AxisForm(forms.Form):
     title = forms.CharField(label=_("Axis"), max_length=300)
     criteria = forms.ModelMultipleChoiceField(label=_("Criteria it gathers"), queryset=Criterion.objects.all(),

@@ -47,6 +47,28 @@ class Criterion(VersionedModel):
         return f"{self.code} {self.title}"
 
 
+class CriterionWording(VersionedModel):
+    """An operator's own wording of a criterion (D58), written by its administrators: its services read the
+    criterion in these words; the shared text (Criterion.title) stays, and every other operator reads it."""
+
+    operator = models.ForeignKey("services.Operator", verbose_name=_("operator"), on_delete=models.CASCADE,
+                                 related_name="criterion_wordings")
+    criterion = models.ForeignKey(Criterion, verbose_name=_("criterion"), on_delete=models.CASCADE,
+                                  related_name="wordings")
+    title = models.CharField(_("the operator's wording"), max_length=300)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("operator's wording of a criterion")
+        verbose_name_plural = _("operators' wordings of criteria")
+        ordering = ["operator", "criterion"]
+        constraints = [models.UniqueConstraint(fields=["operator", "criterion"], name="criterion_wording_once")]
+
+    def __str__(self):
+        return self.title
+
+
 class Axis(VersionedModel):
     """A priority axis gathering criteria: an operator's own, or (operator empty) offered to every operator,
     such as seed 000's four."""

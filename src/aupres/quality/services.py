@@ -19,7 +19,7 @@ import datetime
 import re
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ from aupres.quality.models import (
     Axis,
     Criterion,
     CriterionAssessment,
+    CriterionWording,
     EventKind,
     EventStatus,
     ImprovementAction,
@@ -47,7 +48,7 @@ from aupres.quality.models import (
     ParticipationMeeting,
     Theme,
 )
-from aupres.services.models import Membership, Service
+from aupres.services.models import Membership, Operator, Service
 
 FIRST_YEAR = 2022  # the referential of the 2022 reform
 PLAN_DAYS = 30
@@ -149,17 +150,121 @@ def get_axis(axis_id):
     return axis
 
 
+# An operator's own wording and axes (D58) ------------------------------------------------------------
+
+def administered_operator_ids(user):
+    """Operators whose wording of the referential and own axes the user administers: the role that
+    administers an operator in Auprès is a head of one of its services (core.access.managed_operator_ids,
+    the same who configures its services); a superuser administers every operator."""
+    return set(access.managed_operator_ids(user))
+
+
+def administered_operator(user, operator_id):
+    """The operator, for its administrators; NotFound for anyone else."""
+    if operator_id not in administered_operator_ids(user):
+        raise NotFound()
+    operator = Operator.objects.filter(pk=operator_id).first()
+    if operator is None:
+        raise NotFound()
+    return operator
+
+
+def administered_operators(user):
+    return Operator.objects.filter(pk__in=administered_operator_ids(user)).order_by("name")
+
+
+def wordings(operator_id):
+    """{criterion_id: CriterionWording} of an operator (empty for None)."""
+    if operator_id is None:
+        return {}
+    return {w.criterion_id: w for w in CriterionWording.objects.filter(operator_id=operator_id)}
+
+
+def worded_themes(operator_id):
+    """The themes with their criteria, each criterion's `text` in the operator's wording when it has one
+    (`wording` set), the shared text otherwise."""
+    own = wordings(operator_id)
+    out = list(themes())
+    for theme in out:
+        for criterion in theme.criteria.all():
+            criterion.wording = own.get(criterion.pk)
+            criterion.text = criterion.wording.title if criterion.wording else criterion.title
+    return out
+
+
+def criterion_text(criterion, operator_id):
+    wording = wordings(operator_id).get(criterion.pk) if operator_id else None
+    return wording.title if wording else criterion.title
+
+
 @transaction.atomic
-def edit_axis(user, axis_id, title, criterion_codes, version):
-    """An operator administrator rewrites a priority axis: its title and the criteria it gathers."""
-    if not is_administrator(user):
-        raise Forbidden(_("Only an operator administrator edits the referential."))
-    axis = get_axis(axis_id)
+def word_criterion(user, operator_id, criterion_id, title, version=None):
+    """An operator's administrator writes the operator's own wording of a criterion. The shared text is never
+    changed; a wording equal to it (or empty when `title` is None) removes the operator's, back to the shared
+    text. `version`: the wording's, None or 0 for a first one (409 when someone wrote one meanwhile)."""
+    operator = administered_operator(user, operator_id)
+    criterion = get_criterion(criterion_id)
+    current = CriterionWording.objects.select_for_update().filter(operator=operator, criterion=criterion).first()
+    title = (title or "").strip()
+    if not title or title == criterion.title:
+        if current is not None:
+            if version and int(version) != current.version:
+                raise StaleEdit(current.version)
+            current.delete()
+        return None
+    if current is None:
+        if version:
+            raise StaleEdit(None)
+        try:
+            with transaction.atomic():
+                return CriterionWording.objects.create(operator=operator, criterion=criterion, title=title[:300],
+                                                       updated_by=user, version=1)
+        except IntegrityError:
+            raise StaleEdit(None) from None
+    if not version:
+        raise StaleEdit(current.version)
+    current.title, current.updated_by = title[:300], user
+    return current.save_versioned(version, update_fields=["title", "updated_by"])
+
+
+def may_edit_axis(user, axis):
+    """A shared axis (seed 000's four, offered to every operator) by a superuser only; an operator's own axis
+    by its administrators."""
+    if is_administrator(user):
+        return True
+    return axis.operator_id is not None and axis.operator_id in administered_operator_ids(user)
+
+
+@transaction.atomic
+def create_axis(user, operator_id, title, criterion_codes):
+    """An operator's administrator adds one of its own priority axes."""
+    operator = administered_operator(user, operator_id)
+    criteria = _axis_criteria(criterion_codes)
+    last = Axis.objects.filter(operator=operator).aggregate(m=Max("position"))["m"] or 0
+    axis = Axis.objects.create(operator=operator, title=_text(title, "title", _("Write the axis's title."))[:300],
+                               position=last + 1, version=1)
+    axis.criteria.set(criteria)
+    return axis
+
+
+def _axis_criteria(criterion_codes):
     criteria = list(Criterion.objects.filter(code__in=set(criterion_codes)))
     if len(criteria) != len(set(criterion_codes)):
         raise DomainError(_("Unknown criterion."), field="criteria", code="unknown_criterion")
     if not criteria:
         raise DomainError(_("Choose at least one criterion."), field="criteria")
+    return criteria
+
+
+@transaction.atomic
+def edit_axis(user, axis_id, title, criterion_codes, version):
+    """An administrator rewrites a priority axis: its title and the criteria it gathers (may_edit_axis)."""
+    axis = get_axis(axis_id)
+    if not may_edit_axis(user, axis):
+        if axis.operator_id is not None and not is_administrator(user):
+            raise NotFound()  # another operator's axis: nobody learns it exists
+        raise Forbidden(_("Only an operator administrator edits the referential."))
+    criteria = _axis_criteria(criterion_codes)
     axis.title = _text(title, "title", _("Write the axis's title."))[:300]
     axis.save_versioned(version, update_fields=["title"])
     axis.criteria.set(criteria)
@@ -208,9 +313,9 @@ def assessment_grid(service, year):
     done = assessments(service, year)
     figures_by_code = figures(service, year)
     out = []
-    for theme in themes():
-        rows = [{"criterion": c, "assessment": done.get(c.pk), "figure": figures_by_code.get(c.figure)}
-                for c in theme.criteria.all()]
+    for theme in worded_themes(service.operator_id):
+        rows = [{"criterion": c, "text": c.text, "assessment": done.get(c.pk),
+                 "figure": figures_by_code.get(c.figure)} for c in theme.criteria.all()]
         out.append({"theme": theme, "rows": rows})
     return out
 

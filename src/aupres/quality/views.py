@@ -19,6 +19,7 @@ from aupres.quality.forms import (
     EventFollowForm,
     EventForm,
     MeetingForm,
+    WordingForm,
 )
 
 
@@ -40,7 +41,36 @@ def index(request):
 def referential(request):
     return render(request, "quality/referential.html", {
         "themes": services.themes(), "axes": services.axes(),
-        "admin": services.is_administrator(request.user)})
+        "admin": services.is_administrator(request.user),
+        "operators": services.administered_operators(request.user)})
+
+
+def operator_referential(request, operator_id):
+    """The referential in an operator's own wording, and its axes, for its administrators (D58)."""
+    operator = services.administered_operator(request.user, operator_id)
+    return render(request, "quality/operator_referential.html", {
+        "operator": operator, "themes": services.worded_themes(operator.pk),
+        "axes": services.axes(operator), "superuser": services.is_administrator(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+def wording_edit(request, operator_id, criterion_id):
+    operator = services.administered_operator(request.user, operator_id)
+    criterion = services.get_criterion(criterion_id)
+    wording = services.wordings(operator.pk).get(criterion.pk)
+    form = WordingForm(request.POST or None, initial={
+        "title": wording.title if wording else criterion.title, "version": wording.version if wording else 0})
+    if form.is_bound and form.is_valid():
+        try:
+            services.word_criterion(request.user, operator.pk, criterion.pk, form.cleaned_data["title"],
+                                    form.cleaned_data["version"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Criterion saved."))
+            return redirect("quality:operator_referential", operator_id=operator.pk)
+    return render(request, "quality/wording_edit.html", {"operator": operator, "criterion": criterion,
+                                                         "wording": wording, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,9 +93,9 @@ def criterion_edit(request, criterion_id):
 
 @require_http_methods(["GET", "POST"])
 def axis_edit(request, axis_id):
-    if not services.is_administrator(request.user):
-        raise Forbidden(_("Only an operator administrator edits the referential."))
     axis = services.get_axis(axis_id)
+    if not services.may_edit_axis(request.user, axis):
+        raise Forbidden(_("Only an operator administrator edits the referential."))
     form = AxisForm(request.POST or None, initial={
         "title": axis.title, "version": axis.version, "criteria": [c.code for c in axis.criteria.all()]})
     if form.is_bound and form.is_valid():
@@ -76,6 +106,8 @@ def axis_edit(request, axis_id):
             add_domain_error(form, error)
         else:
             messages.success(request, _("Axis saved."))
+            if axis.operator_id and not services.is_administrator(request.user):
+                return redirect("quality:operator_referential", operator_id=axis.operator_id)
             return redirect("quality:referential")
     return render(request, "quality/axis_edit.html", {"axis": axis, "form": form})
 
@@ -110,6 +142,7 @@ def assess(request, service_id, year, criterion_id):
             return redirect("quality:assessment", service_id=service.pk, year=year)
     figure = services.figures(service, year).get(criterion.figure)
     return render(request, "quality/assess.html", {"service": service, "year": year, "criterion": criterion,
+                                                   "text": services.criterion_text(criterion, service.operator_id),
                                                    "form": form, "figure": figure})
 
 

@@ -899,7 +899,9 @@ SCREEN_RULES |= {
     "quality:index": Rule(ok=HEAD + FUNDER, note="the funder: the services of its territories' summaries"),
     "quality:referential": Rule(ok=SIGNED_IN),
     "quality:criterion_edit": Rule(note="operator administrators only"),
-    "quality:axis_edit": Rule(note="operator administrators only"),
+    "quality:axis_edit": Rule(note="operator administrators only (the matrix's axis is a shared one)"),
+    "quality:operator_referential": Rule(ok=HEAD, note="the operator's administrators: its heads of service"),
+    "quality:wording_edit": Rule(ok=HEAD, note="the operator's administrators: its heads of service"),
     "quality:assessment": Rule(ok=HEAD),
     "quality:assess": Rule(ok=HEAD),
     "quality:summary": Rule(ok=HEAD + FUNDER),
@@ -916,6 +918,12 @@ API_RULES |= {
                                                  data=lambda w: {"title": "Texte", "version": 1}),
     "PUT /quality/axes/{axis_id}": Rule(method="PUT", note="operator administrators only",
                                         data=lambda w: {"title": "Accueil", "criteria": ["4.3"], "version": 1}),
+    "GET /quality/operators/{operator_id}/criteria": Rule(ok=HEAD, note="the operator's administrators"),
+    "PUT /quality/operators/{operator_id}/criteria/{criterion_id}": Rule(
+        method="PUT", ok=HEAD, note="the operator's administrators",
+        data=lambda w: {"title": "Texte de l'opérateur", "version": 0}),
+    "POST /quality/operators/{operator_id}/axes": Rule(method="POST", ok=HEAD, note="the operator's administrators",
+                                                       data=lambda w: {"title": "Aller vers", "criteria": ["4.3"]}),
     "GET /quality/services/{service_id}/axes/{year}": Rule(ok=HEAD),
     "GET /quality/services/{service_id}/assessments/{year}": Rule(ok=HEAD),
     "PUT /quality/services/{service_id}/assessments/{year}/{criterion_id}": Rule(
