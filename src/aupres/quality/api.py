@@ -275,7 +275,7 @@ def word_criterion(request, operator_id: int, criterion_id: int, payload: Wordin
 @router.post("/quality/operators/{int:operator_id}/axes", response={201: AxisOut},
              summary="Add one of the operator's own priority axes (its administrators)")
 def create_axis(request, operator_id: int, payload: AxisNewIn):
-    return 201, services.create_axis(request.user, operator_id, payload.title, payload.criteria)
+    return Status(201, services.create_axis(request.user, operator_id, payload.title, payload.criteria))
 
 
 @router.get("/quality/services/{int:service_id}/axes/{int:year}", response=list[AxisProgressOut],
