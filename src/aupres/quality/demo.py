@@ -9,6 +9,7 @@ from aupres.quality.models import (
     Axis,
     Criterion,
     CriterionAssessment,
+    CriterionWording,
     ImprovementAction,
     ParticipationMeeting,
     Theme,
@@ -35,6 +36,7 @@ ACTIONS = [
     # (criterion, action, owner, due in days from today, status)
     ("6.3", "Écrire la procédure du circuit du médicament hors les murs", "Médecin coordinateur", -20, "in_progress"),
     ("1.3", "Réécrire la procédure de signalement de la maltraitance", "Chef de service", 45, "planned"),
+    ("2.1", "Relire le livret d'accueil avec deux personnes accompagnées", "Travailleuse sociale", 9, "in_progress"),
     ("3.1", "Tenir une réunion des personnes accompagnées par trimestre", "Infirmière référente", 90, "planned"),
 ]
 
@@ -60,6 +62,10 @@ def load(demo):
     lhss = demo.services.get("lhss_mobile")
     if lhss is None:
         return
+    # The operator's own words for one criterion (D58): its services read them, the other operator the shared text.
+    CriterionWording.objects.get_or_create(operator=lhss.operator, criterion=criteria["2.1"], defaults={
+        "title": "Chaque personne accueillie reçoit le livret d'accueil de l'association, lu avec elle",
+        "updated_by": chef})
     occurred = demo.today - datetime.timedelta(days=12)
     AdverseEvent.objects.get_or_create(service=lhss, what=(
         "Lors d'une visite dans un squat, une personne accompagnée a été blessée par un tiers en présence de deux "

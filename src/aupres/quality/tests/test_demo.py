@@ -2,7 +2,7 @@ import pytest
 
 from aupres.demo.loader import Demo
 from aupres.quality import services
-from aupres.quality.models import AdverseEvent, CriterionAssessment, ImprovementAction
+from aupres.quality.models import AdverseEvent, CriterionAssessment, CriterionWording, ImprovementAction
 from aupres.services.models import Service
 
 pytestmark = pytest.mark.django_db
@@ -24,5 +24,8 @@ def test_the_demo_has_two_self_assessments_plans_and_an_adverse_event(django_use
             services.check_assessment(row.criterion, row.level, row.evidence, row.comment,
                                       figure_linked=bool(row.criterion.figure))
     Demo(persons=20).load()  # again: nothing added
-    assert CriterionAssessment.objects.count() == 24 and ImprovementAction.objects.count() == 6
+    assert CriterionAssessment.objects.count() == 24 and ImprovementAction.objects.count() == 8
     assert AdverseEvent.objects.count() == 1
+    # one action due within 14 days per service, for the head's reminder (D58), and an operator's own wording
+    assert sorted(services.due_soon_counts(chef).values()) == [1, 1]
+    assert CriterionWording.objects.count() == 1
