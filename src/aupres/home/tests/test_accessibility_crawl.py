@@ -18,7 +18,7 @@ from django.urls import Resolver404, resolve
 
 from aupres.core.tests import route_rules as rules
 from aupres.core.tests.test_route_matrix import matrix_world  # noqa: F401 — a fixture
-from conftest import sign_in
+from conftest import PASSWORD, sign_in
 
 from .test_accessibility import audit, axe_source  # noqa: F401 — a fixture
 
@@ -73,6 +73,22 @@ def route_of(url, origin):
     return match.view_name
 
 
+def check(page, axe_source, url, widths):  # noqa: F811
+    """The page shown, audited by axe and measured at each width in turn: [problem]."""
+    page.wait_for_load_state()
+    problems = []
+    for width in widths:
+        if page.viewport_size["width"] != width:
+            page.set_viewport_size({"width": width, "height": 800})
+        for rule, impact, targets, help_ in audit(page, axe_source):
+            problems.append(f"{url} at {width} px: {impact} {rule} ({help_}) on {targets}")
+        overflow = page.evaluate(OVERFLOW)
+        if overflow:
+            problems.append(f"{url} at {width} px: {overflow['over']} px of sideways scroll "
+                            f"({overflow['culprits']})")
+    return problems
+
+
 def crawl(page, axe_source, origin, limit=PAGES_PER_ROLE):  # noqa: F811
     """Breadth-first from the page shown. Returns (routes opened {name: url}, problems [str])."""
     start = page.url
@@ -88,16 +104,7 @@ def crawl(page, axe_source, origin, limit=PAGES_PER_ROLE):  # noqa: F811
             continue
         if "text/html" not in response.headers.get("content-type", ""):
             continue
-        page.wait_for_load_state()
-        for width in widths:
-            if page.viewport_size["width"] != width:
-                page.set_viewport_size({"width": width, "height": 800})
-            for rule, impact, targets, help_ in audit(page, axe_source):
-                problems.append(f"{url} at {width} px: {impact} {rule} ({help_}) on {targets}")
-            overflow = page.evaluate(OVERFLOW)
-            if overflow:
-                problems.append(f"{url} at {width} px: {overflow['over']} px of sideways scroll "
-                                f"({overflow['culprits']})")
+        problems += check(page, axe_source, url, widths)
         widths.reverse()  # the next page is loaded at the width this one ends with: one resize a page
         for link in page.evaluate(LINKS):
             if link["skip"]:
@@ -126,3 +133,79 @@ def test_every_screen_a_role_reaches(rich_world, page, axe_source, live_server, 
           f"\n  not opened (bound): {left}")
     assert not problems, "\n".join(problems)
     assert len(opened) >= MINIMUM[role], sorted(opened)
+
+
+def test_screens_of_another_state(rich_world, page, axe_source, live_server, django_user_model):  # noqa: F811
+    """Screens whose link shows only in another state than the crawl's world (D59): a follow-up at the plan
+    step (plan, objectives) and at the evaluation step (the evaluation form on the follow-up), a service
+    with an orientation committee that keeps a day register, the care record's and consent's own pages
+    (a condition changed, a prescription stopped, a stay reason, a consent withdrawn), and the referential
+    as an operator administrator edits it (a criterion, an axis). Each at 360 and 1366 px, as the crawl."""
+    from django.urls import reverse
+
+    w = rich_world
+    started = time.monotonic()
+
+    def url(name, *params):
+        return reverse(name, kwargs={p: rules.PARAMS[p](w) for p in params})
+
+    def opened(paths):
+        problems, widths = [], [360, 1366]
+        for path in paths:
+            response = page.goto(path)
+            if response is None or response.status != 200:
+                problems.append(f"{path}: status {response.status if response else None}")
+                continue
+            problems += check(page, axe_source, path, widths)
+            widths.reverse()
+            if path in shows and not page.locator(shows[path]).count():
+                problems.append(f"{path}: not in the state wanted ({shows[path]} missing)")
+        return problems
+
+    def posted(path, form):
+        """The answer to a form of the page posted empty (its errors shown on the page it came from)."""
+        page.goto(path)
+        with page.expect_navigation():
+            page.locator(form).evaluate("f => { f.noValidate = true; f.requestSubmit(); }")
+        return check(page, axe_source, f"{path} ({form} posted)", [360, 1366])
+
+    followup = w.followup
+    type(followup).objects.filter(pk=followup.pk).update(state="plan")
+    service = type(w.service_a).objects.get(pk=w.service_a.pk)
+    service.has_orientation_committee = True
+    service.capacity_unit = "persons_per_day"
+    service.opening_days = "1234567"
+    service.save()
+    type(w.referral).objects.filter(pk=w.referral.pk).update(status="committee")  # before the committee
+
+    shows = {  # what proves the page is in the state it is audited for
+        url("referrals:committee", "service_id"): "[data-testid^=committee-]",
+        url("places:attendance", "service_id"): "[data-testid=record-attendance]",
+        url("quality:referential"): "[data-testid^=axis-edit-]",
+    }
+    sign_in(page, "nurse")
+    detail = url("followups:detail", "followup_id")
+    problems = opened([
+        detail, url("followups:plan_add", "followup_id"), url("followups:objective_add", "followup_id"),
+        url("followups:objective_edit", "followup_id", "objective_id"),
+        url("care:condition_edit", "condition_id"), url("care:prescription_stop", "prescription_id"),
+        url("care:stay_reason_add", "person_id"), url("sharing:consent_withdraw", "consent_id"),
+        url("referrals:committee", "service_id"), url("places:attendance", "service_id")])
+    page.goto(detail)
+    assert page.get_by_test_id("plan-add").count(), "the follow-up is not at the plan step"
+    type(followup).objects.filter(pk=followup.pk).update(state="evaluation")
+    problems += opened([detail])
+    assert page.locator("#evaluation-form").count(), "no evaluation form"
+    problems += posted(detail, "#evaluation-form")
+    care = url("care:person", "person_id")
+    for form in ("#transmission-form", "#pain-form", "#condition-form"):
+        problems += posted(care, form)
+    problems += posted(url("persons:detail", "person_id"), "form[action$='/notes/']")
+
+    page.context.clear_cookies()
+    django_user_model.objects.create_superuser("admin13", password=PASSWORD)
+    sign_in(page, "admin13")
+    problems += opened([url("quality:referential"), url("quality:criterion_edit", "criterion_id"),
+                        url("quality:axis_edit", "axis_id")])
+    print(f"\nanother state: {time.monotonic() - started:.0f} s")
+    assert not problems, "\n".join(problems)
