@@ -45,7 +45,10 @@ def test_a_bad_edit_shows_a_french_message_and_loses_nothing(world, page):
     page.get_by_label("Surnom ou alias").fill("")
     page.get_by_label("Téléphone").fill("0699999999")
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.get_by_text("Indiquez au moins un prénom, un nom ou un alias.")).to_be_visible()
+    message = "Indiquez au moins un prénom, un nom ou un alias."
+    # beside the field, and in the summary at the top, as a link to the field (issue #13, D60)
+    expect(page.get_by_text(message, exact=True)).to_be_visible()
+    expect(page.get_by_test_id("form-error-summary").get_by_role("link")).to_contain_text(message)
     # What the user typed is still in the form; what was saved is untouched.
     expect(page.get_by_label("Téléphone")).to_have_value("0699999999")
     world.person.refresh_from_db()
