@@ -8,12 +8,9 @@ from django.views.decorators.http import require_http_methods
 from aupres.audit import export as gdpr_export
 from aupres.audit import services
 from aupres.audit.models import Action, Channel, compartment_choices
+from aupres.core.forms import id_param
 from aupres.persons import services as person_services
 from aupres.services.models import Profession, Service
-
-
-def _int(value):
-    return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -21,8 +18,8 @@ def journal(request):
     # POST: a search by name (names stay out of URLs); the results link to the journal of one person.
     named = _persons_named(request.user, request.POST.get("nom")) if request.method == "POST" else None
     filters = {
-        "person_id": _int(request.GET.get("personne")),
-        "user_id": _int(request.GET.get("compte")),
+        "person_id": id_param(request.GET.get("personne"), 18),
+        "user_id": id_param(request.GET.get("compte"), 18),
         "action": request.GET.get("action") if request.GET.get("action") in Action.values else None,
         "compartment": request.GET.get("compartiment")
         if request.GET.get("compartiment") in compartment_choices() else None,

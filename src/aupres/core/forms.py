@@ -40,6 +40,12 @@ class SectionedForm:
         return groups
 
 
+def id_param(value, max_digits=11):
+    """A record's id from a query string (a list's filter), or None: digits only, and at most `max_digits`
+    of them, so that a forged value can neither raise nor overflow the database's integer."""
+    return int(value) if value and value.isdigit() and len(value) <= max_digits else None
+
+
 def add_domain_error(form, error: DomainError):
     """Show a domain error on its field when the form has it, else on the whole form."""
     field = error.field if error.field in form.fields else None

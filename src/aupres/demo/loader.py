@@ -94,6 +94,7 @@ class Demo:
         self.rng = random.Random(seed)
         self.n_persons = persons
         self.today = today or timezone.localdate()
+        self.families = 0  # families created so far: the first three go one to each family service
 
     @transaction.atomic
     def load(self):
@@ -324,8 +325,8 @@ class Demo:
         rng = self.rng
         codes = ["lhss_paediatric", "mum", "violence_shelter"]
         # The first three families go one to each family service, so that even a small demo has all three.
-        self._families = getattr(self, "_families", 0) + 1
-        code = codes[self._families - 1] if self._families <= len(codes) else rng.choice(codes)
+        self.families += 1
+        code = codes[self.families - 1] if self.families <= len(codes) else rng.choice(codes)
         service = self.services[code]
         mother = self._person(Sex.FEMALE, rng.randint(19, 40), with_alias=False)
         self._history(mother, opened)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aupres.core import access
 from aupres.core.errors import DomainError
-from aupres.core.forms import add_domain_error
+from aupres.core.forms import add_domain_error, id_param
 from aupres.core.models import Compartment
 from aupres.customfields import services as custom_services
 from aupres.customfields.forms import add_custom_fields, custom_data
@@ -218,8 +218,7 @@ def note_add(request, person_id):
 def household_list(request):
     """The households, 50 a page, narrowed to one of my services if asked (issue #13: every list paginated
     and filtered); the filter stays in the page links."""
-    value = request.GET.get("dispositif", "")
-    service_id = int(value) if value.isdigit() and len(value) < 12 else None
+    service_id = id_param(request.GET.get("dispositif"))
     qs = services.visible_households(request.user, service_id).order_by("label", "pk")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "persons/households.html", {

@@ -18,7 +18,7 @@ from django.core.cache import caches
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,6 +43,7 @@ from aupres.referrals.models import (
     ReferralEvent,
     Source,
     Status,
+    Urgency,
     new_receipt,
 )
 from aupres.services.models import CapacityUnit, Membership, Profession, Public, RequiredDocument, Service, Territory
@@ -983,10 +984,6 @@ def days_waiting(referral, on=None):
 def by_urgency_then_age(qs):
     """The order of what still waits for a decision: urgent first, then semi-urgent, then programmed; in
     each, the oldest first (an urgent referral three months old comes before yesterday's)."""
-    from django.db.models import Case, IntegerField, Value, When
-
-    from aupres.referrals.models import Urgency
-
     rank = Case(When(urgency=Urgency.URGENT, then=Value(0)), When(urgency=Urgency.SEMI_URGENT, then=Value(1)),
                 default=Value(2), output_field=IntegerField())
     return qs.annotate(urgency_rank=rank).order_by("urgency_rank", "received_at", "pk")
@@ -995,9 +992,6 @@ def by_urgency_then_age(qs):
 def filter_referrals(qs, *, territory_id=None, urgency=None, receipt=""):
     """A list of referrals narrowed by territory (and the territories below it), urgency and receipt number
     (the regulation queue and the API; issue #13). Unknown values narrow to nothing rather than widen."""
-    from aupres.referrals.models import Urgency
-    from aupres.services.models import Territory
-
     if territory_id is not None:
         territory = Territory.objects.filter(pk=territory_id).first()
         qs = qs.filter(territory_id__in=territory.self_and_descendant_ids()) if territory else qs.none()
@@ -1011,8 +1005,6 @@ def filter_referrals(qs, *, territory_id=None, urgency=None, receipt=""):
 
 def regulation_territories(user):
     """The territories a regulator may filter the queue by: theirs and those below, by level then name."""
-    from aupres.services.models import Territory
-
     if getattr(user, "kind", None) != AccountKind.REGULATOR or not user.territory_id:
         return []
     return list(Territory.objects.filter(pk__in=user.territory.self_and_descendant_ids()).order_by("level", "name"))

@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from aupres.accounts.models import AccountKind
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
-from aupres.core.forms import add_domain_error
+from aupres.core.forms import add_domain_error, id_param
 from aupres.core.models import Compartment
 from aupres.persons import services as person_services
 from aupres.referrals import duplicates, services
@@ -548,7 +548,7 @@ def public_new(request):
 
 def regulation(request):
     _kind(request, AccountKind.REGULATOR)
-    filters = {"territory_id": _positive_int(request.GET.get("territoire")),
+    filters = {"territory_id": id_param(request.GET.get("territoire")),
                "urgency": request.GET.get("urgence", ""), "receipt": request.GET.get("numero", "")[:12]}
     qs = services.filter_referrals(services.visible_referrals(request.user).select_related("territory"), **filters)
     page = Paginator(services.by_urgency_then_age(qs), 50).get_page(request.GET.get("page"))
@@ -560,10 +560,6 @@ def regulation(request):
         "rows": rows, "page": page, "filters": filters, "territories": services.regulation_territories(request.user),
         "urgencies": Urgency.choices,
     })
-
-
-def _positive_int(value):
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
 
 
 @require_http_methods(["GET", "POST"])
