@@ -331,9 +331,9 @@ class HouseholdUpdate(Schema):
     remove: list[int] = Field(default_factory=list, max_length=30)
 
 
-def household_out(household, user):
+def household_out(household, user, view=None):
     """The household as the user may read it (persons.services.household_view, which journals it)."""
-    view = services.household_view(user, household)
+    view = view or services.household_view(user, household)
     visible, members = view["visible"], []
     for m in view["members"]:
         # A member the user's team does not follow is shown without a name.
@@ -347,7 +347,7 @@ def household_out(household, user):
 @households_router.get("", response=list[HouseholdOut])
 def list_households(request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=10_000_000)):
     qs = services.visible_households(request.user).order_by("label", "pk")[offset: offset + limit]
-    return [household_out(h, request.user) for h in qs]
+    return [household_out(v["household"], request.user, v) for v in services.household_views(request.user, qs)]
 
 
 @households_router.post("", response={201: HouseholdOut})

@@ -283,14 +283,26 @@ def visible_households(user, service_id=None):
     return Household.objects.filter(members__person__in=persons, members__until__isnull=True).distinct()
 
 
+def _listed(user, rows):
+    found = list(rows.prefetch_related("members__person"))
+    shown = {m.person_id for h in found for m in h.members.all()}
+    visible = set(access.visible_persons(user).filter(pk__in=shown).values_list("pk", flat=True))
+    record(user, visible, "list", {Compartment.SOCIAL})
+    return found, visible
+
+
 def listed_households(user, rows):
     """These households (a slice of visible_households) with their members, the members I follow journaled
     as listed."""
-    found = list(rows.prefetch_related("members__person"))
-    shown = {m.person_id for h in found for m in h.members.all()}
-    record(user, access.visible_persons(user).filter(pk__in=shown).values_list("pk", flat=True), "list",
-           {Compartment.SOCIAL})
-    return found
+    return _listed(user, rows)[0]
+
+
+def household_views(user, rows):
+    """household_view of each of these households in a fixed number of queries and one journal event (a
+    listing is one event, not one per household: D47)."""
+    found, visible = _listed(user, rows)
+    return [{"household": h, "members": [m for m in h.members.all() if m.until is None], "visible": visible}
+            for h in found]
 
 
 def households(user, offset=0, limit=None, service_id=None):

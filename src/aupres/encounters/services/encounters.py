@@ -5,7 +5,7 @@ import datetime
 import uuid as uuid_module
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -406,17 +406,39 @@ def encounter_acts(user, encounter, person_ids=None):
 def encounter_view(user, encounter):
     """The encounter as the user may read it: the persons its service still follows, the acts in the
     compartments the user holds there (the API's and the field app's read model; not journaled)."""
-    persons = list(encounter_persons(user, encounter))
-    acts = encounter_acts(user, encounter, [p.pk for p in persons])
-    return {
-        "id": encounter.pk, "client_uuid": encounter.client_uuid, "version": encounter.version,
-        "service": encounter.service_id, "occurred_at": encounter.occurred_at, "place_kind": encounter.place_kind,
-        "mode": encounter.mode, "staff": sorted(encounter.staff.values_list("pk", flat=True)),
-        "persons": [{"id": p.pk, "display_name": p.display_name} for p in persons],
-        "anonymous_contacts": encounter.anonymous_contacts,
-        "acts": [{"id": a.pk, "kind": a.kind, "compartment": a.compartment, "person": a.person_id,
-                  "details": a.details} for a in acts],
-    }
+    return encounter_views(user, [encounter])[0]
+
+
+def encounter_views(user, encounters):
+    """encounter_view of each of these encounters, in four queries whatever their number (a page of
+    the API): the persons still followed, the acts, the staff."""
+    encounters = list(encounters)
+    ids = [e.pk for e in encounters]
+    links = (EncounterPerson.objects.filter(encounter_id__in=ids)
+             .filter(Exists(FollowUp.objects.giving_access(_today()).filter(
+                 person=OuterRef("person_id"), service_id=OuterRef("encounter__service_id"))))
+             .select_related("person").order_by(*(f"person__{f}" for f in Person._meta.ordering), "person_id"))
+    persons = {i: {} for i in ids}
+    for link in links:
+        persons[link.encounter_id].setdefault(link.person_id, link.person)
+    acts = {i: [] for i in ids}
+    for act in Act.objects.filter(encounter_id__in=ids).order_by("pk"):
+        acts[act.encounter_id].append(act)
+    prefetch_related_objects(encounters, "staff")
+    views = []
+    for e in encounters:
+        comps, met = _comps(user, e.service_id), persons[e.pk]
+        shown = [a for a in acts[e.pk] if a.compartment in comps and (a.person_id is None or a.person_id in met)]
+        views.append({
+            "id": e.pk, "client_uuid": e.client_uuid, "version": e.version,
+            "service": e.service_id, "occurred_at": e.occurred_at, "place_kind": e.place_kind,
+            "mode": e.mode, "staff": sorted(u.pk for u in e.staff.all()),
+            "persons": [{"id": p.pk, "display_name": p.display_name} for p in met.values()],
+            "anonymous_contacts": e.anonymous_contacts,
+            "acts": [{"id": a.pk, "kind": a.kind, "compartment": a.compartment, "person": a.person_id,
+                      "details": a.details} for a in shown],
+        })
+    return views
 
 
 def _encounter_shown(views):
@@ -435,7 +457,7 @@ def read_encounter(user, encounter):
 
 def encounters_page(user, queryset, offset, limit):
     """(count, encounter_view of a page of these encounters), the persons shown journaled as listed."""
-    views = [encounter_view(user, e) for e in queryset[offset: offset + limit]]
+    views = encounter_views(user, queryset[offset: offset + limit])
     record(user, [p["id"] for v in views for p in v["persons"]], "list", _encounter_shown(views))
     return queryset.count(), views
 
