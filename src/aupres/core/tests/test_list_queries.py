@@ -113,7 +113,8 @@ def test_a_list_costs_the_same_queries_for_one_row_or_six(world, client_as, api_
 
 
 PERSON_LISTS = [r for r in ROUTES if r[2] in ("/personnes/", "/activite/droits/", "/persons", "/field/caseload",
-                                               "/activite/orientations/")]
+                                               "/activite/orientations/", "/households", "/personnes/menages/",
+                                               "/encounters", "/activite/")]
 
 
 @pytest.mark.parametrize(("who", "kind", "path", "mark"), PERSON_LISTS, ids=[f"{r[1]}:{r[2]}" for r in PERSON_LISTS])
