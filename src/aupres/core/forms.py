@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from aupres.core.errors import DomainError
 
@@ -38,6 +40,48 @@ class SectionedForm:
         if rest:
             groups.append((self.other_section, rest))
         return groups
+
+
+class RowForm(forms.Form):
+    """A row of a list of rows (a formset, D63): left empty, it is dropped; filled, every field is checked
+    and its errors are shown beside it. `filled_by`: the fields that make a row filled (a select that
+    always has a value, such as a person or a sex, does not)."""
+
+    filled_by = ()
+
+    def has_changed(self):
+        return any(name in self.changed_data for name in self.filled_by)
+
+
+def rows_shown(formset):
+    """The rows to show again after a POST: the filled ones (rows removed on the page come back as empty
+    forms, which are left out), or the first row when none is filled."""
+    rows = [row for row in formset if row.has_changed()]
+    return rows or formset.forms[:1]
+
+
+def blank_row(formset, index):
+    """An empty row numbered `index` (its initial values shown), for "add a row" with or without
+    JavaScript: the same form as Django's formset.empty_form, with a real index."""
+    return formset.form(auto_id=formset.auto_id, prefix=formset.add_prefix(index), empty_permitted=True,
+                        use_required_attribute=False, renderer=formset.renderer, **formset.get_form_kwargs(index))
+
+
+def add_row_errors(form, formset, rows, row_label):
+    """Each error of a formset also in `form`'s error summary (D60), linked to its field:
+    « Acte 2, Détails : … ». `rows`: the rows as shown (rows_shown), numbered from 1."""
+    for error in formset.non_form_errors():
+        form.add_error(None, error)
+    for number, row in enumerate(rows, 1):
+        for name, errors in row.errors.items():
+            for error in errors:
+                if name not in row.fields:
+                    form.add_error(None, _("%(row)s %(number)d: %(error)s") % {
+                        "row": row_label, "number": number, "error": error})
+                    continue
+                text = _("%(row)s %(number)d, %(field)s: %(error)s") % {
+                    "row": row_label, "number": number, "field": row.fields[name].label, "error": error}
+                form.add_error(None, format_html('<a href="#{}">{}</a>', row[name].id_for_label, text))
 
 
 def id_param(value, max_digits=11):

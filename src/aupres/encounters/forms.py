@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from aupres.core.forms import VersionedForm, date_input
+from aupres.core.forms import RowForm, VersionedForm, date_input
 from aupres.encounters.models import (
     Audience,
     CollectiveAction,
@@ -16,6 +16,7 @@ from aupres.encounters.models import (
     RightsApplicationKind,
     RightsStatus,
 )
+from aupres.persons.models import Sex
 
 
 def _now_local():
@@ -69,6 +70,67 @@ class OrientationInlineForm(forms.Form):
             return None
         return {"kind": data["kind"] or OrientationKind.ORIENTATION, "target": data["target"],
                 "partner_name": data["partner_name"], "appointment_on": data["appointment_on"]}
+
+
+class ActRowForm(RowForm):
+    """An act of an encounter (formset prefix "acts")."""
+
+    filled_by = ("kind", "details")
+
+    kind = forms.ChoiceField(label=_("Act"), required=False)
+    person = forms.TypedChoiceField(label=_("For"), required=False, coerce=int, empty_value=None, error_messages={
+        "invalid_choice": _("This person is not among the persons met.")})
+    details = forms.CharField(label=_("Details"), required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, act_choices=(), persons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "—"), *act_choices]
+        self.fields["person"].choices = [("", "—"), *((p.pk, p.display_name) for p in persons)]
+        if len(persons) < 2:  # for the one person met, or for nobody named (anonymous contacts)
+            self.fields["person"].widget = forms.HiddenInput()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("kind") and "kind" not in self.errors:
+            self.add_error("kind", _("Choose the act, or remove the row."))
+        return data
+
+    def values(self, default_person=None):
+        data = self.cleaned_data
+        return {"kind": data["kind"], "person": data["person"] or default_person, "details": data["details"]}
+
+
+class NewPersonRowForm(RowForm):
+    """A person met for the first time on a street round (formset prefix "new")."""
+
+    filled_by = ("alias", "first_name", "estimated_age", "act")
+
+    alias = forms.CharField(label=_("Alias or nickname"), max_length=100, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    estimated_age = forms.IntegerField(label=_("Estimated age"), min_value=0, max_value=120, required=False,
+                                       widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    act = forms.ChoiceField(label=_("Act"), required=False)
+
+    def __init__(self, *args, act_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["act"].choices = [("", _("No act")), *act_choices]
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("alias") or data.get("first_name")) and "alias" not in self.errors:
+            self.add_error("alias", _("Give an alias or a first name, or remove the row."))
+        return data
+
+    def person_values(self):
+        """The new person's fields for encounters.services.create_encounter (empty ones left out)."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "act" and v not in ("", None)}
+
+
+# At most 100 rows a form: more is not an encounter but a forged request (Django's own cap is 1 000).
+ActFormSet = forms.formset_factory(ActRowForm, extra=1, max_num=100, absolute_max=100)
+NewPersonFormSet = forms.formset_factory(NewPersonRowForm, extra=1, max_num=100, absolute_max=100)
 
 
 class SuggestionsInput(forms.TextInput):

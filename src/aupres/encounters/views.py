@@ -13,13 +13,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aupres.core import access
 from aupres.core.errors import DomainError
-from aupres.core.forms import add_domain_error
+from aupres.core.forms import add_domain_error, add_row_errors, blank_row, rows_shown
 from aupres.customfields import services as custom_services
 from aupres.customfields.forms import add_custom_fields, custom_data
 from aupres.encounters import services
 from aupres.encounters.forms import (
+    ActFormSet,
     CollectiveActionForm,
     EncounterForm,
+    NewPersonFormSet,
     OrientationForm,
     OrientationInlineForm,
     RightsApplicationForm,
@@ -38,7 +40,6 @@ from aupres.encounters.models import (
     RightsApplication,
 )
 from aupres.persons import services as person_services
-from aupres.persons.models import Sex
 from aupres.services.models import Service
 
 RIGHTS = RightsApplication.compartment
@@ -72,19 +73,18 @@ def index(request):
 
 # Encounter -------------------------------------------------------------------------------------
 
-# An act row as first shown: every field the row template prints, empty.
-BLANK_ACT_ROW = {"kind": "", "person": None, "details": ""}
+def _act_formset(user, persons, data=None):
+    return ActFormSet(data, prefix="acts", form_kwargs={"act_choices": _act_choices(user), "persons": persons})
 
 
-def _acts_from_post(post, persons):
-    acts = []
-    default_person = persons[0].pk if len(persons) == 1 else None
-    for kind, person, details in zip(post.getlist("act_kind"), post.getlist("act_person"),
-                                     post.getlist("act_details"), strict=False):
-        if not kind:
-            continue
-        acts.append({"kind": kind, "person": _int(person) or default_person, "details": details[:5000]})
-    return acts
+def _rows(formset, add):
+    """The rows to draw and the count the page posts back (with "add a row" without JavaScript: one more)."""
+    rows = rows_shown(formset) if formset.is_bound else list(formset)
+    total = formset.total_form_count()
+    if add or not rows:
+        rows.append(blank_row(formset, total))
+        total += 1
+    return rows, total
 
 
 @require_http_methods(["GET", "POST"])
@@ -106,37 +106,44 @@ def encounter_create(request):
     add_custom_fields(form, custom_services.new_encounter_fields(user, my_services),
                       prefix_service=len(my_services) > 1)
     orientation_form = OrientationInlineForm(post, prefix="orientation")
-    rows = []
-    if post is not None:
-        rows = [{"kind": k, "person": _int(p), "details": d} for k, p, d in zip(
-            post.getlist("act_kind"), post.getlist("act_person"), post.getlist("act_details"), strict=False)]
-        if "add_act" in post:  # without JavaScript: one more act row
-            rows.append(BLANK_ACT_ROW)
-        elif form.is_valid() and orientation_form.is_valid():
-            data = form.cleaned_data
-            orientation = orientation_form.values()
-            try:
-                encounter, _created = custom_services.create_encounter(
-                    user, custom=custom_data(form), service_id=data["service"], occurred_at=data["occurred_at"],
-                    place_kind=data["place_kind"], mode=data["mode"], persons=[p.pk for p in persons],
-                    acts=_acts_from_post(post, persons),
-                    orientations=[{**orientation, "person": persons[0].pk if len(persons) == 1 else None}]
-                    if orientation else [],
-                    client_uuid=_uuid(post.get("client_uuid")))
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Encounter recorded."))
-                if len(persons) == 1:
-                    return redirect("persons:detail", person_id=persons[0].pk)
-                return redirect("encounters:index")
-    if not rows:
-        rows = [BLANK_ACT_ROW]
+    acts = _act_formset(user, persons, post)
+    adding = post is not None and "add_act" in post  # without JavaScript: one more act row
+    if post is not None and not adding:
+        encounter = _record_encounter(request, form, orientation_form, acts, persons)
+        if encounter is not None:
+            messages.success(request, _("Encounter recorded."))
+            if len(persons) == 1:
+                return redirect("persons:detail", person_id=persons[0].pk)
+            return redirect("encounters:index")
+    rows, total = _rows(acts, adding)
+    if post is not None and not adding:
+        add_row_errors(form, acts, rows, _("Act"))
     return render(request, "encounters/encounter_form.html", {
         "form": form, "orientation_form": orientation_form, "persons": persons, "rows": rows,
-        "act_choices": _act_choices(user), "client_uuid": post.get("client_uuid") if post else
+        "acts": acts, "total": total, "client_uuid": post.get("client_uuid") if post else
         services.new_client_uuid(),
     })
+
+
+def _record_encounter(request, form, orientation_form, acts, persons):
+    """The encounter written when the form, the orientation and every act row are valid; else None (the
+    errors are on the forms, nothing is written)."""
+    if not all([form.is_valid(), orientation_form.is_valid(), acts.is_valid()]):
+        return None
+    data = form.cleaned_data
+    orientation = orientation_form.values()
+    one = persons[0].pk if len(persons) == 1 else None
+    try:
+        encounter, _created = custom_services.create_encounter(
+            request.user, custom=custom_data(form), service_id=data["service"], occurred_at=data["occurred_at"],
+            place_kind=data["place_kind"], mode=data["mode"], persons=[p.pk for p in persons],
+            acts=[row.values(default_person=one) for row in acts if row.has_changed()],
+            orientations=[{**orientation, "person": one}] if orientation else [],
+            client_uuid=_uuid(request.POST.get("client_uuid")))
+    except DomainError as error:
+        add_domain_error(form, error)
+        return None
+    return encounter
 
 
 def _uuid(value):
@@ -150,10 +157,18 @@ def _uuid(value):
 
 @require_POST
 def act_row(request):
-    """One more act row for the encounter form (htmx)."""
+    """One more act row for the encounter form (htmx), numbered by the count the page posts, which the
+    answer raises (out of band)."""
     persons = services.picked_persons(request.user, [_int(p) for p in request.POST.getlist("person")])
-    return render(request, "encounters/_act_row.html", {
-        "row": BLANK_ACT_ROW, "persons": persons, "act_choices": _act_choices(request.user)})
+    return _more_row(request, _act_formset(request.user, persons), "encounters/_act_row.html", {"persons": persons})
+
+
+def _more_row(request, formset, template, context):
+    index = min(_int(request.POST.get(f"{formset.prefix}-TOTAL_FORMS", "")) or 0,
+                formset.absolute_max)
+    return render(request, "encounters/_more_row.html", {
+        **context, "row": blank_row(formset, index), "row_template": template, "formset": formset,
+        "total": index + 1})
 
 
 @require_POST
@@ -177,14 +192,13 @@ def person_row(request):
     return render(request, template, {"p": person[0], "act_choices": _act_choices(request.user)})
 
 
-# A new person's row as first shown: every field the row template prints, empty (no field left undefined).
-BLANK_NEW_ROW = {"alias": "", "first_name": "", "sex": "", "estimated_age": None, "act": ""}
-
-
 @require_POST
 def new_person_row(request):
-    return render(request, "encounters/_round_new_row.html", {
-        "r": BLANK_NEW_ROW, "sexes": Sex.choices, "act_choices": _act_choices(request.user)})
+    return _more_row(request, _new_formset(request.user), "encounters/_round_new_row.html", {})
+
+
+def _new_formset(user, data=None):
+    return NewPersonFormSet(data, prefix="new", form_kwargs={"act_choices": _act_choices(user)})
 
 
 # Street round ----------------------------------------------------------------------------------
@@ -200,38 +214,34 @@ def street_round(request):
     form = EncounterForm(post, services=my_services, round_=True)
     known = services.picked_persons(user, [_int(p) for p in post.getlist("person")]) if post else []
     known_acts = {p.pk: post.get(f"act_{p.pk}", "") for p in known} if post else {}
-    new_rows = []
-    if post is not None:
-        new_rows = [
-            {"alias": a[:100], "first_name": f[:100], "sex": s if s in Sex.values else Sex.UNKNOWN,
-             "estimated_age": _int(age), "act": act}
-            for a, f, s, age, act in zip(post.getlist("new_alias"), post.getlist("new_first_name"),
-                                         post.getlist("new_sex"), post.getlist("new_age"),
-                                         post.getlist("new_act"), strict=False)
-            if a.strip() or f.strip()
-        ]
-        if form.is_valid():
-            data = form.cleaned_data
-            acts = [{"kind": k, "person": pid} for pid, k in known_acts.items() if k]
-            acts += [{"kind": r["act"], "new_person": i} for i, r in enumerate(new_rows) if r["act"]]
-            try:
-                encounter, _created = custom_services.create_encounter(
-                    user, custom=custom_data(form), service_id=data["service"], occurred_at=data["occurred_at"],
-                    place_kind=data["place_kind"], mode=Mode.STREET_ROUND, persons=[p.pk for p in known],
-                    anonymous_contacts=data["anonymous_contacts"],
-                    new_persons=[{k: v for k, v in r.items() if k != "act" and v not in ("", None)} for r in new_rows],
-                    acts=acts, client_uuid=_uuid(post.get("client_uuid")))
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Street round recorded: %(persons)d persons met, %(anonymous)d "
-                                            "anonymous contacts.") % {
-                    "persons": encounter.participants.count(), "anonymous": encounter.anonymous_contacts})
-                return redirect("encounters:index")
+    new = _new_formset(user, post)
+    adding = post is not None and "add_new_person" in post  # without JavaScript: one more row
+    if post is not None and not adding and all([form.is_valid(), new.is_valid()]):
+        data = form.cleaned_data
+        filled = [row for row in new if row.has_changed()]
+        acts = [{"kind": k, "person": pid} for pid, k in known_acts.items() if k]
+        acts += [{"kind": row.cleaned_data["act"], "new_person": i} for i, row in enumerate(filled)
+                 if row.cleaned_data["act"]]
+        try:
+            encounter, _created = custom_services.create_encounter(
+                user, custom=custom_data(form), service_id=data["service"], occurred_at=data["occurred_at"],
+                place_kind=data["place_kind"], mode=Mode.STREET_ROUND, persons=[p.pk for p in known],
+                anonymous_contacts=data["anonymous_contacts"],
+                new_persons=[row.person_values() for row in filled], acts=acts,
+                client_uuid=_uuid(post.get("client_uuid")))
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Street round recorded: %(persons)d persons met, %(anonymous)d "
+                                        "anonymous contacts.") % {
+                "persons": encounter.participants.count(), "anonymous": encounter.anonymous_contacts})
+            return redirect("encounters:index")
+    rows, total = _rows(new, adding)
+    if post is not None and not adding:
+        add_row_errors(form, new, rows, _("New person"))
     return render(request, "encounters/round_form.html", {
         "form": form, "known_rows": [{"p": p, "act": known_acts.get(p.pk, "")} for p in known],
-        "new_rows": new_rows, "blank_row": BLANK_NEW_ROW, "sexes": Sex.choices,
-        "act_choices": _act_choices(user),
+        "new_rows": rows, "new": new, "total": total, "act_choices": _act_choices(user),
         "client_uuid": post.get("client_uuid") if post else services.new_client_uuid(),
     })
 

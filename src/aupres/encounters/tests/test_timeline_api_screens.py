@@ -195,13 +195,21 @@ def test_api_timeline(world, api_as):
 
 # Screens --------------------------------------------------------------------------------------
 
+def rows(prefix, *rows):
+    """A formset's rows as a browser posts them (D63): prefix-TOTAL_FORMS, prefix-N-field."""
+    data = {f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": 0}
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
 def test_encounter_screen_records_two_acts_and_an_orientation(world, client_as):
     client = client_as(world.users[Profession.NURSE])
     assert client.get(f"/activite/rencontre/nouvelle/?personne={world.person.pk}").status_code == 200
     r = client.post("/activite/rencontre/nouvelle/", {
         "service": world.service_a.pk, "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "place_kind": "street", "mode": "visit", "person": [world.person.pk],
-        "act_kind": ["wound_care", "social_interview"], "act_person": ["", ""], "act_details": ["a", "b"],
+        **rows("acts", {"kind": "wound_care", "details": "a"}, {"kind": "social_interview", "details": "b"}),
         "orientation-kind": "orientation", "orientation-target": "pass", "orientation-partner_name": "PASS"})
     assert r.status_code == 302, r.content.decode()[:2000]
     encounter = Encounter.objects.get()
@@ -215,7 +223,7 @@ def test_encounter_screen_keeps_what_was_typed_on_error(world, client_as):
     r = client.post("/activite/rencontre/nouvelle/", {
         "service": world.service_a.pk, "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "place_kind": "street", "mode": "visit", "person": [world.person.pk],
-        "act_kind": ["vaccination"], "act_person": [""], "act_details": ["tapé-par-moi"]})
+        **rows("acts", {"kind": "vaccination", "person": "", "details": "tapé-par-moi"})})
     assert r.status_code == 200 and "tapé-par-moi" in r.content.decode()
     assert not Encounter.objects.exists() and not Act.objects.exists()
 
@@ -227,8 +235,9 @@ def test_round_screen(world, client_as):
         "service": world.service_a.pk, "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "place_kind": "street", "mode": "street_round", "anonymous_contacts": 5,
         "person": [world.person.pk], f"act_{world.person.pk}": "social_interview",
-        "new_alias": ["Grand Paul", ""], "new_first_name": ["", ""], "new_sex": ["male", "unknown"],
-        "new_age": ["45", ""], "new_act": ["first_aid", ""]})
+        **rows("new", {"alias": "Grand Paul", "first_name": "", "sex": "male", "estimated_age": "45",
+                       "act": "first_aid"}, {"alias": "", "first_name": "", "sex": "unknown", "estimated_age": "",
+                                             "act": ""})})
     assert r.status_code == 302, r.content.decode()[:3000]
     encounter = Encounter.objects.get()
     assert encounter.anonymous_contacts == 5 and encounter.participants.count() == 2

@@ -60,7 +60,7 @@ def test_rows_removable_no_duplicates_search_above_save(world, page):
     page.locator("#pick-results button").first.click()
     expect(page.locator("#persons li")).to_have_count(1)
     # An act row added by mistake is removed.
-    page.select_option("#acts li >> nth=0 >> select[name=act_kind]", "social_interview")
+    page.select_option("#acts li >> nth=0 >> select[name$='-kind']", "social_interview")
     page.click("#add-act")
     expect(page.locator("#acts li")).to_have_count(2)
     page.locator("#acts li >> nth=1 >> [data-testid=remove-act]").click()

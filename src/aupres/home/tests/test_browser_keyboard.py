@@ -86,12 +86,12 @@ def test_sign_in_caseload_person_and_encounter_by_keyboard(world, page):
     expect(page.locator("#encounter-form")).to_be_visible()
 
     # The encounter: the controls in the order of the page, a choice by arrow keys, text typed.
-    stops = tab_until(page, "#encounter-form select[name=act_kind]")
+    stops = tab_until(page, "#encounter-form select[name=acts-0-kind]")
     order = [s["id"] for s in stops if s["id"] in ("id_occurred_at", "id_place_kind", "id_mode")]
     assert list(dict.fromkeys(order)) == ["id_occurred_at", "id_place_kind", "id_mode"], stops
     page.keyboard.press("ArrowDown")
-    assert page.locator("#encounter-form select[name=act_kind]").input_value() != ""
-    tab_until(page, "#encounter-form textarea[name=act_details]")
+    assert page.locator("#encounter-form select[name=acts-0-kind]").input_value() != ""
+    tab_until(page, "#encounter-form textarea[name=acts-0-details]")
     page.keyboard.type("Pansement au clavier")
     stops = tab_until(page, "#save-encounter")
     assert [s["id"] for s in stops if s["id"] in ("add-act", "orientation-toggle")] == ["add-act", "orientation-toggle"]
