@@ -2,7 +2,6 @@ import datetime
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -187,10 +186,8 @@ def submit(request, service_id):
         if start and end:
             period = services.make_period(datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
         sub = services.submit(request.user, service_id, period, request.POST.get("comment", "")[:500])
-    except NotFound:
-        raise  # never shown on the form: the middleware answers 404
-    except Forbidden:
-        raise PermissionDenied from None
+    except (NotFound, Forbidden):
+        raise  # DomainErrors too: kept from the handler below, so DomainErrorMiddleware answers 404 or 403
     except (DomainError, ValueError) as error:
         messages.error(request, str(getattr(error, "message", _("Invalid period."))))
     else:

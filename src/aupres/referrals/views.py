@@ -251,7 +251,7 @@ def decide(request, referral_id, action):
                 "question": CONFIRMED[action],
                 "values": [(form[name].label, _shown(form, name)) for name in form.fields if name != "version"]})
         except NotFound:
-            raise  # never shown on the form: the middleware answers 404
+            raise  # a DomainError too: kept from the handler below, so DomainErrorMiddleware answers 404
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -321,7 +321,7 @@ def merge(request, person_id, other_person_id):
     try:
         duplicates.check_merge(request.user, first, second)
     except NotFound:
-        raise  # never shown on the form: the middleware answers 404
+        raise  # a DomainError too: kept from the handler below, so DomainErrorMiddleware answers 404
     except DomainError as error:
         return _merge_refused(request, error, first.pk)
     form = MergeForm(request.POST or None, first=first, second=second)
@@ -334,7 +334,7 @@ def merge(request, person_id, other_person_id):
                 duplicates.merge_persons(request.user, keep, absorb, versions={
                     first.pk: data["version_first"], second.pk: data["version_second"]})
             except NotFound:
-                raise  # never shown on the form: the middleware answers 404
+                raise  # a DomainError too: kept from the handler below, so DomainErrorMiddleware answers 404
             except DomainError as error:
                 # Show the records as they are now, keep the choice, and ask again.
                 form = MergeForm({"keep": data["keep"], "version_first": first.version,

@@ -43,6 +43,17 @@ def test_the_head_submits_from_the_dashboard(data, world, client_as):
     assert data.a.submissions.get().version == 1
 
 
+def test_a_submission_refused_answers_403_in_words_or_404(data, world, client_as):
+    """The submit view lets NotFound and Forbidden through to DomainErrorMiddleware (D63): a member who is not
+    the head reads why (403), a service out of reach answers 404, and neither is submitted."""
+    body = {"start": "2025-01-01", "end": "2025-12-31"}
+    r = client_as(world.users["social_worker"]).post(f"/indicateurs/dispositifs/{data.a.pk}/transmettre/", body)
+    assert r.status_code == 403 and "Seuls les chef·fes de service de ce dispositif" in r.content.decode()
+    r = client_as(world.outsider).post(f"/indicateurs/dispositifs/{data.a.pk}/transmettre/", body)
+    assert r.status_code == 404
+    assert not data.a.submissions.exists()
+
+
 def test_dashboards_are_closed_to_others(data, world, client_as):
     assert client_as(world.outsider).get(f"/indicateurs/dispositifs/{data.a.pk}/").status_code == 404
     assert client_as(world.outsider).get(f"/indicateurs/organismes/{world.operator.pk}/").status_code == 404
