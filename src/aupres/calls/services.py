@@ -19,7 +19,7 @@ from aupres.calls.models import OPEN_STAGES, Call, Envelope, ExistingProject, Pr
 from aupres.core import access, text
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.followups.models import FollowUp
-from aupres.indicators import disclosure
+from aupres.indicators import disclosure, formats
 from aupres.indicators.models import ServiceYearBudget, StaffingEntry
 from aupres.services import services as service_rules
 from aupres.services.models import Membership, Operator, Profession, Service, ServiceKind, Territory
@@ -478,7 +478,7 @@ def steering(user, today=None):
         actual = None if sid in hidden else values[sid]
         rows.append({
             "proposal": p, "service": p.service, "operator": p.operator, "amount": p.granted_amount,
-            "target": p.target_caseload, "actual": actual, "actual_label": "< 5" if sid in hidden else str(actual),
+            "target": p.target_caseload, "actual": actual, "actual_label": formats.cell(actual, hidden.get(sid)),
             "ratio": round(100 * actual / p.target_caseload) if actual is not None and p.target_caseload else None,
             # The service's planned team (every application accepted for it, D58), profession by profession.
             "planned_etp": sum((t["planned"] for t in teams[sid]), Decimal(0)),

@@ -12,6 +12,7 @@ from aupres.calls import rules, services
 from aupres.calls.models import Envelope, Proposal, Stage
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.followups.models import FollowUp
+from aupres.indicators import formats
 from aupres.indicators.models import ServiceYearBudget
 from aupres.persons.models import Person
 from aupres.services.models import Membership, Service, ServiceKind, Territory
@@ -251,6 +252,8 @@ def test_steering_compares_target_and_actual_under_disclosure_control(setup, cli
     rows = {r["service"].name: r for r in services.steering(funder)}
     assert (rows["EMSP Une"]["target"], rows["EMSP Une"]["actual"], rows["EMSP Une"]["ratio"]) == (40, 12, 30)
     assert rows["EMSP Deux"]["actual"] is None and rows["EMSP Deux"]["actual_label"] == "< 5"
+    # The indicators' one rendering of a hidden cell (issue #16), not a text of its own.
+    assert rows["EMSP Deux"]["actual_label"] == formats.cell(3, "small") and rows["EMSP Une"]["actual_label"] == "12"
     assert (rows["EMSP Une"]["planned_etp"], rows["EMSP Une"]["actual_etp"]) == (Decimal("2.00"), Decimal("0.8"))
     page = client_as(funder).get(reverse("calls:steering")).content.decode()
     assert "EMSP Une" in page and "&lt; 5" in page and "q0" not in page
