@@ -173,10 +173,31 @@ def _plan_encounter(user, reads, *, occurred_at, place_kind, mode, service_id=No
         raise DomainError(_("Say whom you met: a person, a new person or anonymous contacts."),
                           field="persons", code="nobody_met")
     followups = reads.followups(service_id, person_ids)
-    missing = [p for p in person_ids if p not in followups]
-    if missing:
+    if any(p not in followups for p in person_ids):
         raise NotFound(_("This service does not follow one of these persons."), field="persons")
     # Check every act and orientation before creating anyone.
+    _check_items(user, service_id, acts, orientations)
+    staff_ids = {int(s) for s in staff} | {user.pk}
+    if staff_ids - reads.members(service_id, staff_ids):
+        raise DomainError(_("Staff present must be members of the service."), field="staff")
+
+    new_persons = [dict(values) for values in new_persons]
+    whom = _Whom(person_ids, len(new_persons), anonymous_contacts)
+    encounter = Encounter(service_id=service_id, occurred_at=occurred_at, place_kind=place_kind, mode=mode,
+                          anonymous_contacts=int(anonymous_contacts or 0), recorded_by_id=user.pk)
+    if client_uuid is not None:
+        encounter.client_uuid = client_uuid
+    act_rows, planned_orientations = _plan_acts(whom, acts, orientations)
+    compartments = {"identity", ENCOUNTER_COMPARTMENT, *(a.compartment for a in act_rows),
+                    *(TARGET_COMPARTMENT[values["target"]] for _p, values in planned_orientations)}
+    return None, _Planned(encounter=encounter, staff_ids=sorted(staff_ids), person_ids=person_ids,
+                          followups=followups, new_persons=new_persons, acts=act_rows,
+                          orientations=planned_orientations, on=timezone.localtime(occurred_at).date(),
+                          compartments=compartments)
+
+
+def _check_items(user, service_id, acts, orientations):
+    """Known kinds, and compartments the user holds in the service, for every act and orientation."""
     for act in acts:
         _check_choice(act.get("kind"), ActKind, "acts")
         _require_compartment(user, service_id, ACT_COMPARTMENT[act["kind"]], "acts")
@@ -184,33 +205,36 @@ def _plan_encounter(user, reads, *, occurred_at, place_kind, mode, service_id=No
         _check_choice(o.get("kind"), OrientationKind, "orientations")
         _check_choice(o.get("target"), OrientationTarget, "orientations")
         _require_compartment(user, service_id, TARGET_COMPARTMENT[o["target"]], "orientations")
-    staff_ids = {int(s) for s in staff} | {user.pk}
-    if staff_ids - reads.members(service_id, staff_ids):
-        raise DomainError(_("Staff present must be members of the service."), field="staff")
 
-    new_persons = [dict(values) for values in new_persons]
-    met = person_ids + [-(i + 1) for i in range(len(new_persons))]
 
-    def whom(item, field):
+class _Whom:
+    """Whom an act or orientation is for: a person met (id), a new person (placeholder -1, -2…), the one
+    person met when it names no one, or None (one of the anonymous contacts)."""
+
+    def __init__(self, person_ids, new_count, anonymous_contacts):
+        self.person_ids, self.new_count, self.anonymous = person_ids, new_count, anonymous_contacts
+        self.met = person_ids + [-(i + 1) for i in range(new_count)]
+
+    def __call__(self, item, field):
         if item.get("new_person") is not None:
             index = int(item["new_person"])
-            if not 0 <= index < len(new_persons):
+            if not 0 <= index < self.new_count:
                 raise DomainError(_("This new person is not in the encounter."), field=field)
             return -(index + 1)
         if item.get("person") is not None:
-            if int(item["person"]) not in person_ids:
+            if int(item["person"]) not in self.person_ids:
                 raise DomainError(_("This person is not among the persons met."), field=field)
             return int(item["person"])
-        if len(met) == 1 and not anonymous_contacts:
-            return met[0]
-        if anonymous_contacts:
+        if len(self.met) == 1 and not self.anonymous:
+            return self.met[0]
+        if self.anonymous:
             return None
         raise DomainError(_("Say whom this act is for."), field=field, code="act_person_required")
 
-    encounter = Encounter(service_id=service_id, occurred_at=occurred_at, place_kind=place_kind, mode=mode,
-                          anonymous_contacts=int(anonymous_contacts or 0), recorded_by_id=user.pk)
-    if client_uuid is not None:
-        encounter.client_uuid = client_uuid
+
+def _plan_acts(whom, acts, orientations):
+    """The acts to write (an orientation adds its own act when none of its kind is recorded for that
+    person) and the orientations, as (person id or placeholder, values)."""
     act_rows = []
     for act in acts:
         details = (act.get("details") or "").strip()
@@ -228,12 +252,7 @@ def _plan_encounter(user, reads, *, occurred_at, place_kind, mode, service_id=No
             act_rows.append(Act(person_id=person_id, kind=act_kind, compartment=ACT_COMPARTMENT[act_kind]))
         planned_orientations.append((person_id, {
             k: o.get(k) for k in ("kind", "target", "partner_name", "appointment_on", "note")}))
-    compartments = {"identity", ENCOUNTER_COMPARTMENT, *(a.compartment for a in act_rows),
-                    *(TARGET_COMPARTMENT[values["target"]] for _p, values in planned_orientations)}
-    return None, _Planned(encounter=encounter, staff_ids=sorted(staff_ids), person_ids=person_ids,
-                          followups=followups, new_persons=new_persons, acts=act_rows,
-                          orientations=planned_orientations, on=timezone.localtime(occurred_at).date(),
-                          compartments=compartments)
+    return act_rows, planned_orientations
 
 
 def _rows_of(planned, encounter, followups, created=()):
