@@ -132,6 +132,7 @@ def test_a_new_person_without_a_name_is_refused_and_nothing_is_created(world, cl
     assert "Donnez un surnom ou un prénom, ou retirez la ligne." in page
     summary = _summary(page)
     assert 'href="#id_new-1-alias"' in summary and 'href="#id_new-1-estimated_age"' in summary
+    assert "2 points à corriger" in summary  # every error listed is counted, not the form's fields
     assert 'value="Le Grand"' in page and 'value="130"' in page
 
 
