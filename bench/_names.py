@@ -5,8 +5,15 @@ same person written otherwise); and the perturbations an intake query suffers, o
 
 Deterministic for a seed. No personal data: the lists are common names, the combinations are random."""
 
+import bisect
+import itertools
+import json
+import math
+import os
 import random
+import re
 import unicodedata
+from pathlib import Path
 
 FR_F = ["Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Françoise", "Valérie", "Christine", "Sandrine",
         "Sophie", "Céline", "Véronique", "Chantal", "Brigitte", "Hélène", "Élodie", "Josiane", "Ghislaine", "Léa",
@@ -118,6 +125,20 @@ NICKS = {"Mohamed": "Momo", "Joseph": "Jojo", "Josiane": "Jojo", "Georges": "Joj
          "Jean-Pierre": "JP", "Jean-Claude": "JC", "Dominique": "Domi", "Bernard": "Nanard", "Robert": "Bébert"}
 
 
+def _plain_keys(table):
+    return {strip_accents(k).lower(): v for k, v in table.items()}
+
+
+def nick_of(first):
+    """The nickname of a first name, accents aside (the ranked lists write Frederic as often as Frédéric)."""
+    return NICKS.get(first) or _PLAIN_NICKS.get(strip_accents(first).lower())
+
+
+def variants_of(first):
+    """The transliterations of a first name, accents aside."""
+    return VARIANTS.get(first) or _PLAIN_VARIANTS.get(strip_accents(first).lower())
+
+
 def _zipf(rng, items, s=0.8):
     weights = [1 / (i + 1) ** s for i in range(len(items))]
     return lambda: rng.choices(items, weights)[0]
@@ -125,6 +146,9 @@ def _zipf(rng, items, s=0.8):
 
 def strip_accents(text):
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+_PLAIN_NICKS, _PLAIN_VARIANTS = _plain_keys(NICKS), _plain_keys(VARIANTS)
 
 
 class Generator:
@@ -157,7 +181,7 @@ class Generator:
             first = rng.choice(FR_F_COMPOUND if sex == "female" else FR_M_COMPOUND)
         alias = ""
         if rng.random() < 0.07:
-            alias = NICKS.get(first) or rng.choice(ALIASES)
+            alias = nick_of(first) or rng.choice(ALIASES)
         if rng.random() < 0.02:  # known by an alias only
             first, lastn = "", ""
             alias = alias or rng.choice(ALIASES)
@@ -195,8 +219,8 @@ class Generator:
                 d["first_name"] = self.typo(d["first_name"])
             elif kind < 0.6:
                 d["first_name"], d["last_name"] = strip_accents(d["first_name"]), strip_accents(d["last_name"])
-            elif kind < 0.7 and d["first_name"] in VARIANTS:
-                d["first_name"] = rng.choice(VARIANTS[d["first_name"]])
+            elif kind < 0.7 and variants_of(d["first_name"]):
+                d["first_name"] = rng.choice(variants_of(d["first_name"]))
             elif kind < 0.78 and d["first_name"] and d["last_name"]:
                 d["first_name"], d["last_name"] = d["last_name"], d["first_name"]
             elif kind < 0.86 and ("-" in d["first_name"] or " " in d["last_name"].strip()):
@@ -250,13 +274,13 @@ def query_kinds(g):
                              f"{p['phone'][8:]}"}
 
     def translit_year(p):
-        if p["first_name"] in VARIANTS and p["last_name"] and p["birth_year"]:
-            return {"first_name": rng.choice(VARIANTS[p["first_name"]]), "last_name": p["last_name"],
+        if variants_of(p["first_name"]) and p["last_name"] and p["birth_year"]:
+            return {"first_name": rng.choice(variants_of(p["first_name"])), "last_name": p["last_name"],
                     "birth_year": p["birth_year"]}
 
     def translit(p):
-        if p["first_name"] in VARIANTS and p["last_name"]:
-            return {"first_name": rng.choice(VARIANTS[p["first_name"]]), "last_name": p["last_name"]}
+        if variants_of(p["first_name"]) and p["last_name"]:
+            return {"first_name": rng.choice(variants_of(p["first_name"])), "last_name": p["last_name"]}
 
     def swapped_year(p):
         if p["first_name"] and p["last_name"] and p["birth_year"]:
@@ -278,11 +302,156 @@ def query_kinds(g):
                 "birth_year": p["birth_year"]}
 
     def nickname_year(p):
-        if p["first_name"] in NICKS and p["last_name"] and p["birth_year"]:
-            return {"alias": NICKS[p["first_name"]], "last_name": p["last_name"], "birth_year": p["birth_year"]}
+        if nick_of(p["first_name"]) and p["last_name"] and p["birth_year"]:
+            return {"alias": nick_of(p["first_name"]), "last_name": p["last_name"], "birth_year": p["birth_year"]}
 
     return [("full_typo", full_typo), ("full_typo_year", full_typo_year),
             ("first_last_typo_year", first_last_typo_year), ("last_typo_year", last_typo_year),
             ("last_typo", last_typo), ("phone", phone), ("translit_year", translit_year), ("translit", translit),
             ("swapped_year", swapped_year), ("no_accents_year", no_accents_year),
             ("compound_part_year", compound_part_year), ("nickname_year", nickname_year)]
+
+
+# A realistic name distribution (D65) ------------------------------------------------------------------------
+# The generator above draws among ~30 first names per origin and ~250 real last names plus ~20 000 syllable
+# combinations: at 1 M persons a third of the full names are borne by more than 10 persons, far more than in
+# life. This one draws first and last names from the ranked lists of names-dataset (pip extra "bench"; names
+# per country with their rank, from a large public sample of accounts), with a rank-frequency law fitted to
+# French surnames (INSEE births 1891–1990: Martin ≈ 0.3 % of people, rank 10 ≈ 0.13 %, rank 100 ≈ 0.045 %,
+# rank 1 000 ≈ 0.009 %, rank 10 000 ≈ 0.001 %, about 1.3 M distinct surnames): Zipf–Mandelbrot
+# p(r) ∝ (r + 15)^-0.9 over 1.3 M ranks. Ranks past a country's list (~20 000 names) are the long tail of
+# rare surnames that no list holds: each such rank is one made-up name, spliced from two real names of the
+# origin (the same rank always gives the same name, so the law holds). First names follow the same law with
+# a steeper head (p(r) ∝ (r + 3)^-1 over the list: the commonest ≈ 3 % of one sex, as Marie or Jean).
+
+LAST_LAW = (0.9, 15, 1_300_000)  # exponent, offset, distinct ranks
+FIRST_LAW = (1.0, 3)
+# The countries whose lists make each origin (names-dataset has no Senegal, Mali nor Côte d'Ivoire, nor
+# Romania: Burkina Faso and the hand-written lists above for West Africa, Moldova for Romanian names).
+ORIGIN_COUNTRIES = {"fr": ["FR"], "wa": ["BF"], "ma": ["MA", "DZ", "TN"], "ro": ["MD"]}
+# Visible noise in the lists' top ranks (clubs, cities, abbreviations written in the last-name field).
+NOISE = {"Madrid", "Milano", "Oran", "Mosta", "Tlm", "Mca", "Wac", "Kech", "Est", "Ess", "Ell", "Med", "Moh",
+         "Dz", "Ch", "Ca", "Simo", "Fati", "Abdo", "Abdou", "Amouna", "Nina", "Sousou", "Fifi", "Mimi", "Dali",
+         "Junior", "Tizi Ouzou", "Rajawi", "Ben", "El", "Abd", "Ait", "Aït", "Ould", "Bin"}
+CACHE = Path(os.environ.get("AUPRES_BENCH_CACHE", Path.home() / ".cache" / "aupres-bench")) / \
+    "names-dataset-3.3.1-lists.json"
+
+
+def _latin_name(name):
+    """A name written in Latin letters, capitalised (drops other scripts, initials, all-capitals)."""
+    words = re.split(r"[ '\-’]", name)
+    if not all(w and w[0].isupper() and (len(w) == 1 or w[1:].islower()) for w in words):
+        return False
+    return all(not c.isalpha() or unicodedata.name(c, "").startswith("LATIN") for c in name)
+
+
+def _ranked(table, countries, sex=None, keep=lambda name: True):
+    """Names of `table` ranked in any of `countries`, best (lowest) rank first; by sex when given (the dataset's
+    share of that sex ≥ 0.8)."""
+    found = {}
+    for name, attrs in table.items():
+        ranks = [attrs["rank"][c] for c in countries if c in attrs["rank"]]
+        if not ranks or name in NOISE or not _latin_name(name) or not keep(name):
+            continue
+        if sex and attrs["gender"].get(sex, 0) < 0.8:
+            continue
+        found[name] = min(ranks)
+    return sorted(found, key=lambda n: (found[n], n))
+
+
+def dataset_lists():
+    """{origin: {"F": [...], "M": [...], "last": [...]}}, ranked; read from names-dataset once, then cached."""
+    if CACHE.exists():
+        return json.loads(CACHE.read_text())
+    from names_dataset import NameDataset  # the "bench" extra
+
+    nd = NameDataset()
+    heads = {"wa": (WA_F, WA_M, WA_LAST), "ro": (RO_F, RO_M, RO_LAST)}
+    lists = {}
+    for code, countries in ORIGIN_COUNTRIES.items():
+        firsts = set(_ranked(nd.first_names, countries)[:300])
+        lasts = set(_ranked(nd.last_names, countries)[:100])
+        # Outside France, a top first name given as a last name (Mohamed, Ion) is mostly the field misused,
+        # and a top last name given as a first name (Ouedraogo) too.
+        fr = code == "fr"
+        last = _ranked(nd.last_names, countries, keep=lambda n, f=firsts, fr=fr: fr or n not in f)
+        last = [n for n in last if " " in n or "-" in n or len(n) >= 3]
+        female = _ranked(nd.first_names, countries, "F", keep=lambda n, s=lasts, fr=fr: fr or n not in s)
+        male = _ranked(nd.first_names, countries, "M", keep=lambda n, s=lasts, fr=fr: fr or n not in s)
+        if code in heads:  # the hand-written common names of the origin first, then the neighbour's list
+            hf, hm, hl = heads[code]
+            female, male, last = [list(dict.fromkeys([*h, *x])) for h, x in ((hf, female), (hm, male), (hl, last))]
+        lists[code] = {"F": female, "M": male, "last": last}
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    CACHE.write_text(json.dumps(lists, ensure_ascii=False))
+    return lists
+
+
+class _Law:
+    """Draws a rank from p(r) ∝ (r + q)^-s, r = 1..n: the listed head by its cumulative weights, ranks past
+    the list (up to `n`) by the continuous inverse of the tail's law."""
+
+    def __init__(self, rng, listed, s, q, n=None):
+        self.rng, self.listed, self.s, self.q = rng, listed, s, q
+        self.cum = list(itertools.accumulate((r + q) ** -s for r in range(1, listed + 1)))
+        n = n or listed
+        self.lo, self.hi = listed + 0.5 + q, n + 0.5 + q
+        self.tail = self._integral(self.lo, self.hi) if n > listed else 0.0
+
+    def _integral(self, a, b):
+        return math.log(b / a) if self.s == 1 else (b ** (1 - self.s) - a ** (1 - self.s)) / (1 - self.s)
+
+    def rank(self):
+        u = self.rng.random() * (self.cum[-1] + self.tail)
+        if u < self.cum[-1]:
+            return bisect.bisect_right(self.cum, u) + 1
+        u -= self.cum[-1]
+        if self.s == 1:
+            x = self.lo * math.exp(u)
+        else:
+            x = (self.lo ** (1 - self.s) + u * (1 - self.s)) ** (1 / (1 - self.s))
+        return int(x - self.q + 0.5)
+
+
+class RealisticGenerator(Generator):
+    """Same persons, duplicates and perturbations as Generator, first and last names drawn by rank (D65)."""
+
+    def __init__(self, seed):
+        self.rng = rng = random.Random(seed)
+        self.lists = dataset_lists()
+        self.tail_names = {}
+        self.pick = {}
+        for code, *_ in ORIGINS:
+            lists = self.lists[code]
+            female, male = (_Law(rng, len(lists[s]), *FIRST_LAW) for s in ("F", "M"))
+            last = _Law(rng, len(lists["last"]), *LAST_LAW)
+            self.pick[code] = (lambda c=code, law=female: self.lists[c]["F"][law.rank() - 1],
+                               lambda c=code, law=male: self.lists[c]["M"][law.rank() - 1],
+                               lambda c=code, law=last: self._last_by_rank(c, law.rank()))
+
+    def _last_by_rank(self, code, rank):
+        listed = self.lists[code]["last"]
+        if rank <= len(listed):
+            return listed[rank - 1]
+        key = (code, rank)
+        if key not in self.tail_names:  # a rare surname: the start of one real name, the end of another
+            r = random.Random(rank * 7 + len(code) + ord(code[0]))
+            a, b = r.choice(listed), r.choice(listed)
+            a, b = a.replace(" ", "").replace("-", ""), b.replace(" ", "").replace("-", "").lower()
+            # Bou|rrain + Vi|gouroux → Bougouroux: the first syllable of one, the rest of the other.
+            head = re.match(r".[^aeiouyàâäéèêëîïôöûüăâî]*[aeiouyàâäéèêëîïôöûüăâî]+", a, re.IGNORECASE)
+            rest = re.search(r"(?<=[aeiouyàâäéèêëîïôöûüăâî])[^aeiouyàâäéèêëîïôöûüăâî].+", b[1:])
+            name = (head.group() if head else a[:2]) + (rest.group() if rest else b[len(b) // 2:])
+            self.tail_names[key] = re.sub(r"(.)\1\1+", r"\1\1", name)
+        return self.tail_names[key]
+
+    def last_name(self, code, real):
+        name = real()
+        if self.rng.random() < 0.05:  # compound last name
+            name = f"{name}{self.rng.choice([' ', '-'])}{real()}"
+        return name
+
+
+def make_generator(kind, seed):
+    """`old`: the ~30 first names and ~250 last names per origin with syllable combinations; `real`: D65."""
+    return RealisticGenerator(seed) if kind == "real" else Generator(seed)

@@ -2,6 +2,7 @@
 """Benchmark: duplicate search at intake, recall per kind of query and speed, on realistic names (issue #21).
 
     .venv/bin/python bench/referrals_duplicates.py [--persons 1000000] [--per-kind 150] [--keep] [--reuse]
+        [--names real|old]   # real (default, D65): names-dataset's ranked names, pip install -e ".[bench]"
         [--old-code /tmp/old_duplicates.py]   # also measures another version of duplicates.py on the same data
 
 1. creates its own database (aupres_bench_referrals), runs Django's migrations on it (pg_trgm, btree_gin and
@@ -38,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "src"))
-from _names import Generator, query_kinds  # noqa: E402
+from _names import Generator, make_generator, query_kinds  # noqa: E402
 
 from aupres.persons import names  # noqa: E402
 
@@ -71,7 +72,7 @@ def _index_modules():
             import_module("aupres.referrals.migrations.0008_name_variants_index")]
 
 
-def build(persons, seed, dup_share):
+def build(persons, seed, dup_share, names_kind="real"):
     subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB], check=True)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
     env = {**os.environ, "AUPRES_DATABASE_URL": URL, "AUPRES_DEV": "1"}
@@ -87,7 +88,7 @@ def build(persons, seed, dup_share):
     for sql in mods[0].BACKWARD + mods[1].DROP_INDEXES + mods[2].DROP_INDEXES + mods[3].DROP_INDEXES:
         psql(sql)
     t = time.perf_counter()
-    g = Generator(seed)
+    g = make_generator(names_kind, seed)
     rows, dups = [], []
     for _i in range(persons):
         rows.append(g.person())
@@ -95,7 +96,15 @@ def build(persons, seed, dup_share):
     for orig in rng.sample(range(persons), int(persons * dup_share)):
         dups.append((len(rows), orig))
         rows.append(g.duplicate(rows[orig]))
-    print(f"generate {len(rows)} persons ({len(dups)} planted duplicates): {time.perf_counter() - t:.1f} s")
+    print(f"generate {len(rows)} persons ({len(dups)} planted duplicates), names {names_kind}: "
+          f"{time.perf_counter() - t:.1f} s")
+    lasts = Counter(names.normalise("", p["last_name"]) for p in rows[:persons] if p["last_name"])
+    fulls = Counter(names.normalise(p["first_name"], p["last_name"]) for p in rows[:persons] if p["last_name"])
+    named = sum(lasts.values())
+    top, top_n = lasts.most_common(1)[0]
+    print(f"names: {len(lasts)} distinct last names, the commonest ({top}) {100 * top_n / named:.2f} %, last names "
+          f"borne by one person {100 * sum(1 for v in lasts.values() if v == 1) / named:.1f} %; full names borne by "
+          f"more than 10 persons: {100 * sum(v for v in fulls.values() if v > 10) / named:.1f} % of persons")
     t = time.perf_counter()
     buf = io.StringIO()
     for i, p in enumerate(rows, start=1):
@@ -292,6 +301,9 @@ def main():
     parser.add_argument("--per-kind", type=int, default=150)
     parser.add_argument("--dups", type=float, default=0.02, help="share of planted duplicates")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--names", choices=["real", "old"], default="real",
+                        help="name generator: ranked real names with a fitted rank-frequency law (D65, needs the "
+                             "'bench' extra) or the old one (~30 first names, ~250 last names, syllables)")
     parser.add_argument("--old-code", help="another duplicates.py to measure on the same data (before/after)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="reuse a database built by --keep")
@@ -301,7 +313,7 @@ def main():
     if args.reuse:
         setup_django()
     else:
-        build(args.persons, args.seed, args.dups)
+        build(args.persons, args.seed, args.dups, args.names)
     try:
         from aupres.referrals.duplicates import find_candidates
 
