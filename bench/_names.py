@@ -363,7 +363,10 @@ def dataset_lists():
     """{origin: {"F": [...], "M": [...], "last": [...]}}, ranked; read from names-dataset once, then cached."""
     if CACHE.exists():
         return json.loads(CACHE.read_text())
-    from names_dataset import NameDataset  # the "bench" extra
+    try:
+        from names_dataset import NameDataset
+    except ImportError as e:
+        raise SystemExit('names-dataset is missing: .venv/bin/pip install -e ".[bench]" (or --names old)') from e
 
     nd = NameDataset()
     heads = {"wa": (WA_F, WA_M, WA_LAST), "ro": (RO_F, RO_M, RO_LAST)}
