@@ -17,14 +17,19 @@ from aupres.accounts.api import router as accounts_router
 from aupres.accounts.models import ApiToken, hash_token
 from aupres.audit.api import router as audit_router
 from aupres.calls.api import router as calls_router
+from aupres.care.api import router as care_router
 from aupres.core.errors import DomainError
 from aupres.core.validators import check_typed_data
 from aupres.customfields.api import router as customfields_router
 from aupres.encounters.api import router as encounters_router
+from aupres.field.api import router as field_router
 from aupres.followups.api import router as followups_router
+from aupres.imports.api import router as imports_router
 from aupres.indicators.api import router as indicators_router
+from aupres.letters.api import router as letters_router
 from aupres.partnerships.api import router as partnerships_router
 from aupres.persons.api import households_router, persons_router
+from aupres.places.api import router as places_router
 from aupres.quality.api import router as quality_router
 from aupres.referrals.api import router as referrals_router
 from aupres.services.api import router as services_router
@@ -146,17 +151,12 @@ def _register():
     api.add_router("/", audit_router)
     api.add_router("/", sharing_router)
     api.add_router("/", indicators_router)
-    from aupres.places.api import router as places_router
     api.add_router("/", places_router)
-    from aupres.field.api import router as field_router
     api.add_router("/", field_router)
-    from aupres.care.api import router as care_router
     api.add_router("/", care_router)
-    from aupres.imports.api import router as imports_router
     api.add_router("/", imports_router)
     api.add_router("/", calls_router)
     api.add_router("/", partnerships_router)
-    from aupres.letters.api import router as letters_router
     api.add_router("/", letters_router)
     api.add_router("/", quality_router)
     api.add_router("/", customfields_router)

@@ -13,7 +13,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from aupres.audit.models import IDENTITY, AccessEvent, MembershipEvent
+from aupres.core import access
 from aupres.core.models import Compartment
+from aupres.persons.models import Person
+from aupres.services.models import Membership, Service
 
 ALL_COMPARTMENTS = (IDENTITY, *Compartment.values)
 MAX_DEPTH = 3
@@ -92,9 +95,6 @@ class Scope:
     retention purge, tests of the collection)."""
 
     def __init__(self, user, person):
-        from aupres.core import access
-        from aupres.services.models import Membership, Service
-
         operators = set(Membership.objects.active().filter(user=user)
                         .values_list("service__operator_id", flat=True))
         readable = access.readable_services(user, person)
@@ -128,8 +128,6 @@ class Scope:
 
 def _service_field(model):
     """The field naming the service that holds a record: `service`, else the first link to a service."""
-    from aupres.services.models import Service
-
     fields = [f for f in model._meta.concrete_fields if f.many_to_one and f.related_model is Service]
     named = [f for f in fields if f.name == "service"]
     return (named or fields or [None])[0]
@@ -183,8 +181,6 @@ def collect(person, scope=None):
     """{"person": row, "sections": [{"model", "title", "rows"}], "withheld": [...], "controllers": [...]}
     for every record about the person; with a Scope, only what the requester may give (per row: the
     service holding it and its compartment, inherited from the record it belongs to)."""
-    from aupres.persons.models import Person
-
     sections = []
     # (model, pk) -> (service_id, compartment) of the rows kept, for the records below them.
     context = {(Person, person.pk): (None, None)}
@@ -268,7 +264,7 @@ def _refuse_fetch(url, *args, **kwargs):
 
 
 def render_pdf(request, person, data):
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # noqa: PLC0415 — heavy library (2 s, system fonts), loaded only when a PDF is built
 
     html = render_to_string("audit/export_pdf.html", {"person": person, "data": data,
                                                       "generated_at": timezone.now()}, request=request)

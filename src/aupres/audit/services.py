@@ -8,8 +8,14 @@ Events carry ids and names of compartments only: never what was read or written.
 
 import contextlib
 import contextvars
+import decimal
+import logging
+import smtplib
 
+from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aupres.audit.models import (
     IDENTITY,
@@ -204,8 +210,6 @@ def journal(user, *, person_id=None, user_id=None, action=None, compartment=None
 
     services = managed_service_ids(user)
     if not services:
-        from django.utils.translation import gettext as _
-
         raise Forbidden(_("Only a head of service reads the access journal."), code="head_of_service_only")
     followed = FollowUp.objects.filter(service_id__in=services)
     qs = AccessEvent.objects.concerning_any(followed) | AccessEvent.objects.filter(service_id__in=services)
@@ -231,8 +235,6 @@ def exportable_person(user, person_id):
     """The GDPR export is assembled by the head of a service following the person, or by one of its
     health professionals (who alone give the health part); others get 403 (404 when the person is not
     visible to them at all). What each may put in it: export.Scope."""
-    from django.utils.translation import gettext as _
-
     person = access.get_visible_person(user, person_id)
     following = set(access.following_services_of(user, person))
     managed = set(managed_service_ids(user))
@@ -246,8 +248,6 @@ def exportable_person(user, person_id):
 # Team memberships: the journal of access grants (issue #11) ---------------------------------------
 
 def _plain(snapshot):
-    import decimal
-
     def plain(value):
         if hasattr(value, "isoformat"):
             return value.isoformat()
@@ -285,13 +285,6 @@ def operator_heads(operator_id):
 def record_membership_change(user, membership, before, after, base_url=""):
     """Journal one membership created, changed or ended (who, whom, before/after), and tell the operator's
     heads of service by e-mail, one message each, with no personal content (a link to the journal)."""
-    import logging
-    import smtplib
-
-    from django.core.mail import send_mail
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
 
     operator_id = membership.service.operator_id
     action = _membership_action(before, after)
@@ -351,7 +344,5 @@ def membership_journal(user):
         return MembershipEvent.objects.all()
     operators = access.managed_operator_ids(user)
     if not operators:
-        from django.utils.translation import gettext as _
-
         raise Forbidden(_("Only a head of service reads the access journal."), code="head_of_service_only")
     return MembershipEvent.objects.filter(operator_id__in=operators)

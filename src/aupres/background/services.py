@@ -3,10 +3,13 @@ workers; what the embedded worker and the housekeeping job call."""
 
 import datetime
 import logging
+from importlib import import_module
 
 from django.apps import apps
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from aupres.background.models import ScheduledRun
 from aupres.background.schedule import JOBS
@@ -51,16 +54,10 @@ def enqueue_due(now=None, jobs=JOBS):
 def housekeeping(now=None):
     """Delete expired sessions, finished task results past KEEP_TASK_RESULTS and schedule rows past
     KEEP_SCHEDULED_RUNS. Returns counts."""
-    from importlib import import_module
-
-    from django.conf import settings
-
     now = now or timezone.now()
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     report = {"task_results": 0, "scheduled_runs": 0}
     if apps.is_installed("django_tasks_db"):
-        from django_tasks_db.models import DBTaskResult
-
         report["task_results"], _ = DBTaskResult.objects.finished().filter(
             finished_at__lt=now - KEEP_TASK_RESULTS).delete()
     report["scheduled_runs"], _ = ScheduledRun.objects.filter(slot__lt=now - KEEP_SCHEDULED_RUNS).delete()

@@ -3,10 +3,11 @@
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Reply
 
-from aupres.care import indicators, pathology, services
+from aupres.care import fhir, indicators, pathology, services
 from aupres.care.models import (
     CareContactKind,
     ConditionStatus,
@@ -19,6 +20,7 @@ from aupres.care.models import (
 from aupres.care.scales import AGGIR_ADVERBS, SCALES
 from aupres.core.models import Compartment
 from aupres.indicators.services import make_period
+from aupres.services.models import Service
 
 router = Router(tags=["care"])
 HEALTH = {Compartment.HEALTH}
@@ -245,8 +247,6 @@ def care_record(request, person_id: int):
 @router.get("/persons/{int:person_id}/fhir", summary="The person's health compartment as a FHIR R4 Bundle "
             "(collection: Patient, EpisodeOfCare, Encounter, Observation, Condition, Immunization, ServiceRequest)")
 def fhir_bundle(request, person_id: int):
-    from aupres.care import fhir
-
     _person, bundle = fhir.health_bundle(request.user, person_id)
     return bundle
 
@@ -361,8 +361,6 @@ def _slot(slot):
 
 @router.get("/care/wards/{int:service_id}/chart", summary="The day's administration chart of a ward or round")
 def ward_chart(request, service_id: int, day: datetime.date | None = None):
-    from django.utils import timezone
-
     service, rows, _places = services.ward_chart(request.user, service_id, day or timezone.localdate())
     day = day or timezone.localdate()
     return {"service_id": service.pk, "day": day, "persons": [{
@@ -386,8 +384,6 @@ def ward_alerts(request, service_id: int):
 
 @router.get("/care/indicators", summary="Health figures of a service (disclosure-controlled; health readers only)")
 def health_indicators(request, q: Query[FiguresQuery]):
-    from aupres.services.models import Service
-
     found = services.ward_service(request.user, q.service)
     period = make_period(q.start, q.end)
     return {"service_id": found.pk, "from": period.start, "to": period.end,

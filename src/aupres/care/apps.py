@@ -6,6 +6,6 @@ class CareConfig(AppConfig):
     label = "care"
 
     def ready(self):
-        from aupres.care import indicators
+        from aupres.care import indicators  # noqa: PLC0415 — in ready(): imports models, needs the app registry
 
         indicators.register()  # entry against exit, in the engine's registry

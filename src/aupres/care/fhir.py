@@ -251,7 +251,7 @@ def build_bundle(user, person, now=None):
     """The Bundle (a dict, validated by fhir.resources) of the person's health compartment as the user reads it.
     Raises a ValueError (pydantic's ValidationError) if a resource does not validate. Neither checks access
     nor journals: health_bundle does."""
-    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.bundle import Bundle  # noqa: PLC0415 — heavy library (0.7 s, pydantic models), loaded only when a FHIR bundle is built
 
     now = now or timezone.now()
     entries = [{"fullUrl": _url(kind, pk), "resource": resource} for kind, pk, resource in _resources(user, person)]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aupres.care.scales import LEVEL_CHOICES, SCALE_CHOICES
+from aupres.care.scales import LEVEL_CHOICES, LEVEL_LABELS, SCALE_CHOICES
 from aupres.core.models import Compartment, VersionedModel
 
 COMPARTMENT = Compartment.HEALTH
@@ -208,8 +208,6 @@ class ScaleResult(models.Model):
 
     @property
     def level_label(self):
-        from aupres.care.scales import LEVEL_LABELS
-
         return LEVEL_LABELS.get((self.scale, self.level), self.level)
 
 

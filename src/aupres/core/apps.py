@@ -1,4 +1,10 @@
+import datetime
+
+from django import forms
 from django.apps import AppConfig
+from django.core.exceptions import ValidationError
+
+from aupres.core.validators import validate_clean_text, validate_typed_date
 
 
 class CoreConfig(AppConfig):
@@ -13,13 +19,6 @@ def check_typed_values_in_every_form():
     """Every form of every screen (the admin's too) refuses, on the field, what core.validators refuses
     (issue #11): control characters and null bytes in text, dates before 1900 or after next year. The
     API does the same in its parser (aupres/api.py): one rule, two doors."""
-    import datetime
-
-    from django import forms
-    from django.core.exceptions import ValidationError
-
-    from aupres.core.validators import validate_clean_text, validate_typed_date
-
     if getattr(forms.BaseForm.full_clean, "_aupres_checked", False):
         return
     original = forms.BaseForm.full_clean

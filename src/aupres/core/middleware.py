@@ -1,4 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views import defaults
 
 from aupres.core.errors import Forbidden, NotFound
 
@@ -25,10 +29,6 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.http import Http404
-        from django.shortcuts import render
-        from django.views import defaults
-
         if request.path.startswith("/api/"):
             return None
         if isinstance(exception, NotFound):
@@ -49,9 +49,6 @@ class RequestSizeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.http import HttpResponse
-
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -5,6 +5,8 @@ front, the client is the N-th address from the right (what a client writes itsel
 and is ignored). Without proxies (or a header too short to have passed them), REMOTE_ADDR; None when the
 request carries no address at all (django-axes stores it in an address column)."""
 
+import ipaddress
+
 from django.conf import settings
 
 
@@ -19,8 +21,6 @@ def client_ip(request):
 
 
 def _is_address(text):
-    import ipaddress
-
     try:
         ipaddress.ip_address(text)
     except ValueError:

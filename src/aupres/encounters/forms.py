@@ -243,8 +243,6 @@ class RightsFilterForm(forms.Form):
     au = forms.DateField(label=_("to"), required=False, widget=date_input())
 
     def __init__(self, *args, services=(), **kwargs):
-        from aupres.encounters.models import RightsApplicationKind, RightsStatus
-
         super().__init__(*args, **kwargs)
         self.fields["statut"].choices = [("", _("All but abandoned")), *RightsStatus.choices]
         self.fields["type"].choices = [("", _("All kinds")), *RightsApplicationKind.choices]

@@ -3,6 +3,8 @@
 Person searches are POSTed; names never travel in URLs.
 """
 
+import uuid
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -147,8 +149,6 @@ def _record_encounter(request, form, orientation_form, acts, persons):
 
 
 def _uuid(value):
-    import uuid
-
     try:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from aupres.audit.services import batched as audit_batched
 from aupres.audit.services import record
 from aupres.core import access
-from aupres.core.errors import DomainError
+from aupres.core.errors import DomainError, Forbidden
 from aupres.core.models import Compartment
 from aupres.customfields import services as customfield_services
 from aupres.encounters.models import (
@@ -37,8 +37,14 @@ from aupres.encounters.models import (
     Mode,
     PlaceKind,
 )
+from aupres.encounters.services import create_encounters
 from aupres.field.models import CaptureKind, SyncReceipt
+from aupres.field.schemas import CaptureEncounter, CaptureNote
 from aupres.followups.models import FollowUp
+from aupres.followups.services import caseload_persons
+from aupres.persons import services as person_services
+from aupres.persons.models import LivingSituation, MedicalProfile, Person
+from aupres.services.models import Service
 
 SESSION_KEY = "aupres_field_key"
 MAX_BATCH = 500
@@ -102,13 +108,9 @@ def field_caseload(user, today=None):
     """The persons of my open follow-ups, with what my compartments allow, for the phone's cache.
 
     Journaled as one listing of these persons in the compartments shown (issue #16: the service journals)."""
-    from aupres.followups.services import caseload_persons
-    from aupres.persons.models import LivingSituation, MedicalProfile
-
     today = today or timezone.localdate()
     mine = access.service_ids(user)
     if not mine:  # partners, funders, regulators, former members: the field app is for teams
-        from aupres.core.errors import Forbidden
 
         raise Forbidden(_("Your account belongs to no team: the field app has nothing to show."), code="no_team")
     recorders = set(access.service_ids(user, ENCOUNTER_COMPARTMENT))
@@ -163,7 +165,6 @@ def field_caseload(user, today=None):
             "note_compartments": sorted(str(c) for c in writable & set(comps)),
         })
     services = access.compartments_by_service(user)
-    from aupres.services.models import Service
 
     names = dict(Service.objects.filter(pk__in=list(services)).values_list("pk", "name"))
     defaults = service_defaults(user, sorted(recorders))
@@ -222,8 +223,6 @@ def conflicts_of(user, seen):
 
 def _conflicts(user, seens):
     """conflicts_of for several captures at once: two queries for the whole batch."""
-    from aupres.persons.models import Person
-
     wanted = {pid for seen in seens for pid in seen}
     current = dict(Person.objects.filter(pk__in=wanted).values_list("pk", "version")) if wanted else {}
     changed = {pid for seen in seens for pid, version in seen.items() if pid in current and current[pid] != version}
@@ -233,8 +232,6 @@ def _conflicts(user, seens):
 
 
 def _encounter_args(user, data, client_uuid):
-    from aupres.field.schemas import CaptureEncounter
-
     try:
         e = CaptureEncounter.model_validate(data or {})
     except Exception:  # noqa: BLE001 - pydantic's ValidationError: refused with one French reason
@@ -247,8 +244,6 @@ def _encounter_args(user, data, client_uuid):
 
 
 def _note_args(data):
-    from aupres.field.schemas import CaptureNote
-
     try:
         return CaptureNote.model_validate(data or {}).model_dump()
     except Exception:  # noqa: BLE001
@@ -283,9 +278,6 @@ def apply_batch(user, items):
     encounters.create_encounters the memberships, follow-ups and staff of every capture; the encounters
     without new persons or orientations, their receipts and their journal events are inserted in bulk.
     Each capture is refused, in conflict or applied alone: a refused one writes nothing."""
-    from aupres.encounters.services import create_encounters  # journals the encounters it creates
-    from aupres.persons import services as person_services
-
     results = [None] * len(items)
     parsed, first = {}, {}
     for i, item in enumerate(items):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from aupres.accounts.models import AccountKind
 from aupres.core import access
 from aupres.core.models import Compartment
+from aupres.places import park
 
 
 @dataclass
@@ -85,8 +86,6 @@ HEAD_MORE = {"persons:households", "places:index", "services:home", "calls:index
 
 
 def _park_user(user):
-    from aupres.places import park
-
     return park.is_park_user(user)
 
 

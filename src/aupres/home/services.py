@@ -12,6 +12,7 @@ from aupres.core import access
 from aupres.encounters.models import Encounter
 from aupres.followups import services as followups
 from aupres.followups.models import FollowUp
+from aupres.places import services as places
 from aupres.quality import services as quality
 from aupres.referrals.models import Referral, Status, Urgency
 from aupres.services.models import Membership, Profession, Service
@@ -42,8 +43,6 @@ def headed_services(user):
 
 def boards(user, today=None):
     """One ServiceBoard per service the user heads (a few queries per service)."""
-    from aupres.places import services as places
-
     today = today or timezone.localdate()
     year_start = datetime.date(today.year, 1, 1)
     start_dt = timezone.make_aware(datetime.datetime.combine(year_start, datetime.time.min))

@@ -13,6 +13,8 @@ from aupres.core.errors import DomainError
 from aupres.indicators import services as indicator_services
 from aupres.indicators.engine import Period
 from aupres.indicators.models import ReportSection, ServiceYearBudget, StaffingEntry, Submission
+from aupres.referrals.models import DeclineReason, Door, Referral, ReferralEvent, Source, Status
+from aupres.services.models import Territory
 
 SPLITS = (("health_agency", 0.7), ("departement", 0.15), ("state", 0.1), ("own_funds", 0.05))
 
@@ -73,9 +75,6 @@ UNSERVED = (("80", 9), ("02", 6))
 
 
 def needs_history(demo):
-    from aupres.referrals.models import DeclineReason, Door, Referral, ReferralEvent, Source, Status
-    from aupres.services.models import Territory
-
     rng, year = demo.rng, demo.today.year - 1
     if Referral.objects.filter(received_at__year=year, alias__startswith="Démo ").exists():
         return

@@ -94,7 +94,7 @@ XLSX_INTEGER, XLSX_DECIMAL = "#,##0", "#,##0.0#"
 
 
 def to_xlsx(report):
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # noqa: PLC0415 — heavy library (0.7 s), loaded only when a spreadsheet is built
 
     wb = Workbook()
     ws = wb.active

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aupres.core.errors import NotFound
-from aupres.indicators import charts, engine, formats, services
-from aupres.indicators.models import GenerationStatus, ReportGeneration
-from aupres.services.models import CapacityUnit, Service
+from aupres.indicators import changes, charts, engine, formats, services
+from aupres.indicators.models import GenerationStatus, ReportGeneration, Submission
+from aupres.services.models import WEEKDAYS, CapacityUnit, Service
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +83,6 @@ def report_period(year, today=None):
 
 def rules_in_force(service, period):
     """The dated rules of the service over the period, in words: [(label, [(from, to, text)])]."""
-    from aupres.services.models import WEEKDAYS
-
     weekday = dict(zip(WEEKDAYS, (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")),
                        strict=True))
     unit = dict(CapacityUnit.choices)
@@ -144,8 +142,6 @@ def context(service, year, progress=None):
 
 def _submission_changed(by_code, submission):
     """Whether the figures computed today differ from the submitted (frozen) ones."""
-    from aupres.indicators import changes
-
     if submission is None:
         return False
     return bool(changes.between(submission.tables, {code: {"values": t["values"], "hidden": t["hidden"],
@@ -153,8 +149,6 @@ def _submission_changed(by_code, submission):
 
 
 def _last_submission(service, year):
-    from aupres.indicators.models import Submission
-
     return (Submission.objects.filter(service=service, period_start=datetime.date(year, 1, 1),
                                       period_end=datetime.date(year, 12, 31)).order_by("-version").first())
 
@@ -166,7 +160,7 @@ def render_html(service, year, for_pdf=False, progress=None):
 
 
 def render_pdf(html):
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # noqa: PLC0415 — heavy library (2 s, system fonts), loaded only when a PDF is built
 
     css = finders.find("css/indicators_report.css")
     return HTML(string=html, base_url="/").write_pdf(stylesheets=[CSS(filename=css)])

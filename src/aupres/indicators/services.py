@@ -9,15 +9,16 @@ import datetime
 import logging
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, DateField, Exists, F, Func, Max, OuterRef
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateField, Exists, F, Func, Max, OuterRef, Q
+from django.db.models.functions import ExtractMonth, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aupres.accounts.models import AccountKind
 from aupres.core import access, text
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
-from aupres.encounters.models import EncounterPerson
+from aupres.core.models import Compartment
+from aupres.encounters.models import ACT_COMPARTMENT, EncounterPerson
 from aupres.indicators import disclosure, engine, rollup_sql
 from aupres.indicators.models import (
     CaseloadYear,
@@ -73,7 +74,6 @@ def dashboard_services(user):
         return Service.objects.none()
     ids = member_service_ids(user)
     managed = access.managed_operator_ids(user)
-    from django.db.models import Q
 
     return Service.objects.filter(Q(pk__in=ids) | Q(operator_id__in=managed))
 
@@ -146,9 +146,6 @@ HEALTH_MIN_POPULATION = 50
 def health_withheld(code, table=()):
     """The keys of a table that count health acts, or of a health figure (Indicator.health: all its
     keys), withheld from readers outside the health compartment in small populations."""
-    from aupres.core.models import Compartment
-    from aupres.encounters.models import ACT_COMPARTMENT
-
     if engine.REGISTRY[code].health:
         return [str(k) for k in table]
     if code == "health_actions":
@@ -740,8 +737,6 @@ def _person_months_sql(period, service_ids=None):
 def _raw_person_months(year, period, services=None):
     """{(service, person): months bitmask} of a year from the raw links (the portable path, for
     SQLite; ExtractMonth reads the month in the current time zone, Europe/Paris)."""
-    from django.db.models.functions import ExtractMonth
-
 
     start, end = period.bounds()
     qs = EncounterPerson.objects.filter(occurred_at__gte=start, occurred_at__lt=end)

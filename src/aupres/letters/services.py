@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from aupres.audit.services import record
 from aupres.core import access
-from aupres.core.errors import DomainError, NotFound
+from aupres.core.errors import DomainError, NotFound, stale_edit_error
 from aupres.core.models import Compartment, StaleEdit
 from aupres.followups.models import FollowUp
+from aupres.indicators.reports import render_pdf
 from aupres.letters.models import LetterKind, LetterTemplate
 from aupres.services.models import Service
 
@@ -109,8 +110,6 @@ def create_template(user, service_id, title, kind, body):
 
 
 def update_template(user, template_id, version, title, kind, body):
-    from aupres.core.errors import stale_edit_error
-
     template = template_for_edit(user, template_id)
     template.title, template.kind, template.body = _clean(title, kind, body)
     template.updated_by = user
@@ -173,8 +172,6 @@ def render_body(template, context):
 
 def generate(user, person_id, template_id, followup_id=None):
     """(file name, PDF bytes) of the letter from this template for the person; journaled."""
-    from aupres.indicators.reports import render_pdf
-
     person = person_for_letters(user, person_id)
     template = LetterTemplate.objects.select_related("service__operator").filter(
         pk=template_id, service_id__in=access.following_services_of(user, person)).first()

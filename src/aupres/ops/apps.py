@@ -9,6 +9,6 @@ class OpsConfig(AppConfig):
     label = "ops"
 
     def ready(self):
-        from aupres.ops import metrics
+        from aupres.ops import metrics  # noqa: PLC0415 — in ready(): imports models, needs the app registry
 
         metrics.connect_signals()

@@ -7,4 +7,4 @@ class PartnershipsConfig(AppConfig):
     verbose_name = "Partnerships"
 
     def ready(self):
-        from aupres.partnerships import indicators  # noqa: F401 — registers « partnerships signed » in the engine
+        from aupres.partnerships import indicators  # noqa: F401, PLC0415 — in ready(): registers « partnerships signed » in the engine

@@ -1,8 +1,11 @@
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from aupres.core.forms import SectionedForm, VersionedForm, date_input
 from aupres.core.models import Compartment
+from aupres.followups.models import FollowUpState
+from aupres.followups.services import CaseloadFilter
 from aupres.persons.models import (
     HouseholdRole,
     LivingSituation,
@@ -108,16 +111,12 @@ class CaseloadFilterForm(forms.Form):
     alerte = forms.BooleanField(label=_("With an alert"), required=False)
 
     def __init__(self, *args, services=(), **kwargs):
-        from aupres.followups.models import FollowUpState
-
         super().__init__(*args, **kwargs)
         self.fields["dispositif"].choices = [("", _("All my services")), *[(s.pk, s.name) for s in services]]
         self.fields["etape"].choices = [("", _("All steps")),
                                         *[(v, label) for v, label in FollowUpState.choices if v != "exit"]]
 
     def filters(self):
-        from aupres.followups.services import CaseloadFilter
-
         if not self.is_valid():
             return CaseloadFilter()
         data = self.cleaned_data
@@ -126,8 +125,6 @@ class CaseloadFilterForm(forms.Form):
 
     def query(self):
         """The filters as a query string, for the pager's links."""
-        from django.http import QueryDict
-
         q = QueryDict(mutable=True)
         if self.is_valid():
             for name, value in self.cleaned_data.items():

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aupres.core.models import Compartment, VersionedModel
 from aupres.core.text import age_words, search_key
+from aupres.persons import names
 
 
 class Sex(models.TextChoices):
@@ -117,8 +118,6 @@ class Person(VersionedModel):
     @staticmethod
     def keys_of(alias="", first_name="", last_name="", birth_year=None):
         """The values of KEY_FIELDS for these names (also for an update() that bypasses save)."""
-        from aupres.persons import names
-
         return {"search_text": search_key(alias, first_name, last_name),
                 "name_key": names.normalise(first_name, last_name)[:210],
                 "name_tokens": names.name_tokens(first_name, last_name, birth_year)[:400]}

@@ -3,6 +3,7 @@
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -262,8 +263,6 @@ def add_note(user, person, *, compartment, text, service_id=None):
 def visible_notes(user, person):
     """Notes of the services whose content the user reads (access.readable_services: their own following
     services, consents to sharing, an emergency access), in the compartments readable there."""
-    from django.db.models import Q
-
     allowed = Q(pk__in=[])
     for service_id, compartments in access.readable_services(user, person).items():
         allowed |= Q(service_id=service_id, compartment__in=list(compartments & person.compartments))

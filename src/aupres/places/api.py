@@ -3,9 +3,11 @@
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja.responses import Status as Reply
 
+from aupres.accounts.models import AccountKind
 from aupres.core.errors import NotFound
 from aupres.followups.models import ExitDestination, ExitReason
 from aupres.places import park, services
@@ -18,6 +20,7 @@ from aupres.places.models import (
     PlaceKind,
     SexRestriction,
 )
+from aupres.referrals.services import visible_referrals
 
 router = Router(tags=["places"])
 
@@ -256,8 +259,6 @@ class RegionalOut(Schema):
 @router.get("/regional/free-places", response=RegionalOut,
             summary="Free places tonight by kind and territory (regulators; no person, no place named)")
 def regional(request):
-    from aupres.accounts.models import AccountKind
-
     if request.user.kind != AccountKind.REGULATOR:
         raise NotFound()
     return services.regional_free_places(request.user)
@@ -287,8 +288,6 @@ def regional_over_time(request, year: int = Query(..., ge=1900, le=9999)):
 @router.post("/referrals/{int:referral_id}/route-to-place", response=PlaceOut,
              summary="Route a referral to a free place of a service (regulators)")
 def route_to_place(request, referral_id: int, payload: RouteToPlaceIn):
-    from aupres.referrals.services import visible_referrals
-
     referral = visible_referrals(request.user).filter(pk=referral_id).first()
     if referral is None or request.user.kind != "regulator":
         raise NotFound()
@@ -314,8 +313,6 @@ class AttendanceOut(Schema):
 @router.get("/services/{int:service_id}/attendance", response=list[AttendanceOut],
             summary="The attendance register of a day service for one day (care shown by compartment)")
 def attendance(request, service_id: int, on: datetime.date | None = None):
-    from django.utils import timezone
-
     svc = services.team_service(request.user, service_id)
     rows = services.register(request.user, svc, on or timezone.localdate())
     return [{"id": a.pk, "person_id": a.person_id, "person": str(a.person), "on": a.on, "care": shown}

@@ -8,6 +8,10 @@ hold)."""
 
 import datetime
 
+from django.core.files.base import ContentFile
+
+from aupres.accounts.models import User
+from aupres.demo.loader import DEMO_PASSWORD
 from aupres.followups.models import ExitDestination, ExitReason, FollowUp, FollowUpState
 from aupres.persons.models import Household, HouseholdMember, Person, Sex
 from aupres.places.models import (
@@ -116,8 +120,6 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010800000000"
 def _park(demo):
     """The operators' housing park: the apartments of ACT and the shelter (and their places), leases, rents,
     incidents over the year, check-in and check-out inventories with a photo; a property manager account."""
-    from django.core.files.base import ContentFile
-
     rng, today = demo.rng, demo.today
     flats = []
     for place in Place.objects.filter(kind__in=["apartment", "shared_apartment", "family_unit", "room"],
@@ -153,9 +155,6 @@ def _park(demo):
             InventoryPhoto.objects.create(inventory=inventory, file=ContentFile(PNG, name="photo.png"),
                                           content_type="image/png", size=len(PNG))
     if flats and "chef" in demo.staff:
-        from aupres.accounts.models import User
-        from aupres.demo.loader import DEMO_PASSWORD
-
         manager, created = User.objects.get_or_create(username="gestion.locative", defaults={
             "first_name": "Hélène", "last_name": "Roussel", "email": "gestion.locative@demo.invalid"})
         if created:  # the property role: a demo login that sees the park and no person

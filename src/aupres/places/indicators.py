@@ -13,6 +13,8 @@ from aupres.followups.models import ExitDestination
 from aupres.indicators.engine import DAYS, EVENTS, PERSONS, indicator
 from aupres.places.models import EXCLUSIVE_KINDS, Extension, OutOfService, Place, Stay
 from aupres.places.nights import MONTHS, free_nights_by_service, mean_free_by_month
+from aupres.places.services import is_day_service, max_length_days
+from aupres.places.services import persons_per_opening_day as per_day
 
 STAYS = PERSONS  # a stay is a person's (or a household's): counts of stays are suppressed like persons
 STAY_RULE = _("stay ended (exit) in the period")
@@ -106,8 +108,6 @@ def stay_mean_length(services, period):
            _("stay at some time in the period, length counted to its exit or the end of the period"), _("length"),
            (("over_max", _("over the maximum")), ("within", _("within the maximum"))))
 def stays_over_max(services, period):
-    from aupres.places.services import max_length_days
-
     limits = {s.pk: max_length_days(s, period.end) for s in services}
     out = {"over_max": 0, "within": 0}
     for sid, start, end in Stay.objects.filter(service__in=services, start_date__lte=period.end).filter(
@@ -144,9 +144,6 @@ def stay_exits_by_destination(services, period):
             ("per_opening_day", _("per opening day"))), has_total=False, suppressed=False, chart="",
            additive=False)
 def persons_per_opening_day(services, period):
-    from aupres.places.services import is_day_service
-    from aupres.places.services import persons_per_opening_day as per_day
-
     day_services = [s.pk for s in services if is_day_service(s)]
     mean, days, total = per_day(day_services, period.start, min(period.end, datetime.date.today()))
     if 0 < total < 5:  # a handful of visits could single someone out: not given

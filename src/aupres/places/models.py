@@ -8,8 +8,11 @@ head of service read it. The address of a place of a service with `confidential_
 to that service's team only (services.place_address).
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aupres.core.models import Compartment, VersionedModel
@@ -308,10 +311,6 @@ class Inventory(models.Model):
 
 
 def _photo_path(instance, filename):
-    import secrets
-
-    from django.utils import timezone
-
     ext = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(instance.content_type, "bin")
     return f"park/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{ext}"
 

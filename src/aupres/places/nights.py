@@ -4,9 +4,11 @@ places.indicators both use it without importing each other)."""
 
 import datetime
 
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from aupres.indicators.engine import Period
 from aupres.places.models import EXCLUSIVE_KINDS, OutOfService, Place, Stay
 
 ONE = datetime.timedelta(days=1)
@@ -29,8 +31,6 @@ def free_place_nights(places, stays, periods, period):
     an exclusive place (bed, room, apartment, family unit) free and in service counts one, a shared apartment
     counts its free persons. places: {pk: (kind, persons)}; stays: (place, start, end, occupants); periods
     (out of service): (place, start, end)."""
-    from aupres.indicators.engine import Period
-
     def weight(pk, occupants=None):
         kind, persons = places[pk]
         if kind in EXCLUSIVE_KINDS:
@@ -74,8 +74,6 @@ FROM cap LEFT JOIN occ USING (service_id, mo) LEFT JOIN off USING (service_id, m
 def free_nights_by_service(service_ids, period):
     """{service id: {month (first day): free place-nights}} of the services' active places over the period:
     one grouped query on PostgreSQL, free_place_nights per service elsewhere (same figures)."""
-    from django.db import connection
-
     service_ids = list(service_ids)
     out = {sid: {} for sid in service_ids}
     if not service_ids:

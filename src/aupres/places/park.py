@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aupres.accounts.models import AccountKind, User
 from aupres.audit.models import PropertyRoleAction
 from aupres.audit.services import property_role_journal, record_property_role
 from aupres.core.errors import DomainError, NotFound, stale_edit_error
@@ -26,6 +27,8 @@ from aupres.places.models import (
     InventoryPhoto,
     PropertyAccess,
 )
+from aupres.places.services import head_service_ids
+from aupres.services.models import Service
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
@@ -42,14 +45,10 @@ def property_operator_ids(user):
 
 
 def is_park_user(user):
-    from aupres.places.services import head_service_ids
-
     return bool(property_operator_ids(user) or head_service_ids(user))
 
 
 def visible_apartments(user):
-    from aupres.places.services import head_service_ids
-
     operators, heads = property_operator_ids(user), head_service_ids(user)
     if not operators and not heads:
         return Apartment.objects.none()
@@ -78,9 +77,6 @@ def _amount(value, field):
 
 
 def _check_apartment(user, values):
-    from aupres.places.services import head_service_ids
-    from aupres.services.models import Service
-
     if not (values.get("label") or "").strip():
         raise DomainError(_("Give the apartment a name."), field="label", code="label_required")
     if not (values.get("address") or "").strip():
@@ -236,9 +232,6 @@ def get_photo(user, photo_id):
 
 def grantable_operator_ids(user):
     """The operators whose property role this user may grant: those where they head a service."""
-    from aupres.places.services import head_service_ids
-    from aupres.services.models import Service
-
     return set(Service.objects.filter(pk__in=head_service_ids(user)).values_list("operator_id", flat=True))
 
 
@@ -256,8 +249,6 @@ def grant_property_role(user, operator_id, username):
     """Give an account the property role of an operator: it then sees and manages the operator's housing park
     (apartments, incidents, inventories) and no person. Only a head of a service of that operator grants it,
     never to their own account (issue #11: nobody grants themselves an access)."""
-    from aupres.accounts.models import AccountKind, User
-
     if int(operator_id) not in grantable_operator_ids(user):
         raise NotFound(field="operator")
     grantee = User.objects.filter(username=(username or "").strip(), is_active=True).first()

@@ -12,10 +12,12 @@
 """
 
 import datetime
+import time
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,10 +27,14 @@ from aupres.audit.services import record
 from aupres.core import access
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound, stale_edit_error
 from aupres.core.models import Compartment, StaleEdit
+from aupres.encounters.models import ACT_COMPARTMENT, ActKind
 from aupres.followups.models import ExitDestination, ExitReason, FollowUp
+from aupres.indicators import engine
+from aupres.indicators import services as indicators
 from aupres.persons.models import HouseholdMember
 from aupres.places.models import (
     EXCLUSIVE_KINDS,
+    Attendance,
     Extension,
     FamilyRestriction,
     OutOfService,
@@ -39,8 +45,9 @@ from aupres.places.models import (
     SexRestriction,
     Stay,
 )
+from aupres.places.nights import MONTHS, free_nights_by_service, mean_free_by_month
 from aupres.referrals import services as referrals
-from aupres.services.models import Service
+from aupres.services.models import CapacityUnit, Membership, Profession, Service, Territory
 
 BOARD_DAYS = 30
 PLACE_FIELDS = ("label", "kind", "persons", "wheelchair", "ground_floor", "sex", "family", "address", "is_active")
@@ -66,8 +73,6 @@ def team_service_ids(user):
 
 
 def head_service_ids(user):
-    from aupres.services.models import Membership, Profession
-
     if not getattr(user, "is_authenticated", False):
         return []
     return list(Membership.objects.active().filter(user=user, profession=Profession.HEAD_OF_SERVICE)
@@ -335,7 +340,6 @@ def _retrying_sqlite_lock(fn):
                 if connection.vendor != "sqlite" or "locked" not in str(error) or connection.in_atomic_block \
                         or attempt == 19:
                     raise
-                import time
 
                 time.sleep(0.05 * (attempt + 1))
         return None
@@ -665,9 +669,6 @@ GROUP BY sc.territory_id, k.kind
 
 def _free_by_service_kind(service_ids, on):
     """{(service, kind): (places, free tonight)} through the ORM (SQLite; REGIONAL_SQL is its PostgreSQL twin)."""
-    from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Value, When
-    from django.db.models.functions import Coalesce, Greatest
-
     tonight = (Stay.objects.filter(place_id=OuterRef("pk"), start_date__lte=on)
                .filter(Q(end_date__isnull=True) | Q(end_date__gt=on)).order_by().values("place_id")
                .annotate(n=Sum("occupants")).values("n"))
@@ -692,8 +693,6 @@ def regional_free_places(user, on=None, service_rows=None):
     (REGIONAL_SQL) gives the counts per service and kind and per territory and kind; on SQLite the ORM
     groups per service and kind and Python sums by territory. `service_rows`: keep the services with the
     most free places only (the page shows a hundred; the API all)."""
-    from aupres.services.models import Territory
-
     on = on or timezone.localdate()
     if not getattr(user, "is_authenticated", False) or user.kind != AccountKind.REGULATOR or not user.territory_id:
         return {"by_territory": [], "by_service": [], "kinds": [], "total": 0, "day": on}
@@ -810,8 +809,6 @@ def admit_on_acceptance(user, referral, followup, *, place_id=None, override_jus
 # Day services: the attendance register (LHSS de jour) ----------------------------------------------
 
 def is_day_service(service):
-    from aupres.services.models import CapacityUnit
-
     return service.capacity_unit == CapacityUnit.PERSONS_PER_DAY
 
 
@@ -826,16 +823,11 @@ def opening_days_between(service, start, end):
 
 
 def _care_compartments(care):
-    from aupres.encounters.models import ACT_COMPARTMENT
-
     return {kind: ACT_COMPARTMENT.get(kind, Compartment.SOCIAL) for kind in care}
 
 
 def record_attendance(user, service, person_id, *, on=None, care=()):
     """The person came to the day service on `on` (an opening day), with the care given."""
-    from aupres.encounters.models import ActKind
-    from aupres.places.models import Attendance
-
     if service.pk not in team_service_ids(user):
         raise NotFound()
     if not is_day_service(service):
@@ -868,8 +860,6 @@ def record_attendance(user, service, person_id, *, on=None, care=()):
 
 def register(user, service, on):
     """[(attendance, care shown)] of one day: the care kinds the user may read in that service."""
-    from aupres.places.models import Attendance
-
     held = access.compartments_by_service(user).get(service.pk, frozenset())
     rows = list(Attendance.objects.filter(service=service, on=on).select_related("person"))
     out = []
@@ -905,8 +895,6 @@ def admittable_persons(user, service):
 
 def persons_per_opening_day(service_ids, start, end):
     """(distinct persons received per opening day, averaged over the opening days of the period; days)."""
-    from aupres.places.models import Attendance
-
     total_days = total = 0
     counts = dict(Attendance.objects.filter(service_id__in=service_ids, on__gte=start, on__lte=end).order_by()
                   .values_list("service_id").annotate(n=Count("pk")))
@@ -925,11 +913,6 @@ def regional_free_places_over_time(user, year):
     indicator engine (`free_places_by_month`) and published as every indicator is (the period grid, then
     indicators.services.publish_tables): no person and no place is named, a confidential service counts
     in its territory like any other."""
-    from aupres.indicators import engine
-    from aupres.indicators import services as indicators
-    from aupres.places.nights import MONTHS, free_nights_by_service, mean_free_by_month
-    from aupres.services.models import Territory
-
     if not getattr(user, "is_authenticated", False) or user.kind != AccountKind.REGULATOR or not user.territory_id:
         raise NotFound()
     try:

@@ -1,8 +1,10 @@
 """Screens: the team's places, the occupancy board, admissions and stays, the regulator's free places."""
 
+import datetime
+
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,19 +15,26 @@ from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error
 from aupres.core.models import Compartment
+from aupres.encounters.models import ACT_COMPARTMENT, ActKind
 from aupres.persons.models import HouseholdMember
-from aupres.places import services
+from aupres.places import park, services
 from aupres.places.forms import (
     AdmitForm,
+    ApartmentEditForm,
+    ApartmentForm,
     AttendanceForm,
     EndForm,
     ExtendForm,
+    IncidentEditForm,
+    IncidentForm,
+    InventoryForm,
     OutOfServiceForm,
     PlaceForm,
+    PropertyGrantForm,
     TransferForm,
 )
 from aupres.places.models import Place
-from aupres.services.models import Service
+from aupres.services.models import Operator, Service
 
 
 def index(request):
@@ -40,7 +49,6 @@ def index(request):
         rows.append({"service": service, "places": service.places.filter(is_active=True).count(),
                      "free": sum(n for _p, n in free), "is_head": service.pk in heads,
                      "day_service": services.is_day_service(service)})
-    from aupres.places import park
 
     return render(request, "places/index.html", {"rows": rows, "park_user": park.is_park_user(request.user)})
 
@@ -212,10 +220,6 @@ def regional_over_time(request):
 @require_http_methods(["GET", "POST"])
 def attendance(request, service_id):
     """The attendance register of a day service, one opening day at a time (?jour=YYYY-MM-DD)."""
-    import datetime
-
-    from aupres.encounters.models import ACT_COMPARTMENT, ActKind
-
     service = services.team_service(request.user, service_id)
     if not services.is_day_service(service):
         return render(request, "places/attendance.html", {"service": service, "not_a_day_service": True})
@@ -251,16 +255,12 @@ def attendance(request, service_id):
 # The housing park ----------------------------------------------------------------------------------
 
 def _park_services(user):
-    from aupres.places import park
-
     operators = park.property_operator_ids(user)
     return Service.objects.filter(Q(operator_id__in=operators) | Q(pk__in=services.head_service_ids(user))).order_by(
         "name")
 
 
 def park_index(request):
-    from aupres.places import park
-
     if not park.is_park_user(request.user):
         raise Http404
     apartments = park.visible_apartments(request.user).select_related("service").prefetch_related("incidents")
@@ -272,9 +272,6 @@ def park_index(request):
 
 @require_http_methods(["GET", "POST"])
 def apartment_new(request):
-    from aupres.places import park
-    from aupres.places.forms import ApartmentForm
-
     if not park.is_park_user(request.user):
         raise Http404
     form = ApartmentForm(request.POST or None, services=_park_services(request.user))
@@ -291,9 +288,6 @@ def apartment_new(request):
 
 @require_http_methods(["GET", "POST"])
 def apartment(request, apartment_id):
-    from aupres.places import park
-    from aupres.places.forms import IncidentForm, InventoryForm
-
     flat = park.get_apartment(request.user, apartment_id)
     which = request.POST.get("form")
     incident_form = IncidentForm(request.POST if which == "incident" else None,
@@ -324,19 +318,12 @@ def apartment(request, apartment_id):
 
 
 def photo(request, photo_id):
-    from django.http import FileResponse
-
-    from aupres.places import park
-
     item = park.get_photo(request.user, photo_id)
     return FileResponse(item.file.open("rb"), content_type=item.content_type)
 
 
 @require_http_methods(["GET", "POST"])
 def apartment_edit(request, apartment_id):
-    from aupres.places import park
-    from aupres.places.forms import ApartmentEditForm
-
     flat = park.get_apartment(request.user, apartment_id)
     initial = {f: getattr(flat, f) for f in park.APARTMENT_FIELDS}
     form = ApartmentEditForm(request.POST or None, initial={**initial, "version": flat.version},
@@ -355,9 +342,6 @@ def apartment_edit(request, apartment_id):
 
 @require_http_methods(["GET", "POST"])
 def incident_edit(request, incident_id):
-    from aupres.places import park
-    from aupres.places.forms import IncidentEditForm
-
     incident = park.get_incident(request.user, incident_id)
     initial = {f: getattr(incident, f) for f in park.INCIDENT_FIELDS}
     form = IncidentEditForm(request.POST or None, initial={**initial, "version": incident.version})
@@ -376,10 +360,6 @@ def incident_edit(request, incident_id):
 @require_http_methods(["GET", "POST"])
 def property_roles(request):
     """A head of service grants (and withdraws) the property role of their operator."""
-    from aupres.places import park
-    from aupres.places.forms import PropertyGrantForm
-    from aupres.services.models import Operator
-
     grants = park.property_accesses(request.user)
     operators = Operator.objects.filter(pk__in=park.grantable_operator_ids(request.user)).order_by("name")
     form = PropertyGrantForm(request.POST if request.POST.get("form") == "grant" else None, operators=operators)

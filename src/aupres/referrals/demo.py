@@ -11,7 +11,8 @@ from django.utils import timezone
 from aupres.accounts.models import AccountKind
 from aupres.demo.loader import DEMO_PASSWORD
 from aupres.followups.models import FollowUp, FollowUpState
-from aupres.persons.models import Sex
+from aupres.persons.models import Person, Sex
+from aupres.referrals import sweep
 from aupres.referrals.models import (
     CommitteeMeeting,
     Consent,
@@ -180,9 +181,6 @@ def duplicates(demo):
     one off), each record followed by a team of the head of service; then the sweep of the whole base, so
     that the head of service's review queue (« doublons probables ») shows them at once, not after the
     first night."""
-    from aupres.persons.models import Person
-    from aupres.referrals import sweep
-
     rng = demo.rng
     services = [s for code, s in demo.services.items() if code != "emsp_artois"]
     followed = list(FollowUp.objects.filter(service__in=services, person__first_name__gt="",

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rapidfuzz.distance import DamerauLevenshtein
@@ -48,7 +49,7 @@ from aupres.followups.models import FollowUp
 from aupres.persons import names as pnames
 from aupres.persons.models import Person
 from aupres.persons.services import visible_notes
-from aupres.referrals.models import MergeLog
+from aupres.referrals.models import DuplicatePair, MergeLog
 from aupres.referrals.services import visible_referrals
 
 # A candidate is proposed from this name score (0–1) on, or on the same phone.
@@ -572,8 +573,6 @@ def _reviewer_scope(user):
 
 def review_queue(user):
     """The proposed pairs the user may review, most probable first: [(pair, first person, second person)]."""
-    from aupres.referrals.models import DuplicatePair
-
     scope = _reviewer_scope(user).values("pk")
     pairs = list(DuplicatePair.objects.filter(state=DuplicatePair.State.PROPOSED, first_person_id__in=scope,
                                               second_person_id__in=scope)[:200])
@@ -586,8 +585,6 @@ def review_queue(user):
 
 def get_pair(user, pair_id):
     """A pair the user may review, or NotFound (also when it exists but one record is not visible)."""
-    from aupres.referrals.models import DuplicatePair
-
     scope = _reviewer_scope(user).values("pk")
     pair = DuplicatePair.objects.filter(pk=pair_id, first_person_id__in=scope, second_person_id__in=scope).first()
     if pair is None:
@@ -597,10 +594,6 @@ def get_pair(user, pair_id):
 
 def mark_different(user, pair_id):
     """« Personnes différentes »: remembered, the sweep never proposes the pair again. Idempotent."""
-    from django.utils import timezone
-
-    from aupres.referrals.models import DuplicatePair
-
     pair = get_pair(user, pair_id)
     if pair.state != DuplicatePair.State.DIFFERENT:
         DuplicatePair.objects.filter(pk=pair.pk).update(state=DuplicatePair.State.DIFFERENT, decided_by=user,
@@ -612,8 +605,6 @@ def mark_different(user, pair_id):
 
 def _rewrite_pairs_on_merge(keep, absorb):
     """A merge ends the absorbed record's pairs; what was said of it (« différentes ») holds for the kept one."""
-    from aupres.referrals.models import DuplicatePair
-
     theirs = DuplicatePair.objects.filter(Q(first_person_id=absorb.pk) | Q(second_person_id=absorb.pk))
     for pair in theirs.filter(state=DuplicatePair.State.DIFFERENT):
         other = pair.second_person_id if pair.first_person_id == absorb.pk else pair.first_person_id

@@ -18,9 +18,10 @@ from django.core.cache import caches
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from aupres.accounts.models import AccountKind
 from aupres.audit.models import IDENTITY
@@ -28,6 +29,7 @@ from aupres.audit.services import record
 from aupres.core import access
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
+from aupres.core.network import client_ip as seen_through_proxies
 from aupres.followups.models import FollowUp, FollowUpState
 from aupres.persons.models import HouseholdMember, Person
 from aupres.referrals.models import (
@@ -505,7 +507,7 @@ def _whole_file_is(content_type, upload):
     upload.seek(0)
     try:
         if content_type == "application/pdf":
-            from pypdf import PdfReader
+            from pypdf import PdfReader  # noqa: PLC0415 — heavy library (0.3 s), loaded only when a PDF is uploaded
 
             reader = PdfReader(upload, strict=True)
             if reader.is_encrypted or not len(reader.pages):
@@ -513,7 +515,6 @@ def _whole_file_is(content_type, upload):
             for page in reader.pages:
                 page.mediabox  # noqa: B018 - parses each page object
             return True
-        from PIL import Image
 
         expected = {"image/jpeg": "JPEG", "image/png": "PNG"}[content_type]
         with Image.open(upload) as image:
@@ -536,8 +537,6 @@ whole_file_is = _whole_file_is  # read by other apps' uploads (partnerships' con
 def _check_room(user, referral, size):
     """At most REFERRAL_MAX_ATTACHMENTS documents and REFERRAL_MAX_MB per referral, and
     REFERRAL_SENDER_MB_PER_DAY per sender over 24 hours (settings). Called with the referral locked."""
-    from django.db.models import Count, Sum
-
     existing = referral.attachments.aggregate(n=Count("pk"), total=Sum("size"))
     if existing["n"] >= settings.REFERRAL_MAX_ATTACHMENTS:
         raise DomainError(_("A referral holds at most %(n)d documents.") % {"n": settings.REFERRAL_MAX_ATTACHMENTS},
@@ -556,8 +555,6 @@ def _check_room(user, referral, size):
 
 
 def _store_attachment(user, referral, kind, upload):
-    from aupres.referrals.models import Referral
-
     with transaction.atomic():
         Referral.objects.select_for_update().filter(pk=referral.pk).first()  # one upload at a time per referral
         _check_room(user, referral, upload.size)
@@ -955,8 +952,6 @@ def rate_limited_error():
 
 
 def client_ip(request):
-    from aupres.core.network import client_ip as seen_through_proxies
-
     return seen_through_proxies(request) or "unknown"
 
 

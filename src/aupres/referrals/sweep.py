@@ -26,6 +26,7 @@ written back (referrals.models.DuplicatePair). Decided pairs (« personnes diff�
 again; proposed pairs the model no longer finds are withdrawn.
 """
 
+import collections
 import functools
 import time
 
@@ -34,6 +35,8 @@ from django.utils import timezone
 
 from aupres.persons import names
 from aupres.persons.models import Person
+from aupres.referrals.duplicates import pair_reasons, phone_digits
+from aupres.referrals.models import DuplicatePair
 
 # Pairs from this probability on are proposed: tuned on the planted duplicates of bench/referrals_duplicates.py
 # with realistic names (D65): at 1 000 000 persons 96.6 % precision, 62 % recall (0.92 is the highest recall at
@@ -58,8 +61,6 @@ def _name(value):
 
 
 def _row(pk, first, last, year, sex, phone):
-    from aupres.referrals.duplicates import phone_digits
-
     (first, fp), (last, lp) = _name(first or ""), _name(last or "")
     sex = sex if sex in ("female", "male") else None
     ends = (f"{first[:1]}{first[-1:]}.{last[:1]}{last[-1:]}.{sex}" if len(first) > 2 and len(last) > 2 else None)
@@ -72,8 +73,6 @@ def _row(pk, first, last, year, sex, phone):
 def _cap_blocks(rows):
     """Blocking keys borne by more than MAX_BLOCK records are left out (None): see MAX_BLOCK. The swapped key
     is looked up against the straight one, so it is capped on the straight key's count."""
-    import collections
-
     start = COLUMNS.index(BLOCKS[0])
     counts = [collections.Counter(r[start + i] for r in rows) for i in range(len(BLOCKS))]
     counts[1] = counts[0]
@@ -91,7 +90,7 @@ def _cap_blocks(rows):
 
 def frame(queryset=None):
     """The persons as an Arrow table of the model's columns (names transliterated, phonetic keys, blocking keys)."""
-    import pyarrow as pa
+    import pyarrow as pa  # noqa: PLC0415 — heavy library (0.4 s), loaded only when the duplicate sweep runs
 
     qs = Person.objects.all() if queryset is None else queryset
     rows = [_row(*r) for r in qs.order_by().values_list("pk", "first_name", "last_name", "birth_year", "sex",
@@ -106,8 +105,8 @@ def frame(queryset=None):
 def _name_comparison(col, other):
     """Levels of one name: exact (weighed by how common the name is), one typo, written in the other field
     (swapped), one name a word of the other (compound name partly given), close, sounding alike, else."""
-    import splink.comparison_level_library as cll
-    import splink.comparison_library as cl
+    import splink.comparison_level_library as cll  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
+    import splink.comparison_library as cl  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
 
     return cl.CustomComparison(output_column_name=col, comparison_levels=[
         cll.NullLevel(col),
@@ -129,10 +128,10 @@ def model_settings(persons=1_000_000):
     """The model; `probability` (the prior of a match between two records) is estimated from the data when
     there is enough (`estimate`), else taken as DUPLICATE_SHARE of the records having one duplicate."""
     probability = min(0.5, 2 * DUPLICATE_SHARE / max(persons, 2))
-    import splink.comparison_level_library as cll
-    import splink.comparison_library as cl
-    from splink import SettingsCreator, block_on
-    from splink.blocking_rule_library import CustomRule
+    import splink.comparison_level_library as cll  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
+    import splink.comparison_library as cl  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
+    from splink import SettingsCreator, block_on  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
+    from splink.blocking_rule_library import CustomRule  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
 
     # m: how often two records of one person, written by two teams, fall in each level (exact, one typo,
     # swapped, partly given, close, sounding alike, other); u: set here for small bases, else estimated.
@@ -165,8 +164,8 @@ def model_settings(persons=1_000_000):
 
 
 def _linker(table, model):
-    from splink import Linker
-    from splink.backends.duckdb import DuckDBAPI
+    from splink import Linker  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
+    from splink.backends.duckdb import DuckDBAPI  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
 
     db_api = DuckDBAPI()
     df = db_api.register(table)
@@ -176,7 +175,7 @@ def _linker(table, model):
 def estimate(linker):
     """The prior of a match (deterministic rules: same names' keys and year, assumed to find 80 % of the
     duplicates) and the u probabilities (random sampling of pairs) on this data; the m probabilities stay."""
-    from splink import block_on
+    from splink import block_on  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
 
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_phon", "last_phon", "birth_year")], recall=0.6)
@@ -199,9 +198,6 @@ def predict(table, threshold=THRESHOLD):
 def run(threshold=THRESHOLD, queryset=None):
     """The sweep: predict, then store the new pairs and withdraw the proposed ones no longer found.
     Returns counts and timings (no personal content)."""
-    from aupres.referrals.duplicates import pair_reasons
-    from aupres.referrals.models import DuplicatePair
-
     t0 = time.perf_counter()
     table = frame(queryset)
     t1 = time.perf_counter()

@@ -5,13 +5,13 @@ import logging
 
 from django.tasks import task
 
+from aupres.referrals import sweep
+
 log = logging.getLogger(__name__)
 
 
 @task
 def sweep_duplicates():
-    from aupres.referrals import sweep
-
     report = sweep.run()
     log.info("duplicate sweep: %(persons)s persons, %(pairs)s pairs, %(new)s new, %(withdrawn)s withdrawn", report)
     return report

@@ -21,6 +21,7 @@ from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.forms import add_domain_error, id_param
 from aupres.core.models import Compartment
 from aupres.persons import services as person_services
+from aupres.places.services import places_for_acceptance, routable_places, route_to_place, service_has_places
 from aupres.referrals import duplicates, services
 from aupres.referrals.forms import (
     DOCUMENT_FIELDS,
@@ -144,7 +145,6 @@ def _detail_context(request, referral, forms=None):
     version = {"version": referral.version}
     forms = forms or {}
     is_head = access.is_head_of_service(request.user, referral.service_id)
-    from aupres.places.services import places_for_acceptance, service_has_places
 
     has_places = referral.is_open and service_has_places(referral.service)
     places = places_for_acceptance(referral) if has_places else []
@@ -228,7 +228,6 @@ def decide(request, referral_id, action):
     referral = services.get_referral(request.user, referral_id)
     if action == "accept":
         values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year", "sex")}
-        from aupres.places.services import places_for_acceptance
 
         form = AcceptForm(request.POST, candidates=duplicates.candidates_for(request.user, values),
                           places=places_for_acceptance(referral) if referral.is_open else [])
@@ -572,7 +571,6 @@ def regulation_detail(request, referral_id):
         place_id = request.POST.get("place", "")
         try:
             if place_id.isdigit() and version.isdigit():  # routed to one place of a service (aupres.places)
-                from aupres.places.services import route_to_place
 
                 route_to_place(request.user, referral, int(version), place_id=int(place_id),
                                note=request.POST.get("note", "")[:2000])
@@ -586,7 +584,6 @@ def regulation_detail(request, referral_id):
         else:
             messages.success(request, _("Referral routed."))
             return redirect("referrals:regulation")
-    from aupres.places.services import routable_places
 
     suggestions = services.suggest_services(referral, limit=8)
     free_places = [(s.service, places) for s in suggestions

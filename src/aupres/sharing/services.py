@@ -34,6 +34,7 @@ from aupres.services.models import Membership, Profession, Service
 from aupres.sharing.models import (
     SCOPE_COMPARTMENTS,
     EmergencyAccess,
+    EmergencyAttempt,
     EmergencyNotification,
     GivenHow,
     Scope,
@@ -203,8 +204,6 @@ _NOT_COUNTED = ("health_professionals_only", "reason_required", "identification_
 
 
 def emergency_attempts_today(user, now=None):
-    from aupres.sharing.models import EmergencyAttempt
-
     now = now or timezone.now()
     return EmergencyAttempt.objects.filter(user=user, at__gte=now - datetime.timedelta(hours=24)) \
         .exclude(outcome__in=_NOT_COUNTED).count()
@@ -213,8 +212,6 @@ def emergency_attempts_today(user, now=None):
 def open_emergency_access(user, *, reason, person_id=None, first_name="", last_name="", birth_year=None,
                           service_id=None, base_url=""):
     """Every attempt is journaled (EmergencyAttempt), refused or not, outside the opening's transaction."""
-    from aupres.sharing.models import EmergencyAttempt
-
     attempt = {"service_id": None, "person_id": None}
     try:
         emergency, outcome = _open_emergency_access(

@@ -1,5 +1,7 @@
 """The import contracts of pyproject.toml ([tool.importlinter]) hold, and the cycle contract finds cycles."""
 
+import ast
+import re
 from pathlib import Path
 
 import grimp
@@ -40,3 +42,31 @@ def test_the_code_keeps_the_contracts_and_make_test_checks_them(monkeypatch):
     makefile = (ROOT / "Makefile").read_text().split("\ntest:")[1].split("\n\n")[0]
     assert "lint-imports" in makefile
     assert lint_imports(cache_dir=None, no_logo=True), "an import contract is broken: run lint-imports"
+
+
+# An import inside a function says why on its line (docs/architecture.md, "Layers"): ruff's PLC0415 flags
+# one without a noqa for PLC0415; this test asks that noqa for its reason after a dash (ruff accepts a bare
+# one) and covers the migrations, which ruff leaves out.
+LATE_REASON = re.compile(r"#\s*noqa:[\w, ]*\bPLC0415\b\s*—\s*\S")
+
+
+def late_imports_without_reason(source):
+    lines = source.splitlines()
+    missing = []
+    for function in ast.walk(ast.parse(source)):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            missing += [node.lineno for node in ast.walk(function) if isinstance(node, (ast.Import, ast.ImportFrom))
+                        and not LATE_REASON.search(lines[node.lineno - 1])]
+    return sorted(set(missing))
+
+
+def test_a_late_import_without_its_reason_is_found():
+    source = ("import os\n\n\ndef f():\n    import json\n    import csv  # noqa: PLC0415\n"
+              "    import re  # noqa: PLC0415 — only when f runs\n    def g():\n        from aupres import core\n")
+    assert late_imports_without_reason(source) == [5, 6, 9]
+
+
+def test_every_late_import_of_the_application_says_why():
+    missing = {str(path.relative_to(ROOT)): lines for path in sorted((ROOT / "src" / "aupres").rglob("*.py"))
+               if "tests" not in path.parts and (lines := late_imports_without_reason(path.read_text()))}
+    assert missing == {}

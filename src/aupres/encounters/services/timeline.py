@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from aupres.audit.models import IDENTITY
 from aupres.audit.services import record
+from aupres.care.models import Transmission
 from aupres.core import access
 from aupres.core.models import Compartment
 from aupres.encounters.models import (
@@ -160,7 +161,6 @@ def _transmission_events(person, readable, services, limit, before):
     health = sorted(sid for sid, comps in readable.items() if Compartment.HEALTH in comps)
     if not health:
         return []
-    from aupres.care.models import Transmission
 
     qs = Transmission.objects.filter(person=person, service_id__in=health)
     if before is not None:

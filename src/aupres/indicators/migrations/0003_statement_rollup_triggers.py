@@ -14,13 +14,13 @@ def _run(schema_editor, *scripts):
 
 
 def forward(apps, schema_editor):
-    from aupres.indicators import rollup_sql
+    from aupres.indicators import rollup_sql  # noqa: PLC0415 — a migration loads app code only when it runs (D64)
 
     _run(schema_editor, rollup_sql.DROP_ROW_LEVEL_SQL, rollup_sql.create_sql_0003())
 
 
 def backward(apps, schema_editor):
-    from aupres.indicators import rollup_sql
+    from aupres.indicators import rollup_sql  # noqa: PLC0415 — a migration loads app code only when it runs (D64)
 
     _run(schema_editor, rollup_sql.DROP_SQL, rollup_sql.create_row_level_sql())
 

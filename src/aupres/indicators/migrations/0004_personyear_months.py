@@ -61,7 +61,7 @@ def backfill(apps, schema_editor):
 
 def triggers_with_months(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        from aupres.indicators import rollup_sql
+        from aupres.indicators import rollup_sql  # noqa: PLC0415 — a migration loads app code only when it runs (D64)
 
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(rollup_sql.DROP_SQL)
@@ -70,7 +70,7 @@ def triggers_with_months(apps, schema_editor):
 
 def triggers_of_0003(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        from aupres.indicators import rollup_sql
+        from aupres.indicators import rollup_sql  # noqa: PLC0415 — a migration loads app code only when it runs (D64)
 
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(rollup_sql.DROP_SQL)

@@ -19,7 +19,7 @@ def lock_links(apps, schema_editor):
 def functions_and_backfill(apps, schema_editor):
     PersonYear = apps.get_model("indicators", "PersonYear")
     if schema_editor.connection.vendor == "postgresql":
-        from aupres.indicators import rollup_sql
+        from aupres.indicators import rollup_sql  # noqa: PLC0415 — a migration loads app code only when it runs (D64)
 
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(rollup_sql.person_year_shared_sql())
@@ -40,7 +40,7 @@ def functions_and_backfill(apps, schema_editor):
 
 def functions_of_0004(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        from aupres.indicators import rollup_sql
+        from aupres.indicators import rollup_sql  # noqa: PLC0415 — a migration loads app code only when it runs (D64)
 
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(rollup_sql.person_year_months_sql())

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):
-    from aupres.persons import names
+    from aupres.persons import names  # noqa: PLC0415 — a migration loads app code only when it runs (D64)
 
     Person = apps.get_model("persons", "Person")
     batch = []

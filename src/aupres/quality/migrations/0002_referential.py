@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from aupres.quality.referential import load_referential
+    from aupres.quality.referential import load_referential  # noqa: PLC0415 — a migration loads app code only when it runs (D64)
 
     load_referential(apps.get_model("quality", "Theme"), apps.get_model("quality", "Criterion"),
                      apps.get_model("quality", "Axis"))

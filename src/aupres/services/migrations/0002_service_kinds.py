@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from aupres.services.kinds import load_kinds
+    from aupres.services.kinds import load_kinds  # noqa: PLC0415 — a migration loads app code only when it runs (D64)
 
     load_kinds(apps.get_model("services", "ServiceKind"))
 
