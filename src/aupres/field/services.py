@@ -111,7 +111,6 @@ def field_caseload(user, today=None):
     today = today or timezone.localdate()
     mine = access.service_ids(user)
     if not mine:  # partners, funders, regulators, former members: the field app is for teams
-
         raise Forbidden(_("Your account belongs to no team: the field app has nothing to show."), code="no_team")
     recorders = set(access.service_ids(user, ENCOUNTER_COMPARTMENT))
     persons = list(caseload_persons(user))

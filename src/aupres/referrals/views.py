@@ -571,7 +571,6 @@ def regulation_detail(request, referral_id):
         place_id = request.POST.get("place", "")
         try:
             if place_id.isdigit() and version.isdigit():  # routed to one place of a service (aupres.places)
-
                 route_to_place(request.user, referral, int(version), place_id=int(place_id),
                                note=request.POST.get("note", "")[:2000])
             elif not (service_id.isdigit() and version.isdigit()):
