@@ -19,9 +19,8 @@ Views, API and tasks all go through these functions; querysets are filtered here
 templates.
 """
 
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Value
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
 
 from aupres.accounts.models import AccountKind
 from aupres.core.errors import Forbidden, NotFound
@@ -161,6 +160,9 @@ def compartments_by_person(user, persons):
 
 
 def visible_persons(user, queryset=None, compartment=None):
+    from django.db.models import Exists, OuterRef
+
+
     qs = Person.objects.all() if queryset is None else queryset
     services = service_ids(user, compartment)
     if not services:
@@ -222,9 +224,11 @@ def require_write(person, compartment=None):
         require(person, compartment)
     writable = getattr(person, "writable_compartments", None)
     if writable is not None and (compartment not in writable if compartment is not None else not writable):
+        from django.utils.translation import gettext as _
+
         raise Forbidden(
-            gettext("You read this record through the person's consent to sharing or an emergency access: only "
-                    "the team following the person changes it."),
+            _("You read this record through the person's consent to sharing or an emergency access: only "
+              "the team following the person changes it."),
             code="read_only_access", details={"compartment": str(compartment or "identity")},
         )
 
@@ -313,12 +317,14 @@ def managed_operator_ids(user):
 
 
 def _messages():
+    from django.utils.translation import gettext_lazy as _
+
     return {
-        Compartment.HEALTH: gettext_lazy("Health information is reserved for the health professionals of the "
-                                         "team following this person."),
-        Compartment.SOCIAL: gettext_lazy("Social information is reserved for the team following this person."),
-        Compartment.ADMINISTRATIVE: gettext_lazy("Administrative information is reserved for the team "
-                                                 "following this person and its head of service."),
+        Compartment.HEALTH: _("Health information is reserved for the health professionals of the "
+                              "team following this person."),
+        Compartment.SOCIAL: _("Social information is reserved for the team following this person."),
+        Compartment.ADMINISTRATIVE: _("Administrative information is reserved for the team "
+                                      "following this person and its head of service."),
     }
 
 
