@@ -3,6 +3,7 @@ extra; configuration in [tool.mutmut]: the modules, and the fast selection of te
 
     nice -n 10 .venv/bin/python bench/mutation.py run after [module ...]    # mutmut run, module by module
     nice -n 10 .venv/bin/python bench/mutation.py run before [module ...]   # same, tests from before #22
+    nice -n 10 .venv/bin/python bench/mutation.py again after [module ...]  # re-run the survivors only
     .venv/bin/python bench/mutation.py score after|before                    # the scores, from mutmut's cache
 
 Each label runs in its own directory, bench/out/mutation-<label>/ (src linked, pyproject copied with the
@@ -43,7 +44,13 @@ MODULES = {
 }
 
 # mutant name -> why it cannot be killed (it changes nothing observable).
-EQUIVALENT = {}
+EQUIVALENT = {
+    "aupres.core.access.x_is_head_of_service__mutmut_4":
+        "getattr default None instead of False: both falsy, the function returns False the same way",
+    "aupres.core.access.x_is_head_of_service__mutmut_10":
+        "getattr default True: only an object without is_authenticated reaches it (None from the callers); "
+        "the membership query on user=None then finds nothing: False either way",
+}
 
 NAME = re.compile(r"^aupres\.(?P<module>[\w.]+?)\.(?P<function>x_\w+?|xǁ\w+ǁ\w+?)__mutmut_\d+$")
 
@@ -96,6 +103,29 @@ def run(label, modules):
         print(f"== {label}: {module}", flush=True)
         subprocess.run([*MUTMUT, "run", "--max-children", "1", *_patterns(module)], cwd=cwd, env=_env(),
                        check=False)
+
+
+def again(label, modules):
+    """Re-run only the survivors of these modules (mutmut re-runs mutants named explicitly): after new
+    tests, a killed mutant stays killed, so this is the score's update at a fraction of a full run."""
+    cwd = workdir(label)
+    statuses = _statuses(label)
+    for module in modules or MODULES:
+        names = [n for n in _scored(statuses, module) if statuses[n] == "survived" and n not in EQUIVALENT]
+        print(f"== {label}: {module}, {len(names)} survivors", flush=True)
+        if names:
+            subprocess.run([*MUTMUT, "run", "--max-children", "1", *names], cwd=cwd, env=_env(), check=False)
+
+
+def _scored(statuses, module):
+    """The mutant names of the scored functions of a module."""
+    functions = MODULES[module]
+    out = []
+    for name in statuses:
+        m = NAME.match(name)
+        if m and m.group("module") == module and (functions is None or _function(m) in functions):
+            out.append(name)
+    return out
 
 
 def _statuses(label):
@@ -151,4 +181,6 @@ if __name__ == "__main__":
     modules = args[2:]
     if command == "run":
         run(label, modules)
+    elif command == "again":
+        again(label, modules)
     score(label)
