@@ -3,11 +3,14 @@ table's total, a region's Sum row (margins), the previous period shown for compa
 follow-up length. The threshold is written here (expectations.SMALLEST_PUBLISHED), not read from the
 product."""
 
+import dataclasses
 import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
+from aupres.core.errors import DomainError
 from aupres.core.tests.expectations import SMALLEST_PUBLISHED
 from aupres.indicators import disclosure, engine
 from aupres.indicators import services as indicators
@@ -123,3 +126,98 @@ def test_the_mean_follow_up_length_needs_five_follow_ups(world, figures, closed,
     out = indicators.publish_services(Service.objects.filter(pk=world.service_a.pk), "A", figures["period"],
                                       codes=[CODE])
     assert out["extra"]["mean_followup_days"] == (42.5 if shown else None)
+
+
+# The grid of publication periods and who reads health figures (mutants of indicators.services) ---------
+
+def _today(monkeypatch, day):
+    monkeypatch.setattr(indicators.timezone, "localdate", lambda: day)
+
+
+def test_a_year_is_published_once_it_is_over_not_on_its_last_day(monkeypatch):
+    """D10 / issue #11: one calendar year, once over. On 31 December the year is not over yet."""
+    year = engine.Period.year(2026)
+    _today(monkeypatch, datetime.date(2026, 12, 31))
+    with pytest.raises(DomainError) as refused:
+        indicators.publication_period(year)
+    assert (refused.value.code, refused.value.field) == ("period_not_over", "to")
+    _today(monkeypatch, datetime.date(2027, 1, 1))
+    assert indicators.publication_period(year) == year
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    (datetime.date(2025, 2, 1), datetime.date(2025, 12, 31)),  # a year less one month
+    (datetime.date(2025, 1, 1), datetime.date(2025, 12, 30)),  # a year less one day
+    (datetime.date(2024, 1, 1), datetime.date(2025, 12, 31)),  # two years
+])
+def test_only_one_whole_calendar_year_is_on_the_grid(monkeypatch, start, end):
+    _today(monkeypatch, datetime.date(2026, 6, 15))
+    for year_to_date in (False, True):
+        with pytest.raises(DomainError) as refused:
+            indicators.publication_period(engine.Period(start, end), year_to_date=year_to_date)
+        assert (refused.value.code, refused.value.field) == ("period_not_on_grid", "from")
+
+
+def test_the_year_to_date_is_1_january_to_today_and_only_when_asked(monkeypatch):
+    _today(monkeypatch, datetime.date(2026, 6, 15))
+    to_date = engine.Period(datetime.date(2026, 1, 1), datetime.date(2026, 6, 15))
+    assert indicators.publication_period(to_date, year_to_date=True) == to_date
+    with pytest.raises(DomainError):
+        indicators.publication_period(to_date)
+    for other in (engine.Period(datetime.date(2026, 1, 1), datetime.date(2026, 6, 14)),
+                  engine.Period(datetime.date(2026, 1, 2), datetime.date(2026, 6, 15))):
+        with pytest.raises(DomainError):
+            indicators.publication_period(other, year_to_date=True)
+
+
+def test_the_comparison_is_the_whole_year_before():
+    assert indicators.comparison_period(engine.Period.year(2025)) == engine.Period.year(2024)
+    to_date = engine.Period(datetime.date(2026, 1, 1), datetime.date(2026, 6, 15))
+    assert indicators.comparison_period(to_date) == engine.Period.year(2025)  # not 1 January–15 June 2025
+
+
+@pytest.mark.django_db
+def test_who_holds_health_on_a_whole_scope(world):
+    """Health on EVERY service of the scope (D10): a doctor of A on A, not on A and B; nobody on nothing."""
+    only_a = Service.objects.filter(pk=world.service_a.pk)
+    a_and_b = Service.objects.filter(pk__in=[world.service_a.pk, world.service_b.pk])
+    doctor, social_worker = world.users["doctor"], world.users["social_worker"]
+    assert indicators.reader_holds_health(doctor, only_a) is True
+    assert indicators.reader_holds_health(doctor, a_and_b) is False
+    assert indicators.reader_holds_health(doctor, Service.objects.none()) is False
+    assert indicators.reader_holds_health(social_worker, only_a) is False
+    assert indicators.reader_holds_health(world.users["head_of_service"], only_a) is False
+    assert indicators.reader_holds_health(None, only_a) is False
+    assert indicators.reader_holds_health(AnonymousUser(), only_a) is False
+    social_worker.is_superuser = True
+    assert indicators.reader_holds_health(social_worker, a_and_b) is True
+
+
+# The acts of the health compartment (encounters: ACT_COMPARTMENT), written out.
+HEALTH_ACT_KINDS = {"nursing_care", "first_aid", "wound_care", "drug_administration", "health_check", "vaccination",
+                    "screening", "medical_consultation", "psychological_interview", "health_education",
+                    "care_coordination"}
+
+
+def test_which_figures_are_health_figures(monkeypatch):
+    assert set(indicators.health_withheld("acts_by_kind")) == HEALTH_ACT_KINDS
+    assert indicators.health_withheld("health_actions") == ["health_check", "vaccination", "screening"]
+    assert indicators.health_withheld(CODE, {"ame": 1}) == []
+    assert indicators.health_withheld("caseload", {"all": 3}) == []
+    health_figure = dataclasses.replace(engine.REGISTRY[CODE], health=True)
+    monkeypatch.setitem(engine.REGISTRY, CODE, health_figure)
+    assert indicators.health_withheld(CODE, {"ame": 1, 7: 2}) == ["ame", "7"]
+
+
+def test_which_figures_are_sums_of_their_services():
+    assert indicators.is_sum_of_services(CODE) is True  # events: a scope's count is its services' sum
+    assert indicators.is_sum_of_services("collective_participants") is True
+    assert indicators.is_sum_of_services("caseload") is False  # a person followed by two services is one
+    assert indicators.is_sum_of_services("occupancy") is False  # not disclosure-controlled
+
+
+def test_a_hidden_total_is_read_where_each_table_keeps_it():
+    assert indicators._total_hidden("caseload", {"hidden": {"all": disclosure.SMALL}}) is True
+    assert indicators._total_hidden("caseload", {"hidden": {"__total__": disclosure.SMALL}}) is False
+    assert indicators._total_hidden(CODE, {"hidden": {"__total__": disclosure.WITHHELD}}) is True
+    assert indicators._total_hidden(CODE, {"hidden": {"ame": disclosure.SMALL}}) is False

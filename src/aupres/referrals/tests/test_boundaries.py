@@ -5,11 +5,11 @@ Hypothesis examples, so that an off-by-one is caught on every run, not 2 runs ou
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aupres.core.errors import DomainError
+from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.followups.models import FollowUp
 from aupres.persons.models import Household, HouseholdMember, Person
 from aupres.referrals import services
@@ -160,3 +160,177 @@ def test_a_capacity_of_zero_or_per_opening_day_limits_nothing(world):
     service.capacity_unit = CapacityUnit.PLACES
     usage = services.capacity_usage(service)
     assert (usage.used, usage.limit, usage.free, usage.unit) == (1, 4, 3, CapacityUnit.PLACES)
+
+
+# What each refusal says, and who may lift it (mutants of referrals.services) ---------------------------
+
+def _any_public(service, **values):
+    service.public, service.min_age, service.max_age = Public.ANY, None, None
+    service.max_months_on_street, service.requires_prescription = None, False
+    service.required_documents, service.requires_expressed_demand, service.accepted_needs = [], False, []
+    for name, value in values.items():
+        setattr(service, name, value)
+    return service
+
+
+def _messages(service, r, on=None):
+    with translation.override("en"):
+        return {c: str(m) for c, m in services.eligibility(service, r, on=on)}
+
+
+def test_each_refusal_says_its_reason_with_the_services_figures(world):
+    """The reasons the deciding team reads (English msgids; the French catalogue translates them)."""
+    service = _any_public(world.service_c, min_age=MIN_AGE, max_age=MAX_AGE, max_months_on_street=6,
+                          requires_expressed_demand=True, accepted_needs=["housing", "rights"])
+    young = _unsaved(service, MIN_AGE - 1)
+    young.needs, young.consent = ["health"], "agrees"
+    young.on_street_since = datetime.date(2025, 1, 15)
+    got = _messages(service, young, on=datetime.date(2026, 1, 20))
+    assert got == {
+        "too_young": f"The person is younger than the service's minimum age ({MIN_AGE}).",
+        "too_long_on_street": "The person has been on the street for 12 months; this service takes people on "
+                              "the street for at most 6 months.",
+        "no_expressed_demand": "This service requires the person's own demand.",
+        "need_not_matching": "This service does not take this kind of need (it takes: Housing, shelter or "
+                             "tenancy, Rights and papers).",
+    }
+    assert _messages(service, _unsaved(service, MAX_AGE + 1))["too_old"] == \
+        f"The person is older than the service's maximum age ({MAX_AGE})."
+
+
+def test_the_public_refusals_say_whom_the_service_takes(world):
+    service = _any_public(world.service_c, public=Public.ADULTS)
+    assert _messages(service, _unsaved(service, ADULT - 1)) == {"wrong_public": "This service takes adults only."}
+    service.public = Public.WOMEN
+    man = _unsaved(service, 30)
+    man.sex = "male"
+    assert _messages(service, man) == {"wrong_public": "This service takes women only."}
+    service.public = Public.MOTHERS_WITH_CHILDREN
+    assert _messages(service, man) == {"wrong_public": "This service takes mothers with their minor children; the "
+                                                       "referral mentions no minor child with a mother."}
+    service.public = Public.MOTHERS_WITH_NEWBORNS
+    assert _messages(service, man) == {"wrong_public": "This service takes mothers with a newborn; the referral "
+                                                       "mentions no newborn with a mother."}
+
+
+@pytest.mark.parametrize("public", [Public.WOMEN, Public.MOTHERS_WITH_CHILDREN, Public.MOTHERS_WITH_NEWBORNS])
+def test_an_unknown_sex_is_no_reason_but_the_linked_persons_is(world, public):
+    """DOMAIN.md §3: what is unknown is never a reason. A referral that does not say the sex of a linked person
+    takes the person's."""
+    service = _any_public(world.service_c, public=public)
+    r = _unsaved(service, 30)
+    r.sex, r.minor_children, r.newborn = "unknown", 2, True
+    assert _codes(service, r) == []
+    r.sex = "female"
+    assert _codes(service, r) == []
+    man = Person.objects.create(alias="Lui", sex="male")
+    r.sex, r.person = "unknown", man
+    assert _codes(service, r) == ["wrong_public"]
+    woman = Person.objects.create(alias="Elle", sex="female")
+    r.person = woman
+    assert _codes(service, r) == []
+
+
+@pytest.mark.parametrize("public", [Public.MOTHERS_WITH_CHILDREN, Public.MOTHERS_WITH_NEWBORNS])
+def test_a_mother_without_the_child_the_service_takes_is_refused(world, public):
+    service = _any_public(world.service_c, public=public)
+    r = _unsaved(service, 30)
+    r.sex, r.minor_children, r.newborn = "female", 0, False
+    assert _codes(service, r) == ["wrong_public"]
+    r.minor_children, r.newborn = (1, False) if public == Public.MOTHERS_WITH_CHILDREN else (0, True)
+    assert _codes(service, r) == []
+
+
+def test_the_months_on_the_street_of_the_referral_come_before_the_persons(world):
+    service = _any_public(world.service_c, max_months_on_street=6)
+    on = datetime.date(2026, 9, 15)
+    r = _unsaved(service, 30)
+    r.person = Person.objects.create(alias="Longtemps", on_street_since=datetime.date(2024, 1, 1))
+    assert [c for c, _m in services.eligibility(service, r, on=on)] == ["too_long_on_street"]  # the person's
+    r.on_street_since = datetime.date(2026, 8, 1)  # the referral's own, more recent, wins
+    assert [c for c, _m in services.eligibility(service, r, on=on)] == []
+
+
+def test_required_documents_are_named_and_counted_from_the_pending_uploads(world):
+    service = _any_public(world.service_c, required_documents=["medical_file", "social_file", "prescription"])
+    r = _unsaved(service, 30)
+    r.prescription_date, r.prescriber = datetime.date(2026, 1, 2), "Dr Roux"
+    with translation.override("en"):
+        missing = [str(m) for c, m in services.eligibility(service, r) if c == "missing_document"]
+    assert missing == ["Missing document: Medical file.", "Missing document: Social file."]
+    r._pending_documents = ["social_file"]
+    assert [c for c, _m in services.eligibility(service, r)] == ["missing_document"]
+    r._pending_documents = ["social_file", "medical_file"]
+    assert _codes(service, r) == []
+
+
+@pytest.mark.parametrize(("consent", "source", "refused"), [
+    ("asks", "pass", False), ("agrees", "self", False), ("agrees", "pass", True), ("refuses", "pass", True)])
+def test_the_persons_own_demand_is_asking_or_coming_alone(world, consent, source, refused):
+    service = _any_public(world.service_c, requires_expressed_demand=True)
+    r = _unsaved(service, 30)
+    r.consent, r.source = consent, source
+    assert ("no_expressed_demand" in _codes(service, r)) is refused
+
+
+@pytest.mark.parametrize(("needs", "refused"), [(["housing"], True), (["housing", "health"], False), ([], False)])
+def test_a_need_is_matched_by_any_need_the_service_takes(world, needs, refused):
+    service = _any_public(world.service_c, accepted_needs=["health", "addiction"])
+    r = _unsaved(service, 30)
+    r.needs = needs
+    assert ("need_not_matching" in _codes(service, r)) is refused
+    service.accepted_needs = []  # takes every need
+    assert "need_not_matching" not in _codes(service, r)
+
+
+def test_a_decided_referral_is_not_decided_again_and_one_for_nobody_is_not_found(world):
+    nurse = world.users["nurse"]
+    r = referral(world.service_a, birth_year=timezone.localdate().year - 40)
+    services.decline(nurse, r, r.version, reason="other", note="Hors secteur")
+    r.refresh_from_db()
+    with pytest.raises(DomainError) as again:
+        services.accept(nurse, r, r.version)
+    assert again.value.code == "already_decided"
+    orphan = referral(None)
+    with pytest.raises(NotFound):
+        services.decline(nurse, orphan, orphan.version, reason="other", note="x")
+
+
+def test_an_override_needs_words_and_records_each_rule_once(world):
+    """A blank justification is no justification: the rule refuses (not the override); the head's
+    justification records every rule lifted, sorted, once."""
+    head = world.users["head_of_service"]
+    service = world.service_a
+    service.capacity, service.capacity_unit = 1, CapacityUnit.BEDS
+    service.save()
+    minor = referral(service, alias="Mineur", birth_year=timezone.localdate().year - 16)
+    with pytest.raises(DomainError) as refused:
+        services.accept(head, minor, minor.version, override_justification="   ")
+    assert (refused.value.code, refused.value.field) == ("not_eligible", "override_justification")
+    assert refused.value.details == {"reasons": ["wrong_public", "too_young"]}  # LHSS: adults, from 18
+    with pytest.raises(Forbidden) as forbidden:
+        services.accept(world.users["doctor"], minor, minor.version, override_justification="Urgence")
+    assert (forbidden.value.code, forbidden.value.field) == ("override_forbidden", "override_justification")
+    minor.overridden_rules = ["not_eligible"]  # as if a first attempt had recorded it
+    services.accept(head, minor, minor.version, override_justification="  Mineur émancipé, lit libéré  ")
+    minor.refresh_from_db()
+    assert minor.overridden_rules == ["capacity_full", "not_eligible"]
+    assert minor.override_justification == "Mineur émancipé, lit libéré"
+
+
+def test_a_household_left_yesterday_is_no_longer_the_newcomers(world):
+    """The sibling left the followed person's household today: from today, she is no member of a counted
+    household and takes a place of her own; the day before, she did not."""
+    service = world.service_a
+    service.capacity, service.capacity_unit = 5, CapacityUnit.HOUSEHOLDS
+    family = Household.objects.create(label="Famille")
+    today = timezone.localdate()
+    HouseholdMember.objects.create(household=family, person=world.person, role="head")
+    sibling = Person.objects.create(alias="Sœur")
+    HouseholdMember.objects.create(household=family, person=sibling, role="other", until=today)
+    assert services._adds_to_capacity(service, sibling, on=today - datetime.timedelta(days=1)) == 0
+    assert services._adds_to_capacity(service, sibling, on=today) == 1
+    assert services._adds_to_capacity(service, sibling) == 1
+    assert services._adds_to_capacity(service, None) == 1
+    service.capacity_unit = CapacityUnit.BEDS
+    assert services._adds_to_capacity(service, Person.objects.get(pk=world.person.pk)) == 1  # beds count persons
