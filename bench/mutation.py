@@ -3,7 +3,7 @@ extra; configuration in [tool.mutmut]: the modules, and the fast selection of te
 
     nice -n 10 .venv/bin/python bench/mutation.py run after [module ...]    # mutmut run, module by module
     nice -n 10 .venv/bin/python bench/mutation.py run before [module ...]   # same, tests from before #22
-    nice -n 10 .venv/bin/python bench/mutation.py again after [module ...]  # re-run the survivors only
+    nice -n 10 .venv/bin/python bench/mutation.py again after [module ...]  # survivors and unchecked only
     .venv/bin/python bench/mutation.py score after|before                    # the scores, from mutmut's cache
 
 Each label runs in its own directory, bench/out/mutation-<label>/ (src linked, pyproject copied with the
@@ -106,13 +106,15 @@ def run(label, modules):
 
 
 def again(label, modules):
-    """Re-run only the survivors of these modules (mutmut re-runs mutants named explicitly): after new
-    tests, a killed mutant stays killed, so this is the score's update at a fraction of a full run."""
+    """Run only the survivors and the mutants not checked yet (an interrupted run) of these modules: `run`
+    names every mutant of the module, and mutmut re-runs whatever is named. After new tests a killed mutant
+    stays killed, so this updates the score at a fraction of a full run."""
     cwd = workdir(label)
     statuses = _statuses(label)
     for module in modules or MODULES:
-        names = [n for n in _scored(statuses, module) if statuses[n] == "survived" and n not in EQUIVALENT]
-        print(f"== {label}: {module}, {len(names)} survivors", flush=True)
+        names = [n for n in _scored(statuses, module)
+                 if statuses[n] in ("survived", "not checked") and n not in EQUIVALENT]
+        print(f"== {label}: {module}, {len(names)} survived or not checked", flush=True)
         if names:
             subprocess.run([*MUTMUT, "run", "--max-children", "1", *names], cwd=cwd, env=_env(), check=False)
 
