@@ -291,6 +291,7 @@ def test_a_decided_referral_is_not_decided_again_and_one_for_nobody_is_not_found
     with pytest.raises(DomainError) as again:
         services.accept(nurse, r, r.version)
     assert again.value.code == "already_decided"
+    assert str(again.value.message) == "Une décision a déjà été prise sur cette orientation."  # tests run in French
     orphan = referral(None)
     with pytest.raises(NotFound):
         services.decline(nurse, orphan, orphan.version, reason="other", note="x")
@@ -311,6 +312,7 @@ def test_an_override_needs_words_and_records_each_rule_once(world):
     with pytest.raises(Forbidden) as forbidden:
         services.accept(world.users["doctor"], minor, minor.version, override_justification="Urgence")
     assert (forbidden.value.code, forbidden.value.field) == ("override_forbidden", "override_justification")
+    assert str(forbidden.value.message) == "Seuls les chef·fes de service peuvent accorder une dérogation."
     minor.overridden_rules = ["not_eligible"]  # as if a first attempt had recorded it
     services.accept(head, minor, minor.version, override_justification="  Mineur émancipé, lit libéré  ")
     minor.refresh_from_db()
