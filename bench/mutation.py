@@ -50,6 +50,8 @@ EQUIVALENT = {
     "aupres.core.access.x_is_head_of_service__mutmut_10":
         "getattr default True: only an object without is_authenticated reaches it (None from the callers); "
         "the membership query on user=None then finds nothing: False either way",
+    "aupres.referrals.services.x_eligibility__mutmut_6":
+        "referral.person read even without person_id: a nullable foreign key without id reads None, no query",
 }
 
 NAME = re.compile(r"^aupres\.(?P<module>[\w.]+?)\.(?P<function>x_\w+?|xǁ\w+ǁ\w+?)__mutmut_\d+$")

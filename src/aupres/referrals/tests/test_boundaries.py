@@ -336,3 +336,13 @@ def test_a_household_left_yesterday_is_no_longer_the_newcomers(world):
     assert services._adds_to_capacity(service, None) == 1
     service.capacity_unit = CapacityUnit.BEDS
     assert services._adds_to_capacity(service, Person.objects.get(pk=world.person.pk)) == 1  # beds count persons
+
+
+def test_the_age_is_taken_on_the_day_asked(world):
+    """referrals.services eligibility mutant 8 (the age of today instead of `on`)."""
+    service = _any_public(world.service_c, public=Public.ADULTS)
+    r = _unsaved(service, None)
+    r.birth_year = timezone.localdate().year - ADULT
+    last_year = datetime.date(timezone.localdate().year - 1, 6, 1)
+    assert [c for c, _m in services.eligibility(service, r, on=last_year)] == ["wrong_public"]  # 17 then
+    assert _codes(service, r) == []  # 18 this year
