@@ -99,6 +99,9 @@ def setup_users(target, db):
         "AUPRES_SESSION_IDLE_SECONDS": str(24 * 3600), "AUPRES_WEB_WORKERS": "2", "AUPRES_LOG_FORMAT": "json",
     })
     env.pop("PYTEST_VERSION", None)
+    # As the web unit's ExecStartPre: production settings serve the hashed copies (WhiteNoise's manifest).
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input", "-v0"], env=env,
+                   cwd=ROOT, check=True)
     return env, raw, session.session_key, persons, sizes
 
 

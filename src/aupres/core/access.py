@@ -21,6 +21,7 @@ templates.
 
 from django.db.models import Value
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from aupres.accounts.models import AccountKind
 from aupres.core.errors import Forbidden, NotFound
@@ -160,19 +161,17 @@ def compartments_by_person(user, persons):
 
 
 def visible_persons(user, queryset=None, compartment=None):
-    from django.db.models import Exists, OuterRef
-
-
     qs = Person.objects.all() if queryset is None else queryset
     services = service_ids(user, compartment)
     if not services:
         return qs.none()
-    return qs.filter(
-        Exists(_access_followups(services).filter(person=OuterRef("pk")))
-        | Exists(_open_referrals(services).filter(person=OuterRef("pk")))
-        | Exists(_active_consents(services, compartment).filter(person=OuterRef("pk")))
-        | Exists(_active_emergencies(user, compartment).filter(person=OuterRef("pk")))
-    )
+    # One set of ids from the four ways in, each read by its own index, rather than four EXISTS tested on
+    # every person: with a million persons, 3 ms instead of 2.8 s (issue #15).
+    ways_in = _access_followups(services).values("person_id").union(
+        _open_referrals(services).values("person_id"),
+        _active_consents(services, compartment).values("person_id"),
+        _active_emergencies(user, compartment).values("person_id"))
+    return qs.filter(pk__in=ways_in)
 
 
 def compartments_on(user, person):
@@ -224,10 +223,8 @@ def require_write(person, compartment=None):
         require(person, compartment)
     writable = getattr(person, "writable_compartments", None)
     if writable is not None and (compartment not in writable if compartment is not None else not writable):
-        from django.utils.translation import gettext as _
-
         raise Forbidden(
-            _("You read this record through the person's consent to sharing or an emergency access: only "
+            gettext("You read this record through the person's consent to sharing or an emergency access: only "
               "the team following the person changes it."),
             code="read_only_access", details={"compartment": str(compartment or "identity")},
         )
@@ -317,14 +314,12 @@ def managed_operator_ids(user):
 
 
 def _messages():
-    from django.utils.translation import gettext_lazy as _
-
     return {
-        Compartment.HEALTH: _("Health information is reserved for the health professionals of the "
-                              "team following this person."),
-        Compartment.SOCIAL: _("Social information is reserved for the team following this person."),
-        Compartment.ADMINISTRATIVE: _("Administrative information is reserved for the team "
-                                      "following this person and its head of service."),
+        Compartment.HEALTH: gettext_lazy("Health information is reserved for the health professionals of the "
+                                         "team following this person."),
+        Compartment.SOCIAL: gettext_lazy("Social information is reserved for the team following this person."),
+        Compartment.ADMINISTRATIVE: gettext_lazy("Administrative information is reserved for the team "
+                                                 "following this person and its head of service."),
     }
 
 

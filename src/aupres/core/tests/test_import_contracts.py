@@ -66,11 +66,7 @@ def test_a_late_import_without_its_reason_is_found():
     assert late_imports_without_reason(source) == [5, 6, 9]
 
 
-# core/access.py: not yet, as in pyproject.toml (D64); remove it here when its imports are at the top.
-NOT_YET = {"src/aupres/core/access.py"}
-
-
 def test_every_late_import_of_the_application_says_why():
     missing = {str(path.relative_to(ROOT)): lines for path in sorted((ROOT / "src" / "aupres").rglob("*.py"))
                if "tests" not in path.parts and (lines := late_imports_without_reason(path.read_text()))}
-    assert set(missing) <= NOT_YET, missing
+    assert not missing, missing
