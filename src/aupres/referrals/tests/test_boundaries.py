@@ -346,3 +346,19 @@ def test_the_age_is_taken_on_the_day_asked(world):
     last_year = datetime.date(timezone.localdate().year - 1, 6, 1)
     assert [c for c, _m in services.eligibility(service, r, on=last_year)] == ["wrong_public"]  # 17 then
     assert _codes(service, r) == []  # 18 this year
+
+
+def test_the_prescription_is_no_document_wherever_the_service_lists_it(world):
+    """referrals.services eligibility mutants 151-153, 177, 190: the prescription's own message; a prescription
+    listed first does not stop the other documents being checked; a kind the product no longer names is
+    shown as stored."""
+    service = _any_public(world.service_c, required_documents=["prescription", "medical_file", "legacy_kind"])
+    r = _unsaved(service, 30)
+    with translation.override("en"):
+        got = [(c, str(m)) for c, m in services.eligibility(service, r)]
+    assert got == [
+        ("missing_prescription", "This service acts only on medical prescription: give the prescription date and "
+                                 "the prescriber."),
+        ("missing_document", "Missing document: Medical file."),
+        ("missing_document", "Missing document: legacy_kind."),
+    ]
