@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from aupres.accounts.models import AccountKind, ApiToken, User
 from aupres.followups.models import FollowUp
@@ -13,6 +15,11 @@ from aupres.services.kinds import load_kinds
 from aupres.services.models import Membership, Operator, Profession, Service, ServiceKind, Territory
 
 PASSWORD = "correct-horse-battery-staple"
+
+# CI shares two cores with the browser and the database: a slow example is the machine, not the rule under
+# test, so no per-example deadline and no "generation too slow" check (the examples tried stay the same).
+hypothesis_settings.register_profile("aupres", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("aupres")
 
 
 class UndefinedTemplateVariable(str):
