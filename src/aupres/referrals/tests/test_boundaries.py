@@ -362,3 +362,11 @@ def test_the_prescription_is_no_document_wherever_the_service_lists_it(world):
         ("missing_document", "Missing document: Medical file."),
         ("missing_document", "Missing document: legacy_kind."),
     ]
+
+
+def test_a_need_the_product_no_longer_names_is_shown_as_stored(world):
+    """referrals.services eligibility mutants 229-231."""
+    service = _any_public(world.service_c, accepted_needs=["housing", "legacy_need"])
+    r = _unsaved(service, 30)
+    assert _messages(service, r) == {"need_not_matching": "This service does not take this kind of need (it takes: "
+                                                          "Housing, shelter or tenancy, legacy_need)."}
