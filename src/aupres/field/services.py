@@ -137,19 +137,21 @@ def field_caseload(user, today=None):
     shown = {"identity"}
     rows = []
     for p in persons:
-        comps = grants.get(p.pk, frozenset())
+        p.compartments = comps = grants.get(p.pk, frozenset())
+        # The person's own fields come from the read model (D62): a section the user does not read is absent.
+        view = person_services.person_view(user, p, records=False)
         following = followups.get(p.pk, [])
         recording = [sid for sid in following if sid in recorders]
         card = {}
-        if Compartment.SOCIAL in comps:
-            card["languages"] = p.languages
+        if "social" in view:
+            card["languages"] = view["social"]["languages"]
             card["living"] = living.get(p.pk, "")
             card["last_seen"] = last_seen.get(p.pk)
             shown.add(Compartment.SOCIAL)
-        if Compartment.ADMINISTRATIVE in comps:
-            card["phone"] = p.phone
+        if "administrative" in view:
+            card["phone"] = view["administrative"]["phone"]
             shown.add(Compartment.ADMINISTRATIVE)
-        if Compartment.HEALTH in comps:
+        if "health" in view:
             m = medical.get(p.pk)
             card["allergies"] = m.allergies if m else ""
             card["treatments"] = m.current_treatments if m else ""

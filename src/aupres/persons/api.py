@@ -66,31 +66,13 @@ class PersonListOut(Schema):
     items: list[PersonOut]
 
 
-def person_out(person):
-    comps = person.compartments
-    data = {
-        "id": person.pk,
-        "version": person.version,
-        "compartments": sorted(comps),
-        "identity": {
-            **{f: getattr(person, f) for f in ("alias", "first_name", "last_name", "sex", "birth_year",
-                                                 "estimated_age")},
-            "display_name": person.display_name,
-            "age": person.age(),
-            "age_is_estimated": person.age_is_estimated,
-        },
-        "administrative": None,
-        "social": None,
-    }
-    if Compartment.ADMINISTRATIVE in comps:
-        data["administrative"] = {f: getattr(person, f) for f in (
-            "birth_date", "birth_place", "nationality", "administrative_situation", "phone")}
-    if Compartment.SOCIAL in comps:
-        data["social"] = {"languages": person.languages, "on_street_since": person.on_street_since,
-                          "months_on_street": person.months_on_street()}
-    return data
-
-
+def person_out(user, person):
+    """The person as the API shows them: the read model (persons.services.person_view), whose absent
+    sections answer null."""
+    view = services.person_view(user, person, records=False)
+    return {"id": view["pk"], "version": view["version"], "compartments": sorted(view["compartments"]),
+            "identity": view["identity"], "administrative": view.get("administrative"),
+            "social": view.get("social")}
 
 
 class PersonFields(Schema):
@@ -142,7 +124,7 @@ class PersonSearch(Page):
 
 def _person_page(request, qs, page):
     total, items = services.persons_page(request.user, qs, page.offset, page.limit)
-    return {"count": total, "items": [person_out(p) for p in items]}
+    return {"count": total, "items": [person_out(request.user, p) for p in items]}
 
 
 @persons_router.get("", response=PersonListOut, summary="Persons your teams follow")
@@ -160,12 +142,12 @@ def search_persons(request, payload: PersonSearch):
 def create_person(request, payload: PersonCreate):
     values = _clean_values(payload)
     person = followup_services.create_person(request.user, values, payload.service)
-    return Status(201, person_out(person))
+    return Status(201, person_out(request.user, person))
 
 
 @persons_router.get("/{int:person_id}", response=PersonOut)
 def read_person(request, person_id: int):
-    return person_out(services.read_person(request.user, person_id))
+    return person_out(request.user, services.read_person(request.user, person_id))
 
 
 @persons_router.patch("/{int:person_id}", response={200: PersonOut}, summary="Change a person")
@@ -173,7 +155,7 @@ def update_person(request, person_id: int, payload: PersonUpdate):
     person = access.get_visible_person(request.user, person_id)
     values = _clean_values(payload)
     person = services.update_person(request.user, person, values, payload.version)
-    return person_out(person)
+    return person_out(request.user, person)
 
 
 # Living situations, rights, medical profile, notes -------------------------------------------

@@ -269,6 +269,62 @@ def visible_notes(user, person):
     return person.notes.filter(allowed).select_related("author", "service")
 
 
+# Read model (issue #16 point 2, D62) --------------------------------------------------------------
+# What one user may read of a person, decided once here for the screen, the API and the field app's
+# cache: a dict whose compartment sections ("administrative", "social", "health") are ABSENT when the user
+# does not read that compartment (not present and empty), so that no edge and no template decides again.
+# It journals nothing: the person it is built from was read through a journaling service (read_person,
+# persons_page, create/update), which is what the journal records (D47).
+
+ADMINISTRATIVE_FIELDS = tuple(f for f, c in Person.COMPARTMENT_OF_FIELD.items() if c == Compartment.ADMINISTRATIVE)
+SOCIAL_FIELDS = tuple(f for f, c in Person.COMPARTMENT_OF_FIELD.items() if c == Compartment.SOCIAL)
+
+
+def person_view(user, person, *, records=True):
+    """The person as `user` reads them, from a person carrying `.compartments` (get_visible_person,
+    persons_page, caseload rows). Identity always; a section per compartment read, absent otherwise. With
+    `records` (a screen), each section also holds its records (rights, living situations and households,
+    the medical profile) and the view the follow-ups by the user's services and the notes they read; without
+    (API, field app), only the person's own fields: no query."""
+    comps = frozenset(person.compartments)
+    view = {
+        "pk": person.pk, "version": person.version, "display_name": person.display_name,
+        "compartments": comps,
+        "identity": {
+            **{f: getattr(person, f) for f in ("alias", "first_name", "last_name", "sex", "birth_year",
+                                               "estimated_age")},
+            "display_name": person.display_name, "sex_label": person.get_sex_display(),
+            "age": person.age(), "age_label": person.age_label(), "age_is_estimated": person.age_is_estimated,
+        },
+    }
+    if Compartment.ADMINISTRATIVE in comps:
+        view["administrative"] = {
+            **{f: getattr(person, f) for f in ADMINISTRATIVE_FIELDS},
+            "administrative_situation_label": person.get_administrative_situation_display(),
+        }
+    if Compartment.SOCIAL in comps:
+        view["social"] = {**{f: getattr(person, f) for f in SOCIAL_FIELDS},
+                          "months_on_street": person.months_on_street()}
+    if Compartment.HEALTH in comps:
+        view["health"] = {}  # no field of the person's own: the medical profile is the section's record
+    if not records:
+        return view
+    writable = getattr(person, "writable_compartments", comps)
+    view["writable"] = frozenset(str(c) for c in writable)
+    view["followups"] = person.followups.filter(service_id__in=access.service_ids(user)).select_related(
+        "service", "referent")
+    view["notes"] = visible_notes(user, person)[:50]
+    if "administrative" in view:
+        view["administrative"]["rights"] = list(current_rights(person).values())
+    if "social" in view:
+        view["social"]["living_situations"] = list(person.living_situations.all())
+        view["social"]["households"] = list(person.household_memberships.filter(until__isnull=True)
+                                            .select_related("household"))
+    if "health" in view:
+        view["health"]["medical"] = MedicalProfile.objects.filter(person=person).first()
+    return view
+
+
 # Households ---------------------------------------------------------------------------------
 
 def visible_households(user, service_id=None):

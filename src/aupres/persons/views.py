@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error, id_param
-from aupres.core.models import Compartment
 from aupres.customfields import services as custom_services
 from aupres.customfields.forms import add_custom_fields, custom_data
 from aupres.followups import services as followup_services
@@ -62,35 +61,22 @@ def household_member_row(request):
 
 
 def person_detail(request, person_id):
-    person = services.read_person(request.user, person_id)
-    comps = person.compartments
-    writes = getattr(person, "writable_compartments", comps)
-    context = {
-        "person": person,
-        "followups": person.followups.filter(service_id__in=access.service_ids(request.user))
-        .select_related("service", "referent"),
-        "can_health": Compartment.HEALTH in comps,
-        "can_social": Compartment.SOCIAL in comps,
-        "can_admin": Compartment.ADMINISTRATIVE in comps,
+    record = services.read_person(request.user, person_id)
+    view = services.person_view(request.user, record)
+    writes = view["writable"]
+    return render(request, "persons/detail.html", {
+        # The template renders the read model: a compartment the user does not read is absent from it.
+        # `record` is only handed to the other apps' panels (timeline, sharing, accesses), which decide
+        # for themselves through their own services.
+        "person": view, "record": record,
         # What the user may change: only through a service that follows the person (consent to sharing
         # and emergency access only let read), so the page offers no button that would be refused.
-        "writes": {str(c) for c in writes},
         "can_write": bool(writes),
-        "notes": services.visible_notes(request.user, person)[:50],
         "note_form": NoteForm(compartments=writes) if writes else None,
         # The team's own fields (D56): those of the services whose content the user reads, per compartment.
-        "custom_values": custom_services.person_values(request.user, person),
-        "show_service": len(access.readable_services(request.user, person)) > 1,
-    }
-    if Compartment.SOCIAL in comps:
-        context["living_situations"] = person.living_situations.all()
-        context["households"] = person.household_memberships.filter(until__isnull=True).select_related(
-            "household")
-    if Compartment.ADMINISTRATIVE in comps:
-        context["rights"] = services.current_rights(person).values()
-    if Compartment.HEALTH in comps:
-        context["medical"] = getattr(person, "medical_profile", None)
-    return render(request, "persons/detail.html", context)
+        "custom_values": custom_services.person_values(request.user, record),
+        "show_service": len(access.readable_services(request.user, record)) > 1,
+    })
 
 
 def _my_services(user):

@@ -176,17 +176,15 @@ def referral_out(user, r, positions=None, detail=False):
     })
     if user.kind == AccountKind.REGULATOR:
         return {**data, "view": "regulator"}
-    comps = services.referral_compartments(user, r)
+    # The compartments' sections come from the read model (D62): absent there, null here.
+    view = services.referral_view(user, r, documents=detail)
     data.update({
         "view": "team", "door": r.door, "referrer_name": r.referrer_name, "referrer_phone": r.referrer_phone,
         "referrer_email": r.referrer_email, "person": r.person_id,
         **{f: getattr(r, f) for f in ("alias", "first_name", "last_name", "birth_year", "estimated_age")},
-        "compartments": sorted(comps),
-        "phone": r.phone if Compartment.ADMINISTRATIVE in comps else None,
-        "social": {"location": r.location, "on_street_since": r.on_street_since,
-                   "social_description": r.social_description} if Compartment.SOCIAL in comps else None,
-        "health": {"health_description": r.health_description, "prescription_date": r.prescription_date,
-                   "prescriber": r.prescriber} if Compartment.HEALTH in comps else None,
+        "compartments": sorted(view["compartments"]),
+        "phone": view["administrative"]["phone"] if "administrative" in view else None,
+        "social": view.get("social"), "health": view.get("health"),
         "waiting_position": (positions or {}).get(r.pk), "decline_reason": r.decline_reason or None,
         "decision_note": r.decision_note, "accepted_at": r.accepted_at, "followup": r.followup_id,
         "override_justification": r.override_justification, "committee_strategy": r.committee_strategy,
@@ -197,7 +195,7 @@ def referral_out(user, r, positions=None, detail=False):
         data["eligibility"] = [{"code": c, "message": str(m)} for c, m in services.eligibility(r.service, r)]
         cap = services.capacity_usage(r.service)
         data["capacity"] = {"used": cap.used, "limit": cap.limit, "free": cap.free, "unit": cap.unit}
-        data["attachments"] = services.readable_attachments(user, r)
+        data["attachments"] = view["attachments"]
     return data
 
 
@@ -380,8 +378,7 @@ def referral_candidates(request, referral_id: int):
         raise NotFound()
     # The referral's identity is read to search (its person, once linked), every candidate listed.
     referral = services.read_referral(request.user, referral_id)
-    values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year", "sex")}
-    values["phone"] = referral.phone if Compartment.ADMINISTRATIVE in referral.compartments else ""
+    values = services.search_values(referral, services.referral_view(request.user, referral))
     found = duplicates.candidates_for(request.user, values)
     return _candidates_out(found)
 

@@ -247,6 +247,41 @@ def read_referral(user, referral_id):
     return referral
 
 
+# Read model (issue #16 point 2, D62): what one user reads of a referral's compartments, decided here for
+# the screen and the API. A section the user does not read is absent. Partners and regulators read none
+# (their views of a referral are the status and the anonymous facts). It journals nothing: the referral was
+# read through read_referral or a referrals_page, which journal it.
+
+def _fields_of(compartment):
+    return tuple(f for f, c in Referral.COMPARTMENT_OF_FIELD.items() if c == compartment)
+
+
+REFERRAL_SECTIONS = {"administrative": _fields_of(Compartment.ADMINISTRATIVE),
+                     "social": _fields_of(Compartment.SOCIAL), "health": _fields_of(Compartment.HEALTH)}
+
+
+def referral_view(user, referral, *, documents=False):
+    """{"compartments", and per compartment read a section of the referral's fields in it}; with
+    `documents`, also the documents the user may open and the number of the others."""
+    staff = getattr(user, "kind", None) == AccountKind.STAFF
+    comps = frozenset(referral_compartments(user, referral)) if staff else frozenset()
+    view = {"compartments": comps}
+    for name, fields in REFERRAL_SECTIONS.items():
+        if Compartment(name) in comps:
+            view[name] = {f: getattr(referral, f) for f in fields}
+    if documents:
+        view["attachments"] = readable_attachments(user, referral) if staff else []
+        view["hidden_attachments"] = referral.attachments.count() - len(view["attachments"])
+    return view
+
+
+def search_values(referral, view):
+    """The identity a duplicate search compares to the referral, its phone only when the user reads it."""
+    values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year", "sex")}
+    values["phone"] = view.get("administrative", {}).get("phone", "")
+    return values
+
+
 def referrals_page(user, queryset, offset=0, limit=None, names_only=False):
     """A page of these referrals (visible_referrals, listed_referrals), the persons they name journaled:
     in what the user reads of them, or in the identity only for a list that shows names only (a screen's

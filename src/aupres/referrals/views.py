@@ -138,9 +138,8 @@ def candidates(request):
 
 
 def _detail_context(request, referral, forms=None):
-    comps = referral.compartments
-    values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year", "sex")}
-    values["phone"] = referral.phone if Compartment.ADMINISTRATIVE in comps else ""
+    view = services.referral_view(request.user, referral, documents=True)
+    values = services.search_values(referral, view)
     cands = duplicates.candidates_for(request.user, values) if referral.is_open and not referral.person_id else []
     version = {"version": referral.version}
     forms = forms or {}
@@ -149,19 +148,18 @@ def _detail_context(request, referral, forms=None):
     has_places = referral.is_open and service_has_places(referral.service)
     places = places_for_acceptance(referral) if has_places else []
     merge_cands = []
-    if referral.person_id and Compartment.ADMINISTRATIVE in comps:
+    if referral.person_id and "administrative" in view:
         # Records that may be the same person as the one linked: each opens the merge screen.
         person = referral.person
         merge_cands = duplicates.merge_candidates(request.user, person, {
             "alias": person.alias, "first_name": person.first_name, "last_name": person.last_name,
             "birth_year": person.birth_year, "phone": person.phone}, limit=5)
     return {
-        "referral": referral, "can_health": Compartment.HEALTH in comps, "can_social": Compartment.SOCIAL in comps,
-        "can_admin": Compartment.ADMINISTRATIVE in comps,
+        # The compartments' content is in `view` (services.referral_view), a section absent when not read;
+        # `referral` gives the template the facts every addressed team member reads.
+        "referral": referral, "view": view,
         "reasons": services.eligibility(referral.service, referral) if referral.is_open else [],
         "capacity": services.capacity_usage(referral.service), "is_head": is_head,
-        "attachments": services.readable_attachments(request.user, referral),
-        "hidden_attachments": referral.attachments.count() - len(services.readable_attachments(request.user, referral)),
         "position": services.waiting_positions([referral.service_id]).get(referral.pk),
         "events": referral.events.select_related("by", "service"),
         # « Accepter » links the best match found rather than creating a new record (issue #13).
@@ -283,9 +281,10 @@ def _merge_refused(request, error, person_id):
                   status=error.status)
 
 
-def _identity_values(person):
-    values = {f: getattr(person, f) for f in ("alias", "first_name", "last_name", "birth_year")}
-    values["phone"] = person.phone if Compartment.ADMINISTRATIVE in person.compartments else ""
+def _identity_values(user, person):
+    view = person_services.person_view(user, person, records=False)
+    values = {f: view["identity"][f] for f in ("alias", "first_name", "last_name", "birth_year")}
+    values["phone"] = view["administrative"]["phone"] if "administrative" in view else ""
     return values
 
 
@@ -300,7 +299,7 @@ def merge_pick(request, person_id):
             "Merging needs the administrative compartment of both persons, through a team that follows each "
             "of them.")), person.pk)
     form = MergeSearchForm(request.POST or None)
-    values = _identity_values(person)
+    values = _identity_values(request.user, person)
     searched = False
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
