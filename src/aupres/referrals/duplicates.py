@@ -48,7 +48,7 @@ from aupres.encounters.models import Act, EncounterPerson
 from aupres.followups.models import FollowUp
 from aupres.persons import names as pnames
 from aupres.persons.models import Person
-from aupres.persons.services import visible_notes
+from aupres.persons.services import person_view, visible_notes
 from aupres.referrals.models import DuplicatePair, MergeLog
 from aupres.referrals.services import visible_referrals
 
@@ -791,20 +791,19 @@ MERGE_FIELDS = ("alias", "first_name", "last_name", "sex", "birth_year", "estima
                 "birth_place", "nationality", "administrative_situation", "phone", "languages", "on_street_since")
 
 
-def identity_rows(first, second):
+def identity_rows(user, first, second):
     """[(label, value of first, value of second, differ)] over the identity fields and those of the
-    compartments the user reads on both records (`.compartments` from access.get_visible_person)."""
+    compartments both read models hold (persons.services.person_view, D62: a section the user does not read
+    on either record is absent, and so is its row)."""
+    views = [person_view(user, person, records=False) for person in (first, second)]
     rows = []
     for name in MERGE_FIELDS:
         compartment = Person.COMPARTMENT_OF_FIELD.get(name)
-        if compartment is not None and not (compartment in first.compartments and compartment in second.compartments):
+        section = "identity" if compartment is None else str(compartment)
+        if not all(section in view for view in views):
             continue
         field_ = Person._meta.get_field(name)
-        values = []
-        for person in (first, second):
-            value = getattr(person, name)
-            if field_.choices:
-                value = getattr(person, f"get_{name}_display")()
-            values.append("" if value is None else value)
+        key = f"{name}_label" if field_.choices else name
+        values = ["" if view[section][key] is None else view[section][key] for view in views]
         rows.append((field_.verbose_name, values[0], values[1], values[0] != values[1]))
     return rows

@@ -349,7 +349,7 @@ def merge(request, person_id, other_person_id):
     sides = [duplicates.merge_side(request.user, p) for p in (first, second)]
     return render(request, "referrals/merge.html", {
         "first": first, "second": second, "sides": sides, "form": form,
-        "rows": duplicates.identity_rows(first, second)}, status=status)
+        "rows": duplicates.identity_rows(request.user, first, second)}, status=status)
 
 
 # Orientation committee -------------------------------------------------------------------------------
