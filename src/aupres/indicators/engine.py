@@ -55,6 +55,7 @@ from aupres.encounters.models import (
     RightsStatusChange,
 )
 from aupres.followups.models import EvaluationResult, ExitDestination, ExitReason, FollowUp, Result
+from aupres.indicators import rollup_sql
 from aupres.indicators.models import (
     CaseloadYear,
     EventMonth,
@@ -62,6 +63,7 @@ from aupres.indicators.models import (
     PersonYear,
     RollupState,
     ServiceYearBudget,
+    ServiceYearPart,
     StaffingEntry,
 )
 from aupres.ops.replica import reading_connection
@@ -233,32 +235,59 @@ def _born(year):
                     output_field=IntegerField())
 
 
+# The profile columns of the caseload, in the order of the raw grouping below.
+PROFILE_COLUMNS = ("sex", "age", "administrative_situation", "living_situation", "health_cover")
+
+
 def caseload_profile(services, period):
-    """The caseload persons counted in ONE grouped query by (sex, birth year, administrative
-    situation, living situation and health cover at the end of the period): the six caseload
-    indicators read it, and compute_all runs it once for all of them."""
+    """The caseload persons counted by each profile column — sex, age band, administrative
+    situation, and living situation and health cover at the end of the period: {column: [(key, n)]}.
+    The six caseload indicators read it, and compute_all computes it once for all of them."""
     def query():
+        year = period.end.year
+        out = {column: {} for column in PROFILE_COLUMNS}
         if _caseload_rolled(services, period):
-            # Persons followed by one service only (not `shared`) are in one row of the year: they
-            # are counted without a DISTINCT, a hashed grouping of the scope's rows (a DISTINCT
-            # would sort them all); the shared ones, few, with it.
-            ids = _service_ids(services, period)
-            rows = CaseloadYear.objects.filter(year=period.end.year, service__in=ids).order_by().values_list(
-                "sex", "born", "administrative_situation", "living_situation", "health_cover")
-            out = {}
-            for *key, n in [*rows.filter(shared=False).annotate(n=Count("pk")),
-                            *rows.filter(shared=True).annotate(n=Count("person_id", distinct=True))]:
-                out[tuple(key)] = out.get(tuple(key), 0) + n
-            return [(*key, n) for key, n in out.items()]
-        return list(caseload_persons(services, period).order_by()
-                    .annotate(born=_born(period.end.year), lv=_latest(LivingSituation, period),
+            # Persons followed by one service only (not `shared`) are counted in their service's parts
+            # (ServiceYearPart, summed over the scope's services); the shared ones, few, with a
+            # DISTINCT over their CaseloadYear rows, grouped by the whole profile (a person has the
+            # same profile in each of its rows of a year).
+            parts = _parts(services, period)
+            for column in PROFILE_COLUMNS:
+                for key, n in parts.get((year, f"caseload_{column}"), {}).items():
+                    out[column][key] = out[column].get(key, 0) + n
+            rows = (CaseloadYear.objects.filter(year=year, service__in=_service_ids(services, period), shared=True)
+                    .order_by().values_list("sex", "born", "administrative_situation", "living_situation",
+                                            "health_cover").annotate(n=Count("person_id", distinct=True)))
+        else:
+            rows = (caseload_persons(services, period).order_by()
+                    .annotate(born=_born(year), lv=_latest(LivingSituation, period),
                               hc=_latest(RightStatus, period, kind="health_cover"))
                     .values_list("sex", "born", "administrative_situation", "lv", "hc").annotate(n=Count("pk")))
+        for sex, born, adm, lv, hc, n in rows:
+            age = _band(None if born is None else year - born)
+            for column, key in zip(PROFILE_COLUMNS, (sex, age, adm, lv, hc), strict=True):
+                key = "" if key is None else key
+                out[column][key] = out[column].get(key, 0) + n
+        return {column: list(counts.items()) for column, counts in out.items()}
     return _memoised("caseload_profile", services, period, query)
 
 
 def _profile_rows(services, period, column):
-    return [(row[column], row[-1]) for row in caseload_profile(services, period)]
+    return caseload_profile(services, period)[column]
+
+
+def _parts(services, period):
+    """{(year, indicator): {key: n}} of ServiceYearPart over the scope's services and the period's
+    years (PostgreSQL, built years): the persons of one service only, and the followed days. One
+    grouped read of about a hundred rows per service and year, once per compute_all."""
+    def query():
+        out = {}
+        rows = (ServiceYearPart.objects.filter(year__in=period.years(), service__in=_service_ids(services, period))
+                .order_by().values_list("year", "indicator", "key").annotate(n=Sum("n")))
+        for year, ind, key, n in rows:
+            out.setdefault((year, ind), {})[key] = n
+        return out
+    return _memoised("parts", services, period, query)
 
 
 CASELOAD_RULE = _("follow-up open at some time in the period "
@@ -268,7 +297,7 @@ CASELOAD_RULE = _("follow-up open at some time in the period "
 @indicator("caseload", _("Active caseload (file active)"), PERSONS, CASELOAD_RULE, _("all"),
            (("all", _("Persons")),), chart="", has_total=False)
 def caseload(services, period):
-    return {"all": sum(n for _key, n in _profile_rows(services, period, 0))}
+    return {"all": sum(n for _key, n in _profile_rows(services, period, "sex"))}
 
 
 @indicator("new_persons", _("New persons"), PERSONS,
@@ -284,7 +313,7 @@ def new_persons(services, period):
 
 @indicator("persons_by_sex", _("Persons by sex"), PERSONS, CASELOAD_RULE, _("sex"), Sex.choices)
 def persons_by_sex(services, period):
-    return _table(Sex.choices, _profile_rows(services, period, 0), unknown="unknown")
+    return _table(Sex.choices, _profile_rows(services, period, "sex"), unknown="unknown")
 
 
 AGE_BANDS = (("0_17", _("under 18")), ("18_24", _("18 to 24")), ("25_39", _("25 to 39")),
@@ -294,7 +323,7 @@ AGE_BANDS = (("0_17", _("under 18")), ("18_24", _("18 to 24")), ("25_39", _("25 
 def _band(age):
     if age is None:
         return "unknown"
-    for limit, band in ((17, "0_17"), (24, "18_24"), (39, "25_39"), (59, "40_59")):
+    for limit, band in rollup_sql.AGE_LIMITS:  # the bands ServiceYearPart counts too
         if age <= limit:
             return band
     return "60_plus"
@@ -304,11 +333,7 @@ def _band(age):
            _("age reached in the year the period ends (from the birth date, birth year or estimate)"),
            AGE_BANDS)
 def persons_by_age(services, period):
-    year = period.end.year
-    out = {k: 0 for k, _label in AGE_BANDS}
-    for born_year, n in _profile_rows(services, period, 1):
-        out[_band(None if born_year is None else year - born_year)] += n
-    return out
+    return _table(AGE_BANDS, _profile_rows(services, period, "age"))
 
 
 def _latest(model, period, **filters):
@@ -319,13 +344,14 @@ def _latest(model, period, **filters):
 @indicator("persons_by_living_situation", _("Persons by living situation"), PERSONS, CASELOAD_RULE,
            _("living situation in effect at the end of the period"), LivingSituationKind.choices)
 def persons_by_living_situation(services, period):
-    return _table(LivingSituationKind.choices, _profile_rows(services, period, 3), unknown="unknown")
+    return _table(LivingSituationKind.choices, _profile_rows(services, period, "living_situation"), unknown="unknown")
 
 
 @indicator("persons_by_administrative_situation", _("Persons by administrative situation"), PERSONS,
            CASELOAD_RULE, _("administrative situation as currently recorded"), AdministrativeSituation.choices)
 def persons_by_administrative_situation(services, period):
-    return _table(AdministrativeSituation.choices, _profile_rows(services, period, 2), unknown="unknown")
+    return _table(AdministrativeSituation.choices, _profile_rows(services, period, "administrative_situation"),
+                  unknown="unknown")
 
 
 HEALTH_COVER_CHOICES = (("puma", _("PUMa")), ("css", _("CSS")), ("ame", _("AME")), ("none", _("None")),
@@ -335,7 +361,7 @@ HEALTH_COVER_CHOICES = (("puma", _("PUMa")), ("css", _("CSS")), ("ame", _("AME")
 @indicator("persons_by_health_cover", _("Persons by health cover"), PERSONS, CASELOAD_RULE,
            _("health cover in effect at the end of the period"), HEALTH_COVER_CHOICES)
 def persons_by_health_cover(services, period):
-    return _table(HEALTH_COVER_CHOICES, _profile_rows(services, period, 4), unknown="unknown")
+    return _table(HEALTH_COVER_CHOICES, _profile_rows(services, period, "health_cover"), unknown="unknown")
 
 
 # Event indicators whose counts the rollup EventMonth holds, kept current on write by PostgreSQL
@@ -378,9 +404,10 @@ def _caseload_rolled(services, period):
 def _new_persons_rolled(services, period):
     """New persons of one whole year from CaseloadYear: a person new in the year has a follow-up
     opened in it, so is in the year's caseload, in a row whose first opening (by that service) is in
-    the year. Followed by one service only, that decides. Followed by several (`shared`): new if
-    their first follow-up by ANY service opened in the year; otherwise new unless a follow-up of a
-    service of the scope opened before the year (looked up on the follow-ups, for those only)."""
+    the year. Followed by one service only, that decides (counted in the service's parts,
+    ServiceYearPart). Followed by several (`shared`): new if their first follow-up by ANY service
+    opened in the year; otherwise new unless a follow-up of a service of the scope opened before the
+    year (looked up on the follow-ups, for those only)."""
     ids = _service_ids(services, period)
     rows = CaseloadYear.objects.filter(year=period.end.year, service__in=ids, first_opened__gte=period.start)
     shared = rows.filter(shared=True)
@@ -389,7 +416,8 @@ def _new_persons_rolled(services, period):
     doubtful = set(shared.filter(person_first_opened__lt=period.start).values_list("person_id", flat=True))
     earlier = set(FollowUp.objects.filter(person_id__in=doubtful, service__in=ids, opened_on__lt=period.start)
                   .values_list("person_id", flat=True)) if doubtful else set()
-    return (rows.filter(shared=False).count()
+    alone = _parts(services, period).get((period.end.year, "new_persons"), {}).get("all", 0)
+    return (alone
             + shared.filter(person_first_opened__gte=period.start).values("person_id").distinct().count()
             + len(doubtful - earlier))
 
@@ -441,24 +469,30 @@ class _BitOr(Aggregate):
 
 
 def _person_months_rolled(services, period):
-    """{year: (persons met, [persons met in month 1..12])} from PersonYear (PostgreSQL, whole built
-    years), shared by persons_met and persons_met_by_month (memoised). A person met by one service
-    only in the year (not `shared`) is one row, counted as it is; the months of a `shared` person
-    over the scope are the OR of their rows' masks. Two passes over the scope's rows of the years:
-    a plain scan for most, a grouping by person for the few shared."""
+    """{year: (persons met, [persons met in month 1..12])} from the rollups (PostgreSQL, whole built
+    years), shared by persons_met and persons_met_by_month (memoised). Persons met by one service
+    only in the year (not `shared`) are counted in their service's parts (ServiceYearPart, summed);
+    the months of a `shared` person over the scope are the OR of their PersonYear rows' masks, in
+    one grouping by person of the shared rows only."""
     def query():
-        rows = PersonYear.objects.filter(service__in=_service_ids(services, period), year__in=period.years()).order_by()
-        alone = rows.filter(shared=False).values("year", "person_id", mb=F("months"))
-        shared = rows.filter(shared=True).values("year", "person_id").annotate(mb=_BitOr("months"))
-        counts = ", ".join(f"count(*) FILTER (WHERE g.mb & {1 << i} <> 0)" for i in range(12))
+        parts = _parts(services, period)
         out = {}
+        for year in period.years():
+            alone = parts.get((year, "persons_met"), {})
+            out[year] = (alone.get("all", 0), [alone.get(str(m), 0) for m in range(1, 13)])
+        shared = (PersonYear.objects.filter(service__in=_service_ids(services, period), year__in=period.years(),
+                                            shared=True)
+                  .order_by().values("year", "person_id").annotate(mb=_BitOr("months")))
+        counts = ", ".join(f"count(*) FILTER (WHERE g.mb & {1 << i} <> 0)" for i in range(12))
+        compiled = _compiled(shared)
+        if compiled is None:  # a scope without services
+            return out
+        sql, params = compiled
         with reading_connection().cursor() as cur:  # the replica inside a replica window (ops/replica.py)
-            for compiled in filter(None, map(_compiled, (alone, shared))):  # none: a scope without services
-                sql, params = compiled
-                cur.execute(f"SELECT g.year, count(*), {counts} FROM ({sql}) g GROUP BY g.year", params)  # noqa: S608
-                for year, n, *by_month in cur.fetchall():
-                    was_n, was = out.get(year, (0, [0] * 12))
-                    out[year] = (was_n + n, [a + b for a, b in zip(was, by_month, strict=True)])
+            cur.execute(f"SELECT g.year, count(*), {counts} FROM ({sql}) g GROUP BY g.year", params)  # noqa: S608
+            for year, n, *by_month in cur.fetchall():
+                was_n, was = out.get(year, (0, [0] * 12))
+                out[year] = (was_n + n, [a + b for a, b in zip(was, by_month, strict=True)])
         return out
     return _memoised("person_months", services, period, query)
 
@@ -688,8 +722,8 @@ def mean_followup_days(services, period):
 def occupancy(services, period):
     capacity_days = _capacity_days(services, period)
     if _rollup_ready(services, period):
-        followed = (CaseloadYear.objects.filter(year__in=period.years(), service__in=_service_ids(services, period))
-                    .aggregate(n=Sum("followed_days"))["n"] or 0)
+        parts = _parts(services, period)
+        followed = sum(parts.get((year, "followed_days"), {}).get("all", 0) for year in period.years())
     else:
         followed = _followed_days(services, period)
     rate = round(100 * followed / capacity_days, 1) if capacity_days else None

@@ -228,3 +228,27 @@ class RollupState(models.Model):
 
     year = models.PositiveSmallIntegerField(unique=True)
     refreshed_at = models.DateTimeField()
+
+
+class ServiceYearPart(models.Model):
+    """Rollup of the rollups: per service and year, the part of the person figures that needs no
+    DISTINCT over a scope — the PersonYear and CaseloadYear rows that are not `shared` (persons of
+    this service only), counted (persons met, by month; the caseload by each profile column; new
+    persons) — and the followed days of every CaseloadYear row (occupancy, a sum). A region's
+    figure is then the sum of its services' parts plus the shared persons counted with a DISTINCT,
+    so it scales with services and shared persons, not with all persons (decision D66).
+
+    Written ONLY by PostgreSQL statement-level triggers on PersonYear and CaseloadYear, as signed
+    delta rows (append-only: no row is updated, so writers of one service never queue on a counter
+    row); the figure of a key is sum(n). `compact` (services.compact_parts: the rebuild and the nightly
+    job) replaces a year's rows by one row per key, in one statement. See docs/indicators.md."""
+
+    year = models.PositiveSmallIntegerField()
+    service = models.ForeignKey("services.Service", on_delete=models.DO_NOTHING, related_name="+",
+                                db_constraint=False, db_index=False)
+    indicator = models.CharField(max_length=40)
+    key = models.CharField(max_length=40)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "service"], name="service_year_part")]

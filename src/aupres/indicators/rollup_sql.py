@@ -583,3 +583,89 @@ CASELOAD_DROP_SQL = "".join(
     for table, events in CASELOAD_TRIGGERS.items() for ev in events) + (
     "DROP FUNCTION IF EXISTS indicators_caseload_recompute(bigint[]);\n"
     "DROP FUNCTION IF EXISTS indicators_lock_persons(bigint[]);\n")
+
+
+# The services' parts (ServiceYearPart, migration 0008, decision D66) ---------------------------------
+
+PART_TABLE = "indicators_serviceyearpart"
+# Age bands of the caseload (engine.AGE_BANDS): the age reached in the year, year - birth year.
+AGE_LIMITS = ((17, "0_17"), (24, "18_24"), (39, "25_39"), (59, "40_59"))
+# Caseload profile columns counted by ServiceYearPart (indicator "caseload_<column>").
+PART_CASELOAD_COLUMNS = ("sex", "administrative_situation", "living_situation", "health_cover")
+
+
+def _age_band(born, year):
+    bands = " ".join(f"WHEN {year} - {born} <= {limit} THEN '{band}'" for limit, band in AGE_LIMITS)
+    return f"CASE WHEN {born} IS NULL THEN 'unknown' {bands} ELSE '60_plus' END"
+
+
+def person_year_part_sql(rows):
+    """SELECT (year, service_id, indicator, key, n) of PersonYear rows `rows` (columns of the table
+    and `d`, +1 or -1): persons met ("all") and met in month m ("1".."12") of the rows NOT shared."""
+    return f"""
+SELECT r.year, r.service_id, 'persons_met', v.k, sum(r.d)
+  FROM ({rows}) r
+  CROSS JOIN LATERAL (SELECT 'all' UNION ALL SELECT m::text FROM generate_series(1, 12) m
+                       WHERE r.months & (1 << (m - 1)) <> 0) v(k)
+ WHERE NOT r.shared
+ GROUP BY 1, 2, 3, 4 HAVING sum(r.d) <> 0"""
+
+
+def caseload_year_part_sql(rows):
+    """SELECT (year, service_id, indicator, key, n) of CaseloadYear rows `rows` (columns of the table
+    and `d`): the followed days of every row; of the rows NOT shared, the persons by each profile
+    column (a missing value: key ''), by age band, and the new persons (first opening by the service
+    in the row's year: that service is the person's only one)."""
+    alone = "(CASE WHEN r.shared THEN 0 ELSE 1 END)"
+    values = ", ".join([
+        "('followed_days', 'all', r.followed_days::bigint)",
+        *(f"('caseload_{c}', r.{c}::text, {alone})" for c in PART_CASELOAD_COLUMNS),
+        f"('caseload_age', {_age_band('r.born', 'r.year')}, {alone})",
+        "('new_persons', 'all', CASE WHEN NOT r.shared AND r.first_opened >= make_date(r.year, 1, 1) "
+        "THEN 1 ELSE 0 END)"])
+    return f"""
+SELECT r.year, r.service_id, v.i, coalesce(v.k, ''), sum(r.d * v.n)
+  FROM ({rows}) r CROSS JOIN LATERAL (VALUES {values}) v(i, k, n)
+ GROUP BY 1, 2, 3, 4 HAVING sum(r.d * v.n) <> 0"""
+
+
+PART_SOURCES = {"indicators_personyear": person_year_part_sql, "indicators_caseloadyear": caseload_year_part_sql}
+
+
+def part_create_sql():
+    """The statement-level triggers on the two rollups that append their changes to ServiceYearPart
+    as signed deltas (-1 for the old rows, +1 for the new), summed by key within the statement. The
+    rollups' own triggers, the rebuild and any hand repair all pass through them."""
+    rows = {"ins": "SELECT *, 1 AS d FROM new_rows", "del": "SELECT *, -1 AS d FROM old_rows",
+            "upd": "SELECT *, 1 AS d FROM new_rows UNION ALL SELECT *, -1 AS d FROM old_rows"}
+    out = []
+    for table, part_sql in PART_SOURCES.items():
+        for ev, (op, ref) in EVENTS.items():
+            name = f"indicators_part_{table}_{ev}"
+            out.append(_function(name, f"""
+  INSERT INTO {PART_TABLE} (year, service_id, indicator, key, n) {part_sql(rows[ev])};""", declare=""))
+            out.append(f"CREATE TRIGGER indicators_part_{ev} AFTER {op} ON {table} {ref}\n"
+                       f"  FOR EACH STATEMENT EXECUTE FUNCTION {name}();\n")
+    return "".join(out)
+
+
+PART_DROP_SQL = "".join(f"DROP TRIGGER IF EXISTS indicators_part_{ev} ON {table};\n"
+                        f"DROP FUNCTION IF EXISTS indicators_part_{table}_{ev}();\n"
+                        for table in PART_SOURCES for ev in EVENTS)
+
+
+def part_rows_sql():
+    """SELECT (year, service_id, indicator, key, n) that ServiceYearPart should sum to for the year
+    (one parameter), recomputed from the two rollups: the backfill and the check."""
+    return " UNION ALL ".join(
+        f"({part_sql(f'SELECT *, 1 AS d FROM {table} WHERE year = %(year)s')})"
+        for table, part_sql in PART_SOURCES.items())
+
+
+# One statement: the rows it deletes are exactly the rows it sums (rows committed meanwhile are not
+# seen, so not deleted, and still count), and a second compaction at the same time skips the rows
+# the first deleted. Readers see the year before or after, never half of it: the sums are the same.
+PART_COMPACT_SQL = f"""
+WITH d AS (DELETE FROM {PART_TABLE} WHERE year = %(year)s RETURNING year, service_id, indicator, key, n)
+INSERT INTO {PART_TABLE} (year, service_id, indicator, key, n)
+SELECT year, service_id, indicator, key, sum(n) FROM d GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0"""

@@ -638,8 +638,37 @@ def refresh_rollups(year, service_ids=None):
         _refresh_caseload_year(year, service_ids)
         RollupState.objects.update_or_create(year=year, defaults={"refreshed_at": timezone.now()})
     if connection.vendor == "postgresql":
+        # The parts followed the rollups through their triggers (minus the old rows, plus the new).
+        compact_parts(year)
         with connection.cursor() as cur:  # fresh statistics for the plans that read them (hashed grouping)
-            cur.execute(f"ANALYZE {PersonYear._meta.db_table}, {CaseloadYear._meta.db_table}")
+            cur.execute(f"ANALYZE {PersonYear._meta.db_table}, {CaseloadYear._meta.db_table}, "
+                        f"{rollup_sql.PART_TABLE}")
+
+
+def compact_parts(year):
+    """ServiceYearPart of a year down to one row per (service, indicator, key), PostgreSQL: the
+    triggers append signed deltas, which readers sum; compacting keeps that sum short (one
+    statement, exact under concurrent writers: rollup_sql.PART_COMPACT_SQL). Run by the rebuild
+    and by the nightly job."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        cur.execute(rollup_sql.PART_COMPACT_SQL, {"year": year})
+
+
+def _part_mismatches(year):
+    """The services whose ServiceYearPart sums of a year differ from the two rollups' rows now."""
+    if connection.vendor != "postgresql":
+        return set()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT DISTINCT coalesce(r.service_id, t.service_id) FROM ({rollup_sql.part_rows_sql()}) "  # noqa: S608
+            "r(year, service_id, i, k, n) "
+            f"FULL JOIN (SELECT service_id, indicator AS i, key AS k, sum(n) AS n FROM {rollup_sql.PART_TABLE} "
+            "            WHERE year = %(year)s GROUP BY 1, 2, 3 HAVING sum(n) <> 0) t "
+            "  ON t.service_id = r.service_id AND t.i = r.i AND t.k = r.k "
+            "WHERE r.n IS DISTINCT FROM t.n", {"year": year})
+        return {row[0] for row in cur.fetchall()}
 
 
 def _caseload_rows_sql(year, service_ids=None):
@@ -844,7 +873,8 @@ def verify_rollups(year):
         if connection.vendor == "postgresql" and not outer:
             with connection.cursor() as cur:  # the first statement of the transaction
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        bad = _person_year_mismatches(year, period) | _caseload_mismatches(year) | _shared_mismatches(year)
+        bad = (_person_year_mismatches(year, period) | _caseload_mismatches(year) | _shared_mismatches(year)
+               | _part_mismatches(year))
         services = Service.objects.all()
         raw = {(s, m, code, k): n for code in engine.ROLLUP_CODES
                for s, m, k, n in _event_month_rows(engine.EVENT_SPECS[code], period, services) if n}
@@ -868,6 +898,7 @@ def maintain_rollups(year):
     if not rollups_maintained():
         return {"year": year, "action": "skipped"}
     bad = verify_rollups(year)
+    compact_parts(year)
     if bad:
         logger.warning("Rollups of %s differ from the raw tables for %d services (ids: %s); repair with "
                        "`manage.py rebuild_rollups --year %s --service ID…`.", year, len(bad), bad[:100], year)

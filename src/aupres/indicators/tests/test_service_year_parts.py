@@ -1,0 +1,139 @@
+"""ServiceYearPart (decision D66): the part of each service's person figures that needs no DISTINCT
+(rollup rows not `shared`), appended as signed deltas by triggers on PersonYear and CaseloadYear. The
+engine sums it over a scope and adds the shared persons; the check compares it with the rollups.
+PostgreSQL only, as the rollups."""
+
+import random
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+
+from aupres.encounters.models import Encounter, EncounterPerson
+from aupres.followups.models import FollowUp
+from aupres.indicators import services
+from aupres.indicators.models import ServiceYearPart
+from aupres.indicators.tests.dataset import Dataset, at
+from aupres.indicators.tests.test_caseload_rollup import (
+    Y2024,
+    Y2025,
+    D,
+    assert_rolled_equals_live,
+    figures,
+    random_write,
+    scopes,
+)
+from aupres.persons.models import Person
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="rollups are read, and kept by triggers, on PostgreSQL only"),
+]
+
+
+@pytest.fixture
+def data(world):
+    return Dataset(world)
+
+
+def parts(service, year=2025):
+    out = {}
+    for ind, key, n in (ServiceYearPart.objects.filter(service=service, year=year).values_list("indicator", "key")
+                        .annotate(n=Sum("n"))):
+        if n:
+            out.setdefault(ind, {})[key] = n
+    return out
+
+
+def test_the_parts_count_the_persons_of_one_service_and_the_engine_reads_them(data, monkeypatch):
+    """From the dataset (see test_the_rebuild_describes_each_person_at_the_end_of_the_year): P1,
+    followed by A and B, is in neither part; P2 (male, 2010), P3 (male, 1993), P5 (female, 1960) are
+    A's alone, P7 (male, 2000) B's; the followed days count every row, P1's too."""
+    services.refresh_rollups(2025)
+    a = parts(data.a)
+    assert a["caseload_sex"] == {"male": 2, "female": 1}
+    assert a["caseload_age"] == {"0_17": 1, "25_39": 1, "60_plus": 1}
+    assert a["caseload_living_situation"] == {"": 3}
+    assert a["caseload_health_cover"] == {"": 2, "css": 1}
+    assert a["new_persons"] == {"all": 3}
+    assert a["followed_days"] == {"all": 365 + 60 + 47 + 1}
+    assert parts(data.b)["caseload_age"] == {"25_39": 1}
+    assert parts(data.b)["followed_days"] == {"all": 306 + 245}
+    # The engine reads them: a drift shows in the figures, and the check names the service.
+    ServiceYearPart.objects.create(year=2025, service=data.a, indicator="caseload_sex", key="female", n=3)
+    assert figures(scopes(data)["A"], Y2025, True, monkeypatch)["persons_by_sex"]["female"] == 2 + 3  # P1, P5
+    assert figures(scopes(data)["A"], Y2025, False, monkeypatch)["persons_by_sex"]["female"] == 2
+    assert services.verify_rollups(2025) == [data.a.pk]
+    ServiceYearPart.objects.create(year=2025, service=data.a, indicator="caseload_sex", key="female", n=-3)
+    assert services.verify_rollups(2025) == []
+    assert_rolled_equals_live(data, monkeypatch)
+
+
+def test_a_person_becoming_shared_leaves_the_part_of_their_service(data, monkeypatch):
+    """P2 is followed by A alone; a follow-up by B makes P2 shared (CaseloadYear), and an encounter
+    by B too (PersonYear): P2 leaves A's part and is counted once over A+B; undone, P2 comes back."""
+    services.refresh_rollups(2025)
+    met_before = parts(data.a)["persons_met"]
+    f = FollowUp.objects.create(person=data.p2, service=data.b, opened_on=D(2025, 9, 1))
+    assert parts(data.a)["caseload_sex"] == {"male": 1, "female": 1}  # P3, P5
+    assert "caseload_sex" not in parts(data.b) or parts(data.b)["caseload_sex"] == {"male": 1}  # P7
+    encounter = Encounter.objects.create(service=data.b, occurred_at=at(2025, 9, 3), place_kind="street",
+                                         mode="visit")
+    EncounterPerson.objects.bulk_create([EncounterPerson(encounter=encounter, person_id=data.p2.pk, followup=f,
+                                                         service=data.b, occurred_at=encounter.occurred_at)])
+    assert parts(data.a)["persons_met"]["all"] == met_before["all"] - 1  # P2 was met by A in 2025
+    rolled = figures(scopes(data)["A+B"], Y2025, True, monkeypatch)
+    assert rolled == figures(scopes(data)["A+B"], Y2025, False, monkeypatch)
+    assert rolled["caseload"] == {"all": 5}  # P2 once
+    assert_rolled_equals_live(data, monkeypatch)
+    EncounterPerson.objects.filter(encounter=encounter).delete()
+    f.delete()
+    assert parts(data.a)["persons_met"] == met_before
+    assert parts(data.a)["caseload_sex"] == {"male": 2, "female": 1}
+    assert_rolled_equals_live(data, monkeypatch)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_random_writes_keep_the_parts_exact_and_compaction_keeps_the_sums(data, world, monkeypatch, seed):
+    rng = random.Random(seed)
+    services.refresh_rollups(2024)
+    services.refresh_rollups(2025)
+    persons = [data.p1, data.p2, data.p3, data.p5, data.p7,
+               *(Person.objects.create(first_name=f"Partie {i}", sex=rng.choice(["female", "male"]),
+                                       birth_year=rng.choice([None, 1970, 2001])) for i in range(3))]
+    for _step in range(30):
+        try:
+            with transaction.atomic():
+                random_write(rng, rng.random(), persons, [data.a, data.b],
+                             lambda: D(rng.choice([2024, 2025, 2026]), rng.randint(1, 12), rng.randint(1, 28)))
+        except IntegrityError:
+            pass
+    assert_rolled_equals_live(data, monkeypatch, (Y2024, Y2025))  # the check compares the parts too
+    sums = {svc.pk: parts(svc) for svc in (data.a, data.b)}
+    keys = ServiceYearPart.objects.filter(year=2025).values("service", "indicator", "key").distinct().count()
+    assert ServiceYearPart.objects.filter(year=2025).count() > keys  # deltas were appended
+    services.compact_parts(2025)
+    assert ServiceYearPart.objects.filter(year=2025).count() <= keys  # one row per key (zero sums dropped)
+    assert {svc.pk: parts(svc) for svc in (data.a, data.b)} == sums
+    assert services.verify_rollups(2025) == []
+
+
+def test_the_migration_backfill_gives_what_the_triggers_give(data):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    from aupres.indicators import rollup_sql
+
+    services.refresh_rollups(2024)
+    services.refresh_rollups(2025)
+    before = {(y, svc.pk): parts(svc, y) for y in (2024, 2025) for svc in (data.a, data.b)}
+    with connection.cursor() as cur:
+        cur.execute(rollup_sql.PART_DROP_SQL)
+    ServiceYearPart.objects.all().delete()
+    importlib.import_module("aupres.indicators.migrations.0008_serviceyearpart").triggers_and_backfill(
+        apps, SimpleNamespace(connection=connection))
+    assert {(y, svc.pk): parts(svc, y) for y in (2024, 2025) for svc in (data.a, data.b)} == before
+    assert services.verify_rollups(2025) == []
