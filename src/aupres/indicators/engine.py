@@ -278,14 +278,16 @@ def _profile_rows(services, period, column):
 
 def _parts(services, period):
     """{(year, indicator): {key: n}} of ServiceYearPart over the scope's services and the period's
-    years (PostgreSQL, built years): the persons of one service only, and the followed days. One
-    grouped read of about a hundred rows per service and year, once per compute_all."""
+    years (PostgreSQL, built years): the persons of one service only, the followed days, the exits
+    and the referrals. One grouped read of about a hundred rows per service and year, once per
+    compute_all."""
     def query():
         out = {}
         rows = (ServiceYearPart.objects.filter(year__in=period.years(), service__in=_service_ids(services, period))
                 .order_by().values_list("year", "indicator", "key").annotate(n=Sum("n")))
         for year, ind, key, n in rows:
-            out.setdefault((year, ind), {})[key] = n
+            if n:  # deltas that cancel out (a record written then deleted) are no key
+                out.setdefault((year, ind), {})[key] = n
         return out
     return _memoised("parts", services, period, query)
 
@@ -533,6 +535,11 @@ class EventCount:
 
 
 def _events(code, spec, choices, services, period):
+    if code in rollup_sql.PART_EVENT_CODES and period.start.year == period.end.year and _rollup_ready(
+            services, period):
+        # One whole built year: the services' yearly counts (ServiceYearPart, kept by triggers on
+        # follow-ups and referrals), read with the persons' parts in one query.
+        return _table(choices, _parts(services, period).get((period.end.year, code), {}).items())
     if code in ROLLUP_CODES and spec.count == "pk" and _rollup_ready(services, period, months=True):
         rows = (EventMonth.objects.filter(indicator=code, service__in=services, month__gte=period.start,
                                           month__lte=period.end).values_list("key").annotate(n=Sum("n")))
@@ -696,8 +703,7 @@ _LENGTH = ExpressionWrapper(F("closed_on") - F("opened_on"), output_field=Durati
 # Bands of whole days (a length under 30 days is "less than 1 month"), computed in the database so
 # that the lengths are counted with the exits, in one query grouped by reason, destination and band.
 LENGTH_BAND = Case(*(When(LessThan(_LENGTH, datetime.timedelta(days=limit)), then=Value(band))
-                     for limit, band in ((30, "lt_1m"), (91, "1_3m"), (183, "3_6m"), (365, "6_12m"),
-                                         (730, "12_24m"))),
+                     for limit, band in rollup_sql.LENGTH_LIMITS),  # ServiceYearPart's bands too
                    default=Value("24m_plus"), output_field=CharField())
 event_indicator("followup_length", _("Length of follow-up or stay"), FOLLOWUPS, EXIT_RULE,
                 _("days from opening to closing"), LENGTH_BANDS,

@@ -629,7 +629,51 @@ SELECT r.year, r.service_id, v.i, coalesce(v.k, ''), sum(r.d * v.n)
  GROUP BY 1, 2, 3, 4 HAVING sum(r.d * v.n) <> 0"""
 
 
-PART_SOURCES = {"indicators_personyear": person_year_part_sql, "indicators_caseloadyear": caseload_year_part_sql}
+# Follow-up lengths (engine.LENGTH_BANDS): whole days from opening to closing under each limit.
+LENGTH_LIMITS = ((30, "lt_1m"), (91, "1_3m"), (183, "3_6m"), (365, "6_12m"), (730, "12_24m"))
+# Event indicators counted in ServiceYearPart from their raw tables (one year of their date).
+PART_EVENT_CODES = ("exits_by_reason", "exits_by_destination", "followup_length", "referrals_by_source",
+                    "referrals_by_status")
+
+
+def followup_part_sql(rows):
+    """SELECT (year, service_id, indicator, key, n) of follow-ups `rows` (columns of the table and
+    `d`): the exits of the closing year by reason, by destination and by length band."""
+    days = "(r.closed_on - r.opened_on)"
+    band = " ".join(f"WHEN {days} < {limit} THEN '{b}'" for limit, b in LENGTH_LIMITS)
+    band = f"CASE {band} ELSE '24m_plus' END"
+    return f"""
+SELECT extract(year FROM r.closed_on)::int, r.service_id, v.i, coalesce(v.k, ''), sum(r.d)
+  FROM ({rows}) r CROSS JOIN LATERAL (VALUES ('exits_by_reason', r.exit_reason::text),
+       ('exits_by_destination', r.exit_destination::text), ('followup_length', {band})) v(i, k)
+ WHERE r.closed_on IS NOT NULL AND r.service_id IS NOT NULL
+ GROUP BY 1, 2, 3, 4 HAVING sum(r.d) <> 0"""
+
+
+def referral_part_sql(rows):
+    """SELECT (year, service_id, indicator, key, n) of referrals `rows` (columns of the table and
+    `d`): the referrals received in the (Europe/Paris) year, by source and by current status."""
+    return f"""
+SELECT {_year('r.received_at')}, r.service_id, v.i, coalesce(v.k, ''), sum(r.d)
+  FROM ({rows}) r CROSS JOIN LATERAL (VALUES ('referrals_by_source', r.source::text),
+       ('referrals_by_status', r.status::text)) v(i, k)
+ WHERE r.received_at IS NOT NULL AND r.service_id IS NOT NULL
+ GROUP BY 1, 2, 3, 4 HAVING sum(r.d) <> 0"""
+
+
+PART_SOURCES = {"indicators_personyear": person_year_part_sql, "indicators_caseloadyear": caseload_year_part_sql,
+                "followups_followup": followup_part_sql, "referrals_referral": referral_part_sql}
+# The rows of each source that make a year's parts (the year: parameter `year`).
+PART_SOURCE_YEAR = {
+    "indicators_personyear": "year = %(year)s",
+    "indicators_caseloadyear": "year = %(year)s",
+    "followups_followup": "closed_on >= make_date(%(year)s, 1, 1) AND closed_on < make_date(%(year)s + 1, 1, 1)",
+    "referrals_referral": (f"received_at >= make_timestamptz(%(year)s, 1, 1, 0, 0, 0, '{_tz()}') "
+                           f"AND received_at < make_timestamptz(%(year)s + 1, 1, 1, 0, 0, 0, '{_tz()}')"),
+}
+# Taken (transaction-level advisory lock) by whatever deletes parts rows — the compaction and the
+# rebuild — so that one never deletes the rows the other has just written.
+PART_LOCK = 74121
 
 
 def part_create_sql():
@@ -654,12 +698,13 @@ PART_DROP_SQL = "".join(f"DROP TRIGGER IF EXISTS indicators_part_{ev} ON {table}
                         for table in PART_SOURCES for ev in EVENTS)
 
 
-def part_rows_sql():
+def part_rows_sql(tables=PART_SOURCES, where="true"):
     """SELECT (year, service_id, indicator, key, n) that ServiceYearPart should sum to for the year
-    (one parameter), recomputed from the two rollups: the backfill and the check."""
+    (parameter `year`), recomputed from its sources (the rollups, follow-ups, referrals): the
+    backfill, the rebuild and the check. `where`: a further condition on the sources' rows."""
     return " UNION ALL ".join(
-        f"({part_sql(f'SELECT *, 1 AS d FROM {table} WHERE year = %(year)s')})"
-        for table, part_sql in PART_SOURCES.items())
+        f"({PART_SOURCES[table](f'SELECT *, 1 AS d FROM {table} WHERE {PART_SOURCE_YEAR[table]} AND {where}')})"
+        for table in tables)
 
 
 # One statement: the rows it deletes are exactly the rows it sums (rows committed meanwhile are not

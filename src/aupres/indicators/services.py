@@ -637,12 +637,31 @@ def refresh_rollups(year, service_ids=None):
             _refresh_event_month(code, engine.EVENT_SPECS[code], period, services)
         _refresh_caseload_year(year, service_ids)
         RollupState.objects.update_or_create(year=year, defaults={"refreshed_at": timezone.now()})
+        _refresh_event_parts(year, service_ids)
     if connection.vendor == "postgresql":
-        # The parts followed the rollups through their triggers (minus the old rows, plus the new).
+        # The parts of the rollups followed them through their triggers (minus the old rows, plus the new).
         compact_parts(year)
         with connection.cursor() as cur:  # fresh statistics for the plans that read them (hashed grouping)
             cur.execute(f"ANALYZE {PersonYear._meta.db_table}, {CaseloadYear._meta.db_table}, "
                         f"{rollup_sql.PART_TABLE}")
+
+
+def _refresh_event_parts(year, service_ids=None):
+    """The exits and referrals of ServiceYearPart (rollup_sql.PART_EVENT_CODES) recomputed from the
+    raw tables for the year, PostgreSQL: the year's rows of those indicators deleted and the sums
+    inserted in ONE statement, so both see the same snapshot (a writer's delta committed before it
+    is deleted and its row counted; after it, kept and not counted)."""
+    if connection.vendor != "postgresql":
+        return
+    where = "true" if service_ids is None else "service_id = ANY(%(ids)s)"
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [rollup_sql.PART_LOCK])
+        cur.execute(
+            f"WITH d AS (DELETE FROM {rollup_sql.PART_TABLE} WHERE year = %(year)s AND indicator = ANY(%(codes)s) "  # noqa: S608
+            f"  AND {where}) "
+            f"INSERT INTO {rollup_sql.PART_TABLE} (year, service_id, indicator, key, n) "
+            f"{rollup_sql.part_rows_sql(('followups_followup', 'referrals_referral'), where)}",
+            {"year": year, "codes": list(rollup_sql.PART_EVENT_CODES), "ids": list(service_ids or [])})
 
 
 def compact_parts(year):
@@ -652,7 +671,8 @@ def compact_parts(year):
     and by the nightly job."""
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [rollup_sql.PART_LOCK])
         cur.execute(rollup_sql.PART_COMPACT_SQL, {"year": year})
 
 
