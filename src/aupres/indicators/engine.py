@@ -596,6 +596,11 @@ DELAY_BANDS = (("0_2", _("2 days or less")), ("3_7", _("3 to 7 days")), ("8_30",
            _("accepted referral received in the period; first encounter of its follow-up"), _("delay"),
            DELAY_BANDS)
 def referral_to_first_contact(services, period):
+    if period.start.year == period.end.year and _rollup_ready(services, period):
+        # One whole built year: the services' yearly counts by band (ServiceYearPart, kept by triggers
+        # on referrals and on encounter links).
+        return _table(DELAY_BANDS, _parts(services, period).get((period.end.year, "referral_to_first_contact"),
+                                                                {}).items())
     first = Subquery(EncounterPerson.objects.filter(followup_id=OuterRef("followup_id")).order_by("occurred_at")
                      .values("occurred_at")[:1])  # the first link of the follow-up, on its (follow-up, time) index
     rows = (Referral.objects.filter(_in_period("received_at", period, True), service__in=services,

@@ -633,7 +633,7 @@ SELECT r.year, r.service_id, v.i, coalesce(v.k, ''), sum(r.d * v.n)
 LENGTH_LIMITS = ((30, "lt_1m"), (91, "1_3m"), (183, "3_6m"), (365, "6_12m"), (730, "12_24m"))
 # Event indicators counted in ServiceYearPart from their raw tables (one year of their date).
 PART_EVENT_CODES = ("exits_by_reason", "exits_by_destination", "followup_length", "referrals_by_source",
-                    "referrals_by_status")
+                    "referrals_by_status", "referral_to_first_contact")
 
 
 def followup_part_sql(rows):
@@ -650,17 +650,58 @@ SELECT extract(year FROM r.closed_on)::int, r.service_id, v.i, coalesce(v.k, '')
  GROUP BY 1, 2, 3, 4 HAVING sum(r.d) <> 0"""
 
 
+# Delays from reception to first contact (engine.DELAY_BANDS): whole days under each limit.
+DELAY_LIMITS = ((3, "0_2"), (8, "3_7"), (31, "8_30"))
+
+
+def _delay_band(first, received):
+    bands = " ".join(f"WHEN {first} - {received} < interval '{limit} days' THEN '{b}'" for limit, b in DELAY_LIMITS)
+    return f"CASE WHEN {first} IS NULL THEN 'no_contact' {bands} ELSE '31_plus' END"
+
+
+def _first_link(followup):
+    """The time of the first encounter of a follow-up (index encounters on (follow-up, time))."""
+    return f"(SELECT min(e.occurred_at) FROM encounters_encounterperson e WHERE e.followup_id = {followup})"
+
+
 def referral_part_sql(rows):
     """SELECT (year, service_id, indicator, key, n) of referrals `rows` (columns of the table and
-    `d`): the referrals received in the (Europe/Paris) year, by source and by current status."""
+    `d`): the referrals received in the (Europe/Paris) year, by source and by current status, and the
+    accepted ones by delay to the first encounter of their follow-up (its links as they are)."""
+    accepted = "(CASE WHEN r.status = 'accepted' THEN 1 ELSE 0 END)"
     return f"""
-SELECT {_year('r.received_at')}, r.service_id, v.i, coalesce(v.k, ''), sum(r.d)
-  FROM ({rows}) r CROSS JOIN LATERAL (VALUES ('referrals_by_source', r.source::text),
-       ('referrals_by_status', r.status::text)) v(i, k)
+SELECT {_year('r.received_at')}, r.service_id, v.i, coalesce(v.k, ''), sum(r.d * v.n)
+  FROM ({rows}) r CROSS JOIN LATERAL (VALUES ('referrals_by_source', r.source::text, 1),
+       ('referrals_by_status', r.status::text, 1),
+       ('referral_to_first_contact', {_delay_band(_first_link('r.followup_id'), 'r.received_at')}, {accepted})
+       ) v(i, k, n)
  WHERE r.received_at IS NOT NULL AND r.service_id IS NOT NULL
- GROUP BY 1, 2, 3, 4 HAVING sum(r.d) <> 0"""
+ GROUP BY 1, 2, 3, 4 HAVING sum(r.d * v.n) <> 0"""
 
 
+def link_part_sql(new_rows, old_rows):
+    """The deltas of the accepted referrals' delays (referral_to_first_contact) when a statement
+    writes encounter links: for each referral of a follow-up whose links changed, -1 on its band
+    before (the links now, less the statement's new rows, plus its old rows) and +1 on its band now.
+    `new_rows`, `old_rows`: the transition tables, or None for a statement without one."""
+    new_ids = f"AND e.id NOT IN (SELECT id FROM {new_rows})" if new_rows else ""
+    old_links = f"UNION ALL SELECT o.occurred_at FROM {old_rows} o WHERE o.followup_id = f.id" if old_rows else ""
+    touched = " UNION ".join(f"SELECT followup_id FROM {t}" for t in (new_rows, old_rows) if t)
+    return f"""
+SELECT {_year('r.received_at')}, r.service_id, 'referral_to_first_contact', v.k, sum(v.d)
+  FROM (SELECT f.id,
+               {_first_link('f.id')} AS now_first,
+               (SELECT min(x.at) FROM (SELECT e.occurred_at AS at FROM encounters_encounterperson e
+                                        WHERE e.followup_id = f.id {new_ids} {old_links}) x) AS was_first
+          FROM (SELECT DISTINCT followup_id AS id FROM ({touched}) t WHERE followup_id IS NOT NULL) f) f
+  JOIN referrals_referral r ON r.followup_id = f.id
+  CROSS JOIN LATERAL (VALUES ({_delay_band('f.now_first', 'r.received_at')}, 1),
+                             ({_delay_band('f.was_first', 'r.received_at')}, -1)) v(k, d)
+ WHERE r.status = 'accepted' AND r.received_at IS NOT NULL AND r.service_id IS NOT NULL
+ GROUP BY 1, 2, 3, 4 HAVING sum(v.d) <> 0"""
+
+
+LINK_TABLE = "encounters_encounterperson"
 PART_SOURCES = {"indicators_personyear": person_year_part_sql, "indicators_caseloadyear": caseload_year_part_sql,
                 "followups_followup": followup_part_sql, "referrals_referral": referral_part_sql}
 # The rows of each source that make a year's parts (the year: parameter `year`).
@@ -690,12 +731,20 @@ def part_create_sql():
   INSERT INTO {PART_TABLE} (year, service_id, indicator, key, n) {part_sql(rows[ev])};""", declare=""))
             out.append(f"CREATE TRIGGER indicators_part_{ev} AFTER {op} ON {table} {ref}\n"
                        f"  FOR EACH STATEMENT EXECUTE FUNCTION {name}();\n")
+    # Encounter links move the accepted referrals' delays (their follow-up's first encounter).
+    links = {"ins": ("new_rows", None), "del": (None, "old_rows"), "upd": ("new_rows", "old_rows")}
+    for ev, (op, ref) in EVENTS.items():
+        name = f"indicators_part_{LINK_TABLE}_{ev}"
+        out.append(_function(name, f"""
+  INSERT INTO {PART_TABLE} (year, service_id, indicator, key, n) {link_part_sql(*links[ev])};""", declare=""))
+        out.append(f"CREATE TRIGGER indicators_part_{ev} AFTER {op} ON {LINK_TABLE} {ref}\n"
+                   f"  FOR EACH STATEMENT EXECUTE FUNCTION {name}();\n")
     return "".join(out)
 
 
 PART_DROP_SQL = "".join(f"DROP TRIGGER IF EXISTS indicators_part_{ev} ON {table};\n"
                         f"DROP FUNCTION IF EXISTS indicators_part_{table}_{ev}();\n"
-                        for table in PART_SOURCES for ev in EVENTS)
+                        for table in (*PART_SOURCES, LINK_TABLE) for ev in EVENTS)
 
 
 def part_rows_sql(tables=PART_SOURCES, where="true"):

@@ -190,3 +190,41 @@ def test_exits_and_referrals_are_counted_by_year_and_kept_by_triggers(data, monk
     assert services.verify_rollups(2025) == [data.a.pk]
     services.refresh_rollups(2025, service_ids=[data.a.pk])
     assert_events_rolled_equal_live(data, monkeypatch)
+
+
+def test_referral_delays_follow_referrals_and_encounter_links(data, monkeypatch):
+    """R1 (received 1 February, accepted, P2's follow-up, first contact 32 days later) and R2
+    (30 December, accepted, P3's, 1 day). Links added before the first, moved and deleted, and
+    referrals accepted, moved to another follow-up or another year: the bands follow."""
+    services.refresh_rollups(2024)
+    services.refresh_rollups(2025)
+    assert parts(data.a)["referral_to_first_contact"] == {"31_plus": 1, "0_2": 1}
+    code = ("referral_to_first_contact",)
+
+    def assert_equal():
+        for period in (Y2024, Y2025):
+            for qs in scopes(data).values():
+                monkeypatch.setattr(engine, "ROLLUP_MIN_SERVICES", 1)
+                rolled = engine.compute_all(qs, period, code)
+                monkeypatch.setattr(engine, "ROLLUP_MIN_SERVICES", 10**9)
+                assert rolled == engine.compute_all(qs, period, code)
+        assert services.verify_rollups(2025) == []
+
+    encounter = Encounter.objects.create(service=data.a, occurred_at=at(2025, 2, 5), place_kind="street",
+                                         mode="visit")
+    EncounterPerson.objects.bulk_create([EncounterPerson(encounter=encounter, person_id=data.p2.pk, followup=data.f2,
+                                                         service=data.a, occurred_at=encounter.occurred_at)])
+    assert parts(data.a)["referral_to_first_contact"] == {"3_7": 1, "0_2": 1}  # R1: 4 days now
+    assert_equal()
+    EncounterPerson.objects.filter(encounter=encounter).update(occurred_at=at(2025, 2, 2))
+    assert parts(data.a)["referral_to_first_contact"] == {"0_2": 2}
+    EncounterPerson.objects.filter(followup=data.f3).update(followup=data.f2)  # R2 loses its contact
+    assert parts(data.a)["referral_to_first_contact"] == {"0_2": 1, "no_contact": 1}
+    assert_equal()
+    EncounterPerson.objects.filter(followup=data.f2).delete()
+    assert parts(data.a)["referral_to_first_contact"] == {"no_contact": 2}
+    Referral.objects.filter(alias="r3").update(status="accepted", followup=data.f1a)  # P1 met in January
+    Referral.objects.filter(alias="r1").update(received_at=at(2024, 12, 20))  # now of 2024
+    assert_equal()
+    Referral.objects.filter(alias="r2").delete()
+    assert_equal()
