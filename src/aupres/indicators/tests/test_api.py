@@ -151,6 +151,35 @@ def test_the_funder_sees_submitted_aggregates_of_its_territory_side_by_side(data
     assert api_as(other).get(f"/indicators?scope=territory&{YEAR}").status_code == 404
 
 
+def test_the_regional_view_reads_the_marks_as_the_whole_published_tables_say(data, world, api_as, monkeypatch):
+    """On PostgreSQL the funder's view reads of each submission's published tables only the hidden
+    marks and totals, extracted in the database (services._MARKS_SQL): the view equals the one built
+    from the whole tables, and a submission of an older disclosure version is re-published."""
+    from django.db import connection
+
+    from aupres.indicators import services
+    from aupres.indicators.engine import Period
+
+    _submit_all(world, data, api_as)
+    funder, period = world.users["funder"], Period.year(2025)
+    whole = services.latest_submissions
+
+    def view(marks):
+        monkeypatch.setattr(services, "latest_submissions",
+                            lambda *a, marks_only=False, **k: whole(*a, marks_only=marks and marks_only, **k))
+        return services.regional_view(funder, period)
+
+    assert view(True) == view(False)
+    last = Submission.objects.filter(service=data.b).order_by("-version").first()
+    Submission.objects.create(service=data.b, period_start=last.period_start, period_end=last.period_end,
+                              version=last.version + 1, tables={"caseload": {"values": {}, "hidden": {}}},
+                              exact=last.exact)  # as published before issue #11
+    assert view(True) == view(False)
+    assert [s["version"] for s in view(True)["submissions"]] == [1, last.version + 1]
+    if connection.vendor == "postgresql":  # the marks were read in the database, for the current version only
+        assert [sub.marks is not None for sub in whole(funder, period, marks_only=True)] == [True, False]
+
+
 def test_the_funder_of_another_territory_sees_no_submission(data, world, api_as):
     from aupres.services.models import Territory
 
