@@ -531,13 +531,18 @@ def _matrix(code, ind, keys, rows):
     row_total = ind.has_total and ind.additive
     with_total = [*keys, "__total__"]
     plain = ind.suppressed  # counts (ints): nothing to round; ETP, euros and rates are rounded
+    zeros = dict.fromkeys(keys, 0)
     for rkey, rlabel, sub, tables in rows:
         exact = sub.exact.get(code) or {}
         published = tables.get(code) or _NOTHING_PUBLISHED
         hidden = published["hidden"]
-        values = {k: exact.get(k) or 0 for k in keys}
-        if not plain:
-            values = {k: _round(v) for k, v in values.items()}
+        if plain:  # copied in C: the keys in order, 0 where the service has none (a None too, below)
+            values = zeros.copy()
+            values.update(exact)
+            if None in exact.values():
+                values = {k: v or 0 for k, v in values.items()}
+        else:
+            values = {k: _round(exact.get(k) or 0) for k in keys}
         for k, v in exact.items():
             if v:
                 sums[k] += v
