@@ -279,7 +279,7 @@ def _profile_rows(services, period, column):
 def _parts(services, period):
     """{(year, indicator): {key: n}} of ServiceYearPart over the scope's services and the period's
     years (PostgreSQL, built years): the persons of one service only, the followed days, the exits
-    and the referrals. One grouped read of about a hundred rows per service and year, once per
+    and the referrals. One grouped read of about fifty rows per service and year, once per
     compute_all."""
     def query():
         out = {}
