@@ -275,6 +275,22 @@ def referral_view(user, referral, *, documents=False):
     return view
 
 
+class ReferralFacts:
+    """The referral as every addressed reader sees it (receipt, needs, status, decisions), for a template: its
+    compartments' fields are missing, as if the model had none, so that only the read model's sections can
+    show them (a template that names one renders nothing, and fails the tests' undefined-variable guard)."""
+
+    _HIDDEN = frozenset(Referral.COMPARTMENT_OF_FIELD)
+
+    def __init__(self, referral):
+        self._referral = referral
+
+    def __getattr__(self, name):
+        if name in ReferralFacts._HIDDEN:
+            raise AttributeError(name)
+        return getattr(self._referral, name)
+
+
 def search_values(referral, view):
     """The identity a duplicate search compares to the referral, its phone only when the user reads it."""
     values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year", "sex")}

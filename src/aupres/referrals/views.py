@@ -157,7 +157,7 @@ def _detail_context(request, referral, forms=None):
     return {
         # The compartments' content is in `view` (services.referral_view), a section absent when not read;
         # `referral` gives the template the facts every addressed team member reads.
-        "referral": referral, "view": view,
+        "referral": services.ReferralFacts(referral), "view": view,
         "reasons": services.eligibility(referral.service, referral) if referral.is_open else [],
         "capacity": services.capacity_usage(referral.service), "is_head": is_head,
         "position": services.waiting_positions([referral.service_id]).get(referral.pk),

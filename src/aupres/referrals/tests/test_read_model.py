@@ -4,7 +4,7 @@ section absent (not empty) when not read; the screen and the API render it."""
 import datetime
 
 import pytest
-from django.template import TemplateSyntaxError
+from django.template import Context, Template, TemplateSyntaxError
 from django.urls import reverse
 
 from aupres.audit.models import AccessEvent
@@ -95,3 +95,19 @@ def test_the_guard_covers_the_referral_screen(world, sent, client_as, monkeypatc
     monkeypatch.setattr(services, "referral_view", without_location)
     with pytest.raises(TemplateSyntaxError, match="location"):
         client_as(world.users["nurse"]).get(reverse("referrals:detail", args=[sent.pk]))
+
+
+def test_the_screen_gets_the_referral_without_its_compartments_fields(world, sent, client_as):
+    """The facts every addressed reader sees stay readable; a compartment's field is only in the read model, so
+    a template naming `referral.phone` (or any field of a compartment) renders nothing and fails the guard."""
+    facts = services.ReferralFacts(sent)
+    assert (facts.receipt, facts.pk, facts.get_status_display()) == (sent.receipt, sent.pk, sent.get_status_display())
+    for field in ("phone", "location", "on_street_since", "social_description", "health_description",
+                  "prescription_date", "prescriber"):
+        with pytest.raises(AttributeError):
+            getattr(facts, field)
+    page = client_as(world.users["nurse"]).get(reverse("referrals:detail", args=[sent.pk]))
+    assert isinstance(page.context["referral"], services.ReferralFacts)
+    assert "Besoin-sante-secret" in page.content.decode()  # the nurse reads health: from the read model
+    with pytest.raises(TemplateSyntaxError, match="health_description"):
+        Template("{{ referral.health_description }}").render(Context({"referral": facts}))
