@@ -360,12 +360,6 @@ def household_views(user, rows):
             for h in found]
 
 
-def households(user, offset=0, limit=None, service_id=None):
-    """The households I see (members prefetched), their members I follow journaled as listed."""
-    qs = visible_households(user, service_id).order_by("label", "pk")
-    return listed_households(user, qs[offset: offset + limit] if limit is not None else qs)
-
-
 def household_view(user, household):
     """A household as the user may read it: current members, and the ids of those the user's team sees
     (the others are shown without a name); those are journaled as listed."""
