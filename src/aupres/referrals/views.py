@@ -225,8 +225,8 @@ def decide(request, referral_id, action):
         raise Http404
     referral = services.get_referral(request.user, referral_id)
     if action == "accept":
-        values = {f: getattr(referral, f) for f in ("alias", "first_name", "last_name", "birth_year", "sex")}
-
+        # The candidates the detail page offered (the phone compared too, where the user reads it).
+        values = services.search_values(referral, services.referral_view(request.user, referral))
         form = AcceptForm(request.POST, candidates=duplicates.candidates_for(request.user, values),
                           places=places_for_acceptance(referral) if referral.is_open else [])
     else:

@@ -227,3 +227,19 @@ def test_regulation_queue_filters_by_territory_urgency_and_number_and_pages(worl
     assert body["count"] == 1 and body["items"][0]["id"] == urgent.pk
     assert api.get("/referrals?urgency=urgent").json()["count"] == 1
     assert api.get("/referrals?urgency=nimporte").status_code == 422
+
+
+def test_a_candidate_found_by_phone_on_the_page_can_be_accepted(world, client_as):
+    """The accept form is checked against the same candidates the page offered: those found by the phone too,
+    when the deciding member reads the referral's phone."""
+    user = world.users["social_worker"]
+    join(user, world.service_b, Profession.SOCIAL_WORKER)
+    r = referral(world.service_b, first_name="Zoé", last_name="Vandamme", alias="", phone=world.person.phone,
+                 birth_year=1980)
+    client = client_as(user)
+    page = client.get(f"/orientations/{r.pk}/").content.decode()
+    assert f'value="{world.person.pk}"' in page  # proposed: same phone, another name
+    response = client.post(f"/orientations/{r.pk}/accept/", {"version": 1, "person": world.person.pk})
+    assert response.status_code == 302
+    r.refresh_from_db()
+    assert r.status == Status.ACCEPTED and r.person_id == world.person.pk
