@@ -139,7 +139,6 @@ def on_http_error(request, exc):
 
 
 def _register():
-
     api.add_router("/auth", accounts_router)
     api.add_router("/", services_router)
     api.add_router("/persons", persons_router)

@@ -101,7 +101,6 @@ def anonymise(person):
 
 
 def _rename_households(person):
-
     for household in Household.objects.filter(members__person=person).distinct():
         others = HouseholdMember.objects.filter(household=household).exclude(person=person).exclude(
             person_id__in=already_anonymised()).exists()

@@ -198,7 +198,6 @@ def read_person_accesses(user, person, limit=20):
 
 
 def managed_service_ids(user):
-
     if not getattr(user, "is_authenticated", False):
         return []
     return list(Membership.objects.active().filter(user=user, profession=Profession.HEAD_OF_SERVICE)
@@ -259,7 +258,6 @@ def _plain(snapshot):
 
 
 def _membership_action(before, after):
-
     if before is None:
         return MembershipAction.CREATE
     old_end, new_end = before.get("end_date"), after.get("end_date")

@@ -48,7 +48,6 @@ def _persons_named(user, text, limit=20):
 
 
 def _team_changes(user, limit=50):
-
     events = list(services.membership_journal(user).select_related("user", "member")[:limit])
     names = dict(Service.objects.filter(pk__in={e.service_id for e in events}).values_list("pk", "name"))
     labels = dict(Profession.choices)

@@ -6,7 +6,6 @@ from aupres.core.tasks import task
 
 @task
 def housekeeping():
-
     return services.housekeeping()
 
 

@@ -71,12 +71,10 @@ def service_ids(user, compartment=None):
 
 
 def _access_followups(services):
-
     return FollowUp.objects.giving_access(timezone.localdate()).filter(service_id__in=services)
 
 
 def _open_referrals(services):
-
     return Referral.objects.open().filter(service_id__in=services, person__isnull=False)
 
 
@@ -289,7 +287,6 @@ def active_emergency_person_ids(user, person_ids):
 
 
 def is_head_of_service(user, service_id=None):
-
     if not getattr(user, "is_authenticated", False):
         return False
     qs = Membership.objects.active().filter(user=user, profession=Profession.HEAD_OF_SERVICE)

@@ -7,7 +7,6 @@ from aupres.sharing.services import unread_count
 
 
 def aupres(request):
-
     return {
         "AUPRES_DEMO": settings.DEMO,
         "AUPRES_REQUIRE_2FA": settings.REQUIRE_2FA,
@@ -24,5 +23,4 @@ def _holds_health(request):
 
 
 def _emergency_unread(request):
-
     return unread_count(getattr(request, "user", None))

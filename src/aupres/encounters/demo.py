@@ -202,7 +202,6 @@ def _orientations_and_rights(demo, followups, today, start):
 
 
 def _collective_actions(demo, staff_of, today, start):
-
     rng = demo.rng
     rows = []
     for _code, service in sorted(demo.services.items()):

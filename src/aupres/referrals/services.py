@@ -641,7 +641,6 @@ def add_attachment(user, referral, kind, upload):
 
 
 def _doc_compartment(kind):
-
     return DOCUMENT_COMPARTMENT[kind]
 
 

@@ -12,7 +12,6 @@ from aupres.sharing.models import GivenHow, Scope, SharingConsent
 
 
 def load(demo):
-
     if SharingConsent.objects.exists():  # loaded already
         return
     rng = demo.rng
