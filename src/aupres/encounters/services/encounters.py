@@ -405,12 +405,16 @@ def get_encounter(user, encounter_id):
     return encounter
 
 
+def _followed_links(encounter_ids):
+    """The links of these encounters to the persons their service still follows (others are not named)."""
+    return EncounterPerson.objects.filter(encounter_id__in=encounter_ids).filter(
+        Exists(FollowUp.objects.giving_access(_today()).filter(person=OuterRef("person_id"),
+                                                               service_id=OuterRef("encounter__service_id"))))
+
+
 def encounter_persons(user, encounter):
     """The persons met that the encounter's service still follows (others are not named)."""
-
-    return Person.objects.filter(encounter_links__encounter=encounter).filter(
-        Exists(FollowUp.objects.giving_access(_today()).filter(person=OuterRef("pk"),
-                                                               service_id=encounter.service_id)))
+    return Person.objects.filter(pk__in=_followed_links([encounter.pk]).values("person_id"))
 
 
 def encounter_acts(user, encounter, person_ids=None):
@@ -433,10 +437,8 @@ def encounter_views(user, encounters):
     the API): the persons still followed, the acts, the staff."""
     encounters = list(encounters)
     ids = [e.pk for e in encounters]
-    links = (EncounterPerson.objects.filter(encounter_id__in=ids)
-             .filter(Exists(FollowUp.objects.giving_access(_today()).filter(
-                 person=OuterRef("person_id"), service_id=OuterRef("encounter__service_id"))))
-             .select_related("person").order_by(*(f"person__{f}" for f in Person._meta.ordering), "person_id"))
+    links = (_followed_links(ids).select_related("person")
+             .order_by(*(f"person__{f}" for f in Person._meta.ordering), "person_id"))
     persons = {i: {} for i in ids}
     for link in links:
         persons[link.encounter_id].setdefault(link.person_id, link.person)
