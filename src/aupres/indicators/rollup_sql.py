@@ -631,23 +631,83 @@ SELECT r.year, r.service_id, v.i, coalesce(v.k, ''), sum(r.d * v.n)
 
 # Follow-up lengths (engine.LENGTH_BANDS): whole days from opening to closing under each limit.
 LENGTH_LIMITS = ((30, "lt_1m"), (91, "1_3m"), (183, "3_6m"), (365, "6_12m"), (730, "12_24m"))
+# The situation at admission and at exit of the year's exits (care.indicators, entry against exit): the
+# person's latest record of a dated history on the day of opening and on the day of closing.
+# (indicators' stem, history table, its value column, the kind of record it is kept to)
+ENTRY_EXIT = (("housing", "persons_livingsituation", "kind", None),
+              ("health_cover", "persons_rightstatus", "value", "health_cover"),
+              ("income", "persons_rightstatus", "value", "income"))
+MOMENTS = (("entry", "opened_on"), ("exit", "closed_on"))
+HISTORY_TABLES = tuple(dict.fromkeys(table for _s, table, *_r in ENTRY_EXIT))
+ENTRY_EXIT_CODES = tuple(f"{stem}_at_{when}" for stem, *_h in ENTRY_EXIT for when, _col in MOMENTS)
 # Event indicators counted in ServiceYearPart from their raw tables (one year of their date).
 PART_EVENT_CODES = ("exits_by_reason", "exits_by_destination", "followup_length", "referrals_by_source",
-                    "referrals_by_status", "referral_to_first_contact")
+                    "referrals_by_status", "referral_to_first_contact", *ENTRY_EXIT_CODES)
+
+
+def _latest(table, column, kind, person, moment, new_rows=None, old_rows=None):
+    """The value of the person's latest `table` record (of `kind`) started on or before `moment`, ties
+    by id (as care.indicators reads it live). With transition tables, as it was BEFORE the statement:
+    the records now, less the statement's new rows, plus its old rows."""
+    of_kind = f" AND h.kind = '{kind}'" if kind else ""
+    if not (new_rows or old_rows):  # one backward probe of the index (person, kind?, started_on, id)
+        return (f"(SELECT h.{column} FROM {table} h WHERE h.person_id = {person}{of_kind} "
+                f"AND h.started_on <= {moment} ORDER BY h.started_on DESC, h.id DESC LIMIT 1)")
+    source = f"SELECT h.started_on, h.id, h.{column} AS v FROM {table} h WHERE h.person_id = {person}{of_kind}"
+    if new_rows:
+        source += f" AND h.id NOT IN (SELECT id FROM {new_rows})"
+    if old_rows:
+        source += (f" UNION ALL SELECT h.started_on, h.id, h.{column} FROM {old_rows} h "
+                   f"WHERE h.person_id = {person}{of_kind}")
+    return (f"(SELECT x.v FROM ({source}) x WHERE x.started_on <= {moment} "
+            "ORDER BY x.started_on DESC, x.id DESC LIMIT 1)")
+
+
+def _entry_exit_values(f, sign="1", histories=None, new_rows=None, old_rows=None):
+    """VALUES rows (indicator, key, n) of the situations at entry and at exit of follow-up `f`, read
+    from the histories now; those of `histories` as before the statement (with `new_rows`/`old_rows`)."""
+    out = []
+    for stem, table, column, kind in ENTRY_EXIT:
+        if histories is not None and table not in histories:
+            continue
+        for when, moment in MOMENTS:
+            args = (table, column, kind, f"{f}.person_id", f"{f}.{moment}")
+            out.append(f"('{stem}_at_{when}', {_latest(*args)}, {sign})")
+            if histories is not None:
+                out.append(f"('{stem}_at_{when}', {_latest(*args, new_rows, old_rows)}, -1)")
+    return out
 
 
 def followup_part_sql(rows):
     """SELECT (year, service_id, indicator, key, n) of follow-ups `rows` (columns of the table and
-    `d`): the exits of the closing year by reason, by destination and by length band."""
+    `d`): the exits of the closing year by reason, by destination and by length band, and by the
+    situations at admission and at exit (the histories as they are: a statement on follow-ups does
+    not change them, so the old rows' values are those that were counted)."""
     days = "(r.closed_on - r.opened_on)"
     band = " ".join(f"WHEN {days} < {limit} THEN '{b}'" for limit, b in LENGTH_LIMITS)
     band = f"CASE {band} ELSE '24m_plus' END"
+    values = ", ".join(["('exits_by_reason', r.exit_reason::text, 1)",
+                        "('exits_by_destination', r.exit_destination::text, 1)", f"('followup_length', {band}, 1)",
+                        *_entry_exit_values("r")])
     return f"""
-SELECT extract(year FROM r.closed_on)::int, r.service_id, v.i, coalesce(v.k, ''), sum(r.d)
-  FROM ({rows}) r CROSS JOIN LATERAL (VALUES ('exits_by_reason', r.exit_reason::text),
-       ('exits_by_destination', r.exit_destination::text), ('followup_length', {band})) v(i, k)
+SELECT extract(year FROM r.closed_on)::int, r.service_id, v.i, coalesce(v.k, ''), sum(r.d * v.n)
+  FROM ({rows}) r CROSS JOIN LATERAL (VALUES {values}) v(i, k, n)
  WHERE r.closed_on IS NOT NULL AND r.service_id IS NOT NULL
- GROUP BY 1, 2, 3, 4 HAVING sum(r.d) <> 0"""
+ GROUP BY 1, 2, 3, 4 HAVING sum(r.d * v.n) <> 0"""
+
+
+def history_part_sql(table, new_rows, old_rows):
+    """The deltas of the situations at entry and at exit when a statement writes a person's dated
+    history (`table`): for each closed follow-up of a person whose records changed, +1 on the value
+    now and -1 on the value before the statement (see _latest). A merge that moves records from
+    one person to another changes both persons' follow-ups."""
+    touched = " UNION ".join(f"SELECT person_id FROM {t}" for t in (new_rows, old_rows) if t)
+    values = ", ".join(_entry_exit_values("f", histories=(table,), new_rows=new_rows, old_rows=old_rows))
+    return f"""
+SELECT extract(year FROM f.closed_on)::int, f.service_id, v.i, coalesce(v.k, ''), sum(v.n)
+  FROM followups_followup f CROSS JOIN LATERAL (VALUES {values}) v(i, k, n)
+ WHERE f.person_id IN ({touched}) AND f.closed_on IS NOT NULL AND f.service_id IS NOT NULL
+ GROUP BY 1, 2, 3, 4 HAVING sum(v.n) <> 0"""
 
 
 # Delays from reception to first contact (engine.DELAY_BANDS): whole days under each limit.
@@ -739,12 +799,21 @@ def part_create_sql():
   INSERT INTO {PART_TABLE} (year, service_id, indicator, key, n) {link_part_sql(*links[ev])};""", declare=""))
         out.append(f"CREATE TRIGGER indicators_part_{ev} AFTER {op} ON {LINK_TABLE} {ref}\n"
                    f"  FOR EACH STATEMENT EXECUTE FUNCTION {name}();\n")
+    # A person's dated histories move the situations at entry and at exit of their closed follow-ups.
+    for table in HISTORY_TABLES:
+        for ev, (op, ref) in EVENTS.items():
+            name = f"indicators_part_{table}_{ev}"
+            out.append(_function(name, f"""
+  INSERT INTO {PART_TABLE} (year, service_id, indicator, key, n) {history_part_sql(table, *links[ev])};""",
+                                 declare=""))
+            out.append(f"CREATE TRIGGER indicators_part_{ev} AFTER {op} ON {table} {ref}\n"
+                       f"  FOR EACH STATEMENT EXECUTE FUNCTION {name}();\n")
     return "".join(out)
 
 
 PART_DROP_SQL = "".join(f"DROP TRIGGER IF EXISTS indicators_part_{ev} ON {table};\n"
                         f"DROP FUNCTION IF EXISTS indicators_part_{table}_{ev}();\n"
-                        for table in (*PART_SOURCES, LINK_TABLE) for ev in EVENTS)
+                        for table in (*PART_SOURCES, LINK_TABLE, *HISTORY_TABLES) for ev in EVENTS)
 
 
 def part_rows_sql(tables=PART_SOURCES, where="true"):

@@ -215,6 +215,9 @@ class LivingSituation(models.Model):
                 name="living_situation_ends_after_start",
             ),
         ]
+        # The latest situation on a day (caseload profile, situation at admission and at exit): one
+        # backward probe of this index per person and day.
+        indexes = [models.Index(fields=["person", "started_on", "id"], name="living_situation_person_day")]
 
 
 class RightKind(models.TextChoices):
@@ -276,6 +279,8 @@ class RightStatus(models.Model):
         verbose_name = _("right")
         verbose_name_plural = _("rights")
         ordering = ["kind", "-started_on", "-pk"]
+        # The latest status of a kind on a day (health cover, income at admission and at exit).
+        indexes = [models.Index(fields=["person", "kind", "started_on", "id"], name="right_status_person_day")]
 
 
 class MedicalProfile(VersionedModel):

@@ -23,7 +23,7 @@ from aupres.indicators.tests.test_caseload_rollup import (
     random_write,
     scopes,
 )
-from aupres.persons.models import Person
+from aupres.persons.models import LivingSituation, Person, RightStatus
 from aupres.referrals.models import Referral
 
 pytestmark = [
@@ -138,6 +138,13 @@ def test_the_migration_backfill_gives_what_the_triggers_give(data):
         apps, SimpleNamespace(connection=connection))
     assert {(y, svc.pk): parts(svc, y) for y in (2024, 2025) for svc in (data.a, data.b)} == before
     assert services.verify_rollups(2025) == []
+    # 0009 (the situations at entry and at exit, D69) runs after 0008 made today's parts: it replaces
+    # its six indicators' rows, it does not add them twice.
+    assert any(before[(2025, data.a.pk)].get(code) for code in ENTRY_EXIT)
+    importlib.import_module("aupres.indicators.migrations.0009_entry_exit_parts").triggers_and_backfill(
+        apps, SimpleNamespace(connection=connection))
+    assert {(y, svc.pk): parts(svc, y) for y in (2024, 2025) for svc in (data.a, data.b)} == before
+    assert services.verify_rollups(2025) == []
 
 
 EVENT_CODES = ("exits_by_reason", "exits_by_destination", "followup_length", "referrals_by_source",
@@ -228,3 +235,93 @@ def test_referral_delays_follow_referrals_and_encounter_links(data, monkeypatch)
     assert_equal()
     Referral.objects.filter(alias="r2").delete()
     assert_equal()
+
+
+# The situations at admission and at exit (decision D69) --------------------------------------------
+
+ENTRY_EXIT = ("housing_at_entry", "housing_at_exit", "health_cover_at_entry", "health_cover_at_exit",
+              "income_at_entry", "income_at_exit")
+
+
+def entry_exit(service, year=2025):
+    return {code: keys for code, keys in parts(service, year).items() if code in ENTRY_EXIT}
+
+
+def delta(before, after):
+    """{indicator: {key: change}} without the keys that did not move."""
+    out = {}
+    for code in set(before) | set(after):
+        for key in set(before.get(code, {})) | set(after.get(code, {})):
+            change = after.get(code, {}).get(key, 0) - before.get(code, {}).get(key, 0)
+            if change:
+                out.setdefault(code, {})[key] = change
+    return out
+
+
+def assert_entry_exit_rolled_equals_live(data, monkeypatch, period=Y2025):
+    for name, qs in scopes(data).items():
+        monkeypatch.setattr(engine, "ROLLUP_MIN_SERVICES", 1)
+        assert engine._rollup_ready(qs, period)
+        rolled = engine.compute_all(qs, period, ENTRY_EXIT)
+        monkeypatch.setattr(engine, "ROLLUP_MIN_SERVICES", 10**9)
+        assert rolled == engine.compute_all(qs, period, ENTRY_EXIT), name
+    assert services.verify_rollups(period.start.year) == []
+
+
+def test_the_situations_at_entry_and_at_exit_follow_the_histories(data, monkeypatch):
+    """A new person followed by A from 1 February to 30 June 2025: in the street since December 2024,
+    in their own housing from 15 June; no health cover from 2024, PUMa from March; no income recorded.
+    Each change of the histories or of the follow-up moves the counts of A's exits of 2025 (keys as the
+    parts keep them: '' is « not recorded »), and the engine reads the same as live."""
+    services.refresh_rollups(2025)
+    start = entry_exit(data.a)
+    p = Person.objects.create(first_name="Entrée", sex="female", birth_year=1980)
+    street = LivingSituation.objects.create(person=p, kind="street", started_on=D(2024, 12, 1))
+    LivingSituation.objects.create(person=p, kind="own_housing", started_on=D(2025, 6, 15))
+    RightStatus.objects.create(person=p, kind="health_cover", value="none", started_on=D(2024, 1, 1))
+    RightStatus.objects.create(person=p, kind="health_cover", value="puma", started_on=D(2025, 3, 1))
+    assert delta(start, entry_exit(data.a)) == {}  # no exit of theirs yet
+    f = FollowUp.objects.create(person=p, service=data.a, opened_on=D(2025, 2, 1), closed_on=D(2025, 6, 30),
+                                state="exit")
+    assert delta(start, entry_exit(data.a)) == {
+        "housing_at_entry": {"street": 1}, "housing_at_exit": {"own_housing": 1},
+        "health_cover_at_entry": {"none": 1}, "health_cover_at_exit": {"puma": 1},
+        "income_at_entry": {"": 1}, "income_at_exit": {"": 1}}
+    assert_entry_exit_rolled_equals_live(data, monkeypatch)
+    # A hotel recorded afterwards from 15 January: the situation at admission is the hotel now.
+    hotel = LivingSituation.objects.create(person=p, kind="hotel", started_on=D(2025, 1, 15))
+    assert delta(start, entry_exit(data.a))["housing_at_entry"] == {"hotel": 1}
+    # An income on the day of exit counts at exit (on or before the day), not at admission.
+    RightStatus.objects.create(person=p, kind="income", value="rsa", started_on=D(2025, 6, 30))
+    assert delta(start, entry_exit(data.a))["income_at_exit"] == {"rsa": 1}
+    assert delta(start, entry_exit(data.a))["income_at_entry"] == {"": 1}
+    # Records moved to another person (a merge undone, a mistake corrected): gone from this exit.
+    LivingSituation.objects.filter(pk__in=[street.pk, hotel.pk]).update(person=data.p7)
+    assert delta(start, entry_exit(data.a))["housing_at_entry"] == {"": 1}
+    assert_entry_exit_rolled_equals_live(data, monkeypatch)
+    # The exit moved into 2026: out of 2025's counts; reopened: out of every year.
+    FollowUp.objects.filter(pk=f.pk).update(closed_on=D(2026, 1, 10))
+    assert delta(start, entry_exit(data.a)) == {}
+    assert entry_exit(data.a, 2026)["housing_at_exit"] == {"own_housing": 1}
+    FollowUp.objects.filter(pk=f.pk).update(closed_on=None)
+    assert entry_exit(data.a, 2026) == {}
+    assert_entry_exit_rolled_equals_live(data, monkeypatch)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_random_writes_keep_the_situations_at_entry_and_exit_exact(data, monkeypatch, seed):
+    """Random writes of follow-ups, persons, living situations and rights (test_caseload_rollup's): the
+    six figures read from the parts equal the live ones, for each scope and for both years."""
+    rng = random.Random(100 + seed)
+    services.refresh_rollups(2024)
+    services.refresh_rollups(2025)
+    persons = [data.p1, data.p2, data.p3, data.p5, data.p7]
+    for _step in range(40):
+        try:
+            with transaction.atomic():
+                random_write(rng, rng.random(), persons, [data.a, data.b],
+                             lambda: D(rng.choice([2024, 2025]), rng.randint(1, 12), rng.randint(1, 28)))
+        except IntegrityError:
+            pass
+    for period in (Y2024, Y2025):
+        assert_entry_exit_rolled_equals_live(data, monkeypatch, period)
