@@ -16,8 +16,7 @@ Its indicators are marked `health`: withheld from readers without the health com
 unless its caseload is large (indicators.services.HEALTH_MIN_POPULATION), like the health acts.
 """
 
-from django.db.models import Count, DateField, Exists, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from aupres.care.models import Condition, PathologyGroup, StayReason, StayReasonKind
@@ -119,11 +118,15 @@ def _at(code, model, moment, choices, **filters):
 def entries_into_housing(services, period):
     """Persons who moved into their own housing during one of their follow-ups (after its opening, by its
     closing), within the period."""
-    moved = LivingSituation.objects.filter(
-        person=OuterRef("person"), kind=LivingSituationKind.OWN_HOUSING, started_on__gt=OuterRef("opened_on"),
-        started_on__gte=period.start, started_on__lte=period.end,
-    ).filter(started_on__lte=Coalesce(OuterRef("closed_on"), Value(period.end), output_field=DateField()))
-    rows = engine.followups_overlapping(services, period).filter(Exists(moved)).values("person").distinct()
+    # From the moves (a few per region and year) to their follow-ups, not from every follow-up of the
+    # scope to its moves: a move dated in the period, after an opening and by the closing, is within a
+    # follow-up that overlaps the period.
+    during = FollowUp.objects.filter(person=OuterRef("person"), service__in=services,
+                                     opened_on__lt=OuterRef("started_on")).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=OuterRef("started_on")))
+    rows = (LivingSituation.objects.filter(kind=LivingSituationKind.OWN_HOUSING, started_on__gte=period.start,
+                                           started_on__lte=period.end)
+            .filter(Exists(during)).values("person").distinct())
     return {LivingSituationKind.OWN_HOUSING.value: rows.count()}
 
 

@@ -133,3 +133,25 @@ def test_they_are_in_the_activity_report_outcomes():
 
     in_report = {code for _title, codes in GROUPS for code in codes}
     assert set(indicators.ENTRY_EXIT_INDICATORS) <= in_report
+
+
+def test_entries_into_housing_at_the_edges(care):
+    """A move counts when it is dated in the period, strictly after the opening of one of the scope's
+    follow-ups and on or before its closing; a person counts once."""
+    def person(alias, moved_on, opened=OPENED, closed=CLOSED, service=None):
+        p = Person.objects.create(alias=alias)
+        FollowUp.objects.create(person=p, service=service or care.act, opened_on=opened, closed_on=closed)
+        LivingSituation.objects.create(person=p, kind="own_housing", started_on=moved_on)
+        return p
+
+    person("Le jour de l'admission", OPENED)                                  # not after the opening
+    person("Le lendemain", OPENED + datetime.timedelta(days=1))                 # counts
+    person("Le jour de la sortie", CLOSED)                                      # counts
+    person("Le lendemain de la sortie", CLOSED + datetime.timedelta(days=1))    # after the closing
+    person("L'année suivante", datetime.date(YEAR, 1, 2), closed=None)          # outside the period
+    twice = person("Deux fois", datetime.date(LAST, 2, 1))                      # counts once
+    LivingSituation.objects.create(person=twice, kind="own_housing", started_on=datetime.date(LAST, 2, 20))
+    other = Service.objects.exclude(pk=care.act.pk).first()
+    person("Suivi ailleurs", datetime.date(LAST, 2, 1), service=other)          # another service's follow-up
+    scope = Service.objects.filter(pk=care.act.pk)
+    assert _nonzero("entries_into_housing", scope) == {"own_housing": 3}
