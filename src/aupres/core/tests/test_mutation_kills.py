@@ -214,6 +214,9 @@ def test_following_services_are_those_that_follow_or_decide(world):
     assert access.following_services_of(user, person, HEALTH) == [a]  # a social worker in B
     assert access.following_services_of(user, person, SOCIAL) == sorted([a, b])
     assert access.following_services_of(world.outsider, person) == [b]  # the referral alone
+    # The referral alone is a following team's access: all the doctor holds, in B's own content.
+    assert access.compartments_on(world.outsider, person) == {HEALTH, SOCIAL, ADMINISTRATIVE}
+    assert access.readable_services(world.outsider, person) == {b: {HEALTH, SOCIAL, ADMINISTRATIVE}}
     assert access.following_services_of(world.outsider_head, person) == []  # C: declined, access over
     assert access.following_services_of(world.users["partner"], person) == []
 
