@@ -171,3 +171,156 @@ def test_property_side_by_side_of_published_rows(grid):
     # no hidden cell and no small margin can be recovered (a hidden non-small total that equals
     # what is published elsewhere reveals nothing)
     assert not {k for k in recoverable(masked) if k[0] == "cell" or masked.hidden[k] == SMALL}
+
+
+# Each rule of the module on a table small enough to work out by hand (mutation testing, issue #22) -----
+
+def test_a_grid_reads_its_entries_and_writes_its_equations():
+    grid = Grid(rows=["r1", "r2"], cols=["x", "y"], cells={("r1", "x"): 3, ("r2", "y"): 7},
+                row_totals={"r1": 3, "r2": 7}, col_totals={"x": 3, "y": 7}, grand=10)
+    assert [grid.value(k) for k in (("cell", "r1", "x"), ("cell", "r1", "y"), ("row", "r2"), ("col", "x"),
+                                    ("grand",))] == [3, 0, 7, 3, 10]
+    assert grid.entries() == [("cell", "r1", "x"), ("cell", "r1", "y"), ("cell", "r2", "x"), ("cell", "r2", "y"),
+                              ("row", "r1"), ("row", "r2"), ("col", "x"), ("col", "y"), ("grand",)]
+    assert grid.equations() == [
+        [(("cell", "r1", "x"), 1), (("cell", "r1", "y"), 1), (("row", "r1"), -1)],
+        [(("cell", "r2", "x"), 1), (("cell", "r2", "y"), 1), (("row", "r2"), -1)],
+        [(("cell", "r1", "x"), 1), (("cell", "r2", "x"), 1), (("col", "x"), -1)],
+        [(("cell", "r1", "y"), 1), (("cell", "r2", "y"), 1), (("col", "y"), -1)],
+        [(("row", "r1"), 1), (("row", "r2"), 1), (("grand",), -1)],
+        [(("col", "x"), 1), (("col", "y"), 1), (("grand",), -1)],
+    ]
+    columns_only = Grid(rows=["r1"], cols=["x"], cells={("r1", "x"): 2}, col_totals={"x": 2}, grand=2)
+    assert columns_only.entries() == [("cell", "r1", "x"), ("col", "x"), ("grand",)]
+    assert columns_only.equations() == [[(("cell", "r1", "x"), 1), (("col", "x"), -1)],
+                                        [(("col", "x"), 1), (("grand",), -1)]]
+    rows_only = Grid(rows=["r1"], cols=["x"], cells={("r1", "x"): 2}, row_totals={"r1": 2}, grand=2)
+    assert rows_only.equations() == [[(("cell", "r1", "x"), 1), (("row", "r1"), -1)],
+                                     [(("row", "r1"), 1), (("grand",), -1)]]
+
+
+def test_a_one_dimensional_table_reads_none_as_zero_and_may_have_no_total():
+    grid = one_dimensional({"a": None, "b": 2, "c": 7})
+    assert (grid.rows, grid.cols) == ([""], ["a", "b", "c"])
+    assert grid.cells == {("", "a"): 0, ("", "b"): 2, ("", "c"): 7}
+    assert grid.row_totals == {"": 9}
+    assert (grid.col_totals, grid.grand) == (None, None)
+    assert one_dimensional({"a": 1}, total=False).row_totals is None
+
+
+def test_what_each_mark_tells_a_reader():
+    assert disclosure.bounds(SMALL) == (0, 4)  # "< 5": a zero may hide behind it too
+    assert disclosure.bounds(COMPLEMENTARY) == (5, None)  # a count that would have been shown
+    assert disclosure.bounds(disclosure.WITHHELD) == (0, None)
+    assert disclosure.bounds(disclosure.RESTRICTED) == (0, None)
+    assert disclosure.bounds(SMALL, threshold=10) == (0, 9)
+    assert disclosure.bounds(COMPLEMENTARY, threshold=10) == (10, None)
+
+
+def test_the_interval_a_reader_computes_from_the_total_and_the_marks():
+    values = {"a": 3, "b": 7, "c": 20}
+    hidden = {"a": SMALL, "b": COMPLEMENTARY}
+    # 30 - 20 visible = 10 for a and b; a in 0..4, so b in 6..10; b at least 5, so a at most 5: 0..4 stays
+    assert disclosure.intervals_1d(values, hidden, 30) == {"a": (0, 4), "b": (6, 10)}
+    assert disclosure.intervals_1d(values, hidden, None) == {"a": (0, 4), "b": (5, None)}
+    # two small cells summing to 5: each is at least 1
+    assert disclosure.intervals_1d({"a": 2, "b": 3, "c": 20}, {"a": SMALL, "b": SMALL}, 25) == {
+        "a": (1, 4), "b": (1, 4)}
+    # one hidden cell alone is its remainder; a None is a zero
+    assert disclosure.intervals_1d({"a": 3, "b": None, "c": 20}, {"a": SMALL}, 23) == {"a": (3, 3)}
+    assert disclosure.intervals_1d({"a": 7, "c": 20}, {"a": COMPLEMENTARY}, 27) == {"a": (7, 7)}
+    # a withheld neighbour (no bound above) leaves the small cell all of 0..4
+    assert disclosure.intervals_1d({"a": 2, "w": 30, "c": 20}, {"a": SMALL, "w": disclosure.WITHHELD}, 52) == {
+        "a": (0, 4), "w": (28, 32)}
+    # with T = 10: "< 10" is 0..9
+    assert disclosure.intervals_1d({"a": 6, "b": 30}, {"a": SMALL, "b": COMPLEMENTARY}, 36, threshold=10) == {
+        "a": (0, 9), "b": (27, 36)}
+
+
+def test_what_a_weak_table_still_needs():
+    weak = disclosure._weak_1d
+    assert weak({"a": 2, "b": 3, "c": 20}, {"a": SMALL, "b": SMALL}, 25, 5) == "low"  # 1..4: a zero more
+    assert weak({"a": 1, "b": 0, "c": 20}, {"a": SMALL, "b": SMALL}, 21, 5) == "high"  # 0..1: more mass
+    assert weak({"b": 7, "c": 20}, {"b": COMPLEMENTARY}, 27, 5) == "high"  # a complement pinned to 7
+    assert weak({"a": 3, "b": 7, "c": 20}, {"a": SMALL, "b": COMPLEMENTARY}, 30, 5) is None  # b in 6..10
+    assert weak({"a": 3, "b": 6, "c": 20}, {"a": SMALL, "b": COMPLEMENTARY}, 29, 5) is None  # b in 5..9: T-1 wide
+    assert weak({"a": 3, "b": 5, "c": 20}, {"a": SMALL, "b": COMPLEMENTARY}, 28, 5) == "high"  # a in 0..3
+    assert weak({"a": 3, "c": 20}, {"a": SMALL}, None, 5) is None  # no total: only the marks
+    assert weak({"a": 3, "b": 7, "c": 20}, {"a": SMALL, "b": COMPLEMENTARY}, 30, 6) == "high"  # b in 6..10 < 5 wide
+
+
+def test_protect_1d_step_by_step():
+    protect = disclosure.protect_1d
+    # a = 3 alone is its remainder: a zero joins it ("low"), then 0..3 is still short: the smallest
+    # non-zero visible cell, c = 12, becomes a complement
+    assert protect({"a": 3, "b": 40, "c": 12, "d": 0}) == ({"a": SMALL, "d": SMALL, "c": COMPLEMENTARY}, None)
+    # the zero may not hide (a reader knows it): the complement alone
+    assert protect({"a": 3, "b": 40, "c": 12, "d": 0}, no_decoy=("d",)) == ({"a": SMALL, "c": COMPLEMENTARY}, None)
+    # the first zero in the table's order, the smallest non-zero cell by value then key
+    assert protect({"a": 3, "z0": 0, "b0": 0, "c": 40}) == ({"a": SMALL, "z0": SMALL, "c": COMPLEMENTARY}, None)
+    assert protect({"a": 3, "y": 12, "x": 12, "b": 40}, no_decoy=()) == ({"a": SMALL, "x": COMPLEMENTARY}, None)
+    assert protect({"a": 3, "b": 40}, total=False) == ({"a": SMALL}, None)
+    assert protect({"a": 0, "b": 0}) == ({}, None)
+    assert protect({"a": None, "b": 9}) == ({}, None)
+    assert protect({"a": 6, "b": 40}) == ({}, None)
+    assert protect({"a": 6, "b": 40}, threshold=10) == ({"a": SMALL, "b": COMPLEMENTARY}, None)
+
+
+def test_protect_1d_totals_hidden_withheld_and_coordinated():
+    protect = disclosure.protect_1d
+    W, R = disclosure.WITHHELD, disclosure.RESTRICTED
+    assert protect({"a": 3, "b": 0}) == ({"a": SMALL}, SMALL)  # a total of 3
+    assert protect({"a": 0}, hide_total=True) == ({}, SMALL)  # a total of 0 that may not be published
+    assert protect({"a": 3, "b": 40, "c": 12}, hide_total=True) == ({"a": SMALL, "b": W, "c": W}, W)
+    # two small cells and nothing else to hide: no total, the cells stay "< 5"
+    assert protect({"a": 3, "b": 4}) == ({"a": SMALL, "b": SMALL}, W)
+    # health withheld: the cell, small or not, and the total
+    assert protect({"a": 3, "b": 40}, withheld=["b", "zz"]) == ({"a": SMALL, "b": R}, R)
+    assert protect({"a": 3}, withheld=["a"]) == ({"a": R}, R)
+    # coordination: cells forced hidden by another table; keys of no cell are dropped
+    assert protect({"a": 10, "b": 40, "c": 12}, hidden={"a": COMPLEMENTARY, "zz": SMALL}) == (
+        {"a": COMPLEMENTARY, "c": COMPLEMENTARY}, None)
+    assert protect({"a": 10, "b": 40}, hidden={"a": W}) == ({"a": W, "b": W}, W)
+    assert protect({"a": 3, "b": 1}, hidden={"a": W}) == ({"a": W, "b": SMALL}, SMALL)  # a total of 4
+    assert protect({"a": 3, "b": 2}, hidden={"a": W}) == ({"a": W, "b": SMALL}, W)  # 5: shown, unless withheld
+
+
+def test_withholding_keeps_small_and_restricted_marks():
+    W, R = disclosure.WITHHELD, disclosure.RESTRICTED
+    values = {"a": 10, "b": 5, "c": 4, "d": 0}
+    assert disclosure._withhold(values, {"a": R, "c": SMALL}, 5) == {"a": R, "b": W, "c": SMALL}
+    assert disclosure._withhold(values, {}, 6) == {"a": W}
+
+
+def test_a_sum_over_parts_is_shown_only_when_no_part_hides():
+    derived = disclosure.derived_sum_hidden
+    assert derived([], 10) is None
+    assert derived([None, None], 3) is None  # 3 = the sum of published numbers: nothing new
+    assert derived([None, SMALL], 30) == disclosure.WITHHELD
+    assert derived([None, SMALL], 3) == disclosure.WITHHELD  # never "< 5": no bound at all
+    assert derived([COMPLEMENTARY, disclosure.RESTRICTED], 30) == disclosure.RESTRICTED
+
+
+def test_the_label_of_each_entry():
+    masked = suppress(one_dimensional({"a": 3, "b": 40, "c": 12}))
+    assert masked.hidden == {("cell", "", "a"): SMALL, ("cell", "", "c"): COMPLEMENTARY}
+    assert [disclosure.label(masked, ("cell", "", k)) for k in "abc"] == ["< 5", 40, "s"]
+    assert disclosure.label(masked, ("row", "")) == 55
+    assert masked.shown(("cell", "", "a")) is None and masked.shown(("cell", "", "b")) == 40
+
+
+def test_suppress_with_another_threshold_and_without_the_exact_check():
+    masked = suppress(one_dimensional({"a": 6, "b": 40, "c": 12}), threshold=10)
+    assert masked.hidden == {("cell", "", "a"): SMALL, ("cell", "", "c"): COMPLEMENTARY}
+    # the bridge of the test above: without the exact check it stays recoverable
+    rows, cols = ["r1", "r2", "r3", "r4"], ["c1", "c2", "c3", "c4"]
+    pattern = {("r1", "c1"), ("r1", "c2"), ("r2", "c1"), ("r2", "c2"), ("r3", "c3"), ("r3", "c4"),
+               ("r4", "c3"), ("r4", "c4"), ("r2", "c3")}
+    cells = {(r, c): 3 if (r, c) in pattern else 50 for r in rows for c in cols}
+    grid = Grid(rows=rows, cols=cols, cells=cells,
+                row_totals={r: sum(cells[(r, c)] for c in cols) for r in rows},
+                col_totals={c: sum(cells[(r, c)] for r in rows) for c in cols}, grand=sum(cells.values()))
+    loose = suppress(grid, exact=False)
+    assert loose.hidden == {("cell", r, c): SMALL for r, c in pattern}
+    assert recoverable(loose) == {("cell", "r2", "c3")}
+    assert disclosure.derivable(grid, {}) == set()

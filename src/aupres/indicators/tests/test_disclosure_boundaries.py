@@ -221,3 +221,163 @@ def test_a_hidden_total_is_read_where_each_table_keeps_it():
     assert indicators._total_hidden("caseload", {"hidden": {"__total__": disclosure.SMALL}}) is False
     assert indicators._total_hidden(CODE, {"hidden": {"__total__": disclosure.WITHHELD}}) is True
     assert indicators._total_hidden(CODE, {"hidden": {"ame": disclosure.SMALL}}) is False
+
+
+# Coordination of the tables of one scope (publish_tables), worked out by hand ------------------------
+
+S, C, W, R = disclosure.SMALL, disclosure.COMPLEMENTARY, disclosure.WITHHELD, disclosure.RESTRICTED
+
+
+def test_a_table_alone_and_a_table_without_disclosure_control():
+    out = indicators.publish_tables({CODE: {"ame": 3, "puma": 40, "css": 12, "rsa": 0},
+                                     "staffing_etp": {"doctor": 0.333, "nurse": 1.5},
+                                     "occupancy": {"followed_days": 100, "capacity_days": 300}})
+    # 3 alone would be 55 - 52: a zero joins it, then the smallest non-zero cell as a complement
+    assert out[CODE] == {"values": {"ame": None, "puma": 40, "css": None, "rsa": None},
+                         "hidden": {"ame": S, "rsa": S, "css": C}, "total": 55}
+    assert out["staffing_etp"] == {"values": {"doctor": 0.333, "nurse": 1.5}, "hidden": {}, "total": 1.83}
+    assert out["occupancy"] == {"values": {"followed_days": 100, "capacity_days": 300}, "hidden": {}, "total": None}
+
+
+def test_tables_of_one_population_hide_their_shared_total_together():
+    # persons_by_sex cannot publish its total (3 + 4, nothing else to hide): nor may the caseload (its
+    # only cell) nor persons_by_age, a table of the same persons; rights_opened counts something else
+    out = indicators.publish_tables({"caseload": {"all": 7}, "persons_by_sex": {"female": 3, "male": 4},
+                                     "persons_by_age": {"18_24": 7}, CODE: {"ame": 7}})
+    assert out["persons_by_sex"] == {"values": {"female": None, "male": None}, "hidden": {"female": S, "male": S,
+                                                                                        "__total__": W},
+                                     "total": None}
+    assert out["caseload"] == {"values": {"all": None}, "hidden": {"all": W}, "total": None}
+    assert out["persons_by_age"] == {"values": {"18_24": None}, "hidden": {"18_24": W, "__total__": W},
+                                     "total": None}
+    assert out[CODE] == {"values": {"ame": 7}, "hidden": {}, "total": 7}
+    # 30 persons, 10 and 20 of each sex: nothing to hide
+    out = indicators.publish_tables({"caseload": {"all": 30}, "persons_by_sex": {"female": 10, "male": 20}})
+    assert out["persons_by_sex"]["total"] == 30 and out["caseload"]["values"] == {"all": 30}
+
+
+def test_a_caseload_under_five_hides_the_totals_of_its_family():
+    out = indicators.publish_tables({"caseload": {"all": 4}, "persons_by_sex": {"female": 0, "male": 4}},
+                                    health=True)
+    assert out["caseload"] == {"values": {"all": None}, "hidden": {"all": S}, "total": None}
+    assert out["persons_by_sex"] == {"values": {"female": 0, "male": None}, "hidden": {"male": S, "__total__": S},
+                                     "total": None}
+    out = indicators.publish_tables({"caseload": {"all": 9}, "persons_by_sex": {"female": 0, "male": 9}})
+    assert out["persons_by_sex"] == {"values": {"female": 0, "male": 9}, "hidden": {}, "total": 9}
+
+
+def _health_tables(caseload):
+    return {"caseload": {"all": caseload}, "exits_by_reason": {"death": 10, "oriented": 20},
+            "housing_at_entry": {"street": 10, "camp": 20}}
+
+
+@pytest.mark.parametrize(("caseload", "population", "health", "withheld"), [
+    (49, None, False, True), (50, None, False, False), (49, None, True, False), (None, None, False, True),
+    (49, 50, False, False), (60, 49, False, True)])
+def test_health_figures_reach_health_readers_or_populations_of_fifty(caseload, population, health, withheld):
+    out = indicators.publish_tables(_health_tables(caseload), health=health, population=population)
+    if withheld:
+        assert out["housing_at_entry"] == {"values": {"street": None, "camp": None},
+                                           "hidden": {"street": R, "camp": R, "__total__": R}, "total": None}
+    else:
+        assert out["housing_at_entry"] == {"values": {"street": 10, "camp": 20}, "hidden": {}, "total": 30}
+    # a table withheld whole keeps nothing else of its family hidden
+    assert out["exits_by_reason"] == {"values": {"death": 10, "oriented": 20}, "hidden": {}, "total": 30}
+
+
+def test_health_figures_without_a_caseload_are_withheld_from_a_reader_without_health():
+    tables = {"housing_at_entry": {"street": 10, "camp": 20}}
+    assert indicators.publish_tables(tables, health=False)["housing_at_entry"]["hidden"] == {
+        "street": R, "camp": R, "__total__": R}
+    assert indicators.publish_tables(tables)["housing_at_entry"]["hidden"] == {}
+
+
+ACTS = ("nursing_care", "first_aid", "wound_care", "drug_administration", "health_check", "vaccination",
+        "screening")
+
+
+def test_a_cell_counted_in_two_tables_is_hidden_in_both():
+    # health_actions hides vaccination as a complement: acts_by_kind, which shows it, hides it too;
+    # acts_by_kind then shows screening no more than health_actions does (hidden as a zero there)
+    acts = dict.fromkeys(ACTS, 0) | {"nursing_care": 40, "first_aid": 12, "health_check": 3, "vaccination": 20}
+    health = {"health_check": 3, "vaccination": 20, "screening": 0}
+    out = indicators.publish_tables({"acts_by_kind": acts, "health_actions": health})
+    assert out["health_actions"]["hidden"] == {"health_check": S, "screening": S, "vaccination": C}
+    assert out["acts_by_kind"]["hidden"] == {"health_check": S, "vaccination": C, "screening": S}
+    assert out["acts_by_kind"]["total"] == 75
+
+
+def test_a_cell_hidden_by_the_acts_is_hidden_in_the_health_actions():
+    acts = {"nursing_care": 3, "screening": 0, "health_check": 0, "vaccination": 0, "first_aid": 40}
+    health = {"health_check": 0, "vaccination": 0, "screening": 0}
+    out = indicators.publish_tables({"acts_by_kind": acts, "health_actions": health})
+    assert out["acts_by_kind"]["hidden"] == {"nursing_care": S, "screening": S, "first_aid": C}
+    # the forced "< 5" on a table of zeros: its total would pin it to 0, so the total is not published
+    assert out["health_actions"] == {"values": {"health_check": 0, "vaccination": 0, "screening": None},
+                                     "hidden": {"screening": S, "__total__": W}, "total": None}
+
+
+def _published(code, values):
+    return indicators.publish_one(code, values)
+
+
+def test_a_sum_of_services_shows_only_what_no_service_hides():
+    a = _published(CODE, {"ame": 3, "puma": 10})
+    b = _published(CODE, {"ame": 4, "puma": 10, "css": 0})
+    assert a == {"values": {"ame": None, "puma": None}, "hidden": {"ame": S, "puma": C}, "total": 13}
+    assert b == {"values": {"ame": None, "puma": 10, "css": None}, "hidden": {"ame": S, "css": S}, "total": 14}
+    out = indicators.publish_tables({CODE: {"ame": 7, "puma": 20, "css": 0}, "occupancy": {"followed_days": 1}},
+                                    parts={CODE: [a, b], "occupancy": [{"hidden": {"followed_days": S}}],
+                                           "persons_by_sex": [{"hidden": {"male": S}}]})
+    assert out[CODE] == {"values": {"ame": None, "puma": None, "css": None}, "hidden": {"ame": W, "puma": W, "css": W},
+                         "total": 27}
+    assert out["occupancy"] == {"values": {"followed_days": 1}, "hidden": {}, "total": None}
+    c = _published(CODE, {"ame": 5, "puma": 0})
+    assert c == {"values": {"ame": 5, "puma": 0}, "hidden": {}, "total": 5}
+    out = indicators.publish_tables({CODE: {"ame": 5, "puma": 10}}, parts={CODE: [c, a]})
+    assert out[CODE] == {"values": {"ame": None, "puma": None}, "hidden": {"ame": W, "puma": W}, "total": 15}
+    # a sum of two totals of which one is hidden is hidden
+    d = _published(CODE, {"ame": 1})
+    assert d == {"values": {"ame": None}, "hidden": {"ame": S, "__total__": S}, "total": None}
+    out = indicators.publish_tables({CODE: {"ame": 6, "puma": 0}}, parts={CODE: [c, d]})
+    assert out[CODE] == {"values": {"ame": None, "puma": 0}, "hidden": {"ame": W, "__total__": W}, "total": None}
+    assert indicators._derived_table("collective_participants", {"participants": 9}, [{"hidden": {}}]) == {
+        "values": {"participants": 9}, "hidden": {}, "total": None}
+
+
+STAYS = "stay_length"  # persons (not a sum of services), with a total, in no family
+
+
+def test_a_count_of_persons_over_services_hides_where_a_service_hides():
+    table = {"lt_15d": 3, "15d_2m": 40, "2_6m": 12, "6_12m": 0}
+    # alone: the zero is a decoy next to the small cell
+    assert indicators.publish_tables({STAYS: table})[STAYS]["hidden"] == {"lt_15d": S, "6_12m": S, "2_6m": C}
+    # over services that show their zero: the zero is known, no decoy
+    shown = [{"hidden": {}}, {"hidden": {}}]
+    assert indicators.publish_tables({STAYS: table}, parts={STAYS: shown})[STAYS] == {
+        "values": {"lt_15d": None, "15d_2m": 40, "2_6m": None, "6_12m": 0}, "hidden": {"lt_15d": S, "2_6m": C},
+        "total": 55}
+    # a service hides a cell: the scope hides it too, with no bound, and has no total
+    one_hides = [{"hidden": {}}, {"hidden": {"6_12m": S}}]
+    assert indicators.publish_tables({STAYS: table}, parts={STAYS: one_hides})[STAYS] == {
+        "values": dict.fromkeys(table), "hidden": {"lt_15d": S, "15d_2m": W, "2_6m": W, "6_12m": W, "__total__": W},
+        "total": None}
+    # a service hides its total: the scope's total too
+    total_hidden = [{"hidden": {}}, {"hidden": {"__total__": S}}]
+    big = {"lt_15d": 10, "15d_2m": 40}
+    assert indicators.publish_tables({STAYS: big}, parts={STAYS: total_hidden})[STAYS] == {
+        "values": {"lt_15d": None, "15d_2m": None}, "hidden": {"lt_15d": W, "15d_2m": W, "__total__": W},
+        "total": None}
+    assert indicators.publish_tables({STAYS: big}, parts={STAYS: shown})[STAYS]["total"] == 50
+
+
+def test_a_caseload_over_services_hides_where_a_service_hides():
+    out = indicators.publish_tables({"caseload": {"all": 60}, "persons_by_sex": {"female": 30, "male": 30}},
+                                    parts={"caseload": [{"hidden": {}}, {"hidden": {"all": S}}],
+                                           "persons_by_sex": [{"hidden": {}}, {"hidden": {}}]})
+    assert out["caseload"] == {"values": {"all": None}, "hidden": {"all": W}, "total": None}
+    assert out["persons_by_sex"] == {"values": {"female": None, "male": None},
+                                     "hidden": {"female": W, "male": W, "__total__": W}, "total": None}
+    out = indicators.publish_tables({"caseload": {"all": 60}, "persons_by_sex": {"female": 30, "male": 30}},
+                                    parts={"caseload": [{"hidden": {}}], "persons_by_sex": [{"hidden": {}}]})
+    assert out["caseload"]["hidden"] == {} and out["persons_by_sex"]["total"] == 60
