@@ -381,3 +381,82 @@ def test_a_caseload_over_services_hides_where_a_service_hides():
     out = indicators.publish_tables({"caseload": {"all": 60}, "persons_by_sex": {"female": 30, "male": 30}},
                                     parts={"caseload": [{"hidden": {}}], "persons_by_sex": [{"hidden": {}}]})
     assert out["caseload"]["hidden"] == {} and out["persons_by_sex"]["total"] == 60
+
+
+@pytest.mark.django_db
+def test_a_scope_of_two_services_is_published_consistently_with_each_service(world, figures):
+    """A reader of an operator's two services reads each service too: the scope's sums hide, with no
+    bound, whatever a service hides; a superuser or a public document (no reader) gets the scope alone."""
+    figures["current"] = {"ame": 3, "puma": 40, "css": 12, "rsa": 0}
+    both = Service.objects.filter(pk__in=[world.service_a.pk, world.service_b.pk])
+    only_a = Service.objects.filter(pk=world.service_a.pk)
+    period = figures["period"]
+    alone = {"values": {"ame": None, "puma": 40, "css": None, "rsa": None}, "hidden": {"ame": S, "rsa": S, "css": C},
+             "total": 55}
+    assert indicators._published_year(only_a, period, [CODE], world.users["social_worker"]) == {CODE: alone}
+    assert indicators._published_year(both, period, [CODE], world.users["social_worker"]) == {CODE: {
+        "values": {"ame": None, "puma": 40, "css": None, "rsa": None}, "hidden": {"ame": W, "rsa": W, "css": W},
+        "total": 55}}
+    assert indicators._published_year(both, period, [CODE], None) == {CODE: alone}
+    world.users["social_worker"].is_superuser = True
+    assert indicators._published_year(both, period, [CODE], world.users["social_worker"]) == {CODE: alone}
+
+
+@pytest.mark.django_db
+def test_the_exact_figures_given_are_the_ones_published(world, figures):
+    only_a = Service.objects.filter(pk=world.service_a.pk)
+    figures["current"] = {"ame": 50}
+    out = indicators._published_year(only_a, figures["period"], [CODE], None, exact={CODE: {"ame": 3, "puma": 0}})
+    assert out == {CODE: {"values": {"ame": None, "puma": 0}, "hidden": {"ame": S, "__total__": S}, "total": None}}
+
+
+@pytest.mark.django_db
+def test_health_figures_read_the_scope_caseload_when_not_asked_for_it(world, figures, monkeypatch):
+    """The population that lets health figures reach a reader without health is the scope's caseload of
+    the period, computed when the tables asked do not include it."""
+    only_a = Service.objects.filter(pk=world.service_a.pk)
+    asked = []
+
+    def compute(code, services, period):
+        asked.append((code, period))
+        return {"all": figures["caseload"]}
+
+    monkeypatch.setattr(engine, "compute", compute)
+    health = {"housing_at_entry": {"street": 10, "camp": 20}}
+    reader = world.users["social_worker"]
+    for caseload, hidden in ((49, {"street": R, "camp": R, "__total__": R}), (50, {})):
+        figures["caseload"] = caseload
+        out = indicators._published_year(only_a, figures["period"], None, reader, exact=health)
+        assert out["housing_at_entry"]["hidden"] == hidden
+    assert asked == [("caseload", figures["period"])] * 2
+    # with the caseload among the tables: that one, nothing computed
+    out = indicators._published_year(only_a, figures["period"], None, reader,
+                                     exact={**health, "caseload": {"all": 49}})
+    assert out["housing_at_entry"]["hidden"] == {"street": R, "camp": R, "__total__": R}
+    assert len(asked) == 2
+    # a doctor of the service holds health: shown under 50
+    figures["caseload"] = 10
+    out = indicators._published_year(only_a, figures["period"], None, world.users["doctor"], exact=health)
+    assert out["housing_at_entry"]["hidden"] == {}
+
+
+@pytest.mark.django_db
+def test_publish_services_gives_both_years_labelled(world, figures):
+    figures["current"] = {"ame": 3, "puma": 40, "css": 12, "rsa": 0}
+    figures["previous"] = {"ame": 30, "puma": 0}
+    steps = []
+    only_a = Service.objects.filter(pk=world.service_a.pk)
+    year = figures["period"].start.year
+    out = indicators.publish_services(only_a, "A", figures["period"], codes=[CODE], scope="service", scope_id=7,
+                                      progress=lambda pct, what: steps.append((pct, what)))
+    assert steps == [(30, "current period"), (50, "previous period")]
+    assert {k: out[k] for k in ("scope", "id", "label", "from", "to", "previous_from", "previous_to", "services")} == {
+        "scope": "service", "id": 7, "label": "A", "from": datetime.date(year, 1, 1), "to": datetime.date(year, 12, 31),
+        "previous_from": datetime.date(year - 1, 1, 1), "previous_to": datetime.date(year - 1, 12, 31), "services": 1}
+    (table,) = out["tables"]
+    assert (table["code"], table["suppressed"], table["has_total"]) == (CODE, True, True)
+    assert [c["key"] for c in table["columns"]] == ["ame", "puma", "css", "rsa"]
+    assert (table["values"], table["hidden"], table["total"]) == (
+        {"ame": None, "puma": 40, "css": None, "rsa": None}, {"ame": S, "rsa": S, "css": C}, 55)
+    assert table["previous"] == {"values": {"ame": 30, "puma": 0}, "hidden": {}, "total": 30}
+    assert out["extra"] == {"mean_followup_days": None}
