@@ -460,3 +460,71 @@ def test_publish_services_gives_both_years_labelled(world, figures):
         {"ame": None, "puma": 40, "css": None, "rsa": None}, {"ame": S, "rsa": S, "css": C}, 55)
     assert table["previous"] == {"values": {"ame": 30, "puma": 0}, "hidden": {}, "total": 30}
     assert out["extra"] == {"mean_followup_days": None}
+
+
+def _submitted(key, code, exact, published):
+    return (key, f"Service {key}", SimpleNamespace(exact={code: exact}), {code: published} if published else {})
+
+
+def test_the_side_by_side_table_row_by_row_and_its_sum():
+    s1 = indicators.publish_one(CODE, {"ame": 3, "puma": 20, "css": 10})
+    assert s1 == {"values": {"ame": None, "puma": 20, "css": None}, "hidden": {"ame": S, "css": C}, "total": 33}
+    s2 = indicators.publish_one(CODE, {"ame": 6, "puma": 30})
+    table = indicators._matrix(CODE, engine.REGISTRY[CODE], ["ame", "puma", "css"],
+                               [_submitted("s1", CODE, {"ame": 3, "puma": 20, "css": 10}, s1),
+                                _submitted("s2", CODE, {"ame": 6, "puma": 30}, s2)])
+    assert table["rows"] == [
+        {"key": "s1", "label": "Service s1", "values": {"ame": None, "puma": 20, "css": None},
+         "hidden": {"ame": S, "css": C}, "total": 33},
+        {"key": "s2", "label": "Service s2", "values": {"ame": 6, "puma": 30, "css": 0}, "hidden": {}, "total": 36}]
+    assert table["region"] == {"values": {"ame": None, "puma": 50, "css": None}, "hidden": {"ame": W, "css": W},
+                               "total": 69}
+    assert [c["key"] for c in table["columns"]] == ["ame", "puma", "css"]
+    assert (table["code"], table["has_total"]) == (CODE, True)
+
+
+def test_the_side_by_side_table_keeps_only_the_marks_of_its_columns_and_the_total():
+    marks = {"values": {}, "hidden": {"ame": S, "zz": S, "puma": None, "__total__": S}, "total": None}
+    table = indicators._matrix(CODE, engine.REGISTRY[CODE], ["ame", "puma"],
+                               [_submitted("s1", CODE, {"ame": 2, "puma": None}, marks),
+                                _submitted("s2", CODE, {"ame": 5, "puma": 7}, None)])
+    # a mark without a kind hides the value but is no hidden part of the Sum
+    assert table["rows"][0] == {"key": "s1", "label": "Service s1", "values": {"ame": None, "puma": None},
+                                "hidden": {"ame": S, "puma": None, "__total__": S}, "total": None}
+    # a service with nothing published for the indicator: its exact figures, nothing hidden, no total
+    assert table["rows"][1] == {"key": "s2", "label": "Service s2", "values": {"ame": 5, "puma": 7}, "hidden": {},
+                                "total": None}
+    assert table["region"] == {"values": {"ame": None, "puma": 7}, "hidden": {"ame": W, "__total__": W},
+                               "total": None}
+
+
+def test_a_none_in_the_exact_figures_is_a_zero_in_the_row():
+    table = indicators._matrix(CODE, engine.REGISTRY[CODE], ["ame", "puma"],
+                               [_submitted("s1", CODE, {"ame": None, "puma": 7},
+                                           {"values": {"ame": None, "puma": 7}, "hidden": {}, "total": 7})])
+    assert table["rows"][0]["values"] == {"ame": 0, "puma": 7}
+    assert table["region"] == {"values": {"ame": 0, "puma": 7}, "hidden": {}, "total": 7}
+
+
+def test_figures_without_disclosure_control_are_rounded_and_summed():
+    code = "staffing_etp"  # ETP: a total, additive, not disclosure-controlled
+    rows = [_submitted("s1", code, {"doctor": 0.333, "nurse": 1.5}, None),
+            _submitted("s2", code, {"doctor": 0.5}, {"values": {"doctor": 0.5}, "hidden": {}, "total": 0.505})]
+    table = indicators._matrix(code, engine.REGISTRY[code], ["doctor", "nurse"], rows)
+    assert [r["values"] for r in table["rows"]] == [{"doctor": 0.33, "nurse": 1.5}, {"doctor": 0.5, "nurse": 0}]
+    assert [r["total"] for r in table["rows"]] == [None, 0.51]
+    assert table["region"] == {"values": {"doctor": 0.83, "nurse": 1.5}, "hidden": {}, "total": 2.33}
+
+
+def test_a_table_that_does_not_add_up_has_no_sum_row():
+    code = "persons_met_by_month"  # persons, not additive over services, no total
+    table = indicators._matrix(code, engine.REGISTRY[code], ["2025-01"],
+                               [_submitted("s1", code, {"2025-01": 9}, {"values": {"2025-01": 9}, "hidden": {},
+                                                                        "total": None})])
+    assert table["region"] is None
+    assert table["rows"][0]["total"] is None and table["rows"][0]["values"] == {"2025-01": 9}
+    code = "collective_participants"  # additive, no total: a Sum row without a total
+    table = indicators._matrix(code, engine.REGISTRY[code], ["participants"],
+                               [_submitted("s1", code, {"participants": 9}, {"values": {"participants": 9},
+                                                                             "hidden": {}, "total": None})])
+    assert table["region"] == {"values": {"participants": 9}, "hidden": {}, "total": None}
