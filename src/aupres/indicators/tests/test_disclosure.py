@@ -324,3 +324,61 @@ def test_suppress_with_another_threshold_and_without_the_exact_check():
     assert loose.hidden == {("cell", r, c): SMALL for r, c in pattern}
     assert recoverable(loose) == {("cell", "r2", "c3")}
     assert disclosure.derivable(grid, {}) == set()
+
+
+def test_when_every_equation_of_a_recoverable_entry_is_hidden_a_margin_elsewhere_is_hidden():
+    # r1 = 3 + 1: all of row r1 is small. Columns c0 and c1 each hide r0's 20 as a complement; then
+    # r1's total = c0 + c1 - r0 = 23 + 21 - 40 = 4 is recoverable, and its one equation (row r1) has
+    # nothing visible left: the smallest visible margin, c1 = 21, is hidden
+    cells = {("r0", "c0"): 20, ("r0", "c1"): 20, ("r1", "c0"): 3, ("r1", "c1"): 1}
+    grid = Grid(rows=["r0", "r1"], cols=["c0", "c1"], cells=cells, row_totals={"r0": 40, "r1": 4},
+                col_totals={"c0": 23, "c1": 21})
+    masked = suppress(grid)
+    assert masked.hidden == {("cell", "r1", "c0"): SMALL, ("cell", "r1", "c1"): SMALL, ("row", "r1"): SMALL,
+                             ("cell", "r0", "c0"): COMPLEMENTARY, ("cell", "r0", "c1"): COMPLEMENTARY,
+                             ("col", "c1"): COMPLEMENTARY}
+    assert not recoverable(masked)
+
+
+def _side_by_side(cells, rows, cols, **margins):
+    return Grid(rows=rows, cols=cols, cells=cells, row_totals={r: sum(cells[(r, c)] for c in cols) for r in rows},
+                **margins)
+
+
+def test_side_by_side_rows_hide_the_column_totals_that_give_their_hidden_cells():
+    # row a publishes 3 as "< 5" and 10 as a complement; the column totals would give both back
+    cells = {("a", "x"): 3, ("a", "y"): 10, ("b", "x"): 20, ("b", "y"): 30}
+    grid = _side_by_side(cells, ["a", "b"], ["x", "y"], col_totals={"x": 23, "y": 40}, grand=63)
+    prehidden = {("cell", "a", "x"): SMALL, ("cell", "a", "y"): COMPLEMENTARY}
+    masked = disclosure.protect_margins(grid, prehidden)
+    assert masked.hidden == {**prehidden, ("col", "x"): COMPLEMENTARY, ("col", "y"): COMPLEMENTARY,
+                             ("grand",): COMPLEMENTARY}
+    assert prehidden == {("cell", "a", "x"): SMALL, ("cell", "a", "y"): COMPLEMENTARY}  # not changed in place
+    # a third column, all shown: hidden last, when nothing else is left (a hidden grand total
+    # equal to published rows gives nothing away)
+    cells = {**cells, ("a", "z"): 40, ("b", "z"): 50}
+    grid = _side_by_side(cells, ["a", "b"], ["x", "y", "z"], col_totals={"x": 23, "y": 40, "z": 90}, grand=153)
+    masked = disclosure.protect_margins(grid, prehidden)
+    assert masked.hidden == {**prehidden, ("col", "x"): COMPLEMENTARY, ("col", "y"): COMPLEMENTARY,
+                             ("grand",): COMPLEMENTARY, ("col", "z"): COMPLEMENTARY}
+
+
+def test_a_hidden_row_total_hides_the_column_totals_of_its_row():
+    cells = {("a", "x"): 2, ("a", "y"): 1, ("b", "x"): 20, ("b", "y"): 30, ("c", "x"): 0, ("c", "y"): 7}
+    prehidden = {("cell", "a", "x"): SMALL, ("cell", "a", "y"): SMALL, ("row", "a"): SMALL}
+    grid = _side_by_side(cells, ["a", "b", "c"], ["x", "y"], col_totals={"x": 22, "y": 38}, grand=60)
+    masked = disclosure.protect_margins(grid, prehidden)
+    assert masked.hidden == {**prehidden, ("col", "x"): COMPLEMENTARY, ("col", "y"): COMPLEMENTARY,
+                             ("grand",): COMPLEMENTARY}
+    # without column totals: the grand total alone
+    grid = _side_by_side(cells, ["a", "b", "c"], ["x", "y"], grand=60)
+    masked = disclosure.protect_margins(grid, prehidden)
+    assert masked.hidden == {**prehidden, ("grand",): COMPLEMENTARY}
+
+
+def test_new_margins_are_small_under_the_threshold_given():
+    cells = {("a", "x"): 6, ("b", "x"): 0, ("a", "y"): 10, ("b", "y"): 10}
+    grid = _side_by_side(cells, ["a", "b"], ["x", "y"], col_totals={"x": 6, "y": 20}, grand=26)
+    assert disclosure.protect_margins(grid, {}).hidden == {}
+    masked = disclosure.protect_margins(grid, {("cell", "a", "x"): SMALL}, threshold=10)
+    assert masked.hidden[("col", "x")] == SMALL
