@@ -214,6 +214,21 @@ def test_which_figures_are_sums_of_their_services():
     assert indicators.is_sum_of_services("collective_participants") is True
     assert indicators.is_sum_of_services("caseload") is False  # a person followed by two services is one
     assert indicators.is_sum_of_services("occupancy") is False  # not disclosure-controlled
+    assert indicators.is_sum_of_services("partnerships_signed") is False  # events, not disclosure-controlled
+    assert indicators.is_sum_of_services("stay_extensions") is True  # events without a total
+
+
+def test_a_figure_that_does_not_add_up_is_no_sum_of_services(monkeypatch):
+    monkeypatch.setitem(engine.REGISTRY, CODE, dataclasses.replace(engine.REGISTRY[CODE], additive=False))
+    assert indicators.is_sum_of_services(CODE) is False
+
+
+def test_one_table_reads_a_none_as_zero():
+    assert indicators.publish_one("staffing_etp", {"doctor": None, "nurse": 1.5}) == {
+        "values": {"doctor": None, "nurse": 1.5}, "hidden": {}, "total": 1.5}
+    assert indicators.publish_one(CODE, {"ame": None, "puma": 7}) == {
+        "values": {"ame": None, "puma": 7}, "hidden": {}, "total": 7}
+    assert indicators.publish_one("caseload", {"all": 7}) == {"values": {"all": 7}, "hidden": {}, "total": None}
 
 
 def test_a_hidden_total_is_read_where_each_table_keeps_it():
