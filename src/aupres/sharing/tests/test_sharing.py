@@ -1,6 +1,7 @@
 """Consent to sharing and emergency access (issue #6): access is granted exactly, withdrawn at once, audited."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -9,8 +10,9 @@ from django.utils import timezone
 from aupres.audit.models import AccessEvent
 from aupres.core import access
 from aupres.core.models import Compartment
+from aupres.followups.models import FollowUp
 from aupres.persons.models import Person
-from aupres.services.models import Profession
+from aupres.services.models import Membership, Profession
 from aupres.sharing import services
 from aupres.sharing.models import EmergencyAccess, EmergencyNotification, SharingConsent
 
@@ -315,3 +317,245 @@ def test_one_professional_opens_a_limited_number_of_emergency_accesses_a_day(wor
     assert r.status_code == 429 and r.json()["code"] == "emergency_limit"
     assert EmergencyAccess.objects.filter(user=world.outsider).count() == 2
     assert api.get(f"/persons/{others[2].pk}").status_code == 404
+
+
+# Each rule of the consent services at its edge (issue #22): the refusal names its field, its code and says
+# why (in French, as the screens show it); what is recorded is what was given.
+
+def refusal(call):
+    """(kind of error, code, field, message) of a refused call."""
+    with pytest.raises(services.DomainError) as caught:
+        call()
+    error = caught.value
+    return type(error).__name__, error.code, error.field, str(error.message)
+
+
+def join(user, service, profession):
+    """The user also becomes a member of the service (their cached compartments forgotten)."""
+    Membership.objects.create(user=user, service=service, profession=profession, etp=Decimal("0.1"),
+                              start_date=datetime.date(2025, 1, 1))
+    access.forget(user)
+
+
+def follow(person, service):
+    FollowUp.objects.create(person=person, service=service, opened_on=datetime.date(2026, 1, 5))
+
+
+def test_who_may_record_a_consent_and_for_what(world):
+    person, a = world.person, world.service_a.pk
+    social, nurse = world.users["social_worker"], world.users["nurse"]
+    assert services.recording_services(social, person) == [a]
+    assert services.recording_services(social, person, "social") == [a]
+    assert services.recording_services(social, person, "health") == []
+    assert services.recording_services(social, person, "health_social") == []
+    assert services.recording_services(nurse, person, "health") == [a]
+    assert services.recording_services(nurse, person, "health_social") == [a]
+    assert services.can_record_consent(social, person) is True
+    assert services.can_record_consent(nurse, person) is True
+    # The head of service (administrative only) and a team that does not follow the person: no.
+    assert services.can_record_consent(world.users["head_of_service"], person) is False
+    assert services.recording_services(world.users["head_of_service"], person, "social") == []
+    assert services.can_record_consent(world.outsider, person) is False
+
+
+def test_a_refused_consent_names_its_field_its_code_and_why(world):
+    person, social = world.person, world.users["social_worker"]
+    today = datetime.date.today()
+
+    def attempt(user=social, **kw):
+        args = {"scope": "social", "given_on": today, "given_how": "oral", "to_service_id": world.service_b.pk,
+                **kw}
+        return refusal(lambda: services.record_consent(user, person, **args))
+
+    assert attempt(scope="administrative") == ("DomainError", "invalid", "scope", "Choisissez ce qui est partagé.")
+    assert attempt(given_how="by_pigeon") == (
+        "DomainError", "invalid", "given_how", "Indiquez comment la personne a donné son accord.")
+    assert attempt(scope="health") == (
+        "Forbidden", "consent_forbidden", None,
+        "Seule l'équipe qui suit cette personne, et qui détient ce qui est partagé, peut enregistrer un "
+        "consentement.")
+    assert attempt(from_service_id=world.service_b.pk, to_service_id=world.service_c.pk) == (
+        "Forbidden", "consent_forbidden", "from_service", "Vous ne pouvez pas partager au nom de ce dispositif.")
+    either = ("DomainError", "invalid", "to_service",
+              "Indiquez soit l'un de nos dispositifs, soit un organisme partenaire.")
+    assert attempt(to_service_id=None) == either
+    assert attempt(to_service_id=None, to_organisation="   ") == either  # blanks are no organisation
+    assert attempt(to_organisation="CCAS de Lille") == either
+    assert attempt(to_service_id=world.service_a.pk) == (
+        "DomainError", "invalid", "to_service", "Un dispositif ne peut pas partager avec lui-même.")
+    unknown = ("DomainError", "invalid", "to_service", "Dispositif inconnu.")
+    assert attempt(to_service_id=10**9) == unknown
+    world.service_c.is_active = False
+    world.service_c.save(update_fields=["is_active"])
+    assert attempt(to_service_id=world.service_c.pk) == unknown  # a closed service receives nothing
+    bad_date = ("DomainError", "invalid", "given_on", "La date de l'accord n'est pas valide.")
+    assert attempt(given_on=None) == bad_date
+    assert attempt(given_on=today + datetime.timedelta(days=1)) == bad_date
+    assert attempt(given_on=datetime.date(1999, 12, 31)) == bad_date
+    assert not SharingConsent.objects.exists()
+
+
+def test_the_date_of_the_agreement_runs_from_2000_to_today(world):
+    person, social = world.person, world.users["social_worker"]
+    for given_on, recipient in ((datetime.date(2000, 1, 1), "CCAS de Lille"),
+                                (datetime.date.today(), "Mairie de Roubaix")):
+        made = services.record_consent(social, person, scope="social", given_on=given_on, given_how="oral",
+                                       to_organisation=recipient)
+        assert SharingConsent.objects.get(pk=made.pk).given_on == given_on
+
+
+def test_a_recorded_consent_is_what_was_given_and_is_journaled(world):
+    person, doctor = world.person, world.users["doctor"]
+    made = services.record_consent(doctor, person, scope="health_social", given_on=datetime.date(2020, 3, 4),
+                                   given_how="written", to_service_id=world.service_b.pk,
+                                   note="  Accord signé au local  ")
+    got = SharingConsent.objects.get(pk=made.pk)
+    assert (got.person_id, got.from_service_id, got.to_service_id, got.to_organisation) == (
+        person.pk, world.service_a.pk, world.service_b.pk, "")
+    assert (got.scope, got.given_on, got.given_how, got.note) == (
+        "health_social", datetime.date(2020, 3, 4), "written", "Accord signé au local")
+    assert (got.recorded_by, got.withdrawn_at, got.withdrawn_by, got.withdrawal_note) == (doctor, None, None, "")
+    events = AccessEvent.objects.concerning(person.pk).filter(user=doctor)
+    assert list(events.values_list("action", "compartments")) == [("create", "identity,administrative")]
+    # A partner organisation, its name trimmed; no note is an empty note.
+    made = services.record_consent(doctor, person, scope="social", given_on=datetime.date(2021, 5, 6),
+                                   given_how="trusted_person", to_organisation="  CCAS de Lille ", note=None)
+    got = SharingConsent.objects.get(pk=made.pk)
+    assert (got.to_service_id, got.to_organisation, got.note, got.given_how) == (
+        None, "CCAS de Lille", "", "trusted_person")
+
+
+def test_only_the_same_active_consent_is_a_duplicate(world):
+    person, doctor = world.person, world.users["doctor"]
+    b, c = world.service_b.pk, world.service_c.pk
+    today = datetime.date.today()
+
+    def record(to_service_id=None, to_organisation="", scope="social", who=person, **kw):
+        return services.record_consent(doctor, who, scope=scope, given_on=today, given_how="oral",
+                                       to_service_id=to_service_id, to_organisation=to_organisation, **kw)
+
+    first = record(to_service_id=b)
+    assert refusal(lambda: record(to_service_id=b)) == (
+        "Conflict", "consent_exists", None, "Ce consentement est déjà enregistré.")
+    # Another scope, another recipient, another organisation, another person: not the same consent.
+    record(to_service_id=b, scope="health")
+    record(to_service_id=b, scope="health_social")
+    record(to_service_id=c)
+    record(to_organisation="CCAS de Lille")
+    record(to_organisation="Mairie de Roubaix")
+    assert refusal(lambda: record(to_organisation="CCAS de Lille"))[1] == "consent_exists"
+    other = Person.objects.create(first_name="Karim", last_name="Haddad")
+    follow(other, world.service_a)
+    record(to_service_id=b, who=other)
+    # Another sharing service: the doctor also works in B, which follows the person too.
+    join(doctor, world.service_b, Profession.DOCTOR)
+    follow(person, world.service_b)
+    record(to_service_id=c, from_service_id=b)
+    # Withdrawn, the consent may be recorded again.
+    services.withdraw_consent(doctor, first.pk)
+    again = record(to_service_id=b, from_service_id=world.service_a.pk)
+    assert again.pk != first.pk
+    assert SharingConsent.objects.filter(person=person).count() == 8
+
+
+def test_a_member_of_two_following_services_says_which_one_shares(world):
+    person, social = world.person, world.users["social_worker"]
+    follow(person, world.service_b)
+    join(social, world.service_b, Profession.NURSE)
+    a, b = world.service_a.pk, world.service_b.pk
+    assert sorted(services.recording_services(social, person)) == [a, b]
+    assert services.recording_services(social, person, "health") == [b]
+    today = datetime.date.today()
+    assert refusal(lambda: services.record_consent(
+        social, person, scope="social", given_on=today, given_how="oral", to_organisation="CCAS de Lille")) == (
+        "DomainError", "service_required", "from_service", "Choisissez le dispositif qui partage.")
+    made = services.record_consent(social, person, scope="social", given_on=today, given_how="oral",
+                                   to_organisation="CCAS de Lille", from_service_id=str(b))
+    assert SharingConsent.objects.get(pk=made.pk).from_service_id == b
+    # Health: only B, where they are a nurse, may share it; it is chosen without being named.
+    made = services.record_consent(social, person, scope="health", given_on=today, given_how="oral",
+                                   to_service_id=world.service_c.pk)
+    assert SharingConsent.objects.get(pk=made.pk).from_service_id == b
+
+
+def test_a_withdrawal_is_kept_with_who_when_and_why_and_journaled(world):
+    person, social, doctor_b = world.person, world.users["social_worker"], world.outsider
+    made = services.record_consent(social, person, scope="social", given_on=datetime.date.today(),
+                                   given_how="oral", to_service_id=world.service_b.pk)
+    before = timezone.now()
+    gone = services.withdraw_consent(doctor_b, made.pk, note="  La personne a changé d'avis ")
+    assert gone.withdrawn_at is not None and gone.is_active is False
+    got = SharingConsent.objects.get(pk=made.pk)
+    assert got.withdrawn_at >= before and got.withdrawn_by == doctor_b
+    assert got.withdrawal_note == "La personne a changé d'avis"
+    events = AccessEvent.objects.concerning(person.pk).filter(user=doctor_b, action="update")
+    assert list(events.values_list("compartments", flat=True)) == ["identity,administrative"]
+    assert refusal(lambda: services.withdraw_consent(social, made.pk)) == (
+        "Conflict", "already_withdrawn", None, "Ce consentement a déjà été retiré.")
+    # B no longer sees the person: for B the consent is not found any more.
+    assert refusal(lambda: services.withdraw_consent(doctor_b, made.pk))[:2] == ("NotFound", "not_found")
+    # No note is an empty note.
+    other = services.record_consent(social, person, scope="social", given_on=datetime.date.today(),
+                                    given_how="oral", to_organisation="CCAS de Lille")
+    assert services.withdraw_consent(social, other.pk).withdrawal_note == ""
+
+
+def test_a_consent_is_found_only_by_its_two_services_and_while_the_person_is_seen(world):
+    person, social = world.person, world.users["social_worker"]
+    today = datetime.date.today()
+    to_org = services.record_consent(social, person, scope="social", given_on=today, given_how="oral",
+                                     to_organisation="CCAS de Lille")
+    services.record_consent(social, person, scope="social", given_on=today, given_how="oral",
+                            to_service_id=world.service_c.pk)
+    c_social = world.member(Profession.SOCIAL_WORKER, world.service_c, username="c_social")
+    # C sees the person (through its own consent) but the consent to the CCAS is none of its business.
+    assert access.visible_persons(c_social).filter(pk=person.pk).exists()
+    assert refusal(lambda: services.get_consent(c_social, to_org.pk))[:2] == ("NotFound", "not_found")
+    assert refusal(lambda: services.get_consent(social, 10**9))[:2] == ("NotFound", "not_found")
+    assert services.get_consent(social, to_org.pk) == to_org
+
+
+def test_who_reads_which_consents(world):
+    """The following teams read every consent on the person; a team reading through consent reads those
+    made to it; a service with a confidential location is named only to the two services of the consent."""
+    person, b, c = world.person, world.service_b, world.service_c
+    follow(person, b)
+    a_social, b_social = world.users["social_worker"], world.member(Profession.SOCIAL_WORKER, b, username="b_social")
+    c_social = world.member(Profession.SOCIAL_WORKER, c, username="c_social")
+    today = datetime.date.today()
+
+    def make(user, **kw):
+        return services.record_consent(user, person, scope="social", given_on=today, given_how="oral", **kw).pk
+
+    a_to_c = make(a_social, to_service_id=c.pk)
+    b_to_org = make(b_social, to_organisation="CCAS de Lille")
+    a_to_org = make(a_social, to_organisation="Mairie de Roubaix")
+
+    def read(user):
+        return sorted(consent.pk for consent in services.consents_of(user, person))
+
+    assert read(a_social) == read(b_social) == sorted([a_to_c, b_to_org, a_to_org])
+    assert read(c_social) == [a_to_c]
+    # Each reading is journaled.
+    events = AccessEvent.objects.concerning(person.pk).filter(user=c_social)
+    assert list(events.values_list("action", "compartments")) == [("read", "identity,administrative")]
+
+    c.confidential_location = True
+    c.save(update_fields=["confidential_location"])
+    assert read(a_social) == sorted([a_to_c, b_to_org, a_to_org])
+    assert read(b_social) == sorted([b_to_org, a_to_org])  # neither A nor C is B's: C is not named to B
+    assert read(c_social) == [a_to_c]
+    c.confidential_location = False
+    c.save(update_fields=["confidential_location"])
+    b.confidential_location = True
+    b.save(update_fields=["confidential_location"])
+    assert read(a_social) == sorted([a_to_c, a_to_org])  # B's consent to the CCAS would name B
+    assert read(b_social) == sorted([a_to_c, b_to_org, a_to_org])
+
+
+def test_a_person_s_consents_are_listed_two_hundred_at_most(world):
+    person, social = world.person, world.users["social_worker"]
+    SharingConsent.objects.bulk_create(
+        SharingConsent(person=person, from_service=world.service_a, to_organisation=f"Partenaire {i}",
+                       scope="social", given_on=datetime.date.today(), given_how="oral") for i in range(201))
+    assert len(services.consents_of(social, person)) == 200
