@@ -52,6 +52,38 @@ EQUIVALENT = {
         "the membership query on user=None then finds nothing: False either way",
     "aupres.referrals.services.x_eligibility__mutmut_6":
         "referral.person read even without person_id: a nullable foreign key without id reads None, no query",
+    # sharing.services (checked on SQLite and PostgreSQL where the database is involved)
+    "aupres.sharing.services.x_find_person_for_emergency__mutmut_22":
+        "the record-number guard forced true: no record has a number below 1, and for one outside the bigint "
+        "range (2**63 and more) Django answers no row: the query finds nobody, as the guard's None does",
+    "aupres.sharing.services.x_find_person_for_emergency__mutmut_25":
+        "0 <= number: 0 never gets there (a falsy number asks for names), and no record has number 0 anyway",
+    "aupres.sharing.services.x_find_person_for_emergency__mutmut_27":
+        "number <= 2**63: 2**63 is out of the bigint range, for which Django answers no row: nobody, as before",
+    "aupres.sharing.services.x_find_person_for_emergency__mutmut_29":
+        "bound 3**63: numbers from 2**63 up are out of the bigint range, for which Django answers no row",
+    "aupres.sharing.services.x_find_person_for_emergency__mutmut_30":
+        "bound 2**64: numbers from 2**63 up are out of the bigint range, for which Django answers no row",
+    "aupres.sharing.services.x_find_person_for_emergency__mutmut_66":
+        "three rows fetched instead of two: any count but one is the same refusal; two already tell 'several'",
+    "aupres.sharing.services.x_named_notifications__mutmut_15":
+        "record(..., None): the journal writes no compartments as identity, which (IDENTITY,) says",
+    "aupres.sharing.services.x_named_notifications__mutmut_19":
+        "record() without compartments: the journal writes none as identity, which (IDENTITY,) says",
+    "aupres.sharing.services.x_notify_heads__mutmut_5":
+        "values_list without flat gives 1-tuples, which Django's __in reads as the ids (same SQL): same heads",
+    "aupres.sharing.services.x_notify_heads__mutmut_7":
+        "values_list without flat gives 1-tuples, which Django's __in reads as the ids (same SQL): same heads",
+    "aupres.sharing.services.x_notify_heads__mutmut_11":
+        "values_list without flat gives 1-tuples, which Django's __in reads as the ids (same SQL): same heads",
+    "aupres.sharing.services.x_recording_services__mutmut_15":
+        "needed < held instead of <=: a scope never holds the administrative compartment, which every member "
+        "holding social or health also holds (compartments_of), so needed <= held is always a strict subset",
+    "aupres.sharing.services.x_unread_count__mutmut_4":
+        "getattr default None instead of False: both falsy, the function returns 0 the same way",
+    "aupres.sharing.services.x_unread_count__mutmut_10":
+        "getattr default True: only an object without is_authenticated reaches it (None); the count of "
+        "notifications whose head is None (a required field) is 0, as returned",
 }
 
 NAME = re.compile(r"^aupres\.(?P<module>[\w.]+?)\.(?P<function>x_\w+?|xǁ\w+ǁ\w+?)__mutmut_\d+$")

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aupres.audit.models import AccessEvent
@@ -51,6 +53,8 @@ def test_the_24_hour_window(world):
     assert emergency_attempts_today(user, now) == 2  # exactly 24 hours old still counts
     EmergencyAttempt.objects.create(user=user, outcome="no_match", at=now)
     EmergencyAttempt.objects.create(user=user, outcome="already_following", at=now)  # not counted
+    assert emergency_attempts_today(user, now) == 3
+    EmergencyAttempt.objects.create(user=world.users["doctor"], outcome="opened", at=now)  # someone else's
     assert emergency_attempts_today(user, now) == 3
 
 
@@ -120,6 +124,8 @@ def test_each_refusal_to_open_says_why(world, settings):
     assert refusal(lambda: open_(reason="   " + "x" * 19 + "   ")) == (
         "DomainError", "reason_required", "reason", "Indiquez le motif de l'urgence (au moins 20 caractères).")
     assert refusal(lambda: open_(person_id=None)) == NOT_IDENTIFIED
+    assert refusal(lambda: open_(person_id=None, last_name="Benali", birth_year=1980)) == NOT_IDENTIFIED
+    assert refusal(lambda: open_(person_id=None, first_name="Amina", birth_year=1980)) == NOT_IDENTIFIED
     with pytest.raises(services.Conflict) as caught:
         open_(world.users["doctor"])
     assert (caught.value.code, str(caught.value.message), caught.value.details) == (
@@ -287,3 +293,48 @@ def test_an_active_emergency_is_the_user_s_own_on_that_person(world):
     assert services.active_emergency(other_doctor, person) is None
     assert services.active_emergency(other_doctor, someone) == theirs
     assert sorted(e.pk for e in services.my_emergency_accesses(other_doctor)) == [theirs.pk]
+
+
+def test_the_mail_s_link_keeps_the_address_given(world, mailoutbox):
+    users = type(world.outsider).objects
+    users.filter(pk=world.users["head_of_service"].pk).update(email="chef-a@example.org")
+    for base_url in ("https://AUPRES.BOX/", "https://AUPRES.BOX", ""):
+        emergency = EmergencyAccess.objects.create(
+            user=world.outsider, person=world.person, service=world.service_b, reason=REASON,
+            expires_at=timezone.now() + datetime.timedelta(hours=1))
+        services.notify_heads(emergency, base_url)
+    services.notify_heads(emergency)
+    links = [m.body.split(" : ")[1].split("\n")[0] for m in mailoutbox]
+    assert links == ["https://AUPRES.BOX/partage/urgence/notifications/"] * 2 + ["/partage/urgence/notifications/"] * 2
+    # Opened without the address of the site: the link is the path alone.
+    services.open_emergency_access(world.outsider, reason=REASON, person_id=world.person.pk)
+    assert "notifications : /partage/urgence/notifications/\n" in mailoutbox[-1].body
+
+
+def test_telling_more_heads_costs_no_more_queries(world):
+    def queries_to_notify():
+        emergency = EmergencyAccess.objects.create(
+            user=world.outsider, person=world.person, service=world.service_b, reason=REASON,
+            expires_at=timezone.now() + datetime.timedelta(hours=1))
+        with CaptureQueriesContext(connection) as captured:
+            services.notify_heads(emergency)
+        return emergency, len(captured)
+
+    queries_to_notify()  # anything read once per process
+    one, with_one_head = queries_to_notify()
+    for name in ("chef_2", "chef_3"):
+        world.member(Profession.HEAD_OF_SERVICE, world.service_a, username=name)
+    three, with_three_heads = queries_to_notify()
+    assert (one.heads_notified, three.heads_notified) == (1, 3)
+    assert with_three_heads == with_one_head
+
+
+def test_emergency_lists_read_their_accounts_services_and_persons_in_one_query(world, django_assert_num_queries):
+    opened = services.open_emergency_access(world.outsider, reason=REASON, person_id=world.person.pk)
+    head = world.users["head_of_service"]
+    with django_assert_num_queries(1):
+        assert [(n.access.user.username, n.access.service.name, n.access.person.first_name, n.service.name)
+                for n in services.notifications_for(head)] == [("outsider_doctor", "EMSP B", "Amina", "EMSP A")]
+    with django_assert_num_queries(1):
+        assert [(e.pk, e.person.first_name, e.service.name) for e in services.my_emergency_accesses(
+            world.outsider)] == [(opened.pk, "Amina", "EMSP B")]

@@ -559,3 +559,22 @@ def test_a_person_s_consents_are_listed_two_hundred_at_most(world):
         SharingConsent(person=person, from_service=world.service_a, to_organisation=f"Partenaire {i}",
                        scope="social", given_on=datetime.date.today(), given_how="oral") for i in range(201))
     assert len(services.consents_of(social, person)) == 200
+
+
+def test_consents_are_read_with_their_services_and_accounts_in_one_query(world, django_assert_num_queries):
+    person, social = world.person, world.users["social_worker"]
+    today = datetime.date.today()
+    for recipient in (world.service_b, world.service_c):
+        made = services.record_consent(social, person, scope="social", given_on=today, given_how="oral",
+                                       to_service_id=recipient.pk)
+    services.withdraw_consent(social, made.pk)
+    listed = services.person_consents(social, person)
+    with django_assert_num_queries(1):
+        seen = sorted((c.from_service.name, c.to_service.name, c.recorded_by.username,
+                       c.withdrawn_by.username if c.withdrawn_by else None) for c in listed)
+    assert seen == [("EMSP A", "EMSP B", "social_worker", None), ("EMSP A", "PASS C", "social_worker", "social_worker")]
+    # The withdrawal screen names the person and both services without reading them again.
+    consent = services.get_consent(social, made.pk)
+    with django_assert_num_queries(0):
+        assert (consent.person.first_name, consent.from_service.name, consent.to_service.name) == (
+            "Amina", "EMSP A", "PASS C")
