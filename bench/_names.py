@@ -6,6 +6,7 @@ same person written otherwise); and the perturbations an intake query suffers, o
 Deterministic for a seed. No personal data: the lists are common names, the combinations are random."""
 
 import bisect
+import datetime
 import itertools
 import json
 import math
@@ -101,6 +102,24 @@ ORIGINS = [("fr", 0.50, FR_F, FR_M, FR_LAST), ("wa", 0.20, WA_F, WA_M, WA_LAST),
 ALIASES = ["Le Grand", "Pépé", "Titi", "La Brune", "Gigi", "Le Marin", "Jojo", "Mamie", "Coco", "Le Chti",
            "Nounours", "Zizou", "La Rousse", "Le Sage", "Papou", "Tonton", "Mimi", "Le Belge", "Bébert", "Lulu"]
 
+# Nationality as teams write it (free text): mostly the adjective, sometimes the country. French people of
+# every origin (half of the West African, Maghrebi origin persons of a French service's files are French).
+NATIONALITY = {
+    "fr": [("française", 0.97), ("belge", 0.02), ("suisse", 0.01)],
+    "wa": [("française", 0.3), ("malienne", 0.2), ("sénégalaise", 0.18), ("guinéenne", 0.12), ("ivoirienne", 0.1),
+           ("burkinabè", 0.05), ("mauritanienne", 0.05)],
+    "ma": [("française", 0.4), ("algérienne", 0.3), ("marocaine", 0.22), ("tunisienne", 0.08)],
+    "ro": [("roumaine", 0.85), ("moldave", 0.1), ("bulgare", 0.05)],
+}
+COUNTRY = {"française": "France", "malienne": "Mali", "sénégalaise": "Sénégal", "guinéenne": "Guinée",
+           "algérienne": "Algérie", "marocaine": "Maroc", "tunisienne": "Tunisie", "roumaine": "Roumanie"}
+# Share of persons whose records carry a full birth date (their papers were seen), among those whose birth
+# year is known: most French persons have an identity card; persons of other origins more often have no
+# papers (asylum seekers, undocumented) and a year that was told, not read.
+FULL_DATE = {"fr": 0.8, "wa": 0.45, "ma": 0.55, "ro": 0.6}
+# Nationality unknown (not asked, not told): as often as the year is.
+NO_NATIONALITY = 0.2
+
 # Transliterations and spellings heard alike (intake query kind "translit").
 VARIANTS = {
     "Mohamed": ["Mohammed", "Muhammad", "Mouhamed", "Mohamad"], "Aïcha": ["Aicha", "Aisha", "Aïsha"],
@@ -154,6 +173,7 @@ _PLAIN_NICKS, _PLAIN_VARIANTS = _plain_keys(NICKS), _plain_keys(VARIANTS)
 class Generator:
     def __init__(self, seed):
         self.rng = rng = random.Random(seed)
+        self.ids = random.Random(seed + 1_000_003)  # birth date and nationality (D68): their own stream
         self.pick = {}
         for code, _w, female, male, last in ORIGINS:
             self.pick[code] = (_zipf(rng, female), _zipf(rng, male), _zipf(rng, last, 0.9))
@@ -189,8 +209,25 @@ class Generator:
             lastn = self.last_name(code, last)
         year = rng.randrange(1940, 2008) if rng.random() < 0.8 else None
         phone = "06" + "".join(rng.choice("0123456789") for _ in range(8)) if rng.random() < 0.5 else ""
-        return {"alias": alias, "first_name": first, "last_name": lastn, "sex": sex, "birth_year": year,
-                "phone": phone}
+        p = {"alias": alias, "first_name": first, "last_name": lastn, "sex": sex, "birth_year": year,
+             "phone": phone}
+        return self.identity(p, code)
+
+    def identity(self, p, code):
+        """Birth date and nationality (D68), drawn from a stream of their own so that the names, years and
+        phones stay those of D65's data for a seed. A full date only with a known year (the year told is the
+        date's), more often for French persons (papers); nationality from the origin, sometimes unknown."""
+        ids = self.ids
+        p["birth_date"] = None
+        if p["birth_year"] and ids.random() < FULL_DATE[code]:
+            p["birth_date"] = datetime.date(p["birth_year"], 1, 1) + datetime.timedelta(days=ids.randrange(365))
+        p["nationality"] = ""
+        if ids.random() >= NO_NATIONALITY:
+            nats, weights = zip(*NATIONALITY[code], strict=True)
+            p["nationality"] = ids.choices(nats, weights)[0]
+            if ids.random() < 0.1 and p["nationality"] in COUNTRY:  # the country written, not the adjective
+                p["nationality"] = COUNTRY[p["nationality"]]
+        return p
 
     # Perturbations -----------------------------------------------------------------------------------
     def typo(self, word):
@@ -234,7 +271,64 @@ class Generator:
             d["phone"] = ""
         if rng.random() < 0.2 and p["phone"] == "":
             d["phone"] = "06" + "".join(rng.choice("0123456789") for _ in range(8))
+        return self.duplicate_identity(p, d)
+
+    def duplicate_identity(self, p, d):
+        """The second team's birth date and nationality (D68). A team that read the papers writes the date
+        as the first did, or one digit off, or day and month swapped (a foreign or hand-written date read the
+        other way); a team that did not see them writes the year only; a person without papers at the first
+        record may have them at the second. The year stays the date's (Person.save sets it so); when the
+        other fields changed the year (one off, unknown), the date follows. Nationality: the same most often,
+        unknown to one team, sometimes another (binational, naturalised, the country of transit)."""
+        ids = self.ids
+        date = p.get("birth_date")
+        if d["birth_year"] is None:
+            date = None
+        elif date is not None:
+            roll = ids.random()
+            if roll < 0.25:
+                date = None  # year only: papers not seen by the second team
+            elif roll < 0.32:  # read the other way: only a date whose day could be a month
+                if date.day <= 12:
+                    date = date.replace(month=date.day, day=date.month)
+            elif roll < 0.4:
+                date = _digit_off(date, ids)
+            if date is not None and d["birth_year"] != p["birth_year"]:
+                date = _with_year(date, d["birth_year"])  # the year one off is the date's year one off
+        elif ids.random() < 0.15:  # papers obtained since the first record
+            date = datetime.date(d["birth_year"], 1, 1) + datetime.timedelta(days=ids.randrange(365))
+        d["birth_date"] = date
+        if date is not None:
+            d["birth_year"] = date.year
+        nat = p.get("nationality", "")
+        roll = ids.random()
+        if nat and roll < 0.2:
+            nat = ""
+        elif roll < 0.25:
+            nat = ids.choice(["française", "malienne", "algérienne", "marocaine", "roumaine", "guinéenne"])
+        elif not nat and roll < 0.4:
+            nat = "française"
+        d["nationality"] = nat
         return d
+
+
+def _with_year(date, year):
+    return date.replace(year=year, day=min(date.day, 28)) if date.month == 2 else date.replace(year=year)
+
+
+def _digit_off(date, rng):
+    """The date with one digit of DDMMYYYY written otherwise, kept a valid date (else the day's last digit)."""
+    text = date.strftime("%d%m%Y")
+    for _ in range(10):
+        i = rng.randrange(8)
+        new = text[:i] + rng.choice([c for c in "0123456789" if c != text[i]]) + text[i + 1:]
+        try:
+            out = datetime.datetime.strptime(new, "%d%m%Y").date()  # noqa: DTZ007 — a date, no time zone
+        except ValueError:
+            continue
+        if 1930 <= out.year <= 2010:
+            return out
+    return date.replace(day=date.day % 28 + 1)
 
 
 def _compound_part(name, rng):
@@ -421,6 +515,7 @@ class RealisticGenerator(Generator):
 
     def __init__(self, seed):
         self.rng = rng = random.Random(seed)
+        self.ids = random.Random(seed + 1_000_003)
         self.lists = dataset_lists()
         self.tail_names = {}
         self.pick = {}

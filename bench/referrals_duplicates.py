@@ -110,10 +110,12 @@ def build(persons, seed, dup_share, names_kind="real"):
     for i, p in enumerate(rows, start=1):
         keys = Person.keys_of(p["alias"], p["first_name"], p["last_name"], p["birth_year"])
         year = "\\N" if p["birth_year"] is None else str(p["birth_year"])
-        buf.write("\t".join([str(i), "1", p["alias"], p["first_name"], p["last_name"], p["sex"], year, "", "",
-                             "unknown", p["phone"], "", keys["search_text"], keys["name_key"], keys["name_tokens"],
-                             "2026-01-01 00:00:00+00", "2026-01-01 00:00:00+00"]) + "\n")
-    cols = ("id, version, alias, first_name, last_name, sex, birth_year, birth_place, nationality, "
+        date = "\\N" if p.get("birth_date") is None else p["birth_date"].isoformat()
+        buf.write("\t".join([str(i), "1", p["alias"], p["first_name"], p["last_name"], p["sex"], year, date, "",
+                             p.get("nationality", ""), "unknown", p["phone"], "", keys["search_text"],
+                             keys["name_key"], keys["name_tokens"], "2026-01-01 00:00:00+00",
+                             "2026-01-01 00:00:00+00"]) + "\n")
+    cols = ("id, version, alias, first_name, last_name, sex, birth_year, birth_date, birth_place, nationality, "
             "administrative_situation, phone, languages, search_text, name_key, name_tokens, created_at, updated_at")
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
@@ -244,13 +246,76 @@ def anchor(queries):
     return a50, a95
 
 
-def sweep_quality(size, threshold):
+def _pair_kinds(o, d):
+    """What a planted pair (original, duplicate) has in common, one value per dimension (D68's breakdown)."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    def norm(value):
+        return " ".join(names.words(value or ""))
+
+    of, ol, df, dl = norm(o.first_name), norm(o.last_name), norm(d.first_name), norm(d.last_name)
+
+    def one(a, b):
+        if a == b:
+            return "same"
+        if a and b and (f" {a} " in f" {b} " or f" {b} " in f" {a} "):
+            return "part"
+        return "typo" if a and b and DamerauLevenshtein.distance(a, b) <= 1 else "other"
+
+    if of == df and ol == dl:
+        name = "same (accents aside)"
+    elif of == dl and ol == df:
+        name = "swapped"
+    else:
+        f, la = one(of, df), one(ol, dl)
+        name = f"first {f}, last {la}"
+    if o.birth_year is None or d.birth_year is None:
+        year = "one or both missing"
+    else:
+        year = {0: "same", 1: "one off"}.get(abs(o.birth_year - d.birth_year), "other")
+    if o.birth_date and d.birth_date:
+        a, b = o.birth_date, d.birth_date
+        date = ("same" if a == b else "day/month swapped" if (a.year, a.month, a.day) == (b.year, b.day, b.month)
+                else "one digit off" if DamerauLevenshtein.distance(a.strftime("%d%m%Y"), b.strftime("%d%m%Y")) == 1
+                else "other")
+    else:
+        date = "one side only" if (o.birth_date or d.birth_date) else "neither"
+    nat = ("unknown to one or both" if not (o.nationality and d.nationality) else
+           "same" if o.nationality == d.nationality else "written otherwise")
+    phone = "shared" if o.phone and o.phone == d.phone else "not shared"
+    return {"names": name, "birth year": year, "full birth date": date, "nationality": nat, "phone": phone,
+            "full date on both sides": "yes" if o.birth_date and d.birth_date else "no"}
+
+
+def breakdown(truth, found_at):
+    """Recall per kind of planted pair, at each threshold of `found_at` ({label: set of pairs found})."""
+    from aupres.persons.models import Person
+
+    people = Person.objects.in_bulk({i for pair in truth for i in pair})
+    groups = {}
+    for a, b in truth:
+        if a in people and b in people:
+            for dim, value in _pair_kinds(people[a], people[b]).items():
+                groups.setdefault((dim, value), []).append((a, b))
+    labels = list(found_at)
+    print("\n== recall per kind of planted pair (" + " | ".join(labels) + ")")
+    for (dim, value), pairs in sorted(groups.items()):
+        cells = "  ".join(f"{100 * sum(p in found_at[lab] for p in pairs) / len(pairs):5.1f} %" for lab in labels)
+        print(f"  {dim:24} {value:28} n={len(pairs):6}  {cells}")
+    print("  (recall on the pairs without a full date on both sides, the figure not owed to the new field: the "
+          "line 'full date on both sides no')")
+
+
+def sweep_quality(size, threshold, sweep=None):
     """The sweep's model on the first `size` persons and the planted duplicates of those: precision and recall
-    against the planted pairs (ground truth, table bench_dup), and the time of each step."""
+    against the planted pairs (ground truth, table bench_dup), the time of each step, and the recall per kind
+    of pair (what the two records have in common)."""
     from django.db import connection
 
     from aupres.persons.models import Person
-    from aupres.referrals import sweep
+
+    if sweep is None:
+        from aupres.referrals import sweep
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT dup_id, orig_id FROM bench_dup WHERE orig_id <= %s", [size])
@@ -279,6 +344,11 @@ def sweep_quality(size, threshold):
     for target, (hits, p) in sorted(best.items()):
         print(f"sweep: highest recall at precision ≥ {100 * target:.0f} %: {100 * hits / len(truth):.1f} % "
               f"(threshold {p:.4f})")
+    found_at = {f"≥ {sweep.THRESHOLD}": {(a, b) for a, b, p in pairs if p >= sweep.THRESHOLD}}
+    if 0.95 in best:
+        found_at[f"≥ {best[0.95][1]:.4f} (best at 95 %)"] = {(a, b) for a, b, p in pairs if p >= best[0.95][1]}
+    found_at[f"≥ {min(threshold)}"] = {(a, b) for a, b, p in pairs}
+    breakdown(truth, found_at)
     with connection.cursor() as cursor:
         cursor.execute("CREATE INDEX IF NOT EXISTS bench_name_key ON persons_person (name_key)")
         cursor.execute(
@@ -308,6 +378,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="reuse a database built by --keep")
     parser.add_argument("--sweep", type=int, default=0, help="also measure the sweep on the first N persons")
+    parser.add_argument("--sweep-code", help="another sweep.py to measure instead of the product's (before/after)")
     parser.add_argument("--no-search", action="store_true", help="skip the intake search measures")
     args = parser.parse_args()
     if args.reuse:
@@ -318,7 +389,12 @@ def main():
         from aupres.referrals.duplicates import find_candidates
 
         if args.sweep:
-            sweep_quality(args.sweep, [0.5, 0.8, 0.9, 0.95, 0.99])
+            other = None
+            if args.sweep_code:
+                spec = importlib.util.spec_from_file_location("other_sweep", args.sweep_code)
+                other = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(other)
+            sweep_quality(args.sweep, [0.5, 0.8, 0.9, 0.95, 0.99], other)
         if args.no_search:
             return
         queries, crowded = load_queries(args.per_kind, args.seed)

@@ -80,8 +80,11 @@ REASONS = {
     "same_alias": gettext_lazy("same alias"),
     "close_alias": gettext_lazy("close alias"),
     "same_birth_date": gettext_lazy("same birth date"),
+    "swapped_birth_date": gettext_lazy("birth date with day and month swapped"),
+    "close_birth_date": gettext_lazy("birth date one digit apart"),
     "same_birth_year": gettext_lazy("same birth year"),
     "close_birth_year": gettext_lazy("birth year one year apart"),
+    "same_nationality": gettext_lazy("same nationality"),
 }
 
 
@@ -551,14 +554,40 @@ def pair_reasons(first, second):
     digits = phone_digits(first.phone)
     if digits and digits == phone_digits(second.phone):
         codes.insert(0, "same_phone")
-    if first.birth_date and first.birth_date == second.birth_date:
-        codes.append("same_birth_date")
+    date = birth_date_match(first.birth_date, second.birth_date)
+    if date:
+        codes.append(date)
     elif first.birth_year and second.birth_year:
         if first.birth_year == second.birth_year:
             codes.append("same_birth_year")
         elif abs(first.birth_year - second.birth_year) == 1:
             codes.append("close_birth_year")
+    if nationality_key(first.nationality) and nationality_key(first.nationality) == nationality_key(
+            second.nationality):
+        codes.append("same_nationality")
     return codes
+
+
+def birth_date_match(first, second):
+    """The reason code of two full birth dates alike, as the sweep's levels tell them: the same; day and month
+    swapped (a date read the other way); one digit off (DDMMYYYY, or two neighbours swapped); else None."""
+    if not (first and second):
+        return None
+    if first == second:
+        return "same_birth_date"
+    if (first.year, first.month, first.day) == (second.year, second.day, second.month):
+        return "swapped_birth_date"
+    if DamerauLevenshtein.distance(first.isoformat(), second.isoformat()) == 1:
+        return "close_birth_date"
+    return None
+
+
+@functools.lru_cache(maxsize=1000)
+def nationality_key(value):
+    """Nationality as two teams write it (free text), made comparable: transliterated, letters only, its first
+    four letters (« Mali » and « malienne », « France » and « française », « Sénégal » and « sénégalaise »)."""
+    letters = "".join(c for c in pnames.normalise(value or "") if c.isalpha())
+    return letters[:4] or None
 
 
 # Review queue of the sweep's pairs (heads of service) ------------------------------------------------------

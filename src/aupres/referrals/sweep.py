@@ -3,23 +3,27 @@
 A Fellegi–Sunter model (splink on DuckDB, in process): each pair of records is compared on the first name and
 on the last name apart (exact; one typo — Damerau-Levenshtein 1; written in the other field, swapped; one a
 word of the other, a compound name partly given; Jaro-Winkler ≥ 0.88; the same phonetic key; else), the birth
-year (same, ± 1), the phone and the sex; each level weighs its m / u log-ratio, and on the name levels that
-ratio is weighed by how common the name is (term frequencies: two "Martin" tell little, two "Amzidouche" much,
-and so does one typo or a swap of a rare name). Pairs of probability ≥ THRESHOLD are proposed. Only pairs that
-share a block are compared: the phonetic keys of both names (aupres.persons.names), and the same swapped; the
-last name's key and the birth year; the first name's key, the year and the sex; the phone; one name's key and
-the first two letters of the other; the first and last letters of both names and the sex. A block borne by more
-than MAX_BLOCK records is not compared within (the pairs of "Marie Martin" would grow with the square of the
-base, and are namesakes the model would not propose).
+(both full dates when both records carry one: the same, day and month swapped, one digit off, the same year
+only, otherwise; else the year: the same, ± 1), the phone, the sex and the nationality (D68); each level
+weighs its m / u log-ratio, and on the name levels and the nationality that ratio is weighed by how common the
+value is (term frequencies: two "Martin" tell little, two "Amzidouche" much, and so does one typo or a swap of
+a rare name). Pairs of probability ≥ THRESHOLD are proposed. Only pairs that share a block are compared: the
+phonetic keys of both names (aupres.persons.names), and the same swapped; the last name's key and the birth
+year; the first name's key, the year and the sex; the phone; one name's key and the first two letters of the
+other; the first and last letters of both names and the sex. A block borne by more than MAX_BLOCK records is
+not compared within (the pairs of "Marie Martin" would grow with the square of the base, and are namesakes the
+model would not propose).
 
 The m probabilities (how often two records of one person agree at each level) are set here from what the
-records of one person written by two teams look like (the perturbations of bench/_names.py: a typo, accents
-lost, a transliteration, names swapped, a year one off or unknown, the phone of one only): expectation
-maximisation, tried first, converged on namesakes (two "Marie Martin" agree on the names far more often than
-two records of one person do), so it is not used. The u probabilities (how often two different persons agree)
-and the prior of a match are estimated on the data at each sweep (`estimate`: random sampling, deterministic
-rules; no EM, nothing to converge), from MIN_PERSONS_TO_ESTIMATE persons on; below, the u probabilities set here
-(measured on 50 000 realistic persons of bench/_names.py) and a prior of DUPLICATE_SHARE are used.
+records of one person written by two teams look like: measured (splink's estimate from labelled pairs, D68) on
+the planted duplicates of bench/_names.py with another seed than the benchmark's (a typo, accents lost, a
+transliteration, names swapped, a year one off or unknown, the phone of one only, a date kept, lost, swapped
+or one digit off). Expectation maximisation, tried first, converged on namesakes (two "Marie Martin" agree on
+the names far more often than two records of one person do), so it is not used. Real records' m are not
+known: the pairs heads of service decide (« même personne ») are where they could be measured. The u
+probabilities (how often two different persons agree) are estimated on the data at each sweep (`estimate`:
+random sampling; no EM, nothing to converge) from MIN_PERSONS_TO_ESTIMATE persons on; below, the ones set here.
+The prior of a match is set: DUPLICATE_SHARE of the persons have one duplicate.
 
 Nothing leaves the machine: DuckDB runs in memory inside the worker; only ids, scores and reason codes are
 written back (referrals.models.DuplicatePair). Decided pairs (« personnes différentes ») are never proposed
@@ -35,7 +39,7 @@ from django.utils import timezone
 
 from aupres.persons import names
 from aupres.persons.models import Person
-from aupres.referrals.duplicates import pair_reasons, phone_digits
+from aupres.referrals.duplicates import nationality_key, pair_reasons, phone_digits
 from aupres.referrals.models import DuplicatePair
 
 # Pairs from this probability on are proposed: tuned on the planted duplicates of bench/referrals_duplicates.py
@@ -43,14 +47,32 @@ from aupres.referrals.models import DuplicatePair
 # 95 %: 65 %); at 200 000, 99 % and 61 %. Was 0.9995, tuned on the old generator whose namesakes were ten times
 # too many: with realistic names it kept a third of the pairs it could propose.
 THRESHOLD = 0.95
+# The prior of a match: this share of the persons have one duplicate. It was estimated from deterministic
+# rules (same names' keys and year, assumed to find 60 % of the duplicates), which was biased with the size of
+# the base: the namesakes those rules find grow with it, so the probabilities were under-confident at 200 000
+# persons (95 % precision from 0.66 on) and over-confident at 1 M (from 0.92 on, D65). A fixed share does not
+# move with the size (D68); it is the benchmark's, a real base's is not known.
 DUPLICATE_SHARE = 0.02
 MIN_PERSONS_TO_ESTIMATE = 5000
+# Birth levels (_birth_comparison: both dates the same, day/month swapped, one digit off, the same year only,
+# otherwise; a date on one side at most: the same year, one apart, else), when both years are known. m: how
+# the records of one person written by two teams fall (bench/_names.py, D68: about half of the pairs carry
+# a date on both sides, as a team that read the papers writes it: the same, a digit off, day and month read
+# the other way; the others the year, as D65's); u for small bases: two persons (half of the pairs carry two
+# dates, one day in 68 × 365), estimated on the data from MIN_PERSONS_TO_ESTIMATE on.
+BIRTH_M = [0.35, 0.019, 0.115, 0.002, 0.011, 0.416, 0.085, 0.002]
+BIRTH_U = [2e-5, 1e-6, 5e-4, 0.006, 0.43, 0.0085, 0.016, 0.538979]
+# Nationality (the same, another) when both records give it: two teams write the same most often; a
+# different one is a binational, naturalised person or a country of transit.
+NATIONALITY_M = [0.94, 0.06]
+NATIONALITY_U = [0.4, 0.6]
 # A block (records sharing one blocking key) larger than this is not compared within: two records in it agree
 # only on what hundreds of others share (Marie Martin born 1980), which the model would not propose anyway,
 # and the pairs of such blocks would grow with the square of the base.
 MAX_BLOCK = 120
 BLOCKS = ("b_names", "b_swapped", "b_last_year", "b_first_year", "b_first_last2", "b_last_first2", "b_ends")
-COLUMNS = ("unique_id", "first", "last", "first_phon", "last_phon", "birth_year", "sex", "phone", *BLOCKS)
+COLUMNS = ("unique_id", "first", "last", "first_phon", "last_phon", "birth_year", "sex", "phone", "birth_date",
+           "nationality", *BLOCKS)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -60,11 +82,12 @@ def _name(value):
     return " ".join(ws), names.phonetic("".join(ws))
 
 
-def _row(pk, first, last, year, sex, phone):
+def _row(pk, first, last, year, sex, phone, birth_date=None, nationality=""):
     (first, fp), (last, lp) = _name(first or ""), _name(last or "")
     sex = sex if sex in ("female", "male") else None
     ends = (f"{first[:1]}{first[-1:]}.{last[:1]}{last[-1:]}.{sex}" if len(first) > 2 and len(last) > 2 else None)
     return (pk, first or None, last or None, fp or None, lp or None, year, sex, phone_digits(phone) or None,
+            birth_date.isoformat() if birth_date else None, nationality_key(nationality),
             f"{fp}.{lp}" if fp and lp else None, f"{lp}.{fp}" if fp and lp else None,
             f"{lp}.{year}" if lp and year else None, f"{fp}.{year}.{sex}" if fp and year else None,
             f"{fp}.{last[:2]}" if fp and last else None, f"{lp}.{first[:2]}" if lp and first else None, ends)
@@ -94,11 +117,12 @@ def frame(queryset=None):
 
     qs = Person.objects.all() if queryset is None else queryset
     rows = [_row(*r) for r in qs.order_by().values_list("pk", "first_name", "last_name", "birth_year", "sex",
-                                                          "phone").iterator(chunk_size=20000)
+                                                          "phone", "birth_date", "nationality"
+                                                          ).iterator(chunk_size=20000)
             if r[1] or r[2]]  # a person known by an alias only is compared at intake, not here
     rows = _cap_blocks(rows)
     columns = list(zip(*rows, strict=True)) if rows else [[] for _c in COLUMNS]
-    types = [pa.int64(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * (2 + len(BLOCKS))]
+    types = [pa.int64(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * (4 + len(BLOCKS))]
     return pa.table({c: pa.array(list(v), type=t) for c, v, t in zip(COLUMNS, columns, types, strict=True)})
 
 
@@ -124,9 +148,36 @@ def _name_comparison(col, other):
     ])
 
 
+def _birth_comparison():
+    """Levels of the birth, the full date when both records carry one, else the year: the same date; day and
+    month swapped (a date read the other way); one digit off; both dates but only the year alike, or nothing
+    alike (two persons whose papers disagree); then, a date on one side at most, the same year, one year
+    apart, else. One comparison, not a date's and a year's: the year is the date's, and two comparisons would
+    count the same agreement twice (Fellegi–Sunter adds them as if independent)."""
+    import splink.comparison_level_library as cll  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
+    import splink.comparison_library as cl  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
+
+    both = "birth_date_l is not null and birth_date_r is not null"
+    return cl.CustomComparison(output_column_name="birth", comparison_levels=[
+        cll.NullLevel("birth_year"),
+        cll.CustomLevel(f"{both} and birth_date_l = birth_date_r", label_for_charts="same date"),
+        cll.CustomLevel(f"{both} and substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) and "
+                        "substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) and "
+                        "substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2)",
+                        label_for_charts="day/month swapped"),
+        cll.CustomLevel(f"{both} and damerau_levenshtein(birth_date_l, birth_date_r) = 1",
+                        label_for_charts="one digit off"),
+        cll.CustomLevel(f"{both} and birth_year_l = birth_year_r", label_for_charts="dates: same year only"),
+        cll.CustomLevel(both, label_for_charts="dates differ"),
+        cll.ExactMatchLevel("birth_year"),
+        cll.AbsoluteDifferenceLevel("birth_year", 1),
+        cll.ElseLevel(),
+    ])
+
+
 def model_settings(persons=1_000_000):
-    """The model; `probability` (the prior of a match between two records) is estimated from the data when
-    there is enough (`estimate`), else taken as DUPLICATE_SHARE of the records having one duplicate."""
+    """The model; `probability`, the prior of a match between two records, is DUPLICATE_SHARE of the records
+    having one duplicate."""
     probability = min(0.5, 2 * DUPLICATE_SHARE / max(persons, 2))
     import splink.comparison_level_library as cll  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
     import splink.comparison_library as cl  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
@@ -134,23 +185,26 @@ def model_settings(persons=1_000_000):
     from splink.blocking_rule_library import CustomRule  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
 
     # m: how often two records of one person, written by two teams, fall in each level (exact, one typo,
-    # swapped, partly given, close, sounding alike, other); u: set here for small bases, else estimated.
+    # swapped, partly given, close, sounding alike, other: see the module's doc; swaps and typos are far more
+    # frequent than D65's 0.06 and 0.08-0.12 said); u: set here for small bases, else estimated.
     first = _name_comparison("first", "last").configure(
-        m_probabilities=[0.78, 0.08, 0.06, 0.03, 0.02, 0.02, 0.01],
+        m_probabilities=[0.61, 0.165, 0.215, 0.004, 0.003, 0.0005, 0.0025],
         u_probabilities=[0.02, 0.003, 0.0005, 0.003, 0.01, 0.01, 0.9535])
     last = _name_comparison("last", "first").configure(
-        m_probabilities=[0.74, 0.12, 0.06, 0.03, 0.02, 0.02, 0.01],
+        m_probabilities=[0.467, 0.285, 0.215, 0.005, 0.016, 0.001, 0.011],
         u_probabilities=[0.002, 0.001, 0.0005, 0.001, 0.003, 0.002, 0.9905])
     return SettingsCreator(
         link_type="dedupe_only",
         comparisons=[
             first, last,
-            cl.CustomComparison(output_column_name="birth_year", comparison_levels=[
-                cll.NullLevel("birth_year"), cll.ExactMatchLevel("birth_year"),
-                cll.AbsoluteDifferenceLevel("birth_year", 1), cll.ElseLevel()]).configure(
-                m_probabilities=[0.8, 0.15, 0.05], u_probabilities=[0.0133, 0.03, 0.9567]),
+            _birth_comparison().configure(m_probabilities=BIRTH_M, u_probabilities=BIRTH_U),
             cl.ExactMatch("phone").configure(m_probabilities=[0.9, 0.1], u_probabilities=[1e-7, 1 - 1e-7]),
             cl.ExactMatch("sex").configure(m_probabilities=[0.97, 0.03], u_probabilities=[0.5, 0.5]),
+            # The same nationality, weighed by how common it is (two « française » tell little, two
+            # « mauritanienne » more); a different one is weak evidence against (binational, naturalised).
+            cl.CustomComparison(output_column_name="nationality", comparison_levels=[
+                cll.NullLevel("nationality"), cll.ExactMatchLevel("nationality", term_frequency_adjustments=True),
+                cll.ElseLevel()]).configure(m_probabilities=NATIONALITY_M, u_probabilities=NATIONALITY_U),
         ],
         blocking_rules_to_generate_predictions=[
             block_on("b_names"), CustomRule("l.b_names = r.b_swapped"), block_on("b_last_year"),
@@ -173,12 +227,7 @@ def _linker(table, model):
 
 
 def estimate(linker):
-    """The prior of a match (deterministic rules: same names' keys and year, assumed to find 80 % of the
-    duplicates) and the u probabilities (random sampling of pairs) on this data; the m probabilities stay."""
-    from splink import block_on  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
-
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("first_phon", "last_phon", "birth_year")], recall=0.6)
+    """The u probabilities (random sampling of pairs) on this data; the m probabilities and the prior stay."""
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
 
 
