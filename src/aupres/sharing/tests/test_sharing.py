@@ -482,9 +482,12 @@ def test_a_withdrawal_is_kept_with_who_when_and_why_and_journaled(world):
     person, social, doctor_b = world.person, world.users["social_worker"], world.outsider
     made = services.record_consent(social, person, scope="social", given_on=datetime.date.today(),
                                    given_how="oral", to_service_id=world.service_b.pk)
+    other = services.record_consent(social, person, scope="social", given_on=datetime.date.today(),
+                                    given_how="oral", to_organisation="CCAS de Lille")
     before = timezone.now()
     gone = services.withdraw_consent(doctor_b, made.pk, note="  La personne a changé d'avis ")
     assert gone.withdrawn_at is not None and gone.is_active is False
+    assert SharingConsent.objects.get(pk=other.pk).is_active  # only that one
     got = SharingConsent.objects.get(pk=made.pk)
     assert got.withdrawn_at >= before and got.withdrawn_by == doctor_b
     assert got.withdrawal_note == "La personne a changé d'avis"
@@ -495,8 +498,6 @@ def test_a_withdrawal_is_kept_with_who_when_and_why_and_journaled(world):
     # B no longer sees the person: for B the consent is not found any more.
     assert refusal(lambda: services.withdraw_consent(doctor_b, made.pk))[:2] == ("NotFound", "not_found")
     # No note is an empty note.
-    other = services.record_consent(social, person, scope="social", given_on=datetime.date.today(),
-                                    given_how="oral", to_organisation="CCAS de Lille")
     assert services.withdraw_consent(social, other.pk).withdrawal_note == ""
 
 
