@@ -50,6 +50,22 @@ EQUIVALENT = {
     "aupres.core.access.x_is_head_of_service__mutmut_10":
         "getattr default True: only an object without is_authenticated reaches it (None from the callers); "
         "the membership query on user=None then finds nothing: False either way",
+    "aupres.core.access.x_compartments_by_service__mutmut_5":
+        "getattr default None instead of False: both falsy, `not` gives True the same way",
+    "aupres.core.access.x_managed_operator_ids__mutmut_4":
+        "getattr default None instead of False: both falsy, `not` gives True the same way",
+    "aupres.core.access.x_readable_services__mutmut_25":
+        "emergency = None instead of False: only read by `if emergency:`, both falsy",
+    "aupres.core.access.x__grant_rows__mutmut_68":
+        "UNION (all=None) instead of UNION ALL: only identical rows collapse, and every reader takes set unions "
+        "of them (compartments, following services, readable services); the cost differs, not the answer",
+    "aupres.core.access.x__grant_rows__mutmut_70":
+        "UNION (all left out) instead of UNION ALL: identical rows collapse, every reader takes set unions",
+    "aupres.core.access.x__grant_rows__mutmut_71":
+        "UNION (all=False) instead of UNION ALL: identical rows collapse, every reader takes set unions",
+    "aupres.core.access.x__open_referrals__mutmut_4":
+        "person__isnull=False left out: every reader narrows the referrals by person (person=, person_id=, "
+        "person_id__in=) or reads them as `pk IN (SELECT person_id ...)`, where a NULL person matches nothing",
     "aupres.referrals.services.x_eligibility__mutmut_6":
         "referral.person read even without person_id: a nullable foreign key without id reads None, no query",
     # sharing.services (checked on SQLite and PostgreSQL where the database is involved)

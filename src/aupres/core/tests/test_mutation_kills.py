@@ -470,3 +470,27 @@ def test_active_emergency_person_ids(world, django_assert_num_queries):
     access.compartments_by_service(social)
     with django_assert_num_queries(0):
         assert access.active_emergency_person_ids(social, [world.person.pk]) == {}
+
+
+def test_a_membership_ended_within_the_request_no_longer_opens_its_share(world):
+    """core.access _grant (a service missing from the memberships read again): the grants read by
+    get_visible_person named B's consent; once B's membership ended and forget() read the memberships again,
+    B's share opens nothing, though the doctor is still a member of C."""
+    doctor = world.user("doctor_b_and_c")
+    join(doctor, world.service_b, "doctor")
+    join(doctor, world.service_c, "doctor")
+    _consent(world.person, world.service_a, world.service_b, "health_social")
+    seen = access.get_visible_person(doctor, world.person.pk)
+    assert access.readable_services(doctor, seen) == {world.service_a.pk: {HEALTH, SOCIAL}}
+    Membership.objects.filter(user=doctor, service=world.service_b).update(end_date=_ago(1))
+    access.forget(doctor)
+    assert access.readable_services(doctor, seen) == {}
+
+
+def test_a_consent_of_an_unknown_scope_opens_nothing(world):
+    """core.access _grant: a scope the product does not know (a value written outside the form) shares no
+    compartment: nothing of the person is read in B."""
+    consent = _consent(world.person, world.service_a, world.service_b, "social")
+    SharingConsent.objects.filter(pk=consent.pk).update(scope="everything")
+    assert access.compartments_on(world.outsider, world.person) == set()
+    assert access.readable_services(world.outsider, world.person) == {}
