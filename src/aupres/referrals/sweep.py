@@ -138,8 +138,14 @@ def _name_comparison(col, other):
         # One typo in a rare name says as much as the rare name itself: weighed by the rarer spelling's
         # frequency (splink takes the larger term frequency of the two), as the exact level is.
         cll.DamerauLevenshteinLevel(col, 1).configure(tf_adjustment_column=col, tf_adjustment_weight=1.0),
-        cll.CustomLevel(f"{col}_l = {other}_r or {other}_l = {col}_r", label_for_charts="swapped").configure(
+        # This record's name written in the other field of the other record: one fact, said by one of the two
+        # comparisons (the first name's says first_l = last_r, the last name's last_l = first_r); both when
+        # both names are swapped. Each saying either fact counted a half swap twice (Cristina Cusca and
+        # « Chinnsiuneaandripopa Cristina » proposed at 0.91, D68).
+        cll.CustomLevel(f"{col}_l = {other}_r", label_for_charts="swapped").configure(
             tf_adjustment_column=col, tf_adjustment_weight=1.0),
+        # Swapped with one typo (« Diallo Fatou » written « Fatou Dialo »).
+        cll.CustomLevel(f"damerau_levenshtein({col}_l, {other}_r) = 1", label_for_charts="swapped, one typo"),
         cll.CustomLevel(f"(' ' || {col}_l || ' ') like ('% ' || {col}_r || ' %') or "
                         f"(' ' || {col}_r || ' ') like ('% ' || {col}_l || ' %')", label_for_charts="word of"),
         cll.JaroWinklerLevel(col, 0.88).configure(tf_adjustment_column=col, tf_adjustment_weight=0.5),
@@ -188,11 +194,11 @@ def model_settings(persons=1_000_000):
     # swapped, partly given, close, sounding alike, other: see the module's doc; swaps and typos are far more
     # frequent than D65's 0.06 and 0.08-0.12 said); u: set here for small bases, else estimated.
     first = _name_comparison("first", "last").configure(
-        m_probabilities=[0.61, 0.165, 0.215, 0.004, 0.003, 0.0005, 0.0025],
-        u_probabilities=[0.02, 0.003, 0.0005, 0.003, 0.01, 0.01, 0.9535])
+        m_probabilities=[0.61, 0.165, 0.193, 0.023, 0.0035, 0.0035, 0.0005, 0.0015],
+        u_probabilities=[0.02, 0.003, 0.0005, 0.0001, 0.003, 0.01, 0.01, 0.9534])
     last = _name_comparison("last", "first").configure(
-        m_probabilities=[0.467, 0.285, 0.215, 0.005, 0.016, 0.001, 0.011],
-        u_probabilities=[0.002, 0.001, 0.0005, 0.001, 0.003, 0.002, 0.9905])
+        m_probabilities=[0.467, 0.285, 0.191, 0.025, 0.005, 0.016, 0.001, 0.01],
+        u_probabilities=[0.002, 0.001, 0.0005, 0.0001, 0.001, 0.003, 0.002, 0.9904])
     return SettingsCreator(
         link_type="dedupe_only",
         comparisons=[
