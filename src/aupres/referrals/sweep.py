@@ -144,8 +144,10 @@ def _name_comparison(col, other):
         # « Chinnsiuneaandripopa Cristina » proposed at 0.91, D68).
         cll.CustomLevel(f"{col}_l = {other}_r", label_for_charts="swapped").configure(
             tf_adjustment_column=col, tf_adjustment_weight=1.0),
-        # Swapped with one typo (« Diallo Fatou » written « Fatou Dialo »).
-        cll.CustomLevel(f"damerau_levenshtein({col}_l, {other}_r) = 1", label_for_charts="swapped, one typo"),
+        # Swapped with one typo (« Diallo Fatou » written « Fatou Dialo »); the first letters compared first,
+        # so that the distance is computed on few pairs (it made the model a third slower).
+        cll.CustomLevel(f"substr({col}_l, 1, 1) = substr({other}_r, 1, 1) and "
+                        f"damerau_levenshtein({col}_l, {other}_r) = 1", label_for_charts="swapped, one typo"),
         cll.CustomLevel(f"(' ' || {col}_l || ' ') like ('% ' || {col}_r || ' %') or "
                         f"(' ' || {col}_r || ' ') like ('% ' || {col}_l || ' %')", label_for_charts="word of"),
         cll.JaroWinklerLevel(col, 0.88).configure(tf_adjustment_column=col, tf_adjustment_weight=0.5),
