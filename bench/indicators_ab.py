@@ -6,6 +6,7 @@ g2 and b1 of the same run; it writes nothing.
 
     .venv/bin/python bench/indicators_ab.py /work/main [runs]
     .venv/bin/python bench/indicators_ab.py /work/wt/<branch> [runs]
+    AB_EACH=1 .venv/bin/python bench/indicators_ab.py /work/main 3   # and each indicator alone
 """
 
 import os
@@ -70,6 +71,11 @@ def main():
         print(name, "p50/p95 %.1f %.1f" % timed(anchor(name), 20))
     print("b1 p50/p95 %.0f %.0f" % timed(anchor("b1_region_year_by_service_place"), 3, warm=1))
     print("load", os.getloadavg())
+    if os.environ.get("AB_EACH"):  # where the region's time goes: each indicator alone (3 runs, median)
+        each = {code: timed(lambda code=code: engine.compute_all(region_qs, period, [code]), 3, warm=1)[0]
+                for code in engine.REGISTRY}
+        for code, ms in sorted(each.items(), key=lambda kv: -kv[1])[:15]:
+            print(f"  {code:40} {ms:7.0f} ms")
 
 
 if __name__ == "__main__":
