@@ -100,6 +100,16 @@ EQUIVALENT = {
     "aupres.sharing.services.x_unread_count__mutmut_10":
         "getattr default True: only an object without is_authenticated reaches it (None); the count of "
         "notifications whose head is None (a required field) is 0, as returned",
+    # indicators.disclosure
+    "aupres.indicators.disclosure.x__weak_1d__mutmut_16":
+        "`!= SMALL` in the small cell's upper-bound test: a cell reaching that line has lo >= 0 (a small one lo = 0), "
+        "so hi < T-1 there implies hi - lo < T-1, which the next line answers with the same 'high'",
+    "aupres.indicators.disclosure.x__weak_1d__mutmut_19":
+        "small cell's bound T-2 instead of T-1: a small cell reaching that line has lo = 0, and hi = T-2 gives "
+        "hi - lo < T-1 on the next line: the same 'high'",
+    "aupres.indicators.disclosure.x_protect_1d__mutmut_56":
+        "complements chosen among visible cells > 1 instead of > 0: a visible cell is never 1 (0 < v < T is hidden "
+        "as small first, T = 5; no caller passes a threshold below 2)",
 }
 
 NAME = re.compile(r"^aupres\.(?P<module>[\w.]+?)\.(?P<function>x_\w+?|xǁ\w+ǁ\w+?)__mutmut_\d+$")

@@ -232,6 +232,12 @@ def test_the_interval_a_reader_computes_from_the_total_and_the_marks():
     # a withheld neighbour (no bound above) leaves the small cell all of 0..4
     assert disclosure.intervals_1d({"a": 2, "w": 30, "c": 20}, {"a": SMALL, "w": disclosure.WITHHELD}, 52) == {
         "a": (0, 4), "w": (28, 32)}
+    # two complements: each is at least 5, so at most 15 - 5
+    assert disclosure.intervals_1d({"a": 7, "b": 8, "c": 20}, {"a": COMPLEMENTARY, "b": COMPLEMENTARY}, 35) == {
+        "a": (5, 10), "b": (5, 10)}
+    # a small cell next to a complement, 6 between them: the small one is 0 or 1
+    assert disclosure.intervals_1d({"a": 1, "b": 5, "c": 20}, {"a": SMALL, "b": COMPLEMENTARY}, 26) == {
+        "a": (0, 1), "b": (5, 6)}
     # with T = 10: "< 10" is 0..9
     assert disclosure.intervals_1d({"a": 6, "b": 30}, {"a": SMALL, "b": COMPLEMENTARY}, 36, threshold=10) == {
         "a": (0, 9), "b": (27, 36)}
@@ -246,6 +252,11 @@ def test_what_a_weak_table_still_needs():
     assert weak({"a": 3, "b": 6, "c": 20}, {"a": SMALL, "b": COMPLEMENTARY}, 29, 5) is None  # b in 5..9: T-1 wide
     assert weak({"a": 3, "b": 5, "c": 20}, {"a": SMALL, "b": COMPLEMENTARY}, 28, 5) == "high"  # a in 0..3
     assert weak({"a": 3, "c": 20}, {"a": SMALL}, None, 5) is None  # no total: only the marks
+    # a complement and a withheld cell sharing 8: 5..8 and 0..3, three wide where T-1 = 4 are needed
+    assert disclosure.intervals_1d({"b": 7, "w": 1, "c": 20}, {"b": COMPLEMENTARY, "w": disclosure.WITHHELD},
+                                   28) == {"b": (5, 8), "w": (0, 3)}
+    assert weak({"b": 7, "w": 1, "c": 20}, {"b": COMPLEMENTARY, "w": disclosure.WITHHELD}, 28, 5) == "high"
+    assert weak({"b": 7, "w": 2, "c": 20}, {"b": COMPLEMENTARY, "w": disclosure.WITHHELD}, 29, 5) is None
     assert weak({"a": 3, "b": 7, "c": 20}, {"a": SMALL, "b": COMPLEMENTARY}, 30, 6) == "high"  # b in 6..10 < 5 wide
 
 
@@ -382,3 +393,60 @@ def test_new_margins_are_small_under_the_threshold_given():
     assert disclosure.protect_margins(grid, {}).hidden == {}
     masked = disclosure.protect_margins(grid, {("cell", "a", "x"): SMALL}, threshold=10)
     assert masked.hidden[("col", "x")] == SMALL
+
+
+def test_the_bridge_is_closed_by_a_visible_cell_of_its_row():
+    # the exact check finds the bridge (r2, c3); its row r2 still shows one cell, 50: it becomes the
+    # complement (before any margin), and r2's two middle cells are then two unknowns in both groups
+    rows, cols = ["r1", "r2", "r3", "r4"], ["c1", "c2", "c3", "c4"]
+    pattern = {("r1", "c1"), ("r1", "c2"), ("r2", "c1"), ("r2", "c2"), ("r3", "c3"), ("r3", "c4"),
+               ("r4", "c3"), ("r4", "c4"), ("r2", "c3")}
+    cells = {(r, c): 3 if (r, c) in pattern else 50 for r in rows for c in cols}
+    grid = Grid(rows=rows, cols=cols, cells=cells,
+                row_totals={r: sum(cells[(r, c)] for c in cols) for r in rows},
+                col_totals={c: sum(cells[(r, c)] for r in rows) for c in cols}, grand=sum(cells.values()))
+    masked = suppress(grid)
+    assert masked.hidden == {**{("cell", r, c): SMALL for r, c in pattern}, ("cell", "r2", "c4"): COMPLEMENTARY}
+    assert not recoverable(masked)
+
+
+def test_new_margins_under_five_are_hidden_zero_ones_shown():
+    # rows published alone: a = 2 (and its total), b = 1 (and its total); columns 2, 1, 0, grand 3
+    cells = {("a", "x"): 2, ("a", "y"): 0, ("a", "z"): 0, ("b", "x"): 0, ("b", "y"): 1, ("b", "z"): 0}
+    grid = _side_by_side(cells, ["a", "b"], ["x", "y", "z"], col_totals={"x": 2, "y": 1, "z": 0}, grand=3)
+    prehidden = {("cell", "a", "x"): SMALL, ("row", "a"): SMALL, ("cell", "b", "y"): SMALL, ("row", "b"): SMALL}
+    masked = disclosure.protect_margins(grid, prehidden)
+    assert masked.hidden == {**prehidden, ("col", "x"): SMALL, ("col", "y"): SMALL, ("grand",): SMALL}
+
+
+def test_a_recoverable_cell_hides_its_own_column_total_only():
+    # c = 2 (and c's total) is recovered from the grand total and the rows a and b: column x and the
+    # grand total are hidden, not column y where a and b hide their other cells
+    cells = {("a", "x"): 3, ("a", "y"): 10, ("b", "x"): 10, ("b", "y"): 3, ("c", "x"): 2, ("c", "y"): 0}
+    grid = _side_by_side(cells, ["a", "b", "c"], ["x", "y"], col_totals={"x": 15, "y": 13}, grand=28)
+    prehidden = {("cell", "a", "x"): SMALL, ("cell", "a", "y"): COMPLEMENTARY, ("cell", "b", "y"): SMALL,
+                 ("cell", "b", "x"): COMPLEMENTARY, ("cell", "c", "x"): SMALL, ("row", "c"): SMALL}
+    masked = disclosure.protect_margins(grid, prehidden)
+    assert masked.hidden == {**prehidden, ("col", "x"): COMPLEMENTARY, ("grand",): COMPLEMENTARY}
+    assert not {k for k in recoverable(masked) if k[0] == "cell"}
+
+
+def test_a_recoverable_row_total_hides_the_column_totals_of_its_own_hidden_cells():
+    # rows a and b hide a block in columns x and y, rows d and e in z and w; row c = 2 + 1 and its total
+    # 3 hidden. The grand total gives c's total back: the columns of c's hidden cells (x, y) and the
+    # grand total are hidden, not z and w
+    cells = {}
+    for r, row in {"a": (3, 10, 40, 40), "b": (10, 3, 40, 40), "c": (2, 1, 0, 0), "d": (40, 40, 3, 10),
+                   "e": (40, 40, 10, 3)}.items():
+        cells.update({(r, c): v for c, v in zip("xyzw", row, strict=True)})
+    grid = _side_by_side(cells, list("abcde"), list("xyzw"), col_totals={"x": 95, "y": 94, "z": 93, "w": 93},
+                         grand=375)
+    prehidden = {("cell", "a", "x"): SMALL, ("cell", "a", "y"): COMPLEMENTARY, ("cell", "b", "y"): SMALL,
+                 ("cell", "b", "x"): COMPLEMENTARY, ("cell", "c", "x"): SMALL, ("cell", "c", "y"): SMALL,
+                 ("row", "c"): SMALL, ("cell", "d", "z"): SMALL, ("cell", "d", "w"): COMPLEMENTARY,
+                 ("cell", "e", "w"): SMALL, ("cell", "e", "z"): COMPLEMENTARY}
+    assert disclosure.derivable(grid, prehidden) == {("row", "c")}
+    masked = disclosure.protect_margins(grid, prehidden)
+    assert masked.hidden == {**prehidden, ("col", "x"): COMPLEMENTARY, ("col", "y"): COMPLEMENTARY,
+                             ("grand",): COMPLEMENTARY}
+    assert not recoverable(masked)
