@@ -543,3 +543,56 @@ def test_a_table_that_does_not_add_up_has_no_sum_row():
                                [_submitted("s1", code, {"participants": 9}, {"values": {"participants": 9},
                                                                              "hidden": {}, "total": None})])
     assert table["region"] == {"values": {"participants": 9}, "hidden": {}, "total": None}
+
+
+def test_the_parts_of_each_table_are_read_whatever_their_order():
+    a, b = _published(CODE, {"ame": 3, "puma": 10}), _published(CODE, {"ame": 4, "puma": 10, "css": 0})
+    one_hides = [{"hidden": {}}, {"hidden": {"6_12m": S}}]
+    table = {"lt_15d": 3, "15d_2m": 40, "2_6m": 12, "6_12m": 0}
+    out = indicators.publish_tables({CODE: {"ame": 7, "puma": 20, "css": 0}, STAYS: table},
+                                    parts={"occupancy": [{"hidden": {}}], "caseload": [{"hidden": {"all": S}}],
+                                           CODE: [a, b], STAYS: one_hides})
+    assert out[CODE]["hidden"] == {"ame": W, "puma": W, "css": W}
+    assert out[STAYS]["hidden"] == {"lt_15d": S, "15d_2m": W, "2_6m": W, "6_12m": W, "__total__": W}
+
+
+def test_sums_of_services_are_not_coordinated_again():
+    # encounters by place and by mode count the same encounters, acts and health actions the same
+    # vaccinations: over services, each sum shows exactly what no service hides, whatever its sibling
+    place_hidden = {"values": {"street": None}, "hidden": {"street": S, "__total__": S}, "total": None}
+    shown = {"values": {"visit": 12}, "hidden": {}, "total": 12}
+    out = indicators.publish_tables({"encounters_by_place": {"street": 12}, "encounters_by_mode": {"visit": 12}},
+                                    parts={"encounters_by_place": [place_hidden, shown],
+                                           "encounters_by_mode": [shown, shown]})
+    assert out["encounters_by_place"] == {"values": {"street": None}, "hidden": {"street": W, "__total__": W},
+                                          "total": None}
+    assert out["encounters_by_mode"] == {"values": {"visit": 12}, "hidden": {}, "total": 12}
+    vaccination_hidden = {"values": {"vaccination": None}, "hidden": {"vaccination": C}, "total": 9}
+    out = indicators.publish_tables({"acts_by_kind": {"vaccination": 9}, "health_actions": {"vaccination": 9}},
+                                    parts={"acts_by_kind": [{"hidden": {}}], "health_actions": [vaccination_hidden]})
+    assert out["acts_by_kind"] == {"values": {"vaccination": 9}, "hidden": {}, "total": 9}
+    assert out["health_actions"] == {"values": {"vaccination": None}, "hidden": {"vaccination": W}, "total": 9}
+    assert indicators._derived_table(CODE, {"ame": None, "puma": 20}, [{"hidden": {}}]) == {
+        "values": {"ame": None, "puma": 20}, "hidden": {}, "total": 20}
+
+
+def test_a_caseload_part_marked_with_a_total_withholds_the_caseload():
+    out = indicators.publish_tables({"caseload": {"all": 60}}, parts={"caseload": [{"hidden": {"__total__": S}}]})
+    assert out["caseload"] == {"values": {"all": None}, "hidden": {"all": W}, "total": None}
+
+
+@pytest.mark.django_db
+def test_both_years_are_published_for_the_reader(world, figures, monkeypatch):
+    """A doctor of the service reads its health figures this year and last year; a social worker reads
+    neither (10 persons: under 50)."""
+    monkeypatch.setattr(engine, "compute_all",
+                        lambda services, period, codes=None: {"housing_at_entry": {"street": 10, "camp": 20}})
+    monkeypatch.setattr(engine, "compute", lambda code, services, period: {"all": 10})
+    only_a = Service.objects.filter(pk=world.service_a.pk)
+    out = indicators.publish_services(only_a, "A", figures["period"], reader=world.users["doctor"])
+    (table,) = out["tables"]
+    assert table["hidden"] == {} and table["previous"]["hidden"] == {}
+    out = indicators.publish_services(only_a, "A", figures["period"], reader=world.users["social_worker"])
+    (table,) = out["tables"]
+    withheld = {"street": R, "camp": R, "__total__": R}
+    assert table["hidden"] == withheld and table["previous"]["hidden"] == withheld
