@@ -89,16 +89,21 @@ def test_the_regional_total_is_hidden_with_a_hidden_service_total(a, total_hidde
 @pytest.fixture
 def figures(monkeypatch):
     """publish_services on hand-made exact figures: the previous year's and this year's differ."""
-    state = {"current": {}, "previous": {}, "closed": (0, None)}
+    state = {"current": {}, "previous": {}, "closed": (0, None), "calls": []}
     this_year = datetime.date.today().year - 1
 
     def compute_all(services, period, codes=None):
+        state["calls"].append(("compute_all", sorted(services.values_list("pk", flat=True)), period, codes))
         which = "current" if period.start.year == this_year else "previous"
         return {CODE: dict(state[which])}
 
+    def mean_followup_days(services, period):
+        state["calls"].append(("mean_followup_days", sorted(services.values_list("pk", flat=True)), period))
+        return state["closed"]
+
     monkeypatch.setattr(engine, "compute_all", compute_all)
     monkeypatch.setattr(engine, "compute", lambda code, services, period: {"all": 100})
-    monkeypatch.setattr(engine, "mean_followup_days", lambda services, period: state["closed"])
+    monkeypatch.setattr(engine, "mean_followup_days", mean_followup_days)
     state["period"] = engine.Period.year(this_year)
     return state
 
@@ -433,7 +438,7 @@ def test_health_figures_read_the_scope_caseload_when_not_asked_for_it(world, fig
     asked = []
 
     def compute(code, services, period):
-        asked.append((code, period))
+        asked.append((code, sorted(services.values_list("pk", flat=True)), period))
         return {"all": figures["caseload"]}
 
     monkeypatch.setattr(engine, "compute", compute)
@@ -443,7 +448,7 @@ def test_health_figures_read_the_scope_caseload_when_not_asked_for_it(world, fig
         figures["caseload"] = caseload
         out = indicators._published_year(only_a, figures["period"], None, reader, exact=health)
         assert out["housing_at_entry"]["hidden"] == hidden
-    assert asked == [("caseload", figures["period"])] * 2
+    assert asked == [("caseload", [world.service_a.pk], figures["period"])] * 2
     # with the caseload among the tables: that one, nothing computed
     out = indicators._published_year(only_a, figures["period"], None, reader,
                                      exact={**health, "caseload": {"all": 49}})
@@ -475,6 +480,20 @@ def test_publish_services_gives_both_years_labelled(world, figures):
         {"ame": None, "puma": 40, "css": None, "rsa": None}, {"ame": S, "rsa": S, "css": C}, 55)
     assert table["previous"] == {"values": {"ame": 30, "puma": 0}, "hidden": {}, "total": 30}
     assert out["extra"] == {"mean_followup_days": None}
+    ids, previous = [world.service_a.pk], engine.Period.year(year - 1)
+    assert figures["calls"] == [("compute_all", ids, figures["period"], [CODE]), ("compute_all", ids, previous, [CODE]),
+                                ("mean_followup_days", ids, figures["period"])]
+
+
+@pytest.mark.django_db
+def test_each_service_of_a_scope_is_computed_for_the_same_tables(world, figures):
+    figures["current"] = {"ame": 30}
+    both = Service.objects.filter(pk__in=[world.service_a.pk, world.service_b.pk])
+    indicators._published_year(both, figures["period"], [CODE], world.users["social_worker"])
+    a, b = world.service_a.pk, world.service_b.pk
+    assert figures["calls"] == [("compute_all", sorted([a, b]), figures["period"], [CODE]),
+                                ("compute_all", [a], figures["period"], [CODE]),
+                                ("compute_all", [b], figures["period"], [CODE])]
 
 
 def _submitted(key, code, exact, published):
