@@ -450,3 +450,55 @@ def test_a_recoverable_row_total_hides_the_column_totals_of_its_own_hidden_cells
     assert masked.hidden == {**prehidden, ("col", "x"): COMPLEMENTARY, ("col", "y"): COMPLEMENTARY,
                              ("grand",): COMPLEMENTARY}
     assert not recoverable(masked)
+
+
+def test_the_margin_hidden_elsewhere_is_the_smallest_then_the_first_by_its_key():
+    # r1 = 2 + 1 = 3, all hidden; column c0 hides r0's 3 with it, row r0 hides its 20 as a complement;
+    # then r1's total = c0 + c1 - r0 = 5 + 21 - 23 comes back and row r1 shows nothing else. The
+    # smallest visible margins are row r2 and column c0 (5 each): column c0, first by its key. A
+    # visible zero cell (r2, c0) is no margin.
+    cells = {("r0", "c0"): 3, ("r0", "c1"): 20, ("r1", "c0"): 2, ("r1", "c1"): 1, ("r2", "c0"): 0, ("r2", "c1"): 5}
+    grid = Grid(rows=["r0", "r1", "r2"], cols=["c0", "c1"], cells=cells, row_totals={"r0": 23, "r1": 3, "r2": 5},
+                col_totals={"c0": 5, "c1": 26})
+    masked = suppress(grid)
+    assert masked.hidden == {("cell", "r0", "c0"): SMALL, ("cell", "r1", "c0"): SMALL, ("cell", "r1", "c1"): SMALL,
+                             ("row", "r1"): SMALL, ("cell", "r0", "c1"): COMPLEMENTARY, ("col", "c0"): COMPLEMENTARY}
+    assert not recoverable(masked)
+
+
+def test_complements_of_equal_value_are_chosen_by_their_key_not_their_order():
+    masked = suppress(one_dimensional({"b": 10, "a": 10, "c": 3}))
+    assert masked.hidden == {("cell", "", "c"): SMALL, ("cell", "", "a"): COMPLEMENTARY}
+    # row r2 (3) alone in the grand total's equation: of the two rows of 10, r0 by its key, though r1
+    # comes first; then r0's own cell, for row r0
+    cells = {("r1", "x"): 10, ("r0", "x"): 10, ("r2", "x"): 3}
+    grid = Grid(rows=["r1", "r0", "r2"], cols=["x"], cells=cells, row_totals={"r1": 10, "r0": 10, "r2": 3}, grand=23)
+    assert suppress(grid).hidden == {("cell", "r2", "x"): SMALL, ("row", "r2"): SMALL, ("row", "r0"): COMPLEMENTARY,
+                                     ("cell", "r0", "x"): COMPLEMENTARY}
+
+
+def test_a_zero_margin_is_never_a_complement():
+    # row a (3) alone in the grand total's equation: row b, 0, is no complement; row c (10) is
+    cells = {("a", "x"): 3, ("b", "x"): 0, ("c", "x"): 10}
+    grid = Grid(rows=["a", "b", "c"], cols=["x"], cells=cells, row_totals={"a": 3, "b": 0, "c": 10}, grand=13)
+    assert suppress(grid).hidden == {("cell", "a", "x"): SMALL, ("row", "a"): SMALL, ("row", "c"): COMPLEMENTARY,
+                                     ("cell", "c", "x"): COMPLEMENTARY}
+
+
+def test_a_lone_one_gets_its_complement_before_the_exact_check():
+    assert suppress(one_dimensional({"a": 1, "b": 10}), exact=False).hidden == {
+        ("cell", "", "a"): SMALL, ("cell", "", "b"): COMPLEMENTARY}
+
+
+def test_a_hidden_zero_that_follows_from_the_total_reveals_nothing():
+    grid = one_dimensional({"a": 0, "b": 7})
+    assert disclosure.derivable(grid, {("cell", "", "a"): SMALL}) == set()
+    assert disclosure.derivable(one_dimensional({"a": 1, "b": 7}), {("cell", "", "a"): SMALL}) == {("cell", "", "a")}
+
+
+def test_side_by_side_rows_without_a_grand_total():
+    cells = {("a", "x"): 3, ("a", "y"): 10, ("b", "x"): 20, ("b", "y"): 30}
+    grid = _side_by_side(cells, ["a", "b"], ["x", "y"], col_totals={"x": 23, "y": 40})
+    prehidden = {("cell", "a", "x"): SMALL, ("cell", "a", "y"): COMPLEMENTARY}
+    assert disclosure.protect_margins(grid, prehidden).hidden == {
+        **prehidden, ("col", "x"): COMPLEMENTARY, ("col", "y"): COMPLEMENTARY}
