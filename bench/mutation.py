@@ -107,6 +107,35 @@ EQUIVALENT = {
     "aupres.indicators.disclosure.x__weak_1d__mutmut_19":
         "small cell's bound T-2 instead of T-1: a small cell reaching that line has lo = 0, and hi = T-2 gives "
         "hi - lo < T-1 on the next line: the same 'high'",
+    "aupres.indicators.disclosure.x_protect_margins__mutmut_18":
+        "equations None: derivable(grid, hidden, None) computes grid.equations() itself, the same list",
+    "aupres.indicators.disclosure.x_protect_margins__mutmut_23":
+        "derivable(grid, hidden, None) computes grid.equations() itself, the same list as `equations`",
+    "aupres.indicators.disclosure.x_protect_margins__mutmut_26":
+        "derivable(grid, hidden) computes grid.equations() itself, the same list as `equations`",
+    "aupres.indicators.disclosure.x_suppress__mutmut_23":
+        "derivable(grid, hidden, None) computes grid.equations() itself, the same list as `equations`",
+    "aupres.indicators.disclosure.x_suppress__mutmut_26":
+        "derivable(grid, hidden) computes grid.equations() itself, the same list as `equations`",
+    "aupres.indicators.disclosure.x_suppress__mutmut_19":
+        "10,001 rounds instead of 10,000: each round hides one more entry or ends the loop, so a grid needs "
+        "more than 10,000 entries to reach the last round (the product's tables have a few hundred)",
+    "aupres.indicators.disclosure.x__rref__mutmut_18":
+        "pop(k) without a default: k is always in the row there (nv = 0 with k absent needs factor * v = 0, and "
+        "rows hold no zero coefficient: zeros are popped, the factor is a non-zero coefficient)",
+    "aupres.indicators.disclosure.x__rref__mutmut_42":
+        "pop(k) without a default on a pivot row: k is always in it (same reason as _rref_18)",
+    "aupres.indicators.disclosure.x__rref__mutmut_23":
+        "pivot chosen by tuple order instead of repr: a unit vector is in the row space iff it is a row of the "
+        "fully reduced echelon form, whatever the pivot order, so derivable (its only caller) finds the same set; "
+        "the keys of one grid or system are tuples of strings, comparable",
+    "aupres.indicators.disclosure.x__rref__mutmut_25":
+        "min(row) without key: the pivot order only (same reason as _rref_23)",
+    "aupres.indicators.disclosure.x__candidates__mutmut_15":
+        "visible cells > 1 instead of > 0: suppress hides every entry 0 < v < T first, so no visible entry is 1 "
+        "when T >= 2; with T <= 1 nothing is hidden and _candidates is never called",
+    "aupres.indicators.disclosure.x__candidates__mutmut_31":
+        "visible margins > 1 instead of > 0: no visible margin is 1 (same reason as _candidates_15)",
     "aupres.indicators.disclosure.x_protect_1d__mutmut_56":
         "complements chosen among visible cells > 1 instead of > 0: a visible cell is never 1 (0 < v < T is hidden "
         "as small first, T = 5; no caller passes a threshold below 2)",
