@@ -66,6 +66,14 @@ EQUIVALENT = {
     "aupres.core.access.x__open_referrals__mutmut_4":
         "person__isnull=False left out: every reader narrows the referrals by person (person=, person_id=, "
         "person_id__in=) or reads them as `pk IN (SELECT person_id ...)`, where a NULL person matches nothing",
+    "aupres.core.access.x__grants_by_person__mutmut_12":
+        "`not by_service and not result`: with no memberships every branch of the UNION filters "
+        "service_id__in=[], which Django answers empty without querying: the same empty grants, no query",
+    "aupres.core.access.x_active_emergency_person_ids__mutmut_3":
+        "any service instead of a health one in the guard: without health, _active_emergencies filters "
+        "service_id__in=[], which Django answers empty without querying: the same {}, no query",
+    "aupres.core.access.x_active_emergency_person_ids__mutmut_5":
+        "service_ids(user, ) is service_ids(user, None): same as mutant 3",
     "aupres.referrals.services.x_eligibility__mutmut_6":
         "referral.person read even without person_id: a nullable foreign key without id reads None, no query",
     # sharing.services (checked on SQLite and PostgreSQL where the database is involved)
