@@ -307,8 +307,9 @@ def test_managed_operators(world):
 def test_memberships_of_one_account_add_up_per_service(world, django_assert_num_queries):
     """core.access compartments_by_service: two professions in one service add up; read once per request."""
     user = world.user("two_hats")
-    join(user, world.service_b, "head_of_service")
+    # The larger first: a union that kept only the last membership read would lose social.
     join(user, world.service_b, "mediator")
+    join(user, world.service_b, "head_of_service")
     join(user, world.service_c, "psychologist")
     want = {world.service_b.pk: {SOCIAL, ADMINISTRATIVE}, world.service_c.pk: {HEALTH, SOCIAL, ADMINISTRATIVE}}
     assert access.compartments_by_service(user) == want
