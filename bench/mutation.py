@@ -144,6 +144,32 @@ EQUIVALENT = {
         "when T >= 2; with T <= 1 nothing is hidden and _candidates is never called",
     "aupres.indicators.disclosure.x__candidates__mutmut_31":
         "visible margins > 1 instead of > 0: no visible margin is 1 (same reason as _candidates_15)",
+    "aupres.indicators.disclosure.x__complete__mutmut_3":
+        "changed = None instead of False: both falsy, the loop ends the same way",
+    "aupres.indicators.disclosure.x_derivable__mutmut_3":
+        "equations always recomputed: every caller passes its grid's own equations() (suppress, protect_margins, "
+        "needs._System whose equations() returns the same list), the same list",
+    "aupres.indicators.disclosure.x_derivable__mutmut_10":
+        "coefficients negated: every row of the system negated spans the same row space, same unit rows",
+    "aupres.indicators.disclosure.x_derivable__mutmut_11":
+        "a key's coefficients not summed within one equation: no system built (Grid.equations, needs._System) "
+        "names a key twice in one equation",
+    "aupres.indicators.disclosure.x__candidates__mutmut_27":
+        "margins list taking cells too: only candidates[0] is read, which is the smallest visible cell when "
+        "there is one, else the smallest margin, either way",
+    "aupres.indicators.disclosure.x__candidates__mutmut_28":
+        "margins list taking cells too: only candidates[0] is read (same reason as _candidates_27)",
+    "aupres.indicators.disclosure.x_suppress__mutmut_31":
+        "the found entry chosen by tuple order instead of repr: they differ only for labels where one is a "
+        "prefix of another followed by a space, '!' or '\"' (sorting before the quote); suppress's grids are the "
+        "one-row tables of care.indicators, keyed by choice codes (snake_case)",
+    "aupres.indicators.disclosure.x_suppress__mutmut_33":
+        "min(found) without key: tuple order instead of repr (same reason as suppress_31)",
+    "aupres.indicators.disclosure.x_suppress__mutmut_52":
+        "return instead of break when no margin is visible: unreachable. With every margin hidden, raising a "
+        "hidden cell and the margins over it by the same amount keeps every equation, so no hidden cell, no "
+        "margin over one, and no grand total is determined (primary suppression always hides a cell first); "
+        "a margin over a line without hidden cells shows its non-zero cells, which _hide_one_more takes",
     "aupres.indicators.disclosure.x_protect_1d__mutmut_56":
         "complements chosen among visible cells > 1 instead of > 0: a visible cell is never 1 (0 < v < T is hidden "
         "as small first, T = 5; no caller passes a threshold below 2)",

@@ -502,3 +502,20 @@ def test_side_by_side_rows_without_a_grand_total():
     prehidden = {("cell", "a", "x"): SMALL, ("cell", "a", "y"): COMPLEMENTARY}
     assert disclosure.protect_margins(grid, prehidden).hidden == {
         **prehidden, ("col", "x"): COMPLEMENTARY, ("col", "y"): COMPLEMENTARY}
+
+
+def test_a_complement_alone_in_its_column_gets_a_complement_too():
+    # the bridge again, with a fifth column of 50s where r2 shows 40: r2's smallest visible cell, 40,
+    # is its first complement, alone in column c5, which hides its first 50 (r1) with it; the bridge
+    # still follows from r3 and r4 (columns c3 + c4 - rows r3 + r4), so r2 hides its 50 in c4 as well
+    rows, cols = ["r1", "r2", "r3", "r4"], ["c1", "c2", "c3", "c4", "c5"]
+    pattern = {("r1", "c1"), ("r1", "c2"), ("r2", "c1"), ("r2", "c2"), ("r3", "c3"), ("r3", "c4"),
+               ("r4", "c3"), ("r4", "c4"), ("r2", "c3")}
+    cells = {(r, c): 3 if (r, c) in pattern else 50 for r in rows for c in cols} | {("r2", "c5"): 40}
+    grid = Grid(rows=rows, cols=cols, cells=cells,
+                row_totals={r: sum(cells[(r, c)] for c in cols) for r in rows},
+                col_totals={c: sum(cells[(r, c)] for r in rows) for c in cols}, grand=sum(cells.values()))
+    masked = suppress(grid)
+    assert masked.hidden == {**{("cell", r, c): SMALL for r, c in pattern}, ("cell", "r2", "c5"): COMPLEMENTARY,
+                             ("cell", "r1", "c5"): COMPLEMENTARY, ("cell", "r2", "c4"): COMPLEMENTARY}
+    assert not recoverable(masked)
