@@ -519,3 +519,33 @@ def test_a_complement_alone_in_its_column_gets_a_complement_too():
     assert masked.hidden == {**{("cell", r, c): SMALL for r, c in pattern}, ("cell", "r2", "c5"): COMPLEMENTARY,
                              ("cell", "r1", "c5"): COMPLEMENTARY, ("cell", "r2", "c4"): COMPLEMENTARY}
     assert not recoverable(masked)
+
+
+class _System:
+    """A linear system as indicators/needs.py writes one for derivable (a duck-typed Grid)."""
+
+    def __init__(self, equations):
+        self.eqs = equations
+        self.values = {k: 3 for eq in equations for k, _c in eq}
+
+    def entries(self):
+        return list(self.values)
+
+    def value(self, key):
+        return self.values[key]
+
+    def equations(self):
+        return self.eqs
+
+
+def test_the_exact_check_solves_any_linear_system():
+    hidden = dict.fromkeys(["u0", "u1", "u2", "u3"], SMALL)
+    # a repeated equation, then one that pins u0: u0, then u1 from the first
+    system = _System([[("u0", -1), ("u1", -1)], [("u1", -1), ("u0", -1)], [("u0", -1)]])
+    assert disclosure.derivable(system, hidden) == {"u0", "u1"}
+    # u0 - u3 and u0 + u3 give both (halves); u1 - u2 gives neither
+    system = _System([[("u0", 1), ("u3", -1)], [("u1", 1), ("u3", 1), ("u0", -1), ("u2", -1)], [("u3", 1), ("u0", 1)]])
+    assert disclosure.derivable(system, hidden) == {"u0", "u3"}
+    # coefficients of 2: u1 alone, u0 from 2 u0; 2 u2 + u3 gives neither
+    system = _System([[("u1", -1)], [("u0", 2), ("u2", 2), ("u3", 1)], [("u0", 2)]])
+    assert disclosure.derivable(system, hidden) == {"u0", "u1"}
