@@ -307,7 +307,10 @@ def test_the_mail_s_link_keeps_the_address_given(world, mailoutbox):
     links = [m.body.split(" : ")[1].split("\n")[0] for m in mailoutbox]
     assert links == ["https://AUPRES.BOX/partage/urgence/notifications/"] * 2 + ["/partage/urgence/notifications/"] * 2
     # Opened without the address of the site: the link is the path alone.
-    services.open_emergency_access(world.outsider, reason=REASON, person_id=world.person.pk)
+    other = Person.objects.create(first_name="Karim", last_name="Haddad")
+    FollowUp.objects.create(person=other, service=world.service_a, opened_on=datetime.date(2026, 1, 5))
+    services.open_emergency_access(world.outsider, reason=REASON, person_id=other.pk)
+    assert len(mailoutbox) == 5
     assert "notifications : /partage/urgence/notifications/\n" in mailoutbox[-1].body
 
 
