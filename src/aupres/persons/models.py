@@ -217,7 +217,10 @@ class LivingSituation(models.Model):
         ]
         # The latest situation on a day (caseload profile, situation at admission and at exit): one
         # backward probe of this index per person and day.
-        indexes = [models.Index(fields=["person", "started_on", "id"], name="living_situation_person_day")]
+        indexes = [models.Index(fields=["person", "started_on", "id"], name="living_situation_person_day"),
+                   # Entries into ordinary housing: the moves of a period, a few among all situations.
+                   models.Index(fields=["started_on"], include=["person"], condition=models.Q(kind="own_housing"),
+                                name="living_situation_moves_in")]
 
 
 class RightKind(models.TextChoices):
