@@ -43,10 +43,10 @@ from aupres.referrals.duplicates import nationality_key, pair_reasons, phone_dig
 from aupres.referrals.models import DuplicatePair
 
 # Pairs from this probability on are proposed: tuned on the planted duplicates of bench/referrals_duplicates.py
-# with realistic names. D68 (dates, nationality, measured m, fixed prior): at 200 000 persons 95.9 % precision,
-# 82.2 % recall (0.81 is the highest recall at 95 %: 83.5 %). Was 0.95 (D65: the prior then moved with the size
-# of the base, 0.92 at 1 M, 0.66 at 200 000) and before that 0.9995, tuned on the old generator.
-THRESHOLD = 0.85
+# with realistic names. D68 (dates, nationality, measured m, fixed prior): at 1 000 000 persons 96.2 % precision,
+# 73.1 % recall (0.93 is the highest recall at 95 %: 75.1 %; 0.85, tuned at 200 000, gave 90.9 % there); at
+# 200 000, 98.6 % and 76.7 %. The probabilities still grow more confident with the size of the base.
+THRESHOLD = 0.95
 # The prior of a match: this share of the persons have one duplicate. It was estimated from deterministic
 # rules (same names' keys and year, assumed to find 60 % of the duplicates), which was biased with the size of
 # the base: the namesakes those rules find grow with it, so the probabilities were under-confident at 200 000
