@@ -74,6 +74,14 @@ EQUIVALENT = {
         "service_id__in=[], which Django answers empty without querying: the same {}, no query",
     "aupres.core.access.x_active_emergency_person_ids__mutmut_5":
         "service_ids(user, ) is service_ids(user, None): same as mutant 3",
+    "aupres.core.access.x__giving_access__mutmut_13":
+        "flat=None on the second query of a UNION: the union's rows take the shape of the first (flat=True)",
+    "aupres.core.access.x__giving_access__mutmut_15":
+        "flat left out on the second query of a UNION: the rows take the shape of the first (flat=True)",
+    "aupres.core.access.x__giving_access__mutmut_20":
+        "flat=False on the second query of a UNION: the rows take the shape of the first (flat=True)",
+    "aupres.core.access.x_managed_operator_ids__mutmut_14":
+        "values_list(flat=True) without a field yields each row's first column, the operator's pk",
     "aupres.referrals.services.x_eligibility__mutmut_6":
         "referral.person read even without person_id: a nullable foreign key without id reads None, no query",
     # sharing.services (checked on SQLite and PostgreSQL where the database is involved)
