@@ -259,6 +259,10 @@ def test_readable_services_of_a_following_team_alone(world):
     holds; the services that followed the person are not opened."""
     FollowUp.objects.create(person=world.person, service=world.service_c, opened_on=_ago(400), closed_on=_ago(300),
                             access_until=_ago(1))
+    # Another person, followed by B, shares social with A: nothing of it for Amina.
+    other = Person.objects.create(first_name="Lou", last_name="Petit")
+    FollowUp.objects.create(person=other, service=world.service_b, opened_on=_ago(30))
+    _consent(other, world.service_b, world.service_a, "social")
     a = world.service_a.pk
     assert access.readable_services(world.users["social_worker"], world.person) == {a: {SOCIAL, ADMINISTRATIVE}}
     assert access.readable_services(world.users["nurse"], world.person) == {a: {HEALTH, SOCIAL, ADMINISTRATIVE}}
