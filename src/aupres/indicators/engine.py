@@ -258,13 +258,15 @@ def caseload_profile(services, period):
             # Each shared person once (their profile is the same in every row of the year), then counted by
             # profile: two hashings, where COUNT(DISTINCT) by profile sorted the rows on five text columns.
             profile = ("sex", "born", "administrative_situation", "living_situation", "health_cover")
-            sql, params = (CaseloadYear.objects.filter(year=year, service__in=_service_ids(services, period),
-                                                       shared=True)
-                           .order_by().values_list("person_id", *profile).distinct().query.sql_with_params())
-            columns = ", ".join(f"x.{c}" for c in profile)
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT {columns}, count(*) FROM ({sql}) x GROUP BY {columns}", params)  # noqa: S608
-                rows = cursor.fetchall()
+            service_ids, rows = _service_ids(services, period), []
+            if service_ids:  # no services: Django would raise EmptyResultSet compiling the SQL
+                sql, params = (CaseloadYear.objects.filter(year=year, service__in=service_ids, shared=True)
+                               .order_by().values_list("person_id", *profile).distinct().query.sql_with_params())
+                columns = ", ".join(f"x.{c}" for c in profile)
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT {columns}, count(*) FROM ({sql}) x GROUP BY {columns}",  # noqa: S608
+                                   params)
+                    rows = cursor.fetchall()
         else:
             rows = (caseload_persons(services, period).order_by()
                     .annotate(born=_born(year), lv=_latest(LivingSituation, period),
