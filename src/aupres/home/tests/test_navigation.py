@@ -88,7 +88,10 @@ def test_current_entry_follows_the_page(world, client_as):
 
 def test_head_dashboard_counts_what_waits_and_links_to_it(world, client_as):
     old = referral(world.service_a, urgency=Urgency.URGENT)
-    old.received_at = timezone.now() - datetime.timedelta(days=90)
+    # Noon, 90 calendar days ago in Paris: the board counts days between local dates, and 90 × 24 h back
+    # from late evening crosses the change of time into the next day (« 89 jours » from 22:00 to 23:00 UTC).
+    old.received_at = timezone.make_aware(datetime.datetime.combine(
+        timezone.localdate() - datetime.timedelta(days=90), datetime.time(12)))
     old.save()
     referral(world.service_a, urgency=Urgency.PROGRAMMED)
     referral(world.service_b, urgency=Urgency.URGENT)  # not a service of this head
