@@ -45,6 +45,10 @@ MODULES = {
 
 # mutant name -> why it cannot be killed (it changes nothing observable).
 EQUIVALENT = {
+    "aupres.indicators.services.x_reader_holds_health__mutmut_6":
+        "getattr default None instead of False: both falsy, the reader without the attribute holds nothing either way",
+    "aupres.indicators.services.x_reader_holds_health__mutmut_25":
+        "values_list(flat=True) without a field gives the first column of each row, the pk",
     "aupres.core.access.x_is_head_of_service__mutmut_4":
         "getattr default None instead of False: both falsy, the function returns False the same way",
     "aupres.core.access.x_is_head_of_service__mutmut_10":

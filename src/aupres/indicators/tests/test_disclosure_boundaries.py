@@ -194,6 +194,10 @@ def test_who_holds_health_on_a_whole_scope(world):
     assert indicators.reader_holds_health(world.users["head_of_service"], only_a) is False
     assert indicators.reader_holds_health(None, only_a) is False
     assert indicators.reader_holds_health(AnonymousUser(), only_a) is False
+    # Authentication is asked first: a reader that says it is not signed in, or says nothing of it, holds
+    # nothing, whatever else it claims.
+    assert indicators.reader_holds_health(SimpleNamespace(is_authenticated=False, is_superuser=True), a_and_b) is False
+    assert indicators.reader_holds_health(SimpleNamespace(is_superuser=True), a_and_b) is False
     social_worker.is_superuser = True
     assert indicators.reader_holds_health(social_worker, a_and_b) is True
 
