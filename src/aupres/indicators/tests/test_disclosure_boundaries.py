@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 
 from aupres.core.errors import DomainError
 from aupres.core.tests.expectations import SMALLEST_PUBLISHED
@@ -146,6 +147,8 @@ def test_a_year_is_published_once_it_is_over_not_on_its_last_day(monkeypatch):
     with pytest.raises(DomainError) as refused:
         indicators.publication_period(year)
     assert (refused.value.code, refused.value.field) == ("period_not_over", "to")
+    with translation.override("fr"):  # what the screen says, written out
+        assert str(refused.value.message) == "Les indicateurs d’une année se publient une fois l’année terminée."
     _today(monkeypatch, datetime.date(2027, 1, 1))
     assert indicators.publication_period(year) == year
 
@@ -161,6 +164,9 @@ def test_only_one_whole_calendar_year_is_on_the_grid(monkeypatch, start, end):
         with pytest.raises(DomainError) as refused:
             indicators.publication_period(engine.Period(start, end), year_to_date=year_to_date)
         assert (refused.value.code, refused.value.field) == ("period_not_on_grid", "from")
+        with translation.override("fr"):
+            assert str(refused.value.message) == ("Les indicateurs se publient par année civile entière "
+                                                  "(du 1er janvier au 31 décembre).")
 
 
 def test_the_year_to_date_is_1_january_to_today_and_only_when_asked(monkeypatch):
