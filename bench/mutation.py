@@ -49,6 +49,13 @@ EQUIVALENT = {
         "getattr default None instead of False: both falsy, the reader without the attribute holds nothing either way",
     "aupres.indicators.services.x_reader_holds_health__mutmut_25":
         "values_list(flat=True) without a field gives the first column of each row, the pk",
+    **{f"aupres.indicators.services.x__published_year__mutmut_{n}":
+       "the population read as None from exact['caseload'] (a key that is not there): publish_tables computes a "
+       "None population from exact['caseload']['all'] itself, the same number" for n in (19, 22, 23)},
+    "aupres.indicators.services.x__published_year__mutmut_38":
+        "parts '' instead of None for a scope of one service: publish_tables reads `parts or {}`, both empty",
+    "aupres.indicators.services.x__published_year__mutmut_43":
+        "values_list(flat=True) without a field gives the first column of each row, the pk",
     "aupres.core.access.x_is_head_of_service__mutmut_4":
         "getattr default None instead of False: both falsy, the function returns False the same way",
     "aupres.core.access.x_is_head_of_service__mutmut_10":
