@@ -54,6 +54,16 @@ EQUIVALENT = {
        "None population from exact['caseload']['all'] itself, the same number" for n in (19, 22, 23)},
     "aupres.indicators.services.x__published_year__mutmut_38":
         "parts '' instead of None for a scope of one service: publish_tables reads `parts or {}`, both empty",
+    **{f"aupres.indicators.services.x_publish_tables__mutmut_{n}":
+       "a missing population read as 1 instead of 0: both below HEALTH_MIN_POPULATION (50)" for n in (14, 19)},
+    "aupres.indicators.services.x_publish_tables__mutmut_89":
+        "`changed = None` instead of False: both falsy, the loop reads it only as a condition",
+    "aupres.indicators.services.x_publish_tables__mutmut_67":
+        "11 rounds instead of 10 before giving up: the product's tables settle in the first rounds (the "
+        "coordination only hides more), the bound is a safety net never reached",
+    **{f"aupres.indicators.services.x_publish_tables__mutmut_{n}":
+       "the message of the RuntimeError after the rounds' bound, never reached (pragma: no cover)"
+       for n in (143, 144, 145)},
     "aupres.indicators.services.x__published_year__mutmut_43":
         "values_list(flat=True) without a field gives the first column of each row, the pk",
     "aupres.core.access.x_is_head_of_service__mutmut_4":

@@ -524,6 +524,7 @@ def test_the_side_by_side_table_row_by_row_and_its_sum():
     assert table["region"] == {"values": {"ame": None, "puma": 50, "css": None}, "hidden": {"ame": W, "css": W},
                                "total": 69}
     assert [c["key"] for c in table["columns"]] == ["ame", "puma", "css"]
+    assert all(set(c) == {"key", "label"} and c["label"] for c in table["columns"])  # a header for each column
     assert (table["code"], table["has_total"]) == (CODE, True)
 
 
