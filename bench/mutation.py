@@ -64,6 +64,14 @@ EQUIVALENT = {
     **{f"aupres.indicators.services.x_publish_tables__mutmut_{n}":
        "the message of the RuntimeError after the rounds' bound, never reached (pragma: no cover)"
        for n in (143, 144, 145)},
+    **{f"aupres.indicators.services.{name}":
+       "the sum passed to disclosure.derived_sum_hidden as None: it decides from the parts' marks only and never "
+       "reads the value (a sum shown only when no part is hidden)"
+       for name in ("x__matrix__mutmut_77", "x__matrix__mutmut_84", "x_publish_tables__mutmut_49",
+                    "x__derived_table__mutmut_3", "x__derived_table__mutmut_16")},
+    "aupres.indicators.services.x__matrix__mutmut_82":
+        "the Sum row's total mark asked for a table that is not suppressed too: such a table publishes no hidden "
+        "marks (publish_one), so there are no parts' marks and derived_sum_hidden answers None as before",
     "aupres.indicators.services.x__published_year__mutmut_43":
         "values_list(flat=True) without a field gives the first column of each row, the pk",
     "aupres.core.access.x_is_head_of_service__mutmut_4":
