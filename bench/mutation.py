@@ -72,6 +72,13 @@ EQUIVALENT = {
     "aupres.indicators.services.x__matrix__mutmut_82":
         "the Sum row's total mark asked for a table that is not suppressed too: such a table publishes no hidden "
         "marks (publish_one), so there are no parts' marks and derived_sum_hidden answers None as before",
+    **{f"aupres.indicators.services.x__matrix__mutmut_{n}":
+       "a row's total read for a table without a total too: no indicator has a total without being additive, and "
+       "publish_one publishes total None for a table without one, so the row's total is None either way"
+       for n in (10, 68)},
+    "aupres.indicators.services.x__matrix__mutmut_14":
+        "counts taken down the rounding path: disclosure-controlled tables count in ints, which _round leaves as "
+        "they are, and both paths give every key of the table in its order with 0 where a service has none",
     "aupres.indicators.services.x__published_year__mutmut_43":
         "values_list(flat=True) without a field gives the first column of each row, the pk",
     "aupres.core.access.x_is_head_of_service__mutmut_4":
