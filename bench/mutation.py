@@ -79,6 +79,9 @@ EQUIVALENT = {
     "aupres.indicators.services.x__matrix__mutmut_14":
         "counts taken down the rounding path: disclosure-controlled tables count in ints, which _round leaves as "
         "they are, and both paths give every key of the table in its order with 0 where a service has none",
+    "aupres.indicators.services.x_publish_services__mutmut_11":
+        "codes None given to _published_year with the exact figures: it reads codes only to compute them when "
+        "they are not given, and publish_services always gives them",
     "aupres.indicators.services.x__published_year__mutmut_43":
         "values_list(flat=True) without a field gives the first column of each row, the pk",
     "aupres.core.access.x_is_head_of_service__mutmut_4":

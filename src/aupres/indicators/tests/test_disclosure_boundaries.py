@@ -428,6 +428,11 @@ def test_a_scope_of_two_services_is_published_consistently_with_each_service(wor
         "values": {"ame": None, "puma": 40, "css": None, "rsa": None}, "hidden": {"ame": W, "rsa": W, "css": W},
         "total": 55}}
     assert indicators._published_year(both, period, [CODE], None) == {CODE: alone}
+    # The same through publish_services, which gives _published_year the figures it computed.
+    (table,) = indicators.publish_services(both, "A et B", period, codes=[CODE],
+                                           reader=world.users["social_worker"])["tables"]
+    assert (table["values"], table["hidden"], table["total"]) == (
+        {"ame": None, "puma": 40, "css": None, "rsa": None}, {"ame": W, "rsa": W, "css": W}, 55)
     world.users["social_worker"].is_superuser = True
     assert indicators._published_year(both, period, [CODE], world.users["social_worker"]) == {CODE: alone}
 
