@@ -137,6 +137,15 @@ EQUIVALENT = {
         "bound 2**64: numbers from 2**63 up are out of the bigint range, for which Django answers no row",
     "aupres.sharing.services.x_find_person_for_emergency__mutmut_66":
         "three rows fetched instead of two: any count but one is the same refusal; two already tell 'several'",
+    **{f"aupres.sharing.services.x__open_emergency_access__mutmut_{n}":
+       "record(..., None) or without compartments: the journal writes none as identity, which (IDENTITY,) says"
+       for n in (112, 116, 151, 155)},
+    **{f"aupres.sharing.services.x__open_emergency_access__mutmut_{n}":
+       "the attempts counted without the function's `now`: emergency_attempts_today takes timezone.now() itself, "
+       "the same moment to the millisecond (a 24-hour window)" for n in (61, 63)},
+    "aupres.sharing.services.x__open_emergency_access__mutmut_39":
+        "an empty reason read as 'XXXX': four characters, refused by the 20-character rule like the empty one, with "
+        "the same code, field and message",
     "aupres.sharing.services.x_named_notifications__mutmut_15":
         "record(..., None): the journal writes no compartments as identity, which (IDENTITY,) says",
     "aupres.sharing.services.x_named_notifications__mutmut_19":

@@ -249,6 +249,15 @@ def test_services_reject_a_consent_to_an_unknown_service(world):
                                 given_how="oral", to_service_id=10**9)
 
 
+def test_a_consent_recorded_without_a_note_or_organisation_keeps_them_empty(world):
+    person = access.get_visible_person(world.users["social_worker"], world.person.pk)
+    consent = services.record_consent(world.users["social_worker"], person, scope="social",
+                                      given_on=datetime.date.today(), given_how="oral",
+                                      to_service_id=world.service_b.pk)
+    consent.refresh_from_db()
+    assert (consent.note, consent.to_organisation, consent.to_service_id) == ("", "", world.service_b.pk)
+
+
 def test_reading_through_consent_or_emergency_records_no_activity(world, api_as):
     """The encounter, orientation and follow-up paths have their own checks: a reader through consent or
     emergency access is not of the following team and changes nothing there."""
