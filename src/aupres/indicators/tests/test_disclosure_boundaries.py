@@ -631,3 +631,29 @@ def test_both_years_are_published_for_the_reader(world, figures, monkeypatch):
     (table,) = out["tables"]
     withheld = {"street": R, "camp": R, "__total__": R}
     assert table["hidden"] == withheld and table["previous"]["hidden"] == withheld
+
+
+@pytest.mark.django_db
+def test_a_scope_is_published_as_the_reader_reads_each_of_its_services(world, monkeypatch):
+    """A doctor of A who is a social worker in B reads A's health figures (A's own publication for him):
+    A's exits family then hides its totals with the small health table, and the scope of A and B hides
+    the exits total too. Published for nobody, A would show that total, and A + B − B would give it back."""
+    from aupres.services.models import Membership, Profession
+
+    reader = world.users["doctor"]
+    Membership.objects.create(user=reader, service=world.service_b, profession=Profession.SOCIAL_WORKER,
+                              etp=1, start_date=datetime.date(2025, 1, 1))
+    exact = {"caseload": {"all": 30}, "housing_at_entry": {"street": 3, "camp": 0},
+             "exits_by_reason": {"housing": 10, "death": 20}}
+    monkeypatch.setattr(engine, "compute_all", lambda services, period, codes=None: {
+        code: dict(table) for code, table in exact.items()})
+    period = engine.Period.year(datetime.date.today().year - 1)
+    only_a = Service.objects.filter(pk=world.service_a.pk)
+    both = Service.objects.filter(pk__in=[world.service_a.pk, world.service_b.pk])
+    a = indicators._published_year(only_a, period, None, reader)
+    assert a["housing_at_entry"]["total"] is None  # 3 persons: shown to him as hidden, not withheld
+    assert a["housing_at_entry"]["hidden"]["street"] == S
+    assert a["exits_by_reason"]["total"] is None  # its family's health table hides its total
+    assert indicators._published_year(only_a, period, None, None)["exits_by_reason"]["total"] == 30
+    scope = indicators._published_year(both, period, None, reader)
+    assert scope["exits_by_reason"]["total"] is None
