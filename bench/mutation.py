@@ -4,6 +4,7 @@ extra; configuration in [tool.mutmut]: the modules, and the fast selection of te
     nice -n 10 .venv/bin/python bench/mutation.py run after [module ...]    # mutmut run, module by module
     nice -n 10 .venv/bin/python bench/mutation.py run before [module ...]   # same, tests from before #22
     nice -n 10 .venv/bin/python bench/mutation.py again after [module ...]  # survivors and unchecked only
+    nice -n 10 .venv/bin/python bench/mutation.py decorated [module ...]    # what mutmut skips (DECORATED)
     .venv/bin/python bench/mutation.py score after|before                    # the scores, from mutmut's cache
 
 Each label runs in its own directory, bench/out/mutation-<label>/ (src linked, pyproject copied with the
@@ -30,8 +31,7 @@ MUTMUT = [sys.executable, "-m", "mutmut"]
 
 MODULES = {
     "core.access": None,
-    "services.models": {"compartments_of", "opens_health", "xǁMembershipǁcompartments", "xǁMembershipǁopens_health",
-                        "xǁMembershipQuerySetǁactive"},
+    "services.models": {"compartments_of", "opens_health", "xǁMembershipǁopens_health", "xǁMembershipQuerySetǁactive"},
     "referrals.services": {"xǁCapacityǁfree", "xǁCapacityǁfull_with", "_open_person_ids", "capacity_usage",
                            "_adds_to_capacity", "_months_between", "eligibility", "_deciding", "_check_override"},
     "indicators.disclosure": None,
@@ -202,6 +202,12 @@ EQUIVALENT = {
         "visible margins > 1 instead of > 0: no visible margin is 1 (same reason as _candidates_15)",
     "aupres.indicators.disclosure.x__complete__mutmut_3":
         "changed = None instead of False: both falsy, the loop ends the same way",
+    "aupres.indicators.disclosure.x__complete__mutmut_12":
+        "`>= 0` for the lone hidden entry: it acts only when that entry is 0, and a 0 is hidden only by suppress's "
+        "margin fallback, as the margin of an all-zero line. Its two equations: its line's, whose visible entries "
+        "are all 0 (no candidate), and margins → grand, which already holds a hidden entry then (else every "
+        "derivable key has a visible positive candidate: a cell its line's margin, a margin the grand total, so "
+        "_hide_one_more would not have failed): never a lone hidden entry. No difference on 400 000 random grids",
     "aupres.indicators.disclosure.x_derivable__mutmut_3":
         "equations always recomputed: every caller passes its grid's own equations() (suppress, protect_margins, "
         "needs._System whose equations() returns the same list), the same list",
@@ -229,6 +235,30 @@ EQUIVALENT = {
     "aupres.indicators.disclosure.x_protect_1d__mutmut_56":
         "complements chosen among visible cells > 1 instead of > 0: a visible cell is never 1 (0 < v < T is hidden "
         "as small first, T = 5; no caller passes a threshold below 2)",
+}
+
+# Scored functions that mutmut never mutates: it skips every decorated function (its trampolines cannot
+# wrap a @property, and re-running a decorator such as @transaction.atomic could have side effects). The
+# `decorated` command mutates them with mutmut's own operators, one whole mutated file at a time in a copy
+# of the project, and runs their tests (-x): killed when the tests fail. {module: {qualname: extra tests}};
+# DECORATED_LINES narrows a long function to its rule (accept: the eligibility and capacity gate, not its
+# messages and bookkeeping), between the lines holding two texts.
+DECORATED = {
+    "services.models": {
+        "Membership.opens_health": ["src/aupres/services/tests/test_health_grants.py"],
+    },
+    "referrals.services": {
+        "Capacity.free": ["src/aupres/referrals/tests/test_confirmations.py"],
+        "accept": ["src/aupres/referrals/tests/test_isolation.py"],
+    },
+    "followups.models": {
+        "FollowUp.is_open": ["src/aupres/followups/tests/test_transitions.py",
+                             "src/aupres/followups/tests/test_screens.py"],
+    },
+}
+
+DECORATED_LINES = {
+    "referrals.services.accept": ("reasons = eligibility(service, referral)", '{"used": capacity.used, "limit"'),
 }
 
 NAME = re.compile(r"^aupres\.(?P<module>[\w.]+?)\.(?P<function>x_\w+?|xǁ\w+ǁ\w+?)__mutmut_\d+$")
@@ -331,6 +361,105 @@ def _function(match):
     return f[2:] if f.startswith("x_") else f
 
 
+def _decorated_mutants(path, qualname):
+    """[(line, description, mutated source)] for one decorated function of a file, by mutmut's operators."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+    from mutmut.mutation import file_mutation as fm
+
+    class Visitor(fm.MutationVisitor):
+        def _skip_node_and_children(self, node):
+            if isinstance(node, cst.FunctionDef) and node.decorators:
+                return False  # the decorator lines themselves stay skipped (cst.Decorator, below)
+            return super()._skip_node_and_children(node)
+
+    code = path.read_text()
+    wrapper = MetadataWrapper(cst.parse_module(code))
+    visitor = Visitor(fm.mutation_operators, fm.get_ignored_lines(str(path), code, wrapper, None))
+    wrapper.visit(visitor)
+    positions = wrapper.resolve(PositionProvider)
+    body, *owner = reversed(qualname.split("."))
+    nodes = wrapper.module.body
+    for name in reversed(owner):
+        nodes = next(n for n in nodes if isinstance(n, cst.ClassDef) and n.name.value == name).body.body
+    function = next(n for n in nodes if isinstance(n, cst.FunctionDef) and n.name.value == body and n.decorators)
+    first, last = positions[function.body].start.line, positions[function].end.line
+    narrow = DECORATED_LINES.get(f"{path.with_suffix('').relative_to(ROOT / 'src' / 'aupres')}.{qualname}"
+                                 .replace("/", "."))
+    if narrow:
+        lines = code.splitlines()
+        first = next(n for n in range(first, last + 1) if narrow[0] in lines[n - 1])
+        last = next(n for n in range(first, last + 1) if narrow[1] in lines[n - 1])
+    out = []
+    for mutation in visitor.mutations:
+        line = positions[mutation.original_node].start.line
+        if first <= line <= last:
+            before = wrapper.module.code_for_node(mutation.original_node).strip().splitlines()[0][:60]
+            after = wrapper.module.code_for_node(mutation.mutated_node).strip().splitlines()[0][:60]
+            out.append((line, f"{before} → {after}",
+                        wrapper.module.deep_replace(mutation.original_node, mutation.mutated_node).code))
+    return out
+
+
+def decorated(modules):
+    """Mutate DECORATED's functions, one mutant at a time in bench/out/mutation-decorated/ (a copy of src and
+    pyproject), run their tests, print each verdict and the scores; survivors also in mutation-decorated.json."""
+    import shutil
+    import tomllib
+
+    work = ROOT / "bench" / "out" / "mutation-decorated"
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__", "mutants"))
+    shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+    for linked in ("node_modules", "var"):
+        if (ROOT / linked).exists():
+            (work / linked).symlink_to(ROOT / linked)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    base = [a for a in config["pytest_add_cli_args"] if a != "-q"] + ["-q", "-x"]  # xdist off (mutmut's args)
+    env = {**_env(), "PYTHONDONTWRITEBYTECODE": "1"}
+    report = {}
+    # The tests must pass on the unmutated copy, or every mutant would count as killed.
+    selection = config["pytest_add_cli_args_test_selection"] + sorted(
+        {t for module in modules or DECORATED for tests in DECORATED[module].values() for t in tests})
+    done = subprocess.run([sys.executable, "-m", "pytest", *base, *selection], cwd=work, env=env,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit("the tests fail without any mutant:\n" + done.stdout[-3000:] + done.stderr[-2000:])
+    for module in modules or DECORATED:
+        path = Path("src/aupres") / (module.replace(".", "/") + ".py")
+        original = (ROOT / path).read_text()
+        killed, survivors = 0, []
+        for qualname, extra in DECORATED[module].items():
+            tests = config["pytest_add_cli_args_test_selection"] + extra
+            for number, (line, what, code) in enumerate(_decorated_mutants(ROOT / path, qualname), 1):
+                name = f"{module}.{qualname}#{number}"
+                if name in EQUIVALENT:
+                    print(f"  equivalent {name} line {line}: {what}", flush=True)
+                    continue
+                (work / path).write_text(code)
+                try:
+                    done = subprocess.run([sys.executable, "-m", "pytest", *base, *tests], cwd=work, env=env,
+                                          capture_output=True, text=True, timeout=900, check=False)
+                    verdict = "killed" if done.returncode != 0 else "survived"
+                except subprocess.TimeoutExpired:
+                    verdict = "killed"  # a mutant that loops forever is caught by the test's time budget
+                finally:
+                    (work / path).write_text(original)
+                print(f"  {verdict:8} {name} line {line}: {what}", flush=True)
+                if verdict == "killed":
+                    killed += 1
+                else:
+                    survivors.append(f"{name} line {line}: {what}")
+        tested = killed + len(survivors)
+        report[module] = {"killed": killed, "survived": len(survivors), "survivors": survivors,
+                          "score": round(100 * killed / tested, 1) if tested else None}
+        print(f"{module:24} decorated {report[module]['score']}%  killed {killed}, survived {len(survivors)}",
+              flush=True)
+    (ROOT / "bench" / "out" / "mutation-decorated.json").write_text(json.dumps(report, indent=1))
+    return report
+
+
 def score(label):
     statuses = _statuses(label)
     report = {}
@@ -369,4 +498,7 @@ if __name__ == "__main__":
         run(label, modules)
     elif command == "again":
         again(label, modules)
+    elif command == "decorated":
+        decorated(args[1:])
+        sys.exit(0)
     score(label)

@@ -580,10 +580,6 @@ class Membership(VersionedModel):
         return f"{self.user} — {self.get_profession_display()} ({self.service})"
 
     @property
-    def compartments(self):
-        return compartments_of(self.profession)
-
-    @property
     def opens_health(self):
         return opens_health(self.profession)
 
