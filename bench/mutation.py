@@ -248,11 +248,14 @@ DECORATED = {
         "Membership.opens_health": ["src/aupres/services/tests/test_health_grants.py"],
     },
     "referrals.services": {
-        "Capacity.free": ["src/aupres/referrals/tests/test_confirmations.py"],
-        "accept": ["src/aupres/referrals/tests/test_isolation.py"],
+        "Capacity.free": ["src/aupres/referrals/tests/test_boundaries.py", "src/aupres/referrals/tests/test_rules.py",
+                          "src/aupres/referrals/tests/test_confirmations.py"],
+        "accept": ["src/aupres/referrals/tests/test_boundaries.py", "src/aupres/referrals/tests/test_rules.py",
+                   "src/aupres/referrals/tests/test_isolation.py"],
     },
     "followups.models": {
-        "FollowUp.is_open": ["src/aupres/followups/tests/test_transitions.py",
+        "FollowUp.is_open": ["src/aupres/followups/tests/test_exit_window.py",
+                             "src/aupres/followups/tests/test_transitions.py",
                              "src/aupres/followups/tests/test_screens.py"],
     },
 }
@@ -431,7 +434,8 @@ def decorated(modules):
         original = (ROOT / path).read_text()
         killed, survivors = 0, []
         for qualname, extra in DECORATED[module].items():
-            tests = config["pytest_add_cli_args_test_selection"] + extra
+            # the function's own tests first: -x stops at the first failure, so a killed mutant costs little
+            tests = extra + [t for t in config["pytest_add_cli_args_test_selection"] if t not in extra]
             for number, (line, what, code) in enumerate(_decorated_mutants(ROOT / path, qualname), 1):
                 name = f"{module}.{qualname}#{number}"
                 if name in EQUIVALENT:

@@ -55,6 +55,9 @@ JOBS = (
     Job("duplicate-sweep", "aupres.referrals.tasks.sweep_duplicates", at=datetime.time(1, 30),
         description="Find probable duplicate pairs among all persons for the heads of service's review queue "
                     "(issue #21)."),
+    Job("funder-views", "aupres.indicators.tasks.warm_funder_views", every=datetime.timedelta(minutes=15),
+        description="Compute the funders' regional views whose submissions changed (issue #15): the page then "
+                    "reads them from the cache."),
     Job("housekeeping", "aupres.background.tasks.housekeeping", at=datetime.time(4, 30),
         description="Delete expired sessions, old finished task results and old schedule rows."),
 )

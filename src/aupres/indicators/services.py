@@ -17,7 +17,7 @@ from django.db.models.functions import ExtractMonth, TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aupres.accounts.models import AccountKind
+from aupres.accounts.models import AccountKind, User
 from aupres.core import access, text
 from aupres.core.errors import Conflict, DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
@@ -551,6 +551,28 @@ def _side_by_side(user, period, services):
            "tables": tables}
     cache.set(key, out, SIDE_BY_SIDE_SECONDS)
     return out
+
+
+def warm_side_by_side(years=4):
+    """The funders' regional views of the last `years` submitted years, computed where the submissions
+    changed (periodic job): the first funder to open the page after a submission no longer waits for
+    a thousand services' tables. One funder per territory (they read the same submissions). Returns
+    the number of views read."""
+    readers = {}
+    for user in User.objects.filter(kind=AccountKind.FUNDER, is_active=True, territory__isnull=False
+                                    ).order_by("pk"):
+        readers.setdefault(user.territory_id, user)
+    done = 0
+    for user in readers.values():
+        periods = (visible_submissions(user).order_by("-period_start").values_list("period_start", "period_end")
+                   .distinct())
+        for start, end in list(periods)[:years]:
+            try:
+                regional_view(user, engine.Period(start, end))
+            except DomainError:  # a period no longer published (rules changed): the page will not show it
+                continue
+            done += 1
+    return done
 
 
 _NOTHING_PUBLISHED = {"values": {}, "hidden": {}, "total": None}

@@ -32,6 +32,13 @@ def maintain_current_rollups():
 
 
 @task
+def warm_funder_views():
+    """Periodic (aupres.background.schedule): the funders' regional views of their last four submitted
+    years, computed once after a submission rather than by the first funder to open the page."""
+    return services.warm_side_by_side()
+
+
+@task
 def refresh_rollups_task(year, service_ids=None):
     """The locked rebuild of a year (all services or some), for operators and after loads written
     with triggers disabled; `manage.py rebuild_rollups` runs the same in the foreground."""

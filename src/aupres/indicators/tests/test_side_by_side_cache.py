@@ -114,3 +114,13 @@ def test_the_language_is_part_of_the_key(submitted, world):
     label = {c["key"]: c["label"] for c in french["columns"]}["social_interview"]
     assert label != {c["key"]: c["label"] for c in english["columns"]}["social_interview"]
     assert isinstance(label, str)
+
+
+def test_the_periodic_job_computes_the_funders_views_once(submitted, world, monkeypatch):
+    from aupres.indicators import tasks
+
+    funder = world.users["funder"]
+    assert tasks.warm_funder_views.call() == 1  # one territory, one submitted year
+    monkeypatch.setattr(services, "_matrix", lambda *a: pytest.fail("computed again"))
+    assert [s["service"] for s in services.regional_view(funder, YEAR)["submissions"]] == ["EMSP A", "EMSP B"]
+    assert tasks.warm_funder_views.call() == 1  # nothing changed: read back, nothing computed
