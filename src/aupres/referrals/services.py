@@ -742,7 +742,7 @@ def accept(user, referral, version, *, person_id=None, override_justification=""
         _check_override(user, referral, "not_eligible", " ".join(str(m) for _c, m in reasons),
                         override_justification, {"reasons": [c for c, _m in reasons]})
     capacity = capacity_usage(service)
-    if capacity.full_with(_adds_to_capacity(service, referral.person if referral.person_id else None)):
+    if capacity.full_with(_adds_to_capacity(service, referral.person)):  # None for a referral of nobody yet
         _check_override(user, referral, "capacity_full", _(
             "The service is full: %(used)s for a capacity of %(limit)s.") % {
                 "used": capacity.used, "limit": capacity.limit},

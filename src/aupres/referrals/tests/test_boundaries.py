@@ -74,6 +74,19 @@ def test_the_adults_rule_through_accept(world):
     assert adult.status == Status.ACCEPTED and adult.overridden_rules == []
 
 
+def test_a_refusal_says_each_reason_in_words(world):
+    """The refusal of accept names every reason, one sentence after the other (the nurse reads why)."""
+    service = world.service_a
+    service.min_age = 25
+    service.save()
+    minor = referral(service, alias="Dix-sept", birth_year=timezone.localdate().year - 17)
+    with pytest.raises(DomainError) as refused:
+        services.accept(world.users["nurse"], minor, minor.version)
+    assert refused.value.details["reasons"] == ["wrong_public", "too_young"]
+    assert str(refused.value.message) == ("Ce dispositif n'accueille que des adultes. La personne est plus jeune "
+                                          "que l'âge minimum du dispositif (25).")
+
+
 @pytest.mark.parametrize("unit", [CapacityUnit.BEDS, CapacityUnit.HOUSEHOLDS])
 def test_the_last_free_place_and_one_more_with_a_closed_follow_up_present(world, unit):
     """Capacity 3: world.person and one more are followed, a third left (closed follow-up, still in its
@@ -104,6 +117,7 @@ def test_the_last_free_place_and_one_more_with_a_closed_follow_up_present(world,
     with pytest.raises(DomainError) as refused:
         services.accept(nurse, one_more, one_more.version)
     assert refused.value.code == "capacity_full" and refused.value.details == {"used": 3, "limit": 3}
+    assert str(refused.value.message) == "Le dispositif est complet : 3 pour une capacité de 3."
 
 
 def test_capacity_full_with_is_strict_at_the_limit():
