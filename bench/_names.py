@@ -120,6 +120,26 @@ FULL_DATE = {"fr": 0.8, "wa": 0.45, "ma": 0.55, "ro": 0.6}
 # Nationality unknown (not asked, not told): as often as the year is.
 NO_NATIONALITY = 0.2
 
+# Where a person is followed (D70): the département of the service whose team wrote the record, drawn by a
+# share of the persons that social and medico-social services for people in the street and in precarity follow
+# there, decided before any measure from INSEE's 2012 survey of homeless people (about 40 % of them in the Paris
+# agglomeration) and the large cities' shares of the poor: Île-de-France 40 %, the next metropolises 2-6 %,
+# the rest spread over smaller départements. (code, region, share in %): 45 départements, 13 regions.
+DEPARTEMENTS = [
+    ("75", "11", 14), ("93", "11", 8), ("92", "11", 4), ("94", "11", 4), ("91", "11", 2.5), ("78", "11", 2.5),
+    ("95", "11", 3), ("77", "11", 2.5), ("13", "93", 6), ("06", "93", 2.5), ("83", "93", 1.2), ("84", "93", 0.8),
+    ("69", "84", 5), ("38", "84", 1.5), ("42", "84", 0.8), ("63", "84", 0.7), ("74", "84", 0.5), ("59", "32", 5),
+    ("62", "32", 1.5), ("80", "32", 0.7), ("60", "32", 0.7), ("02", "32", 0.5), ("31", "76", 3), ("34", "76", 2.5),
+    ("30", "76", 0.8), ("66", "76", 0.7), ("33", "75", 3), ("87", "75", 0.5), ("86", "75", 0.5), ("64", "75", 0.5),
+    ("44", "52", 2), ("49", "52", 0.7), ("72", "52", 0.5), ("67", "44", 2), ("57", "44", 1.5), ("68", "44", 0.8),
+    ("51", "44", 0.6), ("54", "44", 0.7), ("35", "53", 1.5), ("29", "53", 0.6), ("56", "53", 0.4), ("76", "28", 1.5),
+    ("14", "28", 0.6), ("45", "24", 0.8), ("37", "24", 0.6), ("21", "27", 0.6), ("25", "27", 0.5),
+]
+# The second record of one person (D70): written by a team of the same département most often (people move
+# within a city's services: a day centre, a night shelter, a street team), else of a neighbouring one of the
+# same region (Paris and Seine-Saint-Denis), else anywhere (a person who moved to another city).
+SAME_DEPARTEMENT, SAME_REGION = 0.75, 0.10
+
 # Transliterations and spellings heard alike (intake query kind "translit").
 VARIANTS = {
     "Mohamed": ["Mohammed", "Muhammad", "Mouhamed", "Mohamad"], "Aïcha": ["Aicha", "Aisha", "Aïsha"],
@@ -174,6 +194,7 @@ class Generator:
     def __init__(self, seed):
         self.rng = rng = random.Random(seed)
         self.ids = random.Random(seed + 1_000_003)  # birth date and nationality (D68): their own stream
+        self.places = random.Random(seed + 2_000_003)  # the département (D70): its own stream too
         self.pick = {}
         for code, _w, female, male, last in ORIGINS:
             self.pick[code] = (_zipf(rng, female), _zipf(rng, male), _zipf(rng, last, 0.9))
@@ -227,6 +248,7 @@ class Generator:
             p["nationality"] = ids.choices(nats, weights)[0]
             if ids.random() < 0.1 and p["nationality"] in COUNTRY:  # the country written, not the adjective
                 p["nationality"] = COUNTRY[p["nationality"]]
+        p["departement"] = self.places.choices(_DEP_CODES, _DEP_WEIGHTS)[0]
         return p
 
     # Perturbations -----------------------------------------------------------------------------------
@@ -309,7 +331,19 @@ class Generator:
         elif not nat and roll < 0.4:
             nat = "française"
         d["nationality"] = nat
+        roll = self.places.random()
+        if roll >= SAME_DEPARTEMENT + SAME_REGION:
+            d["departement"] = self.places.choices(_DEP_CODES, _DEP_WEIGHTS)[0]
+        elif roll >= SAME_DEPARTEMENT:
+            region = _REGION_OF[p["departement"]]
+            near = [c for c, r, _w in DEPARTEMENTS if r == region and c != p["departement"]]
+            d["departement"] = self.places.choice(near) if near else p["departement"]
         return d
+
+
+_DEP_CODES = [c for c, _r, _w in DEPARTEMENTS]
+_DEP_WEIGHTS = [w for _c, _r, w in DEPARTEMENTS]
+_REGION_OF = {c: r for c, r, _w in DEPARTEMENTS}
 
 
 def _with_year(date, year):
@@ -516,6 +550,7 @@ class RealisticGenerator(Generator):
     def __init__(self, seed):
         self.rng = rng = random.Random(seed)
         self.ids = random.Random(seed + 1_000_003)
+        self.places = random.Random(seed + 2_000_003)
         self.lists = dataset_lists()
         self.tail_names = {}
         self.pick = {}

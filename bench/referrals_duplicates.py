@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "src"))
+from _data import not_null_fill  # noqa: E402
 from _names import Generator, make_generator, query_kinds  # noqa: E402
 
 from aupres.persons import names  # noqa: E402
@@ -122,6 +123,16 @@ def build(persons, seed, dup_share, names_kind="real"):
         with cursor.copy(f"COPY persons_person ({cols}) FROM STDIN") as copy:
             copy.write(buf.getvalue())
         cursor.execute("SELECT setval(pg_get_serial_sequence('persons_person', 'id'), %s)", [len(rows)])
+        # Where each record was written (D70): one follow-up by the service of its département.
+        service_of = _services_by_departement()
+        cursor.execute("CREATE TEMP TABLE bench_followed (person_id bigint, service_id bigint)")
+        with cursor.copy("COPY bench_followed (person_id, service_id) FROM STDIN") as copy:
+            copy.write("".join(f"{i}\t{service_of[p['departement']]}\n" for i, p in enumerate(rows, start=1)
+                               if p.get("departement")))
+        cols, vals = not_null_fill(cursor, "followups_followup", {
+            "person_id": "person_id", "service_id": "service_id", "state": "'monitoring'",
+            "opened_on": "'2026-01-01'", "version": "1"})
+        cursor.execute(f"INSERT INTO followups_followup ({cols}) SELECT {vals} FROM bench_followed")
         cursor.execute("CREATE TABLE bench_dup (dup_id bigint PRIMARY KEY, orig_id bigint NOT NULL)")
         with cursor.copy("COPY bench_dup (dup_id, orig_id) FROM STDIN") as copy:
             copy.write("".join(f"{d + 1}\t{o + 1}\n" for d, o in dups))
@@ -140,6 +151,30 @@ def build(persons, seed, dup_share, names_kind="real"):
     psql("CREATE INDEX bench_person_last_trgm ON persons_person USING gin (last_name gin_trgm_ops)")
     psql("VACUUM ANALYZE persons_person")
     print(f"anchor index + vacuum analyze: {time.perf_counter() - t:.1f} s")
+
+
+def _services_by_departement():
+    """{département code: service id}: the regions and départements of bench/_names.DEPARTEMENTS as territories,
+    one service of one operator covering each département (D70)."""
+    from _names import DEPARTEMENTS
+
+    from aupres.services.models import Operator, Service, ServiceKind, Territory
+
+    # The migrations may have made some of them (the regions of France): taken as they are.
+    regions = {r: Territory.objects.get_or_create(level="region", code=r, defaults={"name": f"Région {r}"})[0]
+               for r in sorted({r for _c, r, _w in DEPARTEMENTS})}
+    operator = Operator.objects.create(name="Opérateur du banc", kind="association")
+    kind = ServiceKind.objects.order_by("pk").first()
+    out = {}
+    for code, region, _w in DEPARTEMENTS:
+        dep, _new = Territory.objects.update_or_create(level="departement", code=code, defaults={
+            "name": f"Département {code}", "parent": regions[region]})
+        service = Service(operator=operator, kind=kind, name=f"Service {code}")
+        service.apply_kind_template()
+        service.save()
+        service.territories.add(dep)
+        out[code] = service.pk
+    return out
 
 
 def load_queries(per_kind, seed):
@@ -246,7 +281,18 @@ def anchor(queries):
     return a50, a95
 
 
-def _pair_kinds(o, d):
+def _departements(ids):
+    """{person id: (département code, region code)} of the follow-ups the benchmark gave (D70)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT f.person_id, t.code, r.code FROM followups_followup f JOIN services_service_territories "
+                       "st ON st.service_id = f.service_id JOIN services_territory t ON t.id = st.territory_id JOIN "
+                       "services_territory r ON r.id = t.parent_id WHERE f.person_id = ANY(%s)", [list(ids)])
+        return {pk: (dep, region) for pk, dep, region in cursor.fetchall()}
+
+
+def _pair_kinds(o, d, places=None):
     """What a planted pair (original, duplicate) has in common, one value per dimension (D68's breakdown)."""
     from rapidfuzz.distance import DamerauLevenshtein
 
@@ -283,7 +329,10 @@ def _pair_kinds(o, d):
     nat = ("unknown to one or both" if not (o.nationality and d.nationality) else
            "same" if o.nationality == d.nationality else "written otherwise")
     phone = "shared" if o.phone and o.phone == d.phone else "not shared"
-    return {"names": name, "birth year": year, "full birth date": date, "nationality": nat, "phone": phone,
+    po, pd = (places or {}).get(o.pk), (places or {}).get(d.pk)
+    area = ("unknown" if not (po and pd) else "same département" if po == pd else
+            "same region" if po[1] == pd[1] else "other")
+    return {"département": area, "names": name, "birth year": year, "full birth date": date, "nationality": nat, "phone": phone,
             "full date on both sides": "yes" if o.birth_date and d.birth_date else "no"}
 
 
@@ -292,10 +341,11 @@ def breakdown(truth, found_at):
     from aupres.persons.models import Person
 
     people = Person.objects.in_bulk({i for pair in truth for i in pair})
+    places = _departements(people)
     groups = {}
     for a, b in truth:
         if a in people and b in people:
-            for dim, value in _pair_kinds(people[a], people[b]).items():
+            for dim, value in _pair_kinds(people[a], people[b], places).items():
                 groups.setdefault((dim, value), []).append((a, b))
     labels = list(found_at)
     print("\n== recall per kind of planted pair (" + " | ".join(labels) + ")")

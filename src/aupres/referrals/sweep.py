@@ -37,10 +37,12 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
+from aupres.followups.models import FollowUp
 from aupres.persons import names
 from aupres.persons.models import Person
 from aupres.referrals.duplicates import nationality_key, pair_reasons, phone_digits
 from aupres.referrals.models import DuplicatePair
+from aupres.services.models import Service, Territory, TerritoryLevel
 
 # Pairs from this probability on are proposed: tuned on the planted duplicates of bench/referrals_duplicates.py
 # with realistic names. D68 (dates, nationality, measured m, fixed prior): at 1 000 000 persons 96.2 % precision,
@@ -66,13 +68,20 @@ BIRTH_U = [2e-5, 1e-6, 5e-4, 0.006, 0.43, 0.0085, 0.016, 0.538979]
 # different one is a binational, naturalised person or a country of transit.
 NATIONALITY_M = [0.94, 0.06]
 NATIONALITY_U = [0.4, 0.6]
+# Where the records were written (the same département, one in common, the same region, else), D70. m: the
+# second record of one person is written in the same département most often (bench/_names.py: 75 % the same,
+# 10 % a neighbour in the region, 15 % anywhere), measured as D68's (bench/sweep_m.py, seed 11); u for small
+# bases: a fifth of the pairs in one region, one in twenty in one département; estimated on the data from
+# MIN_PERSONS_TO_ESTIMATE on.
+AREA_M = [0.768, 0.001, 0.116, 0.115]
+AREA_U = [0.05, 0.001, 0.17, 0.779]
 # A block (records sharing one blocking key) larger than this is not compared within: two records in it agree
 # only on what hundreds of others share (Marie Martin born 1980), which the model would not propose anyway,
 # and the pairs of such blocks would grow with the square of the base.
 MAX_BLOCK = 120
 BLOCKS = ("b_names", "b_swapped", "b_last_year", "b_first_year", "b_first_last2", "b_last_first2", "b_ends")
 COLUMNS = ("unique_id", "first", "last", "first_phon", "last_phon", "birth_year", "sex", "phone", "birth_date",
-           "nationality", *BLOCKS)
+           "nationality", *BLOCKS, "area", "areas", "regions")
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -82,7 +91,8 @@ def _name(value):
     return " ".join(ws), names.phonetic("".join(ws))
 
 
-def _row(pk, first, last, year, sex, phone, birth_date=None, nationality=""):
+def _row(pk, first, last, year, sex, phone, birth_date=None, nationality="", places=None):
+    """One record's columns; `places`: (départements, regions) of the services that follow or followed it."""
     (first, fp), (last, lp) = _name(first or ""), _name(last or "")
     sex = sex if sex in ("female", "male") else None
     ends = (f"{first[:1]}{first[-1:]}.{last[:1]}{last[-1:]}.{sex}" if len(first) > 2 and len(last) > 2 else None)
@@ -90,7 +100,45 @@ def _row(pk, first, last, year, sex, phone, birth_date=None, nationality=""):
             birth_date.isoformat() if birth_date else None, nationality_key(nationality),
             f"{fp}.{lp}" if fp and lp else None, f"{lp}.{fp}" if fp and lp else None,
             f"{lp}.{year}" if lp and year else None, f"{fp}.{year}.{sex}" if fp and year else None,
-            f"{fp}.{last[:2]}" if fp and last else None, f"{lp}.{first[:2]}" if lp and first else None, ends)
+            f"{fp}.{last[:2]}" if fp and last else None, f"{lp}.{first[:2]}" if lp and first else None, ends,
+            *_area_columns(places))
+
+
+def _area_columns(places):
+    """(the département, all the départements, all the regions) or Nones: the département alone is compared
+    with its frequency (two records of Paris tell little, two of the Creuse much); a person followed in
+    several is compared on all of them."""
+    if not places or not places[0]:
+        return None, None, None
+    deps, regions = sorted(places[0]), sorted(places[1])
+    return deps[0] if len(deps) == 1 else None, deps, regions or None
+
+
+def person_places():
+    """{person id: (set of départements, set of regions)} of the services that follow or followed the person
+    (a service covering a commune counts in its département; one covering a whole region says no département
+    but its region). Ids of territories, as strings."""
+    parent = dict(Territory.objects.values_list("pk", "parent_id"))
+    level = dict(Territory.objects.values_list("pk", "level"))
+    by_service = collections.defaultdict(lambda: (set(), set()))
+    for service_id, territory_id in Service.territories.through.objects.values_list("service_id", "territory_id"):
+        t = territory_id
+        if level.get(t) == TerritoryLevel.COMMUNE:
+            t = parent.get(t)
+        deps, regions = by_service[service_id]
+        if level.get(t) == TerritoryLevel.DEPARTEMENT:
+            deps.add(str(t))
+            t = parent.get(t)
+        if level.get(t) == TerritoryLevel.REGION:
+            regions.add(str(t))
+    places = {}
+    for person_id, service_id in FollowUp.objects.order_by().values_list("person_id", "service_id").iterator(
+            chunk_size=50000):
+        if service_id in by_service:
+            deps, regions = places.setdefault(person_id, (set(), set()))
+            deps |= by_service[service_id][0]
+            regions |= by_service[service_id][1]
+    return places
 
 
 def _cap_blocks(rows):
@@ -116,13 +164,15 @@ def frame(queryset=None):
     import pyarrow as pa  # noqa: PLC0415 — heavy library (0.4 s), loaded only when the duplicate sweep runs
 
     qs = Person.objects.all() if queryset is None else queryset
-    rows = [_row(*r) for r in qs.order_by().values_list("pk", "first_name", "last_name", "birth_year", "sex",
-                                                          "phone", "birth_date", "nationality"
-                                                          ).iterator(chunk_size=20000)
+    places = person_places()
+    rows = [_row(*r, places.get(r[0])) for r in qs.order_by().values_list(
+                "pk", "first_name", "last_name", "birth_year", "sex", "phone", "birth_date", "nationality"
+            ).iterator(chunk_size=20000)
             if r[1] or r[2]]  # a person known by an alias only is compared at intake, not here
     rows = _cap_blocks(rows)
     columns = list(zip(*rows, strict=True)) if rows else [[] for _c in COLUMNS]
-    types = [pa.int64(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * (4 + len(BLOCKS))]
+    types = [pa.int64(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * (4 + len(BLOCKS)), pa.string(),
+             pa.list_(pa.string()), pa.list_(pa.string())]
     return pa.table({c: pa.array(list(v), type=t) for c, v, t in zip(COLUMNS, columns, types, strict=True)})
 
 
@@ -183,6 +233,22 @@ def _birth_comparison():
     ])
 
 
+def _area_comparison():
+    """Levels of where the two records were written: the same département (weighed by how many persons are
+    followed there), one département in common among several, the same region, else (a person who moved)."""
+    import splink.comparison_level_library as cll  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
+    import splink.comparison_library as cl  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
+
+    return cl.CustomComparison(output_column_name="area", comparison_levels=[
+        cll.CustomLevel("areas_l is null or areas_r is null", label_for_charts="unknown").configure(
+            is_null_level=True),
+        cll.ExactMatchLevel("area", term_frequency_adjustments=True),
+        cll.CustomLevel("list_has_any(areas_l, areas_r)", label_for_charts="a département in common"),
+        cll.CustomLevel("list_has_any(regions_l, regions_r)", label_for_charts="same region"),
+        cll.ElseLevel(),
+    ])
+
+
 def model_settings(persons=1_000_000):
     """The model; `probability`, the prior of a match between two records, is DUPLICATE_SHARE of the records
     having one duplicate."""
@@ -213,6 +279,7 @@ def model_settings(persons=1_000_000):
             cl.CustomComparison(output_column_name="nationality", comparison_levels=[
                 cll.NullLevel("nationality"), cll.ExactMatchLevel("nationality", term_frequency_adjustments=True),
                 cll.ElseLevel()]).configure(m_probabilities=NATIONALITY_M, u_probabilities=NATIONALITY_U),
+            _area_comparison().configure(m_probabilities=AREA_M, u_probabilities=AREA_U),
         ],
         blocking_rules_to_generate_predictions=[
             block_on("b_names"), CustomRule("l.b_names = r.b_swapped"), block_on("b_last_year"),
