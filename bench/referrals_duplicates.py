@@ -391,6 +391,12 @@ def sweep_quality(size, threshold, sweep=None):
         for target in (0.9, 0.95):
             if tp / i >= target:
                 best[target] = (tp, p)
+    # Calibration: the mean probability of the pairs above each threshold is the precision the model expects.
+    ranked = sorted((p for _a, _b, p in pairs), reverse=True)
+    for th in sorted({*threshold, sweep.THRESHOLD}):
+        above = [p for p in ranked if p >= th]
+        if above:
+            print(f"  expected precision (mean probability) at ≥ {th:.3f}: {100 * sum(above) / len(above):.1f} %")
     for target, (hits, p) in sorted(best.items()):
         print(f"sweep: highest recall at precision ≥ {100 * target:.0f} %: {100 * hits / len(truth):.1f} % "
               f"(threshold {p:.4f})")

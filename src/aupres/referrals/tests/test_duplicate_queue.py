@@ -237,3 +237,62 @@ def test_one_name_written_in_the_other_field_counts_once(world):
     found = {(a, b) for a, b, _p in sweep.predict(sweep.frame(), threshold=0.5)}
     assert tuple(sorted(p.pk for p in swapped)) in found
     assert tuple(sorted(p.pk for p in half)) not in found
+
+
+@pytest.fixture
+def places(world):
+    """Services of three départements: the world's (59), the Creuse's (23, region 75) through one of its
+    communes, and the Bouches-du-Rhône's (13, region 93). Persons: two records of one name, year, sex and
+    nationality written in the Creuse; two of another name, year, sex and nationality, one written in the
+    Creuse, one in the Bouches-du-Rhône; unrelated persons in the Nord."""
+    from aupres.services.models import Territory
+
+    def territory(level, code, parent=None):
+        return Territory.objects.update_or_create(level=level, code=code, defaults={"name": code, "parent": parent})[0]
+
+    creuse = territory("departement", "23", territory("region", "75"))
+    gueret = territory("commune", "23096", creuse)
+    bdr = territory("departement", "13", territory("region", "93"))
+    in_creuse, in_bdr = world.service("EMSP Creuse", world.service_a.kind, world.operator), world.service(
+        "EMSP Marseille", world.service_a.kind, world.operator)
+    in_creuse.territories.set([gueret])
+    in_bdr.territories.set([bdr])
+
+    def person(first, last, sex, year, service, nationality=""):
+        return _follow(Person.objects.create(first_name=first, last_name=last, sex=sex, birth_year=year,
+                                             nationality=nationality), service)
+
+    people = {
+        "nadia": person("Nadia", "Haddad", "female", 1985, in_creuse, "algérienne"),
+        "nadia_again": person("Nadia", "Haddad", "female", 1985, in_creuse, "algérienne"),
+        "karim": person("Karim", "Mansouri", "male", 1983, in_creuse, "marocaine"),
+        "karim_far": person("Karim", "Mansouri", "male", 1983, in_bdr, "marocaine"),
+    }
+    for first, last, sex, year in [("Jean", "Lefèvre", "male", 1966), ("Fatou", "Diallo", "female", 1988),
+                                   ("Ionuț", "Popescu", "male", 1992), ("Marie", "Martin", "female", 1975),
+                                   ("Elena", "Rusu", "female", 1990), ("Ana", "Pop", "female", 1999),
+                                   ("Pierre", "Durand", "male", 1970), ("Awa", "Sow", "female", 1995),
+                                   ("Mihai", "Stan", "male", 1981), ("Sophie", "Petit", "female", 1962)]:
+        person(first, last, sex, year, world.service_a)
+    return {"people": people, "creuse": creuse, "bdr": bdr}
+
+
+def test_where_the_records_were_written(world, places):
+    """A service covering a commune counts in its département; persons without a follow-up have no place."""
+    found = sweep.person_places()
+    people = places["people"]
+    creuse, bdr = places["creuse"], places["bdr"]
+    assert found[people["nadia"].pk] == ({str(creuse.pk)}, {str(creuse.parent_id)})
+    assert found[people["karim_far"].pk] == ({str(bdr.pk)}, {str(bdr.parent_id)})
+    loose = Person.objects.create(first_name="Awa", last_name="Sow")
+    assert loose.pk not in sweep.person_places()
+
+
+def test_the_sweep_reads_the_departement_of_the_records(world, places):
+    """Two records of one name, year, sex and nationality written in one département are proposed; the same
+    agreement between records written in départements of two regions (namesakes in two cities) is not (D70)."""
+    people = places["people"]
+    scores = {(a, b): p for a, b, p in sweep.predict(sweep.frame(), threshold=0.01)}
+    near = tuple(sorted((people["nadia"].pk, people["nadia_again"].pk)))
+    far = tuple(sorted((people["karim"].pk, people["karim_far"].pk)))
+    assert scores[near] >= sweep.THRESHOLD > scores.get(far, 0)
