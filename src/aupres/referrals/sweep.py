@@ -79,7 +79,11 @@ AREA_U = [0.05, 0.001, 0.17, 0.779]
 # only on what hundreds of others share (Marie Martin born 1980), which the model would not propose anyway,
 # and the pairs of such blocks would grow with the square of the base.
 MAX_BLOCK = 120
-BLOCKS = ("b_names", "b_swapped", "b_last_year", "b_first_year", "b_first_last2", "b_last_first2", "b_ends")
+BLOCKS = ("b_names", "b_swapped", "b_last_year", "b_first_year", "b_first_last2", "b_last_first2", "b_ends",
+          "b_first_year_x", "b_last_year_x", "b_first_area_x", "b_last_area_x")
+# Keys looked up against another column (l.b_first_year_x = r.b_last_year_x): a block is the records bearing
+# the key in either, so each is capped on both columns' counts.
+CROSS = {1: 0, 7: 8, 8: 7, 9: 10, 10: 9}
 COLUMNS = ("unique_id", "first", "last", "first_phon", "last_phon", "birth_year", "sex", "phone", "birth_date",
            "nationality", *BLOCKS, "area", "areas", "regions")
 
@@ -96,12 +100,16 @@ def _row(pk, first, last, year, sex, phone, birth_date=None, nationality="", pla
     (first, fp), (last, lp) = _name(first or ""), _name(last or "")
     sex = sex if sex in ("female", "male") else None
     ends = (f"{first[:1]}{first[-1:]}.{last[:1]}{last[-1:]}.{sex}" if len(first) > 2 and len(last) > 2 else None)
+    area = _area_columns(places)
+    # A name written in the other field, the other name misspelt (« Michel Farat », « Farlat Michel »): the
+    # name that stayed, across the fields, with the year or the département.
+    cross = [f"{name}|{key}" if name and key else None for key in (year, area[0]) for name in (first, last)]
     return (pk, first or None, last or None, fp or None, lp or None, year, sex, phone_digits(phone) or None,
             birth_date.isoformat() if birth_date else None, nationality_key(nationality),
             f"{fp}.{lp}" if fp and lp else None, f"{lp}.{fp}" if fp and lp else None,
             f"{lp}.{year}" if lp and year else None, f"{fp}.{year}.{sex}" if fp and year else None,
             f"{fp}.{last[:2]}" if fp and last else None, f"{lp}.{first[:2]}" if lp and first else None, ends,
-            *_area_columns(places))
+            *cross, *area)
 
 
 def _area_columns(places):
@@ -146,14 +154,12 @@ def _cap_blocks(rows):
     is looked up against the straight one, so it is capped on the straight key's count."""
     start = COLUMNS.index(BLOCKS[0])
     counts = [collections.Counter(r[start + i] for r in rows) for i in range(len(BLOCKS))]
-    counts[1] = counts[0]
-    swapped = collections.Counter(r[start + 1] for r in rows)
     out = []
     for r in rows:
         r = list(r)
         for i in range(len(BLOCKS)):
             key = r[start + i]
-            if key is not None and (counts[i][key] > MAX_BLOCK or (i == 1 and swapped[key] > MAX_BLOCK)):
+            if key is not None and (counts[i][key] > MAX_BLOCK or (i in CROSS and counts[CROSS[i]][key] > MAX_BLOCK)):
                 r[start + i] = None
         out.append(r)
     return out
@@ -277,14 +283,16 @@ def model_settings(persons=1_000_000):
             # The same nationality, weighed by how common it is (two « française » tell little, two
             # « mauritanienne » more); a different one is weak evidence against (binational, naturalised).
             cl.CustomComparison(output_column_name="nationality", comparison_levels=[
-                cll.NullLevel("nationality"), cll.ExactMatchLevel("nationality", term_frequency_adjustments=True),
+                cll.NullLevel("nationality"), cll.ExactMatchLevel("nationality"),
                 cll.ElseLevel()]).configure(m_probabilities=NATIONALITY_M, u_probabilities=NATIONALITY_U),
             _area_comparison().configure(m_probabilities=AREA_M, u_probabilities=AREA_U),
         ],
         blocking_rules_to_generate_predictions=[
             block_on("b_names"), CustomRule("l.b_names = r.b_swapped"), block_on("b_last_year"),
             block_on("b_first_year"), block_on("phone"), block_on("b_first_last2"), block_on("b_last_first2"),
-            block_on("b_ends"),
+            block_on("b_ends"), CustomRule("l.b_first_year_x = r.b_last_year_x"),
+            CustomRule("l.b_last_year_x = r.b_first_year_x"), CustomRule("l.b_first_area_x = r.b_last_area_x"),
+            CustomRule("l.b_last_area_x = r.b_first_area_x"),
         ],
         probability_two_random_records_match=probability,
         retain_intermediate_calculation_columns=False,
