@@ -4,13 +4,18 @@ A Fellegi–Sunter model (splink on DuckDB, in process): each pair of records is
 on the last name apart (exact; one typo — Damerau-Levenshtein 1; written in the other field, swapped; one a
 word of the other, a compound name partly given; Jaro-Winkler ≥ 0.88; the same phonetic key; else), the birth
 (both full dates when both records carry one: the same, day and month swapped, one digit off, the same year
-only, otherwise; else the year: the same, ± 1), the phone, the sex and the nationality (D68); each level
-weighs its m / u log-ratio, and on the name levels and the nationality that ratio is weighed by how common the
+only, otherwise; else the year: the same, ± 1), the phone, the sex, the nationality (D68) and where the records
+were written: the département of the services that follow or followed the person (the same, one in common,
+the same region, else; D70: a person met twice is most often met by the services of one city); each level
+weighs its m / u log-ratio, and on the name levels and the département that ratio is weighed by how common the
 value is (term frequencies: two "Martin" tell little, two "Amzidouche" much, and so does one typo or a swap of
-a rare name). Pairs of probability ≥ THRESHOLD are proposed. Only pairs that share a block are compared: the
-phonetic keys of both names (aupres.persons.names), and the same swapped; the last name's key and the birth
-year; the first name's key, the year and the sex; the phone; one name's key and the first two letters of the
-other; the first and last letters of both names and the sex. A block borne by more than MAX_BLOCK records is
+a rare name; two records of Paris little, two of the Creuse much). The nationality is not (D70): the names'
+frequencies already say the origin, and among namesakes of one origin two « malienne » are common. Pairs of
+probability ≥ THRESHOLD are proposed. Only pairs that share a block are compared: the phonetic keys of both
+names (aupres.persons.names), and the same swapped; the last name's key and the birth year; the first name's
+key, the year and the sex; the phone; one name's key and the first two letters of the other; the first and
+last letters of both names and the sex; one name written in the other field of the other record, with the
+year or the département (the other name may be misspelt). A block borne by more than MAX_BLOCK records is
 not compared within (the pairs of "Marie Martin" would grow with the square of the base, and are namesakes the
 model would not propose).
 
@@ -280,8 +285,10 @@ def model_settings(persons=1_000_000):
             _birth_comparison().configure(m_probabilities=BIRTH_M, u_probabilities=BIRTH_U),
             cl.ExactMatch("phone").configure(m_probabilities=[0.9, 0.1], u_probabilities=[1e-7, 1 - 1e-7]),
             cl.ExactMatch("sex").configure(m_probabilities=[0.97, 0.03], u_probabilities=[0.5, 0.5]),
-            # The same nationality, weighed by how common it is (two « française » tell little, two
-            # « mauritanienne » more); a different one is weak evidence against (binational, naturalised).
+            # The same nationality; a different one is weak evidence against (binational, naturalised). Not
+            # weighed by how common it is (D70): two « mauritanienne » among namesakes of a West African name
+            # are common, and the names' frequencies already counted the rarity of the origin (at 200 000:
+            # best recall at 95 % precision 91.6 % with the frequency, 91.8 % without).
             cl.CustomComparison(output_column_name="nationality", comparison_levels=[
                 cll.NullLevel("nationality"), cll.ExactMatchLevel("nationality"),
                 cll.ElseLevel()]).configure(m_probabilities=NATIONALITY_M, u_probabilities=NATIONALITY_U),
