@@ -51,9 +51,10 @@ from aupres.services.models import Service, Territory, TerritoryLevel
 
 # Pairs from this probability on are proposed: tuned on the planted duplicates of bench/referrals_duplicates.py
 # with realistic names. D68 (dates, nationality, measured m, fixed prior): at 1 000 000 persons 96.2 % precision,
-# 73.1 % recall (0.93 is the highest recall at 95 %: 75.1 %; 0.85, tuned at 200 000, gave 90.9 % there); at
-# 200 000, 98.6 % and 76.7 %. The probabilities still grow more confident with the size of the base.
-THRESHOLD = 0.95
+# 73.1 % recall at 0.95 (0.85 gave 90.9 % precision there). D70 (the département, blocks across the fields):
+# 95 % precision from 0.82 on at 1 000 000 persons, from 0.64 on at 200 000; 0.85 keeps a margin at 1 M (the
+# probabilities still grow more confident with the size of the base: more namesakes).
+THRESHOLD = 0.85
 # The prior of a match: this share of the persons have one duplicate. It was estimated from deterministic
 # rules (same names' keys and year, assumed to find 60 % of the duplicates), which was biased with the size of
 # the base: the namesakes those rules find grow with it, so the probabilities were under-confident at 200 000
@@ -179,7 +180,9 @@ def frame(queryset=None):
     rows = [_row(*r, places.get(r[0])) for r in qs.order_by().values_list(
                 "pk", "first_name", "last_name", "birth_year", "sex", "phone", "birth_date", "nationality"
             ).iterator(chunk_size=20000)
-            if r[1] or r[2]]  # a person known by an alias only is compared at intake, not here
+            # A person known by an alias only has no name to block on: reached through the phone alone (D70;
+            # the intake search compares the alias).
+            if r[1] or r[2] or r[5]]
     rows = _cap_blocks(rows)
     columns = list(zip(*rows, strict=True)) if rows else [[] for _c in COLUMNS]
     types = [pa.int64(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * (4 + len(BLOCKS)), pa.string(),
