@@ -201,7 +201,7 @@ def _name_comparison(col, other):
         cll.ExactMatchLevel(col, term_frequency_adjustments=True),
         # One typo in a rare name says as much as the rare name itself: weighed by the rarer spelling's
         # frequency (splink takes the larger term frequency of the two), as the exact level is.
-        cll.DamerauLevenshteinLevel(col, 1).configure(tf_adjustment_column=col, tf_adjustment_weight=1.0),
+        cll.DamerauLevenshteinLevel(col, 1).configure(tf_adjustment_column=col, tf_adjustment_weight=0.5),
         # This record's name written in the other field of the other record: one fact, said by one of the two
         # comparisons (the first name's says first_l = last_r, the last name's last_l = first_r); both when
         # both names are swapped. Each saying either fact counted a half swap twice (Cristina Cusca and
