@@ -296,3 +296,41 @@ def test_the_sweep_reads_the_departement_of_the_records(world, places):
     near = tuple(sorted((people["nadia"].pk, people["nadia_again"].pk)))
     far = tuple(sorted((people["karim"].pk, people["karim_far"].pk)))
     assert scores[near] >= sweep.THRESHOLD > scores.get(far, 0)
+
+
+def test_a_name_in_the_other_field_with_the_other_misspelt(world):
+    """« Michel Farat » and « Farlat Michel », born the same year: no block of the names' keys holds both; the
+    blocks across the fields (one's first name, the other's last name, and the year) do, and the pair is
+    proposed. « Michel Farat » and « Dupont Michel », the same year, share that block too, but only one name:
+    not proposed (D70)."""
+    def person(first, last, year):
+        return _follow(Person.objects.create(first_name=first, last_name=last, sex="male", birth_year=year),
+                       world.service_a)
+
+    farat, farlat, dupont = person("Michel", "Farat", 1964), person("Farlat", "Michel", 1964), person(
+        "Dupont", "Michel", 1964)
+    for first, last, year in [("Jean", "Lefèvre", 1966), ("Karim", "Haddad", 1983), ("Ionuț", "Popescu", 1992),
+                              ("Pierre", "Durand", 1970), ("Mihai", "Stan", 1981), ("Moussa", "Koné", 1958)]:
+        person(first, last, year)
+    rows = {r[0]: r for r in (sweep._row(p.pk, p.first_name, p.last_name, p.birth_year, p.sex, p.phone)
+                              for p in (farat, farlat))}
+    keys = [sweep.COLUMNS.index(b) for b in sweep.BLOCKS[:7]]
+    assert all(rows[farat.pk][i] != rows[farlat.pk][i] for i in keys)  # no straight block in common
+    found = {(a, b): p for a, b, p in sweep.predict(sweep.frame(), threshold=0.01)}
+    assert found[tuple(sorted((farat.pk, farlat.pk)))] >= sweep.THRESHOLD
+    assert found.get(tuple(sorted((farat.pk, dupont.pk))), 0) < sweep.THRESHOLD
+
+
+def test_persons_known_by_an_alias_only_are_reached_through_the_phone(world):
+    """Two records of « Titi » with one phone are proposed; two records of « Jojo » without a phone are not
+    compared (no name to block on)."""
+    def person(alias, phone=""):
+        return _follow(Person.objects.create(alias=alias, sex="male", birth_year=1970, phone=phone), world.service_a)
+
+    titi, titi_again = person("Titi", "06 12 34 56 78"), person("Titi", "0612345678")
+    jojo, jojo_again = person("Jojo"), person("Jojo")
+    for first, last, year in [("Jean", "Lefèvre", 1966), ("Karim", "Haddad", 1983), ("Ionuț", "Popescu", 1992)]:
+        _follow(Person.objects.create(first_name=first, last_name=last, birth_year=year), world.service_a)
+    found = {(a, b): p for a, b, p in sweep.predict(sweep.frame(), threshold=0.01)}
+    assert found[tuple(sorted((titi.pk, titi_again.pk)))] >= sweep.THRESHOLD
+    assert tuple(sorted((jojo.pk, jojo_again.pk))) not in found
