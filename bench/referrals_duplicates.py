@@ -10,7 +10,8 @@
 2. generates N persons in Python (bench/_names.py: French, West African, Maghrebi and Romanian names with
    accents, compound names, a long tail of rare last names, aliases, years, phones) plus 2 % planted
    duplicates (a second record of a person, written otherwise: the sweep's ground truth, table bench_dup),
-   computes each row's keys as Person.save() does, loads them by COPY, rebuilds the indexes;
+   computes each row's keys as Person.save() does, loads them by COPY, rebuilds the indexes; each record gets
+   one follow-up by a service covering the département it was written in (D70);
 3. for each kind of intake query (one typo in each name, with or without the year, last name only,
    phone, transliteration, swapped names, missing accents, part of a compound name, nickname), builds
    `--per-kind` queries from real rows and counts whether the source row is in the top 10 of
