@@ -8,7 +8,7 @@ PORT ?= 8000
 # Both cores by default (pytest-xdist); PYTEST_ARGS= runs in one process.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo demo-reset worker serve test lint install migrate messages clean
+.PHONY: demo demo-reset worker serve test lint install migrate messages clean mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ test: install
 	$(BIN)/ruff check src bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Mutation testing of the modules that protect people (issue #22; hours of CPU: not part of `make test`).
+mutation: install
+	nice -n 10 $(BIN)/python bench/mutation.py run after
+	nice -n 10 $(BIN)/python bench/mutation.py decorated
 
 lint: install
 	$(BIN)/ruff check src bench

@@ -8,6 +8,7 @@ urlpatterns = [
     path("dispositifs/<int:service_id>/", views.service_dashboard, name="service"),
     path("organismes/<int:operator_id>/", views.operator_dashboard, name="operator"),
     path("territoire/", views.funder_view, name="funder"),
+    path("territoire/<slug:code>/", views.funder_table, name="funder_table"),
     path("besoins/", views.needs_view, name="needs"),
     path("export/<str:scope>/<int:scope_id>.<str:fmt>", views.export, name="export"),
     path("dispositifs/<int:service_id>/transmettre/", views.submit, name="submit"),

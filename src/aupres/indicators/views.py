@@ -143,8 +143,27 @@ def funder_view(request):
         analysis["map"] = maps.needs_map(analysis)
     return render(request, "indicators/funder.html", {
         "report": report, "form": form, "period": period, "periods": periods, "exports": exports_links,
+        "query": query,
         "key_figures": territory.key_figures(report), "comparisons": territory.comparison_charts(report),
         "yoy": territory.year_on_year(request.user, periods, period, report), "needs": analysis})
+
+
+def funder_table(request, code):
+    """One indicator of the funder's page, service by service: the page shows each indicator's Sum and reads
+    these rows when the indicator is opened (htmx; without script, this page)."""
+    if not (services.is_funder(request.user) or request.user.is_superuser):
+        raise Http404
+    _form, period = _period(request)
+    period = _funders_year(period)
+    report = services.regional_view(request.user, period)
+    table = next((t for t in report["tables"] if t["code"] == code), None)
+    if table is None:
+        raise Http404
+    if request.headers.get("HX-Request"):
+        return render(request, "indicators/_funder_rows.html", {"t": table})
+    query = f"?start={period.start.isoformat()}&end={period.end.isoformat()}"
+    return render(request, "indicators/funder_table.html", {"t": table, "report": report, "period": period,
+                                                            "query": query})
 
 
 def needs_view(request):

@@ -86,6 +86,7 @@ PARAMS = {
     "scope": lambda w: "service",
     "scope_id": lambda w: w.service_a.pk,
     "fmt": lambda w: "csv",
+    "code": lambda w: "caseload",  # an indicator
     "consent_id": lambda w: _matrix_consent(w).pk,
     "other_person_id": lambda w: _matrix_twin(w).pk,
     "place_id": lambda w: _matrix_stay(w).place_id,
@@ -619,6 +620,7 @@ SCREEN_RULES |= {
     "indicators:service": Rule(ok=PROFESSIONS),
     "indicators:operator": Rule(ok=HEAD),
     "indicators:funder": Rule(ok=FUNDER),
+    "indicators:funder_table": Rule(ok=FUNDER, note="one indicator of the funder's page, service by service"),
     "indicators:needs": Rule(ok=FUNDER + REGULATOR, note="needs against responses of their territory (#18)"),
     "indicators:export": Rule(ok=PROFESSIONS + FUNDER, note="a funder gets the regional view, whatever the scope"),
     "indicators:submit": Rule(

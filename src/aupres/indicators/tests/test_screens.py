@@ -128,3 +128,34 @@ def test_report_api_starts_then_gives_status_and_file(data, world, api_as, djang
     f = nurse.client.get(status["download_url"], headers=nurse.headers)
     assert f.status_code == 200 and b"".join(f.streaming_content).startswith(b"%PDF")
     assert api_as(world.outsider).get(f"/reports/{data.a.pk}/2025").status_code == 404
+
+
+def test_the_funder_page_reads_each_indicators_rows_when_opened(data, world, client_as, api_as):
+    """The page carries each indicator's Sum and a link to its rows (htmx loads them when the indicator is
+    opened); the rows are the services' as submitted, for the funder of the territory only."""
+    world.users["funder"].territory = world.territory
+    world.users["funder"].save()
+    api_as(world.users["head_of_service"]).post("/submissions", {"service": data.a.pk, "from": "2025-01-01",
+                                                                 "to": "2025-12-31"})
+    funder = client_as(world.users["funder"])
+    html = funder.get(f"/indicateurs/territoire/{YEAR}").content.decode()
+    section = html.split('data-testid="indicator-acts_by_kind"')[1].split("</section>")[0]
+    url = f"/indicateurs/territoire/acts_by_kind/{YEAR}".replace("&", "&amp;")
+    assert f'hx-get="{url}"' in section and f'href="{url}"' in section
+    assert "Opérateur A — EMSP A" not in section and 'class="total"' in section  # the Sum, not the rows
+    rows = funder.get(f"/indicateurs/territoire/acts_by_kind/{YEAR}", headers={"HX-Request": "true"})
+    assert rows.status_code == 200
+    body = rows.content.decode()
+    assert body.startswith('<tbody id="rows-acts_by_kind">') and "Opérateur A — EMSP A" in body
+    page = funder.get(f"/indicateurs/territoire/acts_by_kind/{YEAR}").content.decode()  # without script
+    assert "Opérateur A — EMSP A" in page and "<html" in page and 'class="total"' in page
+    assert funder.get(f"/indicateurs/territoire/nothing/{YEAR}").status_code == 404
+    assert client_as(world.users["head_of_service"]).get(
+        f"/indicateurs/territoire/acts_by_kind/{YEAR}").status_code == 404
+    from aupres.services.models import Territory
+
+    world.users["funder"].territory, _new = Territory.objects.get_or_create(
+        level="departement", code="62", defaults={"name": "Pas-de-Calais"})
+    world.users["funder"].save()
+    other = funder.get(f"/indicateurs/territoire/acts_by_kind/{YEAR}", headers={"HX-Request": "true"})
+    assert "EMSP A" not in other.content.decode()
