@@ -40,7 +40,7 @@ def test_a_contents_link_opens_the_folded_section_it_targets(world, page, funder
     expect(section.locator("table")).to_be_in_viewport()
     # opened, the indicator reads its rows service by service (htmx): the link that stood for them is replaced
     expect(section.locator("tbody#rows-acts_by_kind th", has_text="Opérateur A — EMSP A")).to_be_visible()
-    expect(section.get_by_role("link", name="Le dispositif, ligne par ligne")).to_have_count(0)
+    expect(section.get_by_role("link", name="1 dispositif, ligne par ligne")).to_have_count(0)
 
 
 def test_a_page_opened_at_a_folded_section_shows_it(world, page, funder_page):
