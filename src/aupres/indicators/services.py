@@ -565,8 +565,8 @@ def warm_side_by_side(years=4):
     done = 0
     for user in readers.values():
         periods = (visible_submissions(user).order_by("-period_start").values_list("period_start", "period_end")
-                   .distinct())
-        for start, end in list(periods)[:years]:
+                   .distinct()[:years])
+        for start, end in periods:
             try:
                 regional_view(user, engine.Period(start, end))
             except DomainError:  # a period no longer published (rules changed): the page will not show it

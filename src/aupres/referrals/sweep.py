@@ -133,8 +133,9 @@ def person_places():
     """{person id: (set of départements, set of regions)} of the services that follow or followed the person
     (a service covering a commune counts in its département; one covering a whole region says no département
     but its region). Ids of territories, as strings."""
-    parent = dict(Territory.objects.values_list("pk", "parent_id"))
-    level = dict(Territory.objects.values_list("pk", "level"))
+    parent, level = {}, {}
+    for pk, parent_id, level_ in Territory.objects.values_list("pk", "parent_id", "level"):
+        parent[pk], level[pk] = parent_id, level_
     by_service = collections.defaultdict(lambda: (set(), set()))
     for service_id, territory_id in Service.territories.through.objects.values_list("service_id", "territory_id"):
         t = territory_id
