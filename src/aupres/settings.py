@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "aupres.core.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -201,7 +202,9 @@ SESSION_COOKIE_AGE = int(os.environ.get("AUPRES_SESSION_IDLE_SECONDS", 30 * 60))
 AUPRES_FIELD_IDLE_MINUTES = int(os.environ.get("AUPRES_FIELD_IDLE_MINUTES", 8 * 60))
 # POST /api/v1/sync applies its captures in transactions of at most this many (one journal insert each).
 AUPRES_FIELD_SYNC_CHUNK = int(os.environ.get("AUPRES_FIELD_SYNC_CHUNK", 500))
-SESSION_SAVE_EVERY_REQUEST = True  # the age above becomes an inactivity timeout
+# The age above is an inactivity timeout: core.middleware.SessionIdleMiddleware pushes it back on use,
+# writing the session at most once a minute (rather than SESSION_SAVE_EVERY_REQUEST's write per request).
+SESSION_TOUCH_SECONDS = int(os.environ.get("AUPRES_SESSION_TOUCH_SECONDS", 60))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

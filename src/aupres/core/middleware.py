@@ -1,4 +1,7 @@
+import time
+
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -56,3 +59,27 @@ class RequestSizeMiddleware:
         if length > settings.MAX_REQUEST_MB * 2**20:
             return HttpResponse("Request too large.", status=413, content_type="text/plain")
         return self.get_response(request)
+
+
+class SessionIdleMiddleware:
+    """Sessions end after SESSION_COOKIE_AGE without use: each use pushes the end back, but writes the session
+    (a database row, a commit) at most once every SESSION_TOUCH_SECONDS, not on every request as
+    SESSION_SAVE_EVERY_REQUEST did (one UPDATE and one commit per page and per htmx fragment, issue #15).
+    The timeout is thus honoured to within that many seconds. Requests without a session cookie (the API's
+    tokens, a visitor) create nothing."""
+
+    KEY = "_aupres_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None or session.modified:
+            return response
+        now = int(time.time())
+        seen = session.get(self.KEY, 0)  # loads the session; an unknown or expired key leaves it without one
+        if session.session_key and SESSION_KEY in session and now - seen >= settings.SESSION_TOUCH_SECONDS:
+            session[self.KEY] = now  # modified: SessionMiddleware saves it with a new expiry
+        return response

@@ -1,7 +1,11 @@
 """Two-factor authentication, lock-out after failed sign-ins, sign-out everywhere, idle sessions."""
 
 import pytest
+from django.conf import settings as dj_settings
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
@@ -9,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aupres.accounts import services
 from aupres.accounts.models import ApiToken
+from aupres.core.middleware import SessionIdleMiddleware
 from conftest import PASSWORD, otp_device, otp_token
 
 pytestmark = pytest.mark.django_db
@@ -217,5 +222,33 @@ def test_sign_out_everywhere_through_the_api(world, api_as, client_as):
 def test_sessions_expire_after_inactivity(world, client_as, settings):
     client = client_as(world.users["nurse"])
     client.get("/personnes/")
-    assert settings.SESSION_SAVE_EVERY_REQUEST
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 30 * 60
+
+
+def _expiry(client):
+    return Session.objects.get(session_key=client.cookies[dj_settings.SESSION_COOKIE_NAME].value).expire_date
+
+
+def test_use_pushes_the_end_of_the_session_back_writing_it_once_a_minute(world, client_as, settings):
+    client = client_as(world.users["nurse"])
+    client.get("/personnes/")
+    first = _expiry(client)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/personnes/").status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert _expiry(client) == first  # used within the minute: not written again
+    # A minute later (the last write dated back), the next use writes the session with a new end.
+    session = client.session
+    session[SessionIdleMiddleware.KEY] -= settings.SESSION_TOUCH_SECONDS
+    session.save()
+    before = _expiry(client)
+    client.get("/personnes/")
+    assert _expiry(client) > before
+
+
+def test_a_request_without_a_session_or_with_a_stale_one_creates_none(world, client, api_as):
+    count = Session.objects.count()
+    api_as(world.users["nurse"]).get("/persons")
+    client.cookies[dj_settings.SESSION_COOKIE_NAME] = "no-such-session-key-0123456789abc"
+    client.get("/compte/connexion/")
+    assert Session.objects.count() == count
