@@ -137,15 +137,14 @@ def funder_view(request):
     query = f"?start={period.start.isoformat()}&end={period.end.isoformat()}"
     exports_links = [(fmt.upper(), reverse("indicators:export", args=["territory", 0, fmt]) + query)
                      for fmt in exports.FORMATS]
-    analysis = None
-    if request.user.territory_id or request.user.is_superuser:  # needs against responses (issue #18)
-        analysis = needs.analysis(request.user, period.start.year)
-        analysis["map"] = maps.needs_map(analysis)
+    # Needs against responses (issue #18): the map reads every referral of the year (2 s with a region of
+    # 1 000 services), so the page names the year and the map comes by htmx from the needs screen (#15).
+    needs_year = period.start.year if request.user.territory_id or request.user.is_superuser else None
     return render(request, "indicators/funder.html", {
         "report": report, "form": form, "period": period, "periods": periods, "exports": exports_links,
         "query": query,
         "key_figures": territory.key_figures(report), "comparisons": territory.comparison_charts(report),
-        "yoy": territory.year_on_year(request.user, periods, period, report), "needs": analysis})
+        "yoy": territory.year_on_year(request.user, periods, period, report), "needs_year": needs_year})
 
 
 def funder_table(request, code):
@@ -178,6 +177,8 @@ def needs_view(request):
     kind = request.GET.get("type") or None
     result["map"] = maps.needs_map(result, kind) or maps.needs_map(result)
     result["map_kind"] = next((k for k in result["kinds"] if k["code"] == kind), None)
+    if request.htmx and request.GET.get("fragment") == "map":  # the funder's page, once it is shown
+        return render(request, "indicators/_needs_map.html", {"needs": result})
     return render(request, "indicators/needs.html", {
         "needs": result, "years": needs.years(), "yoy": needs.yearly_totals(request.user),
         "attribution": maps.attribution()})

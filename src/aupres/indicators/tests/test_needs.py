@@ -8,6 +8,8 @@ import re
 from fractions import Fraction
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aupres.indicators import disclosure, maps, needs
@@ -351,6 +353,27 @@ def test_the_funder_page_opens_on_key_figures_toc_comparisons_years_and_the_map(
     sections = re.findall(r'<section class="card indicator".*?</section>', html, re.S)
     assert sections and all('<details><summary><h2 class="in-summary">' in s for s in sections)
     assert " style=" not in html and "Ulrika" not in html
+
+
+def test_the_funder_page_reads_no_referral_and_its_map_comes_from_the_needs_screen(readers, client_as):
+    """The needs map reads every referral of the year: the funder's page names the year and leaves the map to
+    an htmx request to the needs screen, which decides who reads it as the screen does (issue #15)."""
+    funder = client_as(readers.users["funder"])
+    with CaptureQueriesContext(connection) as queries:
+        html = funder.get(f"/indicateurs/territoire/?start={Y}-01-01&end={Y}-12-31").content.decode()
+    assert not [q for q in queries.captured_queries if "referrals_referral" in q["sql"]]
+    placeholder = html.split('data-testid="needs-map"')[1].split("</section>")[0]
+    assert f'hx-get="/indicateurs/besoins/?annee={Y}&amp;fragment=map"' in placeholder
+    assert "Chargement de la carte" in placeholder and 'href="/indicateurs/besoins/?annee=' in placeholder
+    fragment = funder.get(f"/indicateurs/besoins/?annee={Y}&fragment=map", HTTP_HX_REQUEST="true")
+    body = fragment.content.decode()
+    assert body.startswith("<section") and 'data-testid="needs-map-table"' in body and "<html" not in body
+    assert 'data-testid="needs-priorities"' not in body  # the map only, not the whole screen
+    # Without htmx the same address is the whole needs screen; a reader of no territory gets nothing.
+    whole = funder.get(f"/indicateurs/besoins/?annee={Y}&fragment=map").content.decode()
+    assert 'data-testid="needs-priorities"' in whole
+    nurse = client_as(readers.users["nurse"])
+    assert nurse.get(f"/indicateurs/besoins/?annee={Y}&fragment=map", HTTP_HX_REQUEST="true").status_code == 404
 
 
 def test_the_map_file_is_small_licensed_and_covers_metropolitan_france():
