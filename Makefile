@@ -57,7 +57,7 @@ worker: migrate
 	AUPRES_DEV=1 $(BIN)/python manage.py run_worker
 
 # Production (README.md, « Mettre en production »): the settings come from the environment (or ENV_FILE,
-# default /etc/aupres/aupres.env when it exists); gunicorn serves on AUPRES_BIND behind the reverse proxy and the
+# default /etc/aupres/aupres.env when it exists); granian (deploy/serve.sh) serves on AUPRES_BIND behind the reverse proxy and the
 # embedded worker runs beside it (with AUPRES_TASKS=celery, run the Celery units instead). systemd runs the same
 # programs as separate units (deploy/systemd/).
 ENV_FILE ?= $(wildcard /etc/aupres/aupres.env)
@@ -68,7 +68,7 @@ serve: install
 	$(BIN)/python manage.py collectstatic --no-input -v0 && \
 	{ if [ "$${AUPRES_TASKS:-database}" = database ]; then $(BIN)/python manage.py run_worker & worker=$$!; fi; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
-	  $(BIN)/gunicorn -c deploy/gunicorn.conf.py aupres.wsgi; }
+	  AUPRES_VENV=$(VENV) deploy/serve.sh; }
 
 test: install
 	$(BIN)/ruff check src bench

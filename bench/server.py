@@ -1,6 +1,7 @@
 """Benchmark: the application served as in production (issue #15, "Speed"), measured with wrk.
 
-Starts the application server (gunicorn with deploy/gunicorn.conf.py, or granian) with production
+Starts the application server (granian as deploy/serve.sh runs it, or gunicorn with deploy/gunicorn.conf.py, the
+server before D72) with production
 settings (DEBUG off, second factor on, JSON logs, 2 workers), signs a nurse in (an API token, and a session
 with the second factor given), then runs `wrk --latency` on each read route, the framework's floor
 (`/api/v1/auth/me`, authentication and nothing else) first, in the same run:
@@ -127,9 +128,9 @@ def start(server, env, port, log):
     if server == "gunicorn":
         cmd = [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"), "aupres.wsgi"]
         env = {**env, "AUPRES_BIND": f"127.0.0.1:{port}"}
-    else:
-        cmd = [str(BIN / "granian"), "--interface", "wsgi", "--workers", "2", "--host", "127.0.0.1",
-               "--port", str(port), "--no-ws", "--log-level", "warning", "aupres.wsgi:application"]
+    else:  # as the operator runs it (deploy/serve.sh: AUPRES_WEB_WORKERS processes, 4 threads each)
+        cmd = [str(ROOT / "deploy/serve.sh")]
+        env = {**env, "AUPRES_BIND": f"127.0.0.1:{port}", "AUPRES_VENV": str(BIN.parent), "AUPRES_LOG_LEVEL": "warning"}
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
     for _ in range(120):
         try:
@@ -182,7 +183,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", choices=["bench", "demo"], default="bench")
     parser.add_argument("--db", default="prod15_bench")
-    parser.add_argument("--servers", default="gunicorn")
+    parser.add_argument("--servers", default="granian", help="granian (production, D72), gunicorn, or both")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)

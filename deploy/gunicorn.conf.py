@@ -1,5 +1,6 @@
-"""gunicorn's configuration for Auprès (issue #15): `make serve`, the systemd unit aupres-web.service and
-deploy/try-cluster.sh all use it.
+"""gunicorn's configuration for Auprès: the application server before D72, kept only so that bench/server.py
+can compare it with granian (`--servers gunicorn,granian`; gunicorn is in the `bench` extra). Production runs
+deploy/serve.sh (granian).
 
     gunicorn -c deploy/gunicorn.conf.py aupres.wsgi
 

@@ -8,7 +8,7 @@
 #   - a PostgreSQL primary (cluster aupres_primary, port 5442) and a streaming replica (aupres_replica,
 #     port 5443, pg_basebackup -R), two clusters of the same Debian package;
 #   - Redis (port 6390): Celery's broker and the shared cache;
-#   - two application servers (gunicorn with deploy/gunicorn.conf.py, ports 8101 and 8102), production
+#   - two application servers (granian with deploy/serve.sh, ports 8101 and 8102), production
 #     settings (second factor on, HTTPS, AUPRES_REPLICA_URL, AUPRES_TASKS=celery);
 #   - nginx with deploy/nginx/aupres.conf (rendered for localhost:8443, self-signed certificate), the two
 #     servers as its upstream;
@@ -117,7 +117,7 @@ start() {  # name, command...
 for port in $APP1 $APP2; do
   mkdir -p "$CLUSTER_DIR/metrics-$port"
   AUPRES_BIND=127.0.0.1:$port PROMETHEUS_MULTIPROC_DIR=$CLUSTER_DIR/metrics-$port \
-    start "web-$port" "$BIN/gunicorn" -c deploy/gunicorn.conf.py aupres.wsgi
+    AUPRES_VENV=$(dirname "$BIN") start "web-$port" deploy/serve.sh
 done
 for n in 1 2; do
   start "celery-worker-$n" "$BIN/celery" -A aupres.celery worker --loglevel=INFO --concurrency=1 -n "worker$n@%h"

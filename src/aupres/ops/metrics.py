@@ -8,8 +8,8 @@
 - `aupres_task_failures_total`: tasks that ended in failure, counted in the shared cache by the
   `task_finished` signal, wherever they ran (embedded worker, Celery worker, inline).
 
-Several application server processes: set PROMETHEUS_MULTIPROC_DIR (the systemd unit and
-`deploy/gunicorn.conf.py` do), and each scrape adds up every process's counters.
+Several application server processes: set PROMETHEUS_MULTIPROC_DIR (the systemd unit does, and
+`deploy/serve.sh` empties it at each start), and each scrape adds up every process's counters.
 django-prometheus, which the issue named, requires Django < 6.1 (decision D?? in docs/decisions.md).
 """
 
