@@ -156,10 +156,12 @@ EOF
 nginx -t -q -c "$CLUSTER_DIR/nginx.conf"
 nginx -c "$CLUSTER_DIR/nginx.conf"
 
-for port in $APP1 $APP2; do
+for port in $APP1 $APP2; do  # each server answers once it has started (a refusal before that is expected)
   for _ in $(seq 120); do
-    curl -fsS -o /dev/null -H "X-Forwarded-Proto: https" "http://127.0.0.1:$port/compte/connexion/" && break; sleep 1
+    curl -fs -o /dev/null -H "X-Forwarded-Proto: https" "http://127.0.0.1:$port/compte/connexion/" && break; sleep 1
   done
+  curl -fsS -o /dev/null -H "X-Forwarded-Proto: https" "http://127.0.0.1:$port/compte/connexion/"
+  echo "server on $port answers"
 done
 
 say "Smoke test"
