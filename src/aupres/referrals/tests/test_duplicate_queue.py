@@ -334,3 +334,21 @@ def test_persons_known_by_an_alias_only_are_reached_through_the_phone(world):
     found = {(a, b): p for a, b, p in sweep.predict(sweep.frame(), threshold=0.01)}
     assert found[tuple(sorted((titi.pk, titi_again.pk)))] >= sweep.THRESHOLD
     assert tuple(sorted((jojo.pk, jojo_again.pk))) not in found
+
+
+def test_a_name_is_counted_by_one_comparison(world):
+    """« David Davin » and « David Verd »: the first names agree, and « Davin » is one typo from the other's first
+    name, « David », already counted by the first names' comparison; counted once, the pair (one common first
+    name) is not proposed. « Davin David » and « David Davin », both names swapped, still are."""
+    def person(first, last):
+        return _follow(Person.objects.create(first_name=first, last_name=last, sex="male", birth_year=1997),
+                       world.service_a)
+
+    davin, verd, swapped = person("David", "Davin"), person("David", "Verd"), person("Davin", "David")
+    for first, last, year in [("Jean", "Lefèvre", 1966), ("Karim", "Haddad", 1983), ("Ionuț", "Popescu", 1992),
+                              ("Pierre", "Durand", 1970), ("Mihai", "Stan", 1981), ("Moussa", "Koné", 1958)]:
+        _follow(Person.objects.create(first_name=first, last_name=last, sex="male", birth_year=year),
+                world.service_a)
+    found = {(a, b): p for a, b, p in sweep.predict(sweep.frame(), threshold=0.001)}
+    assert found.get(tuple(sorted((davin.pk, verd.pk))), 0) < sweep.THRESHOLD
+    assert found[tuple(sorted((davin.pk, swapped.pk)))] >= sweep.THRESHOLD
