@@ -334,3 +334,61 @@ def test_persons_known_by_an_alias_only_are_reached_through_the_phone(world):
     found = {(a, b): p for a, b, p in sweep.predict(sweep.frame(), threshold=0.01)}
     assert found[tuple(sorted((titi.pk, titi_again.pk)))] >= sweep.THRESHOLD
     assert tuple(sorted((jojo.pk, jojo_again.pk))) not in found
+
+
+def test_a_name_is_counted_by_one_comparison(world):
+    """« David Davin » and « David Verd »: the first names agree, and « Davin » is one typo from the other's first
+    name, « David », already counted by the first names' comparison; counted once, the pair (one common first
+    name) is not proposed. « Davin David » and « David Davin », both names swapped, still are."""
+    def person(first, last):
+        return _follow(Person.objects.create(first_name=first, last_name=last, sex="male", birth_year=1997),
+                       world.service_a)
+
+    davin, verd, swapped = person("David", "Davin"), person("David", "Verd"), person("Davin", "David")
+    for first, last, year in [("Jean", "Lefèvre", 1966), ("Karim", "Haddad", 1983), ("Ionuț", "Popescu", 1992),
+                              ("Pierre", "Durand", 1970), ("Mihai", "Stan", 1981), ("Moussa", "Koné", 1958)]:
+        _follow(Person.objects.create(first_name=first, last_name=last, sex="male", birth_year=year),
+                world.service_a)
+    found = {(a, b): p for a, b, p in sweep.predict(sweep.frame(), threshold=0.001)}
+    assert found.get(tuple(sorted((davin.pk, verd.pk))), 0) < sweep.THRESHOLD
+    assert found[tuple(sorted((davin.pk, swapped.pk)))] >= sweep.THRESHOLD
+
+
+def test_neighbour_frequencies_count_the_records_one_typo_away():
+    """The one-typo level's u of a name: the share of the records whose name is one typo away (a letter
+    changed, added, removed, two swapped), counted with their repetitions; the name itself is not."""
+    import duckdb
+    import pyarrow as pa
+
+    con = duckdb.connect()
+    names = ["joly", "joly", "jolly", "holy", "jlo", "ojly", "thorez", "thopez", "martin", None, "moly"]
+    con.register("records", pa.table({"last": names}))
+    got = {k: round(v * len(names), 6) for k, v in zip(*sweep.neighbour_frequencies(con, "records", "last")
+                                                         .to_pydict().values(), strict=True)}
+    # joly: jolly (added), holy and moly (changed), ojly (swapped); jlo is two away.
+    assert got == {"joly": 4, "jolly": 2, "holy": 3, "moly": 3, "ojly": 2, "thorez": 1, "thopez": 1}
+
+
+def test_one_typo_in_a_name_with_many_neighbours_tells_less():
+    """Two pairs alike but for the last name, one typo apart in both: « Thorez » / « Thopez » (no other name of the
+    base is one typo from them) and « Boly » / « Bly » (thirty records bear a name one typo from « Boly »: Joly,
+    Bold, Bolly…). From MIN_PERSONS_TO_ESTIMATE persons on, the one-typo level is weighed by those neighbours:
+    the first pair scores higher. (Weighed by the names' own frequency, both singletons, they scored alike.)"""
+    rows = [sweep._row(1, "Stephane", "Boly", 1963, "male", ""), sweep._row(2, "Stephane", "Bly", 1963, "male", ""),
+            sweep._row(3, "Christophe", "Thorez", 1963, "male", ""),
+            sweep._row(4, "Christophe", "Thopez", 1963, "male", "")]
+    near = [f"{a}oly" for a in "cdghjkmnprstvwz"] + [f"bo{a}y" for a in "abcdgnrst"] + [f"bol{a}" for a in "adeot"]
+    firsts = ["Marie", "Jean", "Fatou", "Mohamed", "Elena", "Ion", "Nadia", "Pierre"]
+    letters = "bcdfghjklmnpqrstvwxz"
+    for i in range(5000):
+        last = near[i] if i < len(near) else "".join(letters[(i // 20 ** k) % 20] for k in range(4)) + "ou"
+        rows.append(sweep._row(10 + i, firsts[i % len(firsts)], last, 1940 + i % 60, ("male", "female")[i % 2], ""))
+    import pyarrow as pa
+
+    columns = list(zip(*sweep._cap_blocks(rows), strict=True))
+    types = [pa.int64(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * (4 + len(sweep.BLOCKS)), pa.string(),
+             pa.list_(pa.string()), pa.list_(pa.string())]
+    table = pa.table({c: pa.array(list(v), type=t) for c, v, t in zip(sweep.COLUMNS, columns, types, strict=True)})
+    assert table.num_rows >= sweep.MIN_PERSONS_TO_ESTIMATE
+    scores = {(a, b): p for a, b, p in sweep.predict(table, threshold=0.0)}
+    assert scores[(3, 4)] > scores[(1, 2)]
