@@ -128,9 +128,9 @@ def start(server, env, port, log):
     if server == "gunicorn":
         cmd = [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"), "aupres.wsgi"]
         env = {**env, "AUPRES_BIND": f"127.0.0.1:{port}"}
-    else:  # as the operator runs it (deploy/serve.sh: AUPRES_WEB_WORKERS processes, 4 threads each)
+    else:  # as the operator runs it (deploy/serve.sh: AUPRES_WEB_WORKERS processes, AUPRES_WEB_THREADS each)
         cmd = [str(ROOT / "deploy/serve.sh")]
-        env = {**env, "AUPRES_BIND": f"127.0.0.1:{port}", "AUPRES_VENV": str(BIN.parent), "AUPRES_LOG_LEVEL": "warning"}
+        env = {**env, "AUPRES_BIND": f"127.0.0.1:{port}", "AUPRES_VENV": str(BIN.parent), "AUPRES_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
     for _ in range(120):
         try:

@@ -367,7 +367,7 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
                              "formatter": "json" if LOG_FORMAT == "json" else "text"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("AUPRES_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": os.environ.get("AUPRES_LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
                 # one line per request from aupres.ops.logs; the development server's own is redundant
                 "django.server": {"level": "WARNING"},
