@@ -52,11 +52,7 @@ def main():
         places = ({dep}, {_REGION_OF[dep]}) if dep else None
         out.append(sweep._row(i, p["first_name"], p["last_name"], p["birth_year"], p["sex"], p["phone"],
                               p.get("birth_date"), p.get("nationality", ""), places))
-    out = sweep._cap_blocks(out)
-    columns = list(zip(*out, strict=True))
-    types = [pa.int64(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * (4 + len(sweep.BLOCKS)), pa.string(),
-             pa.list_(pa.string()), pa.list_(pa.string())]
-    table = pa.table({c: pa.array(list(v), type=t) for c, v, t in zip(sweep.COLUMNS, columns, types, strict=True)})
+    table = sweep.table_of(out)
     kept = {r[0] for r in out}
     labels = [(a, b) for a, b in pairs if a in kept and b in kept]
     linker = sweep._linker(table, sweep.model_settings(table.num_rows))

@@ -180,8 +180,6 @@ def _cap_blocks(rows):
 
 def frame(queryset=None):
     """The persons as an Arrow table of the model's columns (names transliterated, phonetic keys, blocking keys)."""
-    import pyarrow as pa  # noqa: PLC0415 — heavy library (0.4 s), loaded only when the duplicate sweep runs
-
     qs = Person.objects.all() if queryset is None else queryset
     places = person_places()
     rows = [_row(*r, places.get(r[0])) for r in qs.order_by().values_list(
@@ -190,6 +188,14 @@ def frame(queryset=None):
             # A person known by an alias only has no name to block on: reached through the phone alone (D70;
             # the intake search compares the alias).
             if r[1] or r[2] or r[5]]
+    return table_of(rows)
+
+
+def table_of(rows):
+    """The model's Arrow table from rows made by `_row`, the oversized blocks emptied (`_cap_blocks`): the
+    persons of the base (frame) or the benchmark's and tests' own records."""
+    import pyarrow as pa  # noqa: PLC0415 — heavy library (0.4 s), loaded only when the duplicate sweep runs
+
     rows = _cap_blocks(rows)
     columns = list(zip(*rows, strict=True)) if rows else [[] for _c in COLUMNS]
     types = [pa.int64(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * (4 + len(BLOCKS)), pa.string(),

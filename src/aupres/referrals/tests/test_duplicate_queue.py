@@ -383,12 +383,7 @@ def test_one_typo_in_a_name_with_many_neighbours_tells_less():
     for i in range(5000):
         last = near[i] if i < len(near) else "".join(letters[(i // 20 ** k) % 20] for k in range(4)) + "ou"
         rows.append(sweep._row(10 + i, firsts[i % len(firsts)], last, 1940 + i % 60, ("male", "female")[i % 2], ""))
-    import pyarrow as pa
-
-    columns = list(zip(*sweep._cap_blocks(rows), strict=True))
-    types = [pa.int64(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * (4 + len(sweep.BLOCKS)), pa.string(),
-             pa.list_(pa.string()), pa.list_(pa.string())]
-    table = pa.table({c: pa.array(list(v), type=t) for c, v, t in zip(sweep.COLUMNS, columns, types, strict=True)})
+    table = sweep.table_of(rows)
     assert table.num_rows >= sweep.MIN_PERSONS_TO_ESTIMATE
     scores = {(a, b): p for a, b, p in sweep.predict(table, threshold=0.0)}
     assert scores[(3, 4)] > scores[(1, 2)]
