@@ -178,7 +178,10 @@ class PersonYear(models.Model):
                    # The persons of several services, counted with a DISTINCT over a scope (the others are in
                    # ServiceYearPart): a tenth of the rows, read from this index alone on PostgreSQL (D69).
                    models.Index(fields=["year", "service"], include=["person_id", "months"],
-                                condition=models.Q(shared=True), name="person_year_shared")]
+                                condition=models.Q(shared=True), name="person_year_shared"),
+                   # The same rows in person order: over a large scope, OR-ed person by person as a stream (D74).
+                   models.Index(fields=["year", "person_id"], include=["service", "months"],
+                                condition=models.Q(shared=True), name="person_year_shared_person")]
         constraints = [models.UniqueConstraint(fields=["year", "service", "person_id"], name="person_year_once")]
 
 
@@ -213,7 +216,13 @@ class CaseloadYear(models.Model):
                    models.Index(fields=["year", "service"],
                                 include=["person_id", "first_opened", "person_first_opened", "sex", "born",
                                          "administrative_situation", "living_situation", "health_cover"],
-                                condition=models.Q(shared=True), name="caseload_year_shared")]
+                                condition=models.Q(shared=True), name="caseload_year_shared"),
+                   # The same rows in person order, earliest opening first: over a large scope each shared person is
+                   # read once as a stream (DISTINCT ON), where the index above fed a hash of every row (D74).
+                   models.Index(fields=["year", "person_id", "first_opened"],
+                                include=["service", "person_first_opened", "sex", "born", "administrative_situation",
+                                         "living_situation", "health_cover"],
+                                condition=models.Q(shared=True), name="caseload_year_shared_person")]
         constraints = [models.UniqueConstraint(fields=["year", "service", "person_id"], name="caseload_year_once")]
 
 

@@ -736,9 +736,13 @@ def refresh_rollups(year, service_ids=None):
     if connection.vendor == "postgresql":
         # The parts of the rollups followed them through their triggers (minus the old rows, plus the new).
         compact_parts(year)
-        with connection.cursor() as cur:  # fresh statistics for the plans that read them (hashed grouping)
-            cur.execute(f"ANALYZE {PersonYear._meta.db_table}, {CaseloadYear._meta.db_table}, "
-                        f"{rollup_sql.PART_TABLE}")
+        tables = (f"{PersonYear._meta.db_table}, {CaseloadYear._meta.db_table}, {EventMonth._meta.db_table}, "
+                  f"{rollup_sql.PART_TABLE}")
+        with connection.cursor() as cur:
+            # Fresh statistics for the plans that read them (hashed grouping; EventMonth unanalysed was sorted,
+            # 175 ms instead of 68); outside a transaction, also the visibility map that lets the shared
+            # persons be read from their partial indexes alone rather than the rebuilt heap (D74).
+            cur.execute(f"ANALYZE {tables}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {tables}")
 
 
 def _refresh_event_parts(year, service_ids=None):

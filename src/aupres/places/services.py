@@ -898,9 +898,11 @@ def persons_per_opening_day(service_ids, start, end):
     total_days = total = 0
     counts = dict(Attendance.objects.filter(service_id__in=service_ids, on__gte=start, on__lte=end).order_by()
                   .values_list("service_id").annotate(n=Count("pk")))
-    for service in Service.objects.filter(pk__in=service_ids):
-        days = len(opening_days_between(service, start, end))
-        total_days += days
+    days_of = {}  # services share a few weekly patterns: each counted over the period once (a region has hundreds)
+    for service in Service.objects.filter(pk__in=service_ids).only("pk", "opening_days"):
+        if service.opening_days not in days_of:
+            days_of[service.opening_days] = len(opening_days_between(service, start, end))
+        total_days += days_of[service.opening_days]
         total += counts.get(service.pk, 0)
     return (round(total / total_days, 1) if total_days else None), total_days, total
 

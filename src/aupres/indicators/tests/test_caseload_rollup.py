@@ -275,3 +275,29 @@ def test_a_load_of_many_persons_locks_the_rollups_instead_of_each_person(data, m
             assert cur.fetchone() == ("-1", ["indicators_caseloadyear", "indicators_personyear"])
     assert CaseloadYear.objects.filter(year=2025, person_id__in=[p.pk for p in many]).count() == len(many)
     assert_rolled_equals_live(data, monkeypatch)
+
+
+def test_a_scope_reads_each_rollup_once_for_every_indicator(data, world, monkeypatch):
+    """Within one compute_all of a whole built year, the shared persons' caseload rows (profile and new persons)
+    are read in ONE query, their months met in one, and the rolled-up event counts in one (D74): the region's
+    figures cost one pass over each rollup, not one per indicator."""
+    from django.test.utils import CaptureQueriesContext
+
+    services.refresh_rollups(2025)
+    encounter = Encounter.objects.create(service=data.b, occurred_at=at(2025, 6, 3), place_kind="street",
+                                         mode="visit")
+    EncounterPerson.objects.bulk_create([EncounterPerson(encounter=encounter, person_id=data.p1.pk,
+                                                         followup=data.f1b, service=data.b,
+                                                         occurred_at=encounter.occurred_at)])
+    monkeypatch.setattr(engine, "ROLLUP_MIN_SERVICES", 1)
+    with CaptureQueriesContext(connection) as queries:
+        figures_all = engine.compute_all(scopes(data)["A+B"], Y2025)
+    reads = [q["sql"] for q in queries.captured_queries]
+    assert sum("indicators_caseloadyear" in sql for sql in reads) == 1, reads
+    assert sum("indicators_personyear" in sql for sql in reads) == 1, reads
+    assert sum("indicators_eventmonth" in sql for sql in reads) == 1, reads
+    assert figures_all["persons_met"] == {"all": 4}
+    assert {k: v for k, v in figures_all["persons_met_by_month"].items() if v} == {
+        "2025-01": 1, "2025-03": 2, "2025-06": 2, "2025-12": 1}
+    live = figures(scopes(data)["A+B"], Y2025, False, monkeypatch)
+    assert {code: figures_all[code] for code in CASELOAD_CODES} == live
