@@ -121,7 +121,7 @@ def entries_into_housing(services, period):
     # From the moves (a few per region and year) to their follow-ups, not from every follow-up of the
     # scope to its moves: a move dated in the period, after an opening and by the closing, is within a
     # follow-up that overlaps the period.
-    during = FollowUp.objects.filter(person=OuterRef("person"), service__in=engine._service_ids(services, period),
+    during = FollowUp.objects.filter(person=OuterRef("person"), service__any_of=engine._service_ids(services, period),
                                      opened_on__lt=OuterRef("started_on")).filter(
         Q(closed_on__isnull=True) | Q(closed_on__gte=OuterRef("started_on")))
     rows = (LivingSituation.objects.filter(kind=LivingSituationKind.OWN_HOUSING, started_on__gte=period.start,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.encoding import force_str
 
+from aupres.core import lookups  # noqa: F401 — registers `field__any_of` on every field (D74)
 from aupres.core.validators import validate_clean_text, validate_typed_date
 
 

@@ -284,7 +284,7 @@ def _shared_caseload(services, period):
         if not service_ids:  # no services: Django would raise EmptyResultSet compiling the SQL
             return out
         start = period.start
-        sql, params = (CaseloadYear.objects.filter(year=period.end.year, service__in=service_ids, shared=True)
+        sql, params = (CaseloadYear.objects.filter(year=period.end.year, service__any_of=service_ids, shared=True)
                        .order_by("person_id", "first_opened").distinct("person_id")
                        .values_list("person_id", "first_opened", "person_first_opened", *_SHARED_PROFILE)
                        .query.sql_with_params())
@@ -316,7 +316,7 @@ def _parts(services, period):
     compute_all."""
     def query():
         out = {}
-        rows = (ServiceYearPart.objects.filter(year__in=period.years(), service__in=_service_ids(services, period))
+        rows = (ServiceYearPart.objects.filter(year__in=period.years(), service__any_of=_service_ids(services, period))
                 .order_by().values_list("year", "indicator", "key").annotate(n=Sum("n")))
         for year, ind, key, n in rows:
             if n:  # deltas that cancel out (a record written then deleted) are no key
@@ -448,7 +448,7 @@ def _new_persons_rolled(services, period):
     # Looked up for the doubtful persons only: planned as one anti-join, PostgreSQL hashed every earlier
     # follow-up of the scope (a million) even when no person needed it.
     doubtful = shared["doubtful"]
-    earlier = set(FollowUp.objects.filter(person_id__in=doubtful, service__in=ids, opened_on__lt=period.start)
+    earlier = set(FollowUp.objects.filter(person_id__any_of=doubtful, service__any_of=ids, opened_on__lt=period.start)
                   .values_list("person_id", flat=True)) if doubtful else set()
     alone = _parts(services, period).get((period.end.year, "new_persons"), {}).get("all", 0)
     return alone + shared["new"] + len(doubtful - earlier)
@@ -499,31 +499,42 @@ def _person_months_rolled(services, period):
     """{year: (persons met, [persons met in month 1..12])} from the rollups (PostgreSQL, whole built
     years), shared by persons_met and persons_met_by_month (memoised). Persons met by one service
     only in the year (not `shared`) are counted in their service's parts (ServiceYearPart, summed);
-    the months of a `shared` person over the scope are the OR of their PersonYear rows' masks, in
-    one grouping by person of the shared rows only."""
+    the persons met by several, by their OR-ed months (_shared_person_months)."""
     def query():
-        parts = _parts(services, period)
+        parts, shared = _parts(services, period), _shared_person_months(services, period)
         out = {}
         for year in period.years():
             alone = parts.get((year, "persons_met"), {})
-            out[year] = (alone.get("all", 0), [alone.get(str(m), 0) for m in range(1, 13)])
-        # The shared rows in person order (from their partial index in that order, a stream rather than a hash
-        # of every row: 50 ms instead of 85 over a region, D74), OR-ed by person, then counted by mask: at most
-        # 4 096 masks, whose months are added up here rather than by twelve filters over every person.
+            n, by_month = shared.get(year, (0, [0] * 12))
+            out[year] = (alone.get("all", 0) + n, [alone.get(str(m), 0) + by_month[m - 1] for m in range(1, 13)])
+        return out
+    return _memoised("person_months", services, period, query)
+
+
+def _shared_person_months(services, period):
+    """{year: (persons, [persons met in month 1..12])} of the persons met by several services in the year
+    (`shared` PersonYear rows) over the scope: each person once, months OR-ed over the scope's rows."""
+    def query():
+        out = {}
         service_ids = _service_ids(services, period)
         if not service_ids:  # a scope without services: Django would raise EmptyResultSet compiling the SQL
             return out
+        # The shared rows in person order (from their partial index in that order, a stream rather than a hash
+        # of every row: 50 ms instead of 85 over a region, D74), OR-ed by person, then counted by mask: at most
+        # 4 096 masks, whose months are added up here rather than by twelve filters over every person.
         for year in period.years():  # one at a time: grouped by person alone, PostgreSQL streams the index
-            sql, params = (PersonYear.objects.filter(service__in=service_ids, year=year, shared=True)
+            sql, params = (PersonYear.objects.filter(service__any_of=service_ids, year=year, shared=True)
                            .order_by("person_id").values_list("person_id", "months").query.sql_with_params())
+            n, by_month = 0, [0] * 12
             with reading_connection().cursor() as cur:  # the replica inside a replica window (ops/replica.py)
                 cur.execute("SELECT g.mb, count(*) FROM (SELECT s.person_id, bit_or(s.months) AS mb "  # noqa: S608
                             f"FROM ({sql}) s GROUP BY s.person_id) g GROUP BY g.mb", params)
-                for mask, n in cur.fetchall():
-                    was_n, was = out[year]
-                    out[year] = (was_n + n, [m + (n if mask & (1 << i) else 0) for i, m in enumerate(was)])
+                for mask, count in cur.fetchall():
+                    n += count
+                    by_month = [m + (count if mask & (1 << i) else 0) for i, m in enumerate(by_month)]
+            out[year] = (n, by_month)
         return out
-    return _memoised("person_months", services, period, query)
+    return _memoised("shared_person_months", services, period, query)
 
 
 def _persons_met_by_month_rolled(services, period):
@@ -581,7 +592,7 @@ def _event_months(services, period):
     def query():
         by_key, by_month = {}, {}
         ids = _service_ids(services, period)
-        rows = (EventMonth.objects.filter(indicator__in=ROLLUP_CODES, service__in=ids, month__gte=period.start,
+        rows = (EventMonth.objects.filter(indicator__in=ROLLUP_CODES, service__any_of=ids, month__gte=period.start,
                                           month__lte=period.end)
                 .order_by().values_list("indicator", "month", "key").annotate(n=Sum("n"))) if ids else ()
         for ind, month, key, n in rows:
@@ -869,6 +880,7 @@ def compute_all(services, period, codes=None):
         return {code: REGISTRY[code].compute(services, period) for code in (codes or REGISTRY)}
     finally:
         _MEMO.reset(token)
+
 
 
 def column_labels(code, table):

@@ -301,3 +301,4 @@ def test_a_scope_reads_each_rollup_once_for_every_indicator(data, world, monkeyp
         "2025-01": 1, "2025-03": 2, "2025-06": 2, "2025-12": 1}
     live = figures(scopes(data)["A+B"], Y2025, False, monkeypatch)
     assert {code: figures_all[code] for code in CASELOAD_CODES} == live
+
