@@ -360,7 +360,7 @@ def _linker(table, model):
     neighbours = table.num_rows >= MIN_PERSONS_TO_ESTIMATE
     if neighbours:
         table = table.append_column("last_nb", table["last"])
-    table = with_typo_keys(db_api.duckdb_con, table)
+    table = with_typo_keys(table)
     df = db_api.register(table)
     linker = Linker(df, model, log_level="WARNING")
     if neighbours:
@@ -369,7 +369,7 @@ def _linker(table, model):
     return linker
 
 
-def with_typo_keys(con, table):
+def with_typo_keys(table):
     """The table with `b_typo`: the keys of the typo block, a list per record. A key is one of the record's
     names (or its first word) with the other name (or its first word) as written or with one letter deleted,
     in either order: two records whose names agree but for one typo in one of them (« Marie Gautier » /
@@ -380,7 +380,11 @@ def with_typo_keys(con, table):
     deleting it too, the block's new pairs above the threshold of 95 % precision were two false for one true
     (« Oxana Frupov » / « Oxana Drupov », D74, measured on seed 11). Keys are hashed (a fifth less memory);
     keys borne by one record are dropped, and keys borne by more than MAX_BLOCK records (the straight
-    blocks' cap)."""
+    blocks' cap). Computed on a connection of its own, closed after: the keys' working memory (1.6 GB at 1 M
+    records) is given back before the model's, not added to it."""
+    import duckdb  # noqa: PLC0415 — heavy library, loaded only when the duplicate sweep runs
+
+    con = duckdb.connect()
     con.register("typo_input", table)
     keys = con.sql(f"""
         with n as (select unique_id, first as keep, last as vary from typo_input
@@ -397,8 +401,7 @@ def with_typo_keys(con, table):
         """).to_arrow_table()  # noqa: S608 — MAX_BLOCK is the sweep's own integer
     con.register("typo_keys", keys)
     out = con.sql("select t.*, k.b_typo from typo_input t left join typo_keys k using (unique_id)").to_arrow_table()
-    con.unregister("typo_input")
-    con.unregister("typo_keys")
+    con.close()
     return out
 
 

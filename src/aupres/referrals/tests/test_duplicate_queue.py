@@ -391,9 +391,7 @@ def test_one_typo_in_a_name_with_many_neighbours_tells_less():
 
 def _sharing_a_typo_key(rows):
     """The pairs of ids whose records share a key of the typo block (sweep.with_typo_keys)."""
-    import duckdb
-
-    table = sweep.with_typo_keys(duckdb.connect(), sweep.table_of(rows))
+    table = sweep.with_typo_keys(sweep.table_of(rows))
     keys = {i: set(k or ()) for i, k in zip(table["unique_id"].to_pylist(), table["b_typo"].to_pylist(), strict=True)}
     return {(a, b) for a in keys for b in keys if a < b and keys[a] & keys[b]}
 
