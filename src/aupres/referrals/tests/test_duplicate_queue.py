@@ -387,3 +387,51 @@ def test_one_typo_in_a_name_with_many_neighbours_tells_less():
     assert table.num_rows >= sweep.MIN_PERSONS_TO_ESTIMATE
     scores = {(a, b): p for a, b, p in sweep.predict(table, threshold=0.0)}
     assert scores[(3, 4)] > scores[(1, 2)]
+
+
+def _sharing_a_typo_key(rows):
+    """The pairs of ids whose records share a key of the typo block (sweep.with_typo_keys)."""
+    table = sweep.with_typo_keys(sweep.table_of(rows))
+    keys = {i: set(k or ()) for i, k in zip(table["unique_id"].to_pylist(), table["b_typo"].to_pylist(), strict=True)}
+    return {(a, b) for a in keys for b in keys if a < b and keys[a] & keys[b]}
+
+
+def test_the_typo_block_pairs_names_one_typo_apart():
+    """One name the same and the other one typo away (a letter changed, removed, two swapped), in the same fields
+    or swapped, or a compound first name partly given: a key in common. Two typos, or the first letter changed
+    (a spelling error rarely touches it, D75): none."""
+    rows = [sweep._row(i, first, last, None, "female", "") for i, (first, last) in enumerate([
+        ("Marie", "Gautier"), ("Marie", "Giutier"), ("Marie", "Gatier"), ("Gautier", "Marie"),
+        ("Marie", "Sautier"), ("Marie-Josée", "Gautier"), ("Jean", "Gautier"), ("Marie", "Gautire")], start=1)]
+    assert _sharing_a_typo_key(rows) == {(1, 2), (1, 3), (1, 4), (2, 4), (3, 4), (1, 6), (2, 6), (3, 6), (4, 6),
+                                         (1, 8), (4, 8), (6, 8)}
+
+
+def test_a_typo_with_the_year_unknown_to_one_side_is_compared(monkeypatch):
+    """« Maëlle Gautier » (1963) and « Maëlle Giutier » (no year), written in one département: a first name
+    whose blocks are too large (capped here at 3 with three « M…e G…r » women), a last name whose keys differ, no
+    year on one side: no other block holds them. The typo block does, and the pair is proposed."""
+    monkeypatch.setattr(sweep, "MAX_BLOCK", 3)
+    places = ({"34"}, {"76"})
+    rows = [sweep._row(1, "Maëlle", "Gautier", 1963, "female", "", None, "française", places),
+            sweep._row(2, "Maëlle", "Giutier", None, "female", "", None, "française", places)]
+    for i, (first, last, year) in enumerate([("Mélanie", "Granier", 1950), ("Maryse", "Gonthier", 1970),
+                                             ("Martine", "Garnier", 1985), ("Jean", "Lefèvre", 1966),
+                                             ("Karim", "Haddad", 1983), ("Ionuț", "Popescu", 1992)], start=3):
+        rows.append(sweep._row(i, first, last, year, "male" if i > 5 else "female", "", None, "", places))
+    # A base of some size, so that one first name is not a fifth of it.
+    firsts, letters = ["Nadia", "Pierre", "Awa", "Mihai", "Sophie", "Moussa", "Elena", "Ahmed"], "bcdfhklpstvz"
+    for i in range(40):
+        last = "".join(letters[(i // 12 ** k) % 12] for k in range(3)) + "ou"
+        rows.append(sweep._row(100 + i, firsts[i % 8], last, 1940 + i, ("female", "male")[i % 2], "", None, "", places))
+    capped = {r[0]: r for r in sweep._cap_blocks(rows)}
+    # Every other blocking rule (model_settings): the straight keys, the phone, and the keys looked up across.
+    rules = [(k, k) for k in (*sweep.BLOCKS[:8], "phone")] + [("b_names", "b_swapped")] + [
+        (x, y) for a, b in sweep.CROSS.items() for x, y in ((sweep.BLOCKS[a], sweep.BLOCKS[b]),)]
+    for x, y in rules:
+        left, right = capped[1][sweep.COLUMNS.index(x)], capped[2][sweep.COLUMNS.index(y)]
+        assert left is None or left != right, (x, y)
+        left, right = capped[2][sweep.COLUMNS.index(x)], capped[1][sweep.COLUMNS.index(y)]
+        assert left is None or left != right, (x, y)
+    found = {(a, b): p for a, b, p in sweep.predict(sweep.table_of(rows), threshold=0.01)}
+    assert found[(1, 2)] >= sweep.THRESHOLD
