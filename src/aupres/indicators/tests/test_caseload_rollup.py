@@ -6,6 +6,7 @@ from it give the live figures. PostgreSQL only: elsewhere the caseload is always
 import datetime
 import importlib
 import random
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -302,3 +303,28 @@ def test_a_scope_reads_each_rollup_once_for_every_indicator(data, world, monkeyp
     live = figures(scopes(data)["A+B"], Y2025, False, monkeypatch)
     assert {code: figures_all[code] for code in CASELOAD_CODES} == live
 
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_outside_a_transaction_leaves_the_rollups_vacuumed(data, world):
+    """The nightly rebuild runs outside a transaction: it ends with VACUUM (ANALYZE) of the rollups, so that the
+    shared persons are read from their partial indexes alone (the visibility map) with fresh statistics (D74)."""
+    tables = ("indicators_personyear", "indicators_caseloadyear", "indicators_eventmonth",
+              "indicators_serviceyearpart")
+
+    def vacuumed():
+        with connection.cursor() as cur:
+            cur.execute("SELECT relname, vacuum_count + autovacuum_count FROM pg_stat_user_tables "
+                        "WHERE relname = ANY(%s)", [list(tables)])
+            return dict(cur.fetchall())
+
+    before = vacuumed()
+    assert not connection.in_atomic_block
+    services.refresh_rollups(2025)
+    for _ in range(50):  # the statistics collector reports a moment later
+        after = vacuumed()
+        if all(after.get(t, 0) > before.get(t, 0) for t in tables):
+            break
+        connection.close()  # a new backend reads fresh statistics
+        time.sleep(0.1)
+    assert all(after.get(t, 0) > before.get(t, 0) for t in tables), (before, after)
