@@ -588,3 +588,15 @@ class RealisticGenerator(Generator):
 def make_generator(kind, seed):
     """`old`: the ~30 first names and ~250 last names per origin with syllable combinations; `real`: D65."""
     return RealisticGenerator(seed) if kind == "real" else Generator(seed)
+
+
+def planted(kind, seed, persons, dup_share):
+    """The benchmark's records: `persons` generated persons, then a second record, written otherwise, of a share
+    of them drawn with `seed + 1` (the sweep's ground truth). Returns (rows, [(original index, duplicate index)])."""
+    g = make_generator(kind, seed)
+    rows = [g.person() for _i in range(persons)]
+    pairs = []
+    for orig in random.Random(seed + 1).sample(range(persons), int(persons * dup_share)):
+        pairs.append((orig, len(rows)))
+        rows.append(g.duplicate(rows[orig]))
+    return rows, pairs

@@ -29,7 +29,6 @@ import argparse
 import importlib.util
 import io
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "src"))
 from _data import not_null_fill  # noqa: E402
-from _names import Generator, make_generator, query_kinds  # noqa: E402
+from _names import Generator, planted, query_kinds  # noqa: E402
+from _sweep import best_recall  # noqa: E402
 
 from aupres.persons import names  # noqa: E402
 
@@ -90,14 +90,8 @@ def build(persons, seed, dup_share, names_kind="real"):
     for sql in mods[0].BACKWARD + mods[1].DROP_INDEXES + mods[2].DROP_INDEXES + mods[3].DROP_INDEXES:
         psql(sql)
     t = time.perf_counter()
-    g = make_generator(names_kind, seed)
-    rows, dups = [], []
-    for _i in range(persons):
-        rows.append(g.person())
-    rng = random.Random(seed + 1)
-    for orig in rng.sample(range(persons), int(persons * dup_share)):
-        dups.append((len(rows), orig))
-        rows.append(g.duplicate(rows[orig]))
+    rows, pairs = planted(names_kind, seed, persons, dup_share)
+    dups = [(d, o) for o, d in pairs]
     print(f"generate {len(rows)} persons ({len(dups)} planted duplicates), names {names_kind}: "
           f"{time.perf_counter() - t:.1f} s")
     lasts = Counter(names.normalise("", p["last_name"]) for p in rows[:persons] if p["last_name"])
@@ -386,12 +380,7 @@ def sweep_quality(size, threshold, sweep=None):
         tp = len(found & truth)
         print(f"sweep threshold {th:.3f}{' (the product’s)' if th == sweep.THRESHOLD else ''}: pairs={len(found)} "
               f"precision {100 * tp / max(1, len(found)):.1f} % recall {100 * tp / max(1, len(truth)):.1f} %")
-    tp, best = 0, {}
-    for i, (a, b, p) in enumerate(sorted(pairs, key=lambda x: -x[2]), start=1):
-        tp += (a, b) in truth
-        for target in (0.9, 0.95):
-            if tp / i >= target:
-                best[target] = (tp, p)
+    best = best_recall(pairs, truth)
     # Calibration: the mean probability of the pairs above each threshold is the precision the model expects.
     ranked = sorted((p for _a, _b, p in pairs), reverse=True)
     for th in sorted({*threshold, sweep.THRESHOLD}):

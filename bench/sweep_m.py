@@ -10,14 +10,14 @@ Prints, per comparison, the m of each level (the order of the levels in sweep.py
 
 import argparse
 import os
-import random
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "src"))
-from _names import _REGION_OF, make_generator  # noqa: E402
+from _names import planted  # noqa: E402
+from _sweep import frame_rows  # noqa: E402
 
 
 def main():
@@ -37,21 +37,8 @@ def main():
 
     from aupres.referrals import sweep
 
-    g = make_generator("real", args.seed)
-    rows = [g.person() for _i in range(args.persons)]
-    rng = random.Random(args.seed + 1)
-    pairs = []
-    for orig in rng.sample(range(args.persons), int(args.persons * args.dups)):
-        pairs.append((orig, len(rows)))
-        rows.append(g.duplicate(rows[orig]))
-    out = []
-    for i, p in enumerate(rows):
-        if not (p["first_name"] or p["last_name"]):
-            continue
-        dep = p.get("departement")
-        places = ({dep}, {_REGION_OF[dep]}) if dep else None
-        out.append(sweep._row(i, p["first_name"], p["last_name"], p["birth_year"], p["sex"], p["phone"],
-                              p.get("birth_date"), p.get("nationality", ""), places))
+    rows, pairs = planted("real", args.seed, args.persons, args.dups)
+    out = frame_rows(sweep, rows, phone_only=False)  # the m of the names' levels: records with a name
     table = sweep.table_of(out)
     kept = {r[0] for r in out}
     labels = [(a, b) for a, b in pairs if a in kept and b in kept]

@@ -12,7 +12,6 @@ peak memory of the process, precision and recall at a few thresholds and the hig
 import argparse
 import importlib.util
 import os
-import random
 import resource
 import sys
 import time
@@ -21,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "src"))
-from _names import _REGION_OF, make_generator  # noqa: E402
+from _names import planted  # noqa: E402
+from _sweep import best_recall, frame_rows  # noqa: E402
 
 
 def main():
@@ -46,23 +46,11 @@ def main():
         from aupres.referrals import sweep
 
     t = time.perf_counter()
-    g = make_generator("real", args.seed)
-    rows = [g.person() for _i in range(args.persons)]
-    rng = random.Random(args.seed + 1)  # as bench/referrals_duplicates.build draws the planted pairs
-    truth = set()
-    for orig in rng.sample(range(args.persons), int(args.persons * args.dups)):
-        truth.add((orig, len(rows)))
-        rows.append(g.duplicate(rows[orig]))
+    rows, pairs = planted("real", args.seed, args.persons, args.dups)
+    truth = set(pairs)
     print(f"generate {len(rows)} records ({len(truth)} planted pairs), seed {args.seed}: {time.perf_counter() - t:.0f} s")
     t = time.perf_counter()
-    out = []
-    for i, p in enumerate(rows):
-        if not (p["first_name"] or p["last_name"] or p["phone"]):
-            continue  # as sweep.frame: a person known by an alias only, without a phone, has nothing to block on
-        dep = p.get("departement")
-        places = ({dep}, {_REGION_OF[dep]}) if dep else None
-        out.append(sweep._row(i, p["first_name"], p["last_name"], p["birth_year"], p["sex"], p["phone"],
-                              p.get("birth_date"), p.get("nationality", ""), places))
+    out = frame_rows(sweep, rows)
     del rows
     table = sweep.table_of(out)
     t_load = time.perf_counter() - t
@@ -76,13 +64,7 @@ def main():
         tp = sum(pair in truth for pair in found)
         print(f"threshold {th:.3f}: pairs={len(found)} precision {100 * tp / max(1, len(found)):.2f} % "
               f"recall {100 * tp / len(truth):.2f} %")
-    tp, best = 0, {}
-    for i, (a, b, p) in enumerate(sorted(pairs, key=lambda x: -x[2]), start=1):
-        tp += (a, b) in truth
-        for target in (0.9, 0.95):
-            if tp / i >= target:
-                best[target] = (tp, p)
-    for target, (hits, p) in sorted(best.items()):
+    for target, (hits, p) in sorted(best_recall(pairs, truth).items()):
         print(f"highest recall at precision ≥ {100 * target:.0f} %: {100 * hits / len(truth):.2f} % (threshold {p:.4f})")
 
 

@@ -882,7 +882,6 @@ def compute_all(services, period, codes=None):
         _MEMO.reset(token)
 
 
-
 def column_labels(code, table):
     """Labels for the keys of a computed table (months and stray values included)."""
     ind = REGISTRY[code]

@@ -13,9 +13,8 @@ from aupres.followups.models import ExitDestination
 from aupres.indicators.engine import DAYS, EVENTS, PERSONS, indicator
 from aupres.places.models import EXCLUSIVE_KINDS, Extension, OutOfService, Place, Stay
 from aupres.places.nights import MONTHS, free_nights_by_service, mean_free_by_month
-from aupres.places.services import max_length_days
+from aupres.places.services import day_services, max_length_days
 from aupres.places.services import persons_per_opening_day as per_day
-from aupres.services.models import CapacityUnit
 
 STAYS = PERSONS  # a stay is a person's (or a household's): counts of stays are suppressed like persons
 STAY_RULE = _("stay ended (exit) in the period")
@@ -145,8 +144,8 @@ def stay_exits_by_destination(services, period):
             ("per_opening_day", _("per opening day"))), has_total=False, suppressed=False, chart="",
            additive=False)
 def persons_per_opening_day(services, period):
-    day_services = list(services.filter(capacity_unit=CapacityUnit.PERSONS_PER_DAY).values_list("pk", flat=True))
-    mean, days, total = per_day(day_services, period.start, min(period.end, datetime.date.today()))
+    ids = list(day_services(services).values_list("pk", flat=True))
+    mean, days, total = per_day(ids, period.start, min(period.end, datetime.date.today()))
     if 0 < total < 5:  # a handful of visits could single someone out: not given
         mean = total = None
     return {"persons_received": total, "opening_days": days, "per_opening_day": mean}

@@ -812,6 +812,11 @@ def is_day_service(service):
     return service.capacity_unit == CapacityUnit.PERSONS_PER_DAY
 
 
+def day_services(services):
+    """The day services of a queryset of services (is_day_service, in SQL)."""
+    return services.filter(capacity_unit=CapacityUnit.PERSONS_PER_DAY)
+
+
 def opening_days_between(service, start, end):
     """The service's opening days in [start, end] (Service.opening_days, ISO weekdays)."""
     days, d = [], start
