@@ -14,7 +14,8 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from aupres.accounts.api import router as accounts_router
-from aupres.accounts.models import ApiToken, hash_token
+from aupres.accounts.models import ApiToken
+from aupres.accounts.services import token_owner
 from aupres.audit.api import router as audit_router
 from aupres.calls.api import router as calls_router
 from aupres.care.api import router as care_router
@@ -38,16 +39,17 @@ from aupres.sharing.api import router as sharing_router
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
-        found = (
-            ApiToken.objects.valid().select_related("user").filter(token_hash=hash_token(token)).first()
-        )
-        if found is None or not found.user.is_active:
+        found = token_owner(token)
+        if found is None:
+            return None
+        pk, last_used_at, user = found
+        if not user.is_active:
             return None
         now = timezone.now()
-        if not found.last_used_at or (now - found.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
-        request.user = found.user
-        return found.user
+        if not last_used_at or (now - last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=pk).update(last_used_at=now)
+        request.user = user
+        return user
 
 
 class CheckedParser(Parser):

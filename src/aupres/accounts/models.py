@@ -101,8 +101,8 @@ def hash_token(raw):
 
 
 class ApiTokenQuerySet(models.QuerySet):
-    def valid(self):
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    def valid(self, now=None):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
 
 
 class ApiToken(models.Model):

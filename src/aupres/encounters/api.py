@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from aupres.core import access
+from aupres.core.schemas import Out
 from aupres.encounters import services
 from aupres.encounters.models import (
     ActKind,
@@ -84,7 +85,7 @@ class EncounterIn(Schema):
     orientations: list[OrientationInEncounter] = Field(default_factory=list, max_length=50)
 
 
-class ActOut(Schema):
+class ActOut(Out):
     id: int
     kind: ActKind
     compartment: str
@@ -394,7 +395,7 @@ def read_collective_action(request, action_id: int):
 
 # Timeline ---------------------------------------------------------------------------------------
 
-class TimelineEventOut(Schema):
+class TimelineEventOut(Out):
     at: datetime.datetime
     kind: str
     service: int

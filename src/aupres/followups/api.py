@@ -10,6 +10,7 @@ from ninja.responses import Status
 from aupres.core import access
 from aupres.core.errors import NotFound
 from aupres.core.models import Compartment
+from aupres.core.schemas import Out
 from aupres.followups import services
 from aupres.followups.models import (
     Domain,
@@ -41,13 +42,13 @@ class TransitionOut(Schema):
     note: str
 
 
-class AlertOut(Schema):
+class AlertOut(Out):
     code: str
     level: str
     message: str
 
 
-class FollowUpOut(Schema):
+class FollowUpOut(Out):
     id: int
     version: int
     person_id: int
@@ -68,7 +69,7 @@ class FollowUpDetailOut(FollowUpOut):
     transitions: list[TransitionOut]
 
 
-class FollowUpListOut(Schema):
+class FollowUpListOut(Out):
     count: int
     items: list[FollowUpOut]
 
@@ -108,8 +109,7 @@ def list_followups(request, filters: Query[FollowUpFilter]):
     if filters.open is not None:
         qs = qs.filter(closed_on__isnull=filters.open)
     qs = qs.annotate(plan_review_due=services.plan_review_due_annotation()).order_by("-opened_on", "-pk")
-    total = qs.count()
-    page = services.followups_page(request.user, qs, filters.offset, filters.limit)
+    total, page = services.followups_page(request.user, qs, filters.offset, filters.limit)
     return {"count": total, "items": [followup_out(services.with_compartments(request.user, f)) for f in page]}
 
 

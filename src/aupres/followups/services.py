@@ -18,6 +18,7 @@ from aupres.audit.services import record
 from aupres.core import access
 from aupres.core.errors import DomainError, NotFound
 from aupres.core.models import Compartment
+from aupres.core.pages import counted_page
 from aupres.followups.models import (
     DOMAIN_COMPARTMENT,
     SCREENINGS,
@@ -215,10 +216,11 @@ def read_followup(user, followup_id):
 
 
 def followups_page(user, queryset, offset, limit):
-    """A page of follow-ups with their alerts (last encounter annotated on the page only), journaled."""
-    page = attach_alerts(queryset.annotate(last_encounter_at=last_encounter_annotation())[offset: offset + limit])
+    """(total, a page of follow-ups with their alerts), the page journaled."""
+    total, page = counted_page(queryset.annotate(last_encounter_at=last_encounter_annotation()), offset, limit)
+    page = attach_alerts(page)
     record(user, [f.person_id for f in page], "list", {"identity", FOLLOWUP})
-    return page
+    return total, page
 
 
 def read_assessments(user, followup):
@@ -665,10 +667,14 @@ class Caseload:
     def __getitem__(self, index):
         """A page of the caseload (journaled as listed), or one row."""
         if isinstance(index, slice):
-            page = attach_caseload_followups(self.user, self.queryset[index], self.today)
-            record(self.user, page, "list")
-            return page
+            return self.prepare(self.queryset[index])
         return self[index: index + 1][0]
+
+    def prepare(self, persons):
+        """The rows of a page as shown: with their follow-ups and alerts, journaled as listed."""
+        page = attach_caseload_followups(self.user, persons, self.today)
+        record(self.user, page, "list")
+        return page
 
 
 @dataclasses.dataclass(frozen=True)

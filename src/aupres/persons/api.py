@@ -9,6 +9,7 @@ from pydantic import field_validator
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.models import Compartment
+from aupres.core.schemas import Out
 from aupres.followups import services as followup_services
 from aupres.persons import services
 from aupres.persons.models import (
@@ -24,7 +25,7 @@ persons_router = Router(tags=["persons"])
 households_router = Router(tags=["households"])
 
 
-class Identity(Schema):
+class Identity(Out):
     alias: str
     first_name: str
     last_name: str
@@ -36,7 +37,7 @@ class Identity(Schema):
     age_is_estimated: bool
 
 
-class Administrative(Schema):
+class Administrative(Out):
     birth_date: datetime.date | None
     birth_place: str
     nationality: str
@@ -44,13 +45,13 @@ class Administrative(Schema):
     phone: str
 
 
-class Social(Schema):
+class Social(Out):
     languages: str
     on_street_since: datetime.date | None
     months_on_street: int | None
 
 
-class PersonOut(Schema):
+class PersonOut(Out):
     id: int
     version: int
     compartments: list[Compartment]
@@ -61,7 +62,7 @@ class PersonOut(Schema):
     social: Social | None = Field(None, description="Null when you do not hold the social compartment.")
 
 
-class PersonListOut(Schema):
+class PersonListOut(Out):
     count: int
     items: list[PersonOut]
 

@@ -11,6 +11,7 @@ from aupres.audit.services import record, record_rectifications
 from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.models import Compartment
+from aupres.core.pages import counted_page
 from aupres.persons.models import (
     RIGHT_VALUES_BY_KIND,
     Household,
@@ -167,8 +168,7 @@ def read_identity(user, person_id):
 
 def persons_page(user, queryset, offset, limit):
     """(count, a page of persons with `.compartments`), the page journaled as listed."""
-    total = queryset.count()
-    items = list(queryset[offset: offset + limit])
+    total, items = counted_page(queryset, offset, limit)
     compartments = access.compartments_by_person(user, items)
     for person in items:
         person.compartments = compartments[person.pk]

@@ -20,6 +20,7 @@ from aupres.core import access
 from aupres.core.errors import DomainError, Forbidden, NotFound
 from aupres.core.forms import add_domain_error, id_param
 from aupres.core.models import Compartment
+from aupres.core.pages import page_of
 from aupres.persons import services as person_services
 from aupres.places.services import places_for_acceptance, routable_places, route_to_place, service_has_places
 from aupres.referrals import duplicates, services
@@ -82,7 +83,8 @@ def inbox(request):
         rows = rows.order_by("-decided_at", "-received_at", "-pk")
     positions = services.waiting_positions(list(my_services.values_list("pk", flat=True))) \
         if status == Status.WAITING else {}
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    # The tab's count is the page's total: no count again.
+    page = page_of(rows, request.GET.get("page"), 50, total=counts.get(status, 0))
     rows = services.referrals_page(request.user, page.object_list, names_only=True)
     now = timezone.now()
     for r in rows:
