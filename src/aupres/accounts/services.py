@@ -306,7 +306,7 @@ _TOKEN_OWNER = PreparedQuery(
 
 def token_owner(raw_token):
     """(token id, last used at, user) for a valid API token, or None. Every API request reads it: one query,
-    compiled once (core.prepared, D76)."""
+    compiled once (core.prepared, D77)."""
     rows = _TOKEN_OWNER.rows(token_hash=hash_token(raw_token), now=timezone.now())
     if not rows:
         return None

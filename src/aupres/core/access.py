@@ -40,6 +40,7 @@ from aupres.sharing.models import (
 )
 
 _CACHE_ATTR = "_aupres_compartments_by_service"
+_PROFESSIONS_ATTR = "_aupres_professions_by_service"
 
 
 def compartments_by_service(user):
@@ -50,12 +51,20 @@ def compartments_by_service(user):
     if cached is not None:
         return cached
 
-    result = {}
+    result, professions = {}, {}
     for service_id, profession in _MEMBERSHIPS.rows(user=user.pk, today=timezone.localdate()):
         # A health profession opens health only once confirmed, when the RPPS is required (D55).
         result[service_id] = result.get(service_id, frozenset()) | compartments_held(user, profession)
+        professions.setdefault(service_id, set()).add(profession)
     setattr(user, _CACHE_ATTR, result)
+    setattr(user, _PROFESSIONS_ATTR, professions)
     return result
+
+
+def _professions_by_service(user):
+    """{service_id: professions} over the staff user's active memberships, read with compartments_by_service."""
+    compartments_by_service(user)
+    return getattr(user, _PROFESSIONS_ATTR)
 
 
 _MEMBERSHIPS = PreparedQuery(
@@ -66,8 +75,9 @@ _MEMBERSHIPS = PreparedQuery(
 
 def forget(user):
     """Call after changing a user's memberships within one request."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _PROFESSIONS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def service_ids(user, compartment=None):
@@ -111,7 +121,7 @@ def _active_emergencies(user, compartment=None, *, health_services=None, now=Non
 
 _FOLLOW, _EMERGENCY = "follow", "emergency"
 
-# The access model's queries at every request, compiled once per process (core.prepared, D76). Each is the
+# The access model's queries at every request, compiled once per process (core.prepared, D77). Each is the
 # queryset written below with the ORM; `today`, `now` and the lists are the request's.
 _VALUES = {"services": "ids", "health_services": "ids", "user": "int", "today": "date", "now": "datetime"}
 
@@ -198,7 +208,15 @@ def visible_persons(user, queryset=None, compartment=None):
     services = service_ids(user, compartment)
     if not services:
         return qs.none()
-    return qs.filter(pk__in=_WAYS_IN.subquery(compartment, **_request_values(user, services)))
+    return qs.filter(pk__in=visible_person_ids(user, compartment, services))
+
+
+def visible_person_ids(user, compartment=None, services=None):
+    """The ids of the persons visible_persons gives, as a subquery (for `person_id__in=`): without reading the
+    persons themselves."""
+    if services is None:
+        services = service_ids(user, compartment)
+    return _WAYS_IN.subquery(compartment, **_request_values(user, services))
 
 
 def compartments_on(user, person):
@@ -326,6 +344,9 @@ def active_emergency_person_ids(user, person_ids):
 def is_head_of_service(user, service_id=None):
     if not getattr(user, "is_authenticated", False):
         return False
+    if user.kind == AccountKind.STAFF:  # the memberships every request reads already (no query)
+        return any(Profession.HEAD_OF_SERVICE in professions for sid, professions in
+                   _professions_by_service(user).items() if service_id is None or sid == int(service_id))
     qs = Membership.objects.active().filter(user=user, profession=Profession.HEAD_OF_SERVICE)
     if service_id is not None:
         qs = qs.filter(service_id=service_id)

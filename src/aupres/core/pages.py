@@ -1,4 +1,4 @@
-"""A page of a list and the size of the whole list, in one query (issue #15, D76).
+"""A page of a list and the size of the whole list, in one query (issue #15, D77).
 
 A list answers its total and one page. Counting in a query of its own runs the list's query twice (for the
 persons a nurse reaches: the four ways in and the persons, 2–3 ms on PostgreSQL and 1–2 ms of Python again).

@@ -1,4 +1,4 @@
-"""Querysets compiled once per process, their values bound at each call (D76, issue #15).
+"""Querysets compiled once per process, their values bound at each call (D77, issue #15).
 
 Django builds and compiles a queryset anew at every call. The access model reads three at every request (the
 user's memberships, the persons they reach, the grants on a page of persons): 4–6 ms of Python per request,

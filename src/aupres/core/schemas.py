@@ -1,4 +1,4 @@
-"""`Out`: the base of the API's output schemas that the services build as dicts (D76, issue #15).
+"""`Out`: the base of the API's output schemas that the services build as dicts (D77, issue #15).
 
 ninja's `Schema` wraps what it validates in a getter that reads Django objects (related managers, callables,
 dotted names): every field of every row then goes through Python, 1 ms for a page of 50 persons. A dict needs

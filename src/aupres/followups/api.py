@@ -99,7 +99,9 @@ class FollowUpFilter(Schema):
 
 @router.get("/followups", response=FollowUpListOut, summary="Follow-ups of your services")
 def list_followups(request, filters: Query[FollowUpFilter]):
-    qs = services.visible_followups(request.user).select_related("service")
+    # The services by a query of their own (prefetch), not a join: PostgreSQL expects one follow-up from the
+    # visibility semi-join and would scan the services once per follow-up (4 ms for a thousand, D77).
+    qs = services.visible_followups(request.user).prefetch_related("service")
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.service:

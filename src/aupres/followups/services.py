@@ -96,9 +96,7 @@ def visible_followups(user):
     services = access.service_ids(user)
     if not services:
         return FollowUp.objects.none()
-    return FollowUp.objects.filter(
-        service_id__in=services, person_id__in=access.visible_persons(user).values("pk")
-    )
+    return FollowUp.objects.filter(service_id__any_of=services, person_id__in=access.visible_person_ids(user))
 
 
 def with_compartments(user, followup):

@@ -1,10 +1,10 @@
-"""core.pages.counted_page: the total and a page in one query, the same as count() and a slice (D76)."""
+"""core.pages.counted_page: the total and a page in one query, the same as count() and a slice (D77)."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from aupres.core.pages import counted_page
+from aupres.core.pages import counted_page, page_of
 from aupres.persons.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +39,27 @@ def test_a_distinct_list_is_counted_after_distinct(persons):
     assert counted_page(doubled, 0, 5)[0] == 46
     distinct = Person.objects.filter(last_name__in=["Martin", "Martin"]).values("last_name").distinct()
     assert counted_page(distinct.order_by(), 0, 5) == (1, [{"last_name": "Martin"}])
+
+
+def test_a_screen_page_as_paginator_gives_it_from_one_query(persons):
+    """page_of: the Page of Paginator.get_page (not a number → the first, past the end → the last), read with its
+    total in one query; `prepare` gets the rows shown."""
+    seen = []
+
+    def prepare(rows):
+        seen.append([p.first_name for p in rows])
+        return rows
+
+    with CaptureQueriesContext(connection) as queries:
+        page = page_of(persons, "2", 10, prepare=prepare)
+    assert len(queries) == 1
+    assert (page.number, page.paginator.count, page.paginator.num_pages) == (2, 23, 3)
+    assert [p.first_name for p in page] == [f"P{i:02}" for i in range(10, 20)] == seen[-1]
+    assert page.has_previous() and page.has_next()
+    assert page_of(persons, "x", 10).number == 1
+    last = page_of(persons, "9", 10)
+    assert (last.number, len(last), last.has_next()) == (3, 3, False)
+    with CaptureQueriesContext(connection) as queries:
+        known = page_of(persons, 1, 10, total=23)
+    assert len(queries) == 1 and known.paginator.count == 23 and len(known) == 10
+    assert len(page_of(persons.none(), 1, 10)) == 0

@@ -1,5 +1,5 @@
 """core.prepared: a queryset compiled once, its values bound at each call, sends the SQL and parameters the ORM
-would send for those values; a queryset whose structure depends on its values is refused (D76)."""
+would send for those values; a queryset whose structure depends on its values is refused (D77)."""
 
 import datetime
 
