@@ -60,7 +60,7 @@ def main():
     if args.dump:
         pairs = dump(sweep, table, truth, Path(args.dump))
     else:
-        pairs = sweep.predict(table, threshold=0.3)
+        pairs = sweep.predict(table, threshold=0.2)
     t_model = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     print(f"sweep on {table.num_rows} records: frame {t_load:.0f} s, model {t_model:.0f} s; peak memory {peak:.2f} GB")
