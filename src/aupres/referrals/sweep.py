@@ -75,6 +75,12 @@ THRESHOLD = 0.5
 # move with the size (D68); it is the benchmark's, a real base's is not known.
 DUPLICATE_SHARE = 0.02
 MIN_PERSONS_TO_ESTIMATE = 5000
+# Two records share a full name this many times more often than the shares agreeing on the first and on the last
+# name multiplied say (D76: the names of one origin go together): counted in the base from MIN_PERSONS_TO_ESTIMATE
+# persons on (full_name_shares); below, the benchmark's (2.77 on seed 11 at 1 M generated persons).
+FULL_NAME_ASSOCIATION = 2.8
+# The u of the exact first name and last name levels for small bases (model_settings).
+NAME_U = (0.02, 0.002)
 # Birth levels (_birth_comparison: both dates the same, day/month swapped, one digit off, the same year only,
 # otherwise; a date on one side at most: the same year, one apart, else), when both years are known. m: how
 # the records of one person written by two teams fall (bench/_names.py, D68: about half of the pairs carry
@@ -315,11 +321,12 @@ def _full_name_comparison(shares=None):
     of records that agree on the first name times the share that agree on the last name, and the share that
     agree on both; the level « the same full name » weighs their ratio (m = the product, u = the joint share:
     about −1.5 bits at 1 M generated persons); every other pair nothing (m = u: a correction, not a comparison).
-    None (a base below MIN_PERSONS_TO_ESTIMATE, whose counts say nothing): no correction."""
+    None (a base below MIN_PERSONS_TO_ESTIMATE, whose counts say little): FULL_NAME_ASSOCIATION, as the u set
+    here for small bases."""
     import splink.comparison_level_library as cll  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
     import splink.comparison_library as cl  # noqa: PLC0415 — heavy library (splink and DuckDB, 1 s), loaded only when the duplicate sweep runs
 
-    product, joint = shares or (0.5, 0.5)
+    product, joint = shares or (NAME_U[0] * NAME_U[1], NAME_U[0] * NAME_U[1] * FULL_NAME_ASSOCIATION)
     fixed = {"fix_m_probability": True, "fix_u_probability": True}
     return cl.CustomComparison(output_column_name="full_name", comparison_levels=[
         cll.CustomLevel("first_l is null or first_r is null or last_l is null or last_r is null").configure(
@@ -367,10 +374,10 @@ def model_settings(persons=1_000_000, full_name=None):
     # frequent than D65's 0.06 and 0.08-0.12 said); u: set here for small bases, else estimated.
     first = _name_comparison("first", "last").configure(
         m_probabilities=[0.61, 0.165, 0.193, 0.023, 0.0035, 0.0035, 0.0005, 0.0015],
-        u_probabilities=[0.02, 0.003, 0.0005, 0.0001, 0.003, 0.01, 0.01, 0.9534])
+        u_probabilities=[NAME_U[0], 0.003, 0.0005, 0.0001, 0.003, 0.01, 0.01, 0.9534])
     last = _name_comparison("last", "first", neighbours=persons >= MIN_PERSONS_TO_ESTIMATE).configure(
         m_probabilities=[0.467, 0.285, 0.191, 0.025, 0.005, 0.016, 0.001, 0.01],
-        u_probabilities=[0.002, 0.001, 0.0005, 0.0001, 0.001, 0.003, 0.002, 0.9904])
+        u_probabilities=[NAME_U[1], 0.001, 0.0005, 0.0001, 0.001, 0.003, 0.002, 0.9904])
     return SettingsCreator(
         link_type="dedupe_only",
         comparisons=[

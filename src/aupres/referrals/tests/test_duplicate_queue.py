@@ -450,9 +450,25 @@ def test_full_name_shares_count_the_pairs_of_records_agreeing(monkeypatch):
     assert joint == pytest.approx(4 / 42)
 
 
-def test_below_the_size_to_estimate_no_full_name_correction():
-    rows = [sweep._row(i, "Marie", "Martin", None, "female", "") for i in range(1, 4)]
-    assert sweep.full_name_shares(sweep.table_of(rows)) is None
+def test_below_the_size_to_estimate_the_full_name_correction_is_the_one_set():
+    """A small base's counts say little: the association set (FULL_NAME_ASSOCIATION), as the u of small bases.
+    Three « Marie Martin » and one other pair: the full name pair's odds are divided by it, the other's are not."""
+    rows = [sweep._row(1, "Marie", "Martin", 1975, "female", ""), sweep._row(2, "Marie", "Martin", 1975, "female", ""),
+            sweep._row(3, "Jean", "Lefèvre", 1966, "male", ""), sweep._row(4, "Jean", "Lefevres", 1966, "male", "")]
+    table = sweep.table_of(rows)
+    assert sweep.full_name_shares(table) is None
+    corrected = {(a, b): p for a, b, p in sweep.predict(table, threshold=0.0)}
+    plain = {(a, b): p for a, b, p in _predict_with_association(table, 1.0)}
+    assert _odds(plain[(1, 2)]) / _odds(corrected[(1, 2)]) == pytest.approx(sweep.FULL_NAME_ASSOCIATION, rel=1e-3)
+    assert corrected[(3, 4)] == pytest.approx(plain[(3, 4)], rel=1e-9)
+
+
+def _predict_with_association(table, association):
+    """The scored pairs with the full name's correction set to `association` (1: none, the code before D76)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sweep, "full_name_shares", lambda _table: None)
+        mp.setattr(sweep, "FULL_NAME_ASSOCIATION", association)
+        return sweep.predict(table, threshold=0.0)
 
 
 def _odds(p):
@@ -482,8 +498,7 @@ def test_a_full_name_shared_tells_less_where_names_go_together(monkeypatch):
     product, joint = sweep.full_name_shares(table)
     assert joint / product > 4
     corrected = {(a, b): p for a, b, p in sweep.predict(table, threshold=0.0)}
-    monkeypatch.setattr(sweep, "full_name_shares", lambda _table: None)
-    plain = {(a, b): p for a, b, p in sweep.predict(table, threshold=0.0)}
+    plain = {(a, b): p for a, b, p in _predict_with_association(table, 1.0)}
     assert _odds(plain[(1, 2)]) / _odds(corrected[(1, 2)]) == pytest.approx(joint / product, rel=1e-3)
     assert corrected[(3, 4)] == pytest.approx(plain[(3, 4)], rel=1e-6)
 
