@@ -388,7 +388,7 @@ def sweep_quality(size, threshold, sweep=None):
         if above:
             print(f"  expected precision (mean probability) at ≥ {th:.3f}: {100 * sum(above) / len(above):.1f} %")
     for target, (hits, p) in sorted(best.items()):
-        print(f"sweep: highest recall at precision ≥ {100 * target:.0f} %: {100 * hits / len(truth):.1f} % "
+        print(f"sweep: highest recall at precision ≥ {100 * target:.0f} %: {100 * hits / len(truth):.2f} % "
               f"(threshold {p:.4f})")
     found_at = {f"≥ {sweep.THRESHOLD}": {(a, b) for a, b, p in pairs if p >= sweep.THRESHOLD}}
     if 0.95 in best:
@@ -440,7 +440,7 @@ def main():
                 spec = importlib.util.spec_from_file_location("other_sweep", args.sweep_code)
                 other = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(other)
-            sweep_quality(args.sweep, [0.3, 0.5, 0.8, 0.9, 0.95, 0.99], other)
+            sweep_quality(args.sweep, [0.2, 0.3, 0.5, 0.8, 0.9, 0.95, 0.99], other)
         if args.no_search:
             return
         queries, crowded = load_queries(args.per_kind, args.seed)

@@ -46,7 +46,7 @@ def main():
     table = sweep.frame(qs)
     pq.write_table(table, out / "frame.parquet")
     print(f"frame {table.num_rows} rows {time.perf_counter() - t:.1f} s")
-    settings = sweep.model_settings(table.num_rows)
+    settings = sweep.settings_for(table)
     settings.retain_intermediate_calculation_columns = True
     linker = sweep._linker(table, settings)
     t = time.perf_counter()

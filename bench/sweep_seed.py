@@ -30,6 +30,8 @@ def main():
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--dups", type=float, default=0.02)
     parser.add_argument("--sweep-code", help="another sweep.py to measure instead of the product's (before/after)")
+    parser.add_argument("--dump", help="a folder: also write the frame, the planted pairs and every scored pair of "
+                                       "weight ≥ -12 with its levels (Parquet), for the analysis of the misses")
     args = parser.parse_args()
     if args.seed == 7:
         raise SystemExit("seed 7 is the benchmark's: choose on another seed, measure with referrals_duplicates.py")
@@ -55,7 +57,10 @@ def main():
     table = sweep.table_of(out)
     t_load = time.perf_counter() - t
     t = time.perf_counter()
-    pairs = sweep.predict(table, threshold=0.3)
+    if args.dump:
+        pairs = dump(sweep, table, truth, Path(args.dump))
+    else:
+        pairs = sweep.predict(table, threshold=0.2)
     t_model = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     print(f"sweep on {table.num_rows} records: frame {t_load:.0f} s, model {t_model:.0f} s; peak memory {peak:.2f} GB")
@@ -66,6 +71,29 @@ def main():
               f"recall {100 * tp / len(truth):.2f} %")
     for target, (hits, p) in sorted(best_recall(pairs, truth).items()):
         print(f"highest recall at precision ≥ {100 * target:.0f} %: {100 * hits / len(truth):.2f} % (threshold {p:.4f})")
+
+
+def dump(sweep, table, truth, out):
+    """The model's scored pairs of weight ≥ -12 with their levels, written with the frame and the planted pairs
+    to `out` (Parquet); returns the pairs of probability ≥ 0.3 as predict does."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    out.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, out / "frame.parquet")
+    pq.write_table(pa.table({"a": [a for a, _b in sorted(truth)], "b": [b for _a, b in sorted(truth)]}),
+                   out / "truth.parquet")
+    settings = sweep.settings_for(table) if hasattr(sweep, "settings_for") else sweep.model_settings(table.num_rows)
+    settings.retain_intermediate_calculation_columns = True
+    linker = sweep._linker(table, settings)
+    sweep.estimate(linker)
+    result = linker.inference.predict(threshold_match_weight=-12)
+    result.to_parquet(str(out / "pairs.parquet"), overwrite=True)
+    scored = pq.read_table(out / "pairs.parquet", columns=["unique_id_l", "unique_id_r", "match_probability"])
+    data = scored.filter(pc.greater_equal(scored["match_probability"], 0.3)).to_pydict()
+    return [(min(a, b), max(a, b), p) for a, b, p in
+            zip(data["unique_id_l"], data["unique_id_r"], data["match_probability"], strict=True)]
 
 
 if __name__ == "__main__":

@@ -435,3 +435,96 @@ def test_a_typo_with_the_year_unknown_to_one_side_is_compared(monkeypatch):
         assert left is None or left != right, (x, y)
     found = {(a, b): p for a, b, p in sweep.predict(sweep.table_of(rows), threshold=0.01)}
     assert found[(1, 2)] >= sweep.THRESHOLD
+
+
+def test_full_name_shares_count_the_pairs_of_records_agreeing(monkeypatch):
+    """The shares of pairs of records (bearing both names) that agree on the first name, on the last name and on
+    both: 7 records, 42 ordered pairs; first names: Marie ×3, Ion ×3 (12 pairs); last names: Martin ×3, Pop ×2
+    (8); full names: Marie Martin ×2, Ion Pop ×2 (4). A record without a last name is not counted."""
+    monkeypatch.setattr(sweep, "MIN_PERSONS_TO_ESTIMATE", 1)
+    rows = [sweep._row(i, first, last, None, "female", "") for i, (first, last) in enumerate([
+        ("Marie", "Martin"), ("Marie", "Martin"), ("Marie", "Durand"), ("Jean", "Martin"), ("Ion", "Pop"),
+        ("Ion", "Pop"), ("Ion", "Popa"), ("Ion", "")], start=1)]
+    product, joint = sweep.full_name_shares(sweep.table_of(rows))
+    assert product == pytest.approx((12 / 42) * (8 / 42))
+    assert joint == pytest.approx(4 / 42)
+
+
+def test_below_the_size_to_estimate_the_full_name_correction_is_the_one_set():
+    """A small base's counts say little: the association set (FULL_NAME_ASSOCIATION), as the u of small bases.
+    Three « Marie Martin » and one other pair: the full name pair's odds are divided by it, the other's are not."""
+    rows = [sweep._row(1, "Marie", "Martin", 1975, "female", ""), sweep._row(2, "Marie", "Martin", 1975, "female", ""),
+            sweep._row(3, "Jean", "Lefèvre", 1966, "male", ""), sweep._row(4, "Jean", "Lefevres", 1966, "male", "")]
+    table = sweep.table_of(rows)
+    assert sweep.full_name_shares(table) is None
+    corrected = {(a, b): p for a, b, p in sweep.predict(table, threshold=0.0)}
+    plain = {(a, b): p for a, b, p in _predict_with_association(table, 1.0)}
+    assert _odds(plain[(1, 2)]) / _odds(corrected[(1, 2)]) == pytest.approx(sweep.FULL_NAME_ASSOCIATION, rel=1e-3)
+    assert corrected[(3, 4)] == pytest.approx(plain[(3, 4)], rel=1e-9)
+
+
+def _predict_with_association(table, association):
+    """The scored pairs with the full name's correction set to `association` (1: none, the code before D76)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sweep, "full_name_shares", lambda _table: None)
+        mp.setattr(sweep, "FULL_NAME_ASSOCIATION", association)
+        return sweep.predict(table, threshold=0.0)
+
+
+def _odds(p):
+    return p / (1 - p)
+
+
+def test_a_full_name_shared_tells_less_where_names_go_together(monkeypatch):
+    """A base (of the size the u are estimated from) where each first name comes with the last names of its own
+    origin only (52 origins): two persons
+    share a full name far more often than the first and last names' frequencies multiplied say. Two records
+    bearing the same full name (« Zorbaline Quastroff », the year unknown to one side) weigh that ratio less
+    (D76: their odds divided by it); a pair whose names differ (« Christophe Thorez » / « Thopez ») is
+    unchanged. Without the correction (the code before D76) both pairs scored as the product says."""
+    rows = [sweep._row(1, "Zorbaline", "Quastroff", 1963, "female", ""),
+            sweep._row(2, "Zorbaline", "Quastroff", None, "female", ""),
+            sweep._row(3, "Christophe", "Thorez", 1950, "male", ""),
+            sweep._row(4, "Christophe", "Thopez", None, "male", "")]
+    monkeypatch.setattr(sweep, "MIN_PERSONS_TO_ESTIMATE", 1000)
+    letters = "bcdfghjklmnpqrstvz"
+    for i in range(1040):
+        origin, k = i % 52, i // 52
+        stem = letters[origin % 18] + "aeiou"[origin // 18] + letters[(origin * 7) % 18]
+        first = stem.capitalize() + ("ina", "ela", "ora", "ula")[k % 4]
+        last = stem.capitalize() + letters[(k // 4) % 3] + "escu"
+        rows.append(sweep._row(10 + i, first, last, 1940 + i % 60, "female", ""))
+    table = sweep.table_of(rows)
+    product, joint = sweep.full_name_shares(table)
+    assert joint / product > 4
+    corrected = {(a, b): p for a, b, p in sweep.predict(table, threshold=0.0)}
+    plain = {(a, b): p for a, b, p in _predict_with_association(table, 1.0)}
+    assert _odds(plain[(1, 2)]) / _odds(corrected[(1, 2)]) == pytest.approx(joint / product, rel=1e-3)
+    assert corrected[(3, 4)] == pytest.approx(plain[(3, 4)], rel=1e-6)
+
+
+def test_both_names_misspelt_with_the_year_unknown_to_one_side_are_compared(monkeypatch):
+    """« Layna Marbella » (2007) and « Layaa Macbella » (no year), written in one département: both names misspelt,
+    so neither a name's key nor the typo block (one name the same) holds them, no year to block on, and the first
+    and last letters of both names with the sex are too common a key (capped here at 3 with three « L…a M…a »
+    women of Paris). Those letters with the département hold them (D76), and the pair is compared."""
+    monkeypatch.setattr(sweep, "MAX_BLOCK", 3)
+    places, paris = ({"93"}, {"11"}), ({"75"}, {"11"})
+    rows = [sweep._row(1, "Layna", "Marbella", 2007, "female", "", None, "", places),
+            sweep._row(2, "Layaa", "Macbella", None, "female", "", None, "", places),
+            sweep._row(3, "Laura", "Martina", 1980, "female", "", None, "", paris),
+            sweep._row(4, "Lorena", "Medina", 1975, "female", "", None, "", paris),
+            sweep._row(5, "Leila", "Mimosa", 1990, "female", "", None, "", paris),
+            sweep._row(6, "Karim", "Haddad", 1983, "male", "", None, "", places)]
+    typo = {i: set(k or ()) for i, k in zip(*sweep.with_typo_keys(sweep.table_of(rows)).select(
+        ["unique_id", "b_typo"]).to_pydict().values(), strict=True)}
+    assert not typo[1] & typo[2]
+    capped = {r[0]: r for r in sweep._cap_blocks(rows)}
+    rules = [(k, k) for k in (*sweep.BLOCKS[:-1], "phone")] + [("b_names", "b_swapped")] + [
+        (sweep.BLOCKS[a], sweep.BLOCKS[b]) for a, b in sweep.CROSS.items()]
+    for x, y in rules:
+        for a, b in ((1, 2), (2, 1)):
+            left, right = capped[a][sweep.COLUMNS.index(x)], capped[b][sweep.COLUMNS.index(y)]
+            assert left is None or left != right, (x, y)
+    found = {(a, b): p for a, b, p in sweep.predict(sweep.table_of(rows), threshold=0.0)}
+    assert (1, 2) in found and (1, 3) not in found
