@@ -18,7 +18,7 @@ from aupres.audit.services import record
 from aupres.core import access
 from aupres.core.errors import DomainError, NotFound
 from aupres.core.models import Compartment
-from aupres.core.pages import counted_page
+from aupres.core.pages import counted_page, page_of
 from aupres.followups.models import (
     DOMAIN_COMPARTMENT,
     SCREENINGS,
@@ -647,26 +647,18 @@ def create_person(user, values, service_id=None):
 # Caseload ---------------------------------------------------------------------------------------
 
 class Caseload:
-    """The caseload as a lazy, sliceable sequence (for Paginator) of persons, one row per person:
-    counting runs one query; a page is fetched with one more query for its follow-ups (services,
-    plan review dates, last encounters) and gets its alerts."""
+    """The caseload of persons, one row per person, shown a page at a time: the page and the total in one
+    query (core.pages.page_of), then one more for the page's follow-ups (services, plan review dates, last
+    encounters), which get their alerts."""
 
     def __init__(self, user, queryset, today=None):
         self.user = user
         self.queryset = queryset
         self.today = today
 
-    def count(self):
-        return self.queryset.count()
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, index):
-        """A page of the caseload (journaled as listed), or one row."""
-        if isinstance(index, slice):
-            return self.prepare(self.queryset[index])
-        return self[index: index + 1][0]
+    def page(self, number, per_page):
+        """The Django Page `number` (as Paginator.get_page takes it), journaled as listed."""
+        return page_of(self.queryset, number, per_page, prepare=self.prepare)
 
     def prepare(self, persons):
         """The rows of a page as shown: with their follow-ups and alerts, journaled as listed."""

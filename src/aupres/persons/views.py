@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aupres.core import access
 from aupres.core.errors import DomainError
 from aupres.core.forms import add_domain_error, id_param
-from aupres.core.pages import page_of
 from aupres.customfields import services as custom_services
 from aupres.customfields.forms import add_custom_fields, custom_data
 from aupres.followups import services as followup_services
@@ -32,7 +31,7 @@ def caseload(request):
     mine = Service.objects.filter(pk__in=access.service_ids(request.user)).order_by("name")
     form = CaseloadFilterForm(request.GET, services=mine)
     rows = followup_services.caseload(request.user, filters=form.filters())
-    page = page_of(rows.queryset, request.GET.get("page"), 50, prepare=rows.prepare)  # journaled there
+    page = rows.page(request.GET.get("page"), 50)  # the page journals itself
     return render(request, "persons/caseload.html", {
         "page": page, "total": page.paginator.count, "form": form, "query": form.query(),
         "filtered": bool(form.query()), "no_team": not mine,
