@@ -69,6 +69,7 @@ class PreparedQuery:
         self.kinds = kinds
         self._compiled = {}
         self._lock = threading.Lock()
+        self._model = None  # the queryset's model, for the router: known at the first call
 
     def _values(self, values):
         if set(values) != set(self.kinds):
@@ -101,7 +102,7 @@ class PreparedQuery:
             names = [name for name, sentinel in first.items() if param == sentinel]
             if names:
                 if len(names) > 1 or param2 != second[names[0]]:
-                    raise ImproperlyConfigured(f"{self.build.__qualname__}: a value lands in two places")
+                    raise ImproperlyConfigured(f"{self.build.__qualname__}: a value does not keep its place")
                 slots.append(names[0])
             elif param == param2:
                 slots.append(("const", param))
@@ -119,10 +120,9 @@ class PreparedQuery:
         return sql, [values[s] if isinstance(s, str) else s[1] for s in slots], converters
 
     def _alias(self, shape):
-        model = getattr(self, "_model", None)
-        if model is None:
-            self._model = model = self.build(*shape, **self._sentinels(0)).model
-        return router.db_for_read(model)
+        if self._model is None:
+            self._model = self.build(*shape, **self._sentinels(0)).model
+        return router.db_for_read(self._model)
 
     def rows(self, *shape, **values):
         """The rows (tuples) of the values_list queryset."""
